@@ -1,0 +1,68 @@
+"""The ``spacevista`` command: one entry point, subcommands per job.
+
+Subcommands live beside the code they drive and are imported only when invoked, so that
+``spacevista ls`` does not pay for torch, and a missing optional extra only breaks its own command.
+"""
+
+from __future__ import annotations
+
+import importlib
+
+import click
+
+#: subcommand name -> "module:attribute" of a click command
+COMMANDS: dict[str, tuple[str, str]] = {
+    "demo": ("spacevista.engine.demo_cli:demo", "synthesise scenes at all scales, build QA, print engine accuracy"),
+    "synth": ("spacevista.synth.cli:synth", "write procedural scenes with exact ground truth"),
+    "inspect": ("spacevista.engine.inspect_cli:inspect_cmd", "show the lifted scene graph of one scene"),
+    "ls": ("spacevista.engine.ls_cli:ls", "list registered tasks, readers, benchmarks, backends"),
+    "build": ("spacevista.engine.build_cli:build", "turn posed videos into a spatial QA dataset"),
+    "stats": ("spacevista.engine.stats_cli:stats", "tables and plots of a built dataset"),
+    "eval": ("spacevista.eval.cli:eval_cmd", "run a model on a benchmark and score it"),
+    "score": ("spacevista.eval.cli:score", "recompute metrics from saved predictions"),
+    "leaderboard": ("spacevista.eval.cli:leaderboard", "compare several result files"),
+    "ask": ("spacevista.model.cli:ask", "answer a question about a video with a local model"),
+    "train": ("spacevista.train.cli:train", "SFT and GRPO training recipes"),
+    "review": ("spacevista.review.cli:review", "serve the QA review web page"),
+    "review-report": ("spacevista.review.cli:review_report", "preference rates from review judgements"),
+}
+
+
+class LazyGroup(click.Group):
+    """A click group whose subcommands are imported on first use."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted(COMMANDS)
+
+    def get_command(self, ctx: click.Context, name: str) -> click.Command | None:
+        if name not in COMMANDS:
+            return None
+        target, help_text = COMMANDS[name]
+        module, attr = target.split(":")
+        try:
+            mod = importlib.import_module(module)
+        except ModuleNotFoundError as e:
+            if e.name and e.name.startswith("spacevista"):
+                return _unavailable(name, help_text, f"not implemented in this build ({e.name})")
+            return _unavailable(name, help_text, f"needs the optional dependency {e.name!r}; "
+                                "install spacevista[all]")
+        return getattr(mod, attr)
+
+
+def _unavailable(name: str, help_text: str, why: str) -> click.Command:
+    @click.command(name=name, help=f"{help_text} (unavailable: {why})",
+                   context_settings={"ignore_unknown_options": True})
+    @click.argument("args", nargs=-1, type=click.UNPROCESSED)
+    def cmd(args: tuple[str, ...]) -> None:
+        raise click.ClickException(f"'spacevista {name}' is unavailable: {why}")
+    return cmd
+
+
+@click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="spacevista")
+def main() -> None:
+    """SpaceVista: all-scale visual spatial reasoning, from millimetres to kilometres."""
+
+
+if __name__ == "__main__":
+    main()
