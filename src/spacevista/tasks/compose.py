@@ -58,16 +58,16 @@ def compose(task: Task, q: Question, est: Facts, exact: Facts | None, graph: Sce
     slots: dict[str, Any] = task_slots(task, q, graph, ref, frame_order)
     where = f"templates/{task.name}.yaml {q.form}/{q.kind}"
     question = fill(pick_template(task.name, q.form, q.kind, rng), slots, where)
-    unit = unit_for(graph.scale, task.quantity) if q.form == "numerical" or _is_numeric(est.value) else ""
+    unit = unit_for(graph.scale, task.quantity_of(q)) if q.form == "numerical" or _is_numeric(est.value) else ""
 
     options: list[str] = []
     exact_answer: str | None = None
     score: float | None = None
     if q.form == "numerical":
-        shown = _in_unit(est.value, task.quantity, unit)
+        shown = _in_unit(est.value, task.quantity_of(q), unit)
         answer = format_number(shown)
         if exact is not None:
-            exact_shown = _in_unit(exact.value, task.quantity, unit)
+            exact_shown = _in_unit(exact.value, task.quantity_of(q), unit)
             exact_answer = format_number(exact_shown)
             score = mra(float(answer), exact_shown)
     elif q.form == "mc":
@@ -76,7 +76,7 @@ def compose(task: Task, q: Question, est: Facts, exact: Facts | None, graph: Sce
         pos = int(rng.integers(len(values) + 1))
         values.insert(pos, est.value)
         if _is_numeric(est.value):
-            options = [_option_number(v, task.quantity, unit) for v in values]
+            options = [_option_number(v, task.quantity_of(q), unit) for v in values]
         else:
             options = [task.describe(q, v, graph) for v in values]
         if len(set(options)) != len(options):
@@ -120,7 +120,7 @@ def task_slots(task: Task, q: Question, graph: SceneGraph, ref: Referrer,
         slots[f"{key}_name"] = r.name
     for i, f in enumerate(q.frames):
         slots["frame" if i == 0 else f"frame{i + 1}"] = frame_order.index(f) + 1
-    unit = unit_for(graph.scale, task.quantity)
+    unit = unit_for(graph.scale, task.quantity_of(q))
     slots["unit"] = unit_words(unit)
     slots["unit_symbol"] = unit
     extra = getattr(task, "extra_slots", None)
