@@ -50,6 +50,17 @@ def world_alignment(scene: Scene) -> np.ndarray:
     return T
 
 
+def camera_graph(scene: Scene) -> SceneGraph:
+    """A graph with cameras only, for sources without depth or instance masks: camera-motion tasks
+    (rotation, view change) can still be asked."""
+    if not scene.frames:
+        raise SceneError(scene.id, None, "scene has no frames")
+    align = world_alignment(scene)
+    cameras = [CameraPose(f.index, f.camera, align @ f.pose) for f in scene.frames]
+    return SceneGraph(scene.id, scene.scale, scene.metric, [], cameras, np.array([0.0, 0.0, 1.0]),
+                      source=scene.source, exact=False, metadata={"up_method": scene.up_method})
+
+
 def lift_scene(scene: Scene, config: LiftConfig = LiftConfig()) -> SceneGraph:
     """Back-project every frame's instance pixels, merge per object over frames, clean, box them."""
     if not scene.frames:
