@@ -243,7 +243,8 @@ def _outdoor(rng: np.random.Generator, n_frames: int) -> Composition:
             lay.relate("hanging", ban, post)
     bin1 = lay.place_free("trash bin", _build(S, "trash bin", rng), 0.0)
     if bin1 is not None:
-        lay.place_beside("trash bin", _build(S, "trash bin", rng), bin1)
+        # an identical bin beside it: the lids touch
+        lay.place_beside("trash bin", bin1.parts, bin1, align="center")
     names = ["car"] * int(rng.integers(1, 4)) + ["tree"] * int(rng.integers(1, 3))
     names += list(rng.choice(["bicycle", "hydrant", "sign", "bench"], size=3, replace=False))
     _add_free(lay, S, names, 0.0)
@@ -253,32 +254,41 @@ def _outdoor(rng: np.random.Generator, n_frames: int) -> Composition:
 
 def _drone(rng: np.random.Generator, n_frames: int) -> Composition:
     S = Scale.DRONE
-    half = 120.0
+    half = 140.0
     bg = [box([3000, 3000, 0.2], [0, 0, -0.1], Material((0.45, 0.47, 0.33), NOISE, 15.0))]
     lay = Layout(rng, _circle(half, 48), margin=3.0)
-    road = Placed("road", CATALOG[S]["road"].build(rng), float(rng.uniform(-0.4, 0.4)),
-                  np.array([0.0, float(rng.uniform(-50, 50)), 0.0]))
-    lay.add(road)
-    for name in ["car", "truck"] * int(rng.integers(1, 3)):
-        lay.place_on(name, _build(S, name, rng), road, yaw=road.yaw + float(rng.choice([0.0, np.pi])))
-    lot = lay.place_free("parking lot", _build(S, "parking lot", rng), 0.0)
-    if lot is not None:
-        for _ in range(int(rng.integers(3, 7))):
-            lay.place_on("car", _build(S, "car", rng), lot, yaw=lot.yaw + float(rng.choice([np.pi / 2, -np.pi / 2])))
     fl, fw = float(rng.uniform(60, 90)), float(rng.uniform(35, 55))
     trk = lay.place_free("track", track_parts(fl, fw, rng), 0.0)
-    if trk is not None:
+    if trk is not None:  # a running track around a sports field (encircling)
         fld = Placed("field", field_parts(rng, (fl, fw)), trk.yaw, trk.pos.copy())
         lay.exempt(fld, trk)
         lay.add(fld)
         lay.relate("encircling", trk, fld)
-    bld = lay.place_free("building", _build(S, "building", rng), 0.0)
-    if bld is not None:
-        lay.place_beside("building", _build(S, "building", rng), bld, side=int(rng.choice([-1, 1])))
+    road_parts = CATALOG[S]["road"].build(rng)
+    for _ in range(30):  # a straight road through the whole area, clear of the track
+        road = Placed("road", road_parts, float(rng.uniform(-np.pi, np.pi)),
+                      np.array([*rng.uniform(-60, 60, 2), 0.0]))
+        if lay.fits(road, in_region=False):
+            lay.add(road)
+            for name in ["car", "truck"] * int(rng.integers(1, 3)):
+                lay.place_on(name, _build(S, name, rng), road, yaw=road.yaw + float(rng.choice([0.0, np.pi])))
+            break
+    lot = lay.place_free("parking lot", _build(S, "parking lot", rng), 0.0)
+    if lot is not None:
+        for _ in range(int(rng.integers(3, 7))):
+            lay.place_on("car", _build(S, "car", rng), lot, yaw=lot.yaw + float(rng.choice([np.pi / 2, -np.pi / 2])))
+    for _ in range(6):  # two buildings wall to wall (adhesion)
+        bld = lay.place_free("building", _build(S, "building", rng), 0.0, tries=10)
+        if bld is None:
+            continue
+        if lay.place_beside("building", _build(S, "building", rng), bld, side=int(rng.choice([-1, 1]))) is None:
+            lay.undo(bld)
+            continue
+        break
     names = ["building"] * int(rng.integers(1, 4)) + ["tree"] * int(rng.integers(3, 7))
     names += ["pool", "tower", "water tank"]
     _add_free(lay, S, names, 0.0)
-    radius, alt = float(rng.uniform(150, 190)), float(rng.uniform(70, 130))
+    radius, alt = float(rng.uniform(170, 210)), float(rng.uniform(70, 130))
     poses = cams.orbit((0, 0), radius, alt, n_frames, rng, 0.0, jitter=0.05)
     return Composition(lay, bg, poses, 0.0)
 

@@ -205,12 +205,19 @@ class Layout:
                 return obj
         return None
 
-    def place_beside(self, category: str, parts: list[Part], anchor: Placed,
-                     side: int = 1) -> Placed | None:
-        """Touching ``anchor``'s +x (side=1) or -x side, same yaw, backs aligned (adhesion)."""
+    def place_beside(self, category: str, parts: list[Part], anchor: Placed, side: int = 1,
+                     align: str = "back") -> Placed | None:
+        """Touching ``anchor``'s +x (side=1) or -x side, same yaw (adhesion).
+
+        ``align="back"`` lines up the local -y faces (furniture against a wall); ``"center"`` lines
+        up the box centres, so that round objects touch.
+        """
         obj = Placed(category, parts, anchor.yaw)
         dx = anchor.hi[0] - obj.lo[0] if side > 0 else anchor.lo[0] - obj.hi[0]
-        dy = anchor.lo[1] - obj.lo[1]
+        if align == "back":
+            dy = anchor.lo[1] - obj.lo[1]
+        else:
+            dy = (anchor.lo[1] + anchor.hi[1]) / 2 - (obj.lo[1] + obj.hi[1]) / 2
         obj.pos = anchor.pos + np.array([*(_rot2(anchor.yaw) @ [dx, dy]), anchor.lo[2] - obj.lo[2]])
         # the floor margin does not apply to the anchor: the two are meant to touch
         if self.fits(obj, ignore=(anchor,)) and not boxes_overlap(obj, anchor):
