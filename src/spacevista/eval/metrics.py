@@ -26,18 +26,21 @@ _TOL_ASC: tuple[float, ...] = tuple(sorted(float(x) for x in (1.0 - np.linspace(
 _N_TOL = len(_TOL_ASC)
 
 
-def relative_error(pred: float, target: float) -> float:
-    """``|pred - target| / |target|``; for ``target == 0``: 0 if ``pred == 0`` else infinity."""
+def relative_error(pred: float, target: float, zero_absolute: bool = False) -> float:
+    """``|pred - target| / |target|``. For ``target == 0``: 0 if ``pred == 0`` else infinity
+    (lmms-eval's VSI-Bench rule), or ``|pred|`` with ``zero_absolute`` (SPAR-Bench's rule)."""
     if target == 0:
+        if zero_absolute:
+            return abs(pred)
         return 0.0 if pred == 0 else math.inf
     return abs(pred - target) / abs(target)
 
 
-def mean_relative_accuracy(pred: float | None, target: float) -> float:
+def mean_relative_accuracy(pred: float | None, target: float, zero_absolute: bool = False) -> float:
     """MRA over the ten thresholds; ``None`` or a non-finite prediction scores 0."""
     if pred is None or pred != pred or pred in (math.inf, -math.inf):
         return 0.0
-    err = relative_error(pred, target)
+    err = relative_error(pred, target, zero_absolute)
     # number of tolerances t with err <= t, i.e. the same comparisons as the reference
     return (_N_TOL - bisect_left(_TOL_ASC, err)) / _N_TOL
 
