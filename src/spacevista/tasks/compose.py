@@ -109,7 +109,8 @@ def task_slots(task: Task, q: Question, graph: SceneGraph, ref: Referrer,
     slots: dict[str, Any] = {}
     for i, oid in enumerate(q.objects):
         key = "abcdefgh"[i]
-        r = ref.refer(graph.object(oid))
+        # a question about one frame prompts its objects on that frame
+        r = ref.refer(graph.object(oid), q.frames[0] if len(q.frames) == 1 else None)
         slots[key] = r.text
         slots[f"{key}_name"] = r.name
     for i, f in enumerate(q.frames):
