@@ -33,6 +33,7 @@ import numpy as np
 from PIL import Image
 
 from spacevista.errors import SceneError
+from spacevista.geometry.poses import check_rigid
 from spacevista.scene import Camera, Frame, Scale, Scene, SceneObject
 
 FORMAT = "spacevista-native"
@@ -285,14 +286,12 @@ def _check_pose(raw: Any, index: int, fail) -> np.ndarray:
         raise fail(f"frame {index}: pose must be 4x4, got shape {pose.shape}")
     if not np.isfinite(pose).all():
         raise fail(f"frame {index}: pose has non-finite values")
-    if not np.allclose(pose[3], [0, 0, 0, 1], atol=POSE_TOL):
-        raise fail(f"frame {index}: pose's last row must be [0, 0, 0, 1], got {pose[3].tolist()}")
-    R = pose[:3, :3]
-    err = float(np.abs(R.T @ R - np.eye(3)).max())
-    det = float(np.linalg.det(R))
-    if err > POSE_TOL or abs(det - 1.0) > POSE_TOL:
-        what = "not invertible" if abs(det) < 1e-12 else "not a rigid transform"
-        raise fail(f"frame {index}: pose is {what} (|R^T R - I| = {err:.3g}, det R = {det:.6g})")
+    if abs(float(np.linalg.det(pose))) < 1e-12:
+        raise fail(f"frame {index}: pose is not invertible (determinant 0)")
+    try:
+        check_rigid(pose, POSE_TOL)
+    except ValueError as e:
+        raise fail(f"frame {index}: pose is not a rigid transform: {e}") from e
     return pose
 
 

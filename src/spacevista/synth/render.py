@@ -14,7 +14,7 @@ import trimesh
 from trimesh.ray.ray_pyembree import RayMeshIntersector
 
 from spacevista.scene import Camera
-from spacevista.synth.cameras import pixel_rays
+from spacevista.geometry.cameras import pixel_rays, ray_to_z_depth
 from spacevista.synth.shapes import CHECKER, NOISE, STRIPES, WOOD, Part
 
 
@@ -83,13 +83,12 @@ class Renderer:
         return tri, t
 
     def render(self, camera: Camera, pose: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        origins, dirs = pixel_rays(camera, pose)
-        origins = np.ascontiguousarray(origins)
+        origins, dirs = pixel_rays(camera.K, camera.width, camera.height, pose)
         tri, t = self.cast(origins, dirs)
         hit = tri >= 0
         h, w = camera.height, camera.width
-        # pixel_rays scales directions to unit optical-axis component, so t is the z-depth
-        depth = np.where(hit, t, 0.0).astype(np.float32).reshape(h, w)
+        # t is the distance along unit rays; depth maps hold z-depth (along the optical axis)
+        depth = np.where(hit, ray_to_z_depth(t, dirs, pose), 0.0).astype(np.float32).reshape(h, w)
         inst = np.zeros(len(tri), dtype=np.int32)
         inst[hit] = self.face_instance[tri[hit]]
         rgb = self._shade(origins, dirs, tri, t, hit)
