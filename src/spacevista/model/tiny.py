@@ -11,10 +11,13 @@ from spacevista.model.config import SpaceVistaConfig
 from spacevista.model.processing import qwen_tokenizer, special_token_ids, tiny_tokenizer
 
 
-def tiny_config(vocab_size: int = 512, special_ids: dict[str, int] | None = None, **overrides: Any) -> SpaceVistaConfig:
+def tiny_config(vocab_size: int = 512, special_ids: dict[str, int] | None = None, *,
+                text_overrides: dict[str, Any] | None = None, vision_overrides: dict[str, Any] | None = None,
+                **overrides: Any) -> SpaceVistaConfig:
     """A SpaceVista config small enough for CPU tests: LLM hidden 64, 2 layers; vision depth 2, hidden 32;
     DINOv3 hidden 32, 2 layers; 4 experts of rank 4. ``special_ids`` are the tokenizer's placeholder ids
-    (see ``processing.special_token_ids``); ``overrides`` set any SpaceVista field."""
+    (see ``processing.special_token_ids``); ``text_overrides`` / ``vision_overrides`` change the LLM / ViT
+    sizes; ``overrides`` set any SpaceVista field."""
     ids = special_ids or {"image_token_id": vocab_size - 3, "video_token_id": vocab_size - 2,
                           "vision_start_token_id": vocab_size - 5, "vision_end_token_id": vocab_size - 4,
                           "eos_token_id": vocab_size - 1, "pad_token_id": vocab_size - 6}
@@ -26,6 +29,9 @@ def tiny_config(vocab_size: int = 512, special_ids: dict[str, int] | None = None
                   fullatt_block_indexes=[1], window_size=56, tokens_per_second=2)
     dense = dict(hidden_size=32, intermediate_size=64, num_hidden_layers=2, num_attention_heads=2, patch_size=16,
                  num_register_tokens=2, image_size=64)
+    text.update(text_overrides or {})
+    vision.update(vision_overrides or {})
+    vision["out_hidden_size"] = text["hidden_size"]
     fields: dict[str, Any] = dict(
         text_config=text, vision_config=vision, dense_config=dense, dense_merger_hidden_size=64,
         fusion_num_heads=4, fusion_dropout=0.0, expert_rank=4, expert_alpha=8.0, router_hidden_size=16,
