@@ -33,3 +33,13 @@ def test_parameter_report_counts_experts(tok):
     per_layer = r * ((h + h) + (h + kv) * 2 + (h + h) + (h + i) * 2 + (i + h))
     assert rep["per_expert"]["tiny"] == per_layer * cfg.num_hidden_layers
     assert set(rep["per_expert"]) == {"tiny", "tabletop", "indoor", "outdoor"}
+
+
+def test_meta_count_equals_allocated_count(tok):
+    from conftest import make_model
+    from spacevista.model.params import count_parameters
+
+    model = make_model(tok)
+    counted = count_parameters(model.config)
+    assert counted["total"] == sum(p.numel() for p in model.parameters())
+    assert counted["per_expert"] == expert_parameter_report(model)["per_expert"]["expert0"]
