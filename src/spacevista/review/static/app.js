@@ -84,8 +84,11 @@
         .then((o) => [p, o]).catch(() => [p, null])));
     if (gen !== state.drawGen) return; // a newer draw started while we waited
     const w = img.naturalWidth, h = img.naturalHeight;
-    canvas.width = w; canvas.height = h;
-    ctx.drawImage(img, 0, 0);
+    // Small frames are drawn at a higher resolution so that the prompt's lines stay crisp.
+    const s = Math.max(1, Math.min(4, 1000 / Math.max(w, h)));
+    canvas.width = Math.round(w * s); canvas.height = Math.round(h * s);
+    ctx.setTransform(s, 0, 0, s, 0, 0);
+    ctx.drawImage(img, 0, 0, w, h);
     const unit = Math.max(w, h);
     const lw = Math.max(2, unit / 220);
     const fontPx = Math.max(11, Math.round(unit / 28));
