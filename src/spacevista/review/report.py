@@ -103,8 +103,8 @@ class PreferenceReport:
 
 
 def _order_scales(scales: Iterable[str]) -> list[str]:
-    known = [s for s in SCALE_ORDER if s in set(scales)]
-    return known + sorted(set(scales) - set(SCALE_ORDER))
+    present = set(scales)
+    return [s for s in SCALE_ORDER if s in present] + sorted(present - set(SCALE_ORDER))
 
 
 def majority_rejected(judgements: Iterable[Judgement]) -> list[str]:
