@@ -192,7 +192,7 @@ class ReviewApp:
         inner[:, :-1] &= sel[:, 1:]
         rgba = np.zeros(sel.shape + (4,), dtype=np.uint8)
         rgba[sel, :3] = MASK_RGB
-        rgba[sel, 3] = 110
+        rgba[sel, 3] = 96
         rgba[sel & ~inner, 3] = 255
         buf = io.BytesIO()
         Image.fromarray(rgba, "RGBA").save(buf, format="PNG")

@@ -54,6 +54,28 @@
     return item.prompts.map((p, i) => Object.assign({ n: i + 1, color: COLORS[i % COLORS.length] }, p));
   }
 
+  // The server's overlay carries the mask in its alpha; recolour it with the prompt's colour and
+  // find its bounding box so that the number sits on the object.
+  function tintOverlay(o, color) {
+    const c = document.createElement("canvas");
+    c.width = o.naturalWidth; c.height = o.naturalHeight;
+    const g = c.getContext("2d");
+    g.drawImage(o, 0, 0);
+    const a = g.getImageData(0, 0, c.width, c.height).data;
+    let x0 = Infinity, y0 = Infinity;
+    for (let i = 3; i < a.length; i += 4) {
+      if (a[i] > 0) {
+        const px = ((i - 3) / 4) % c.width, py = Math.floor((i - 3) / 4 / c.width);
+        if (py < y0) y0 = py;
+        if (px < x0) x0 = px;
+      }
+    }
+    g.globalCompositeOperation = "source-in";
+    g.fillStyle = color;
+    g.fillRect(0, 0, c.width, c.height);
+    return { canvas: c, box: Number.isFinite(x0) ? [x0, y0] : null };
+  }
+
   async function drawFrame() {
     const gen = ++state.drawGen;
     const item = state.items[state.index];
@@ -102,9 +124,15 @@
       ctx.fillStyle = color; ctx.fillRect(bx, by, tw + 2 * pad, fontPx + 2 * pad);
       ctx.fillStyle = "#fff"; ctx.fillText(text, bx + pad, by + pad);
     };
+    const maskAt = new Map();
     for (const [p, o] of overlays) {
-      if (o) ctx.drawImage(o, 0, 0, w, h);
-      else label("mask " + p.n + " missing", 4, 4, p.color);
+      if (!o) { label("mask " + p.n + " missing", 4, 4, p.color); continue; }
+      const tinted = tintOverlay(o, p.color);
+      ctx.drawImage(tinted.canvas, 0, 0, w, h);
+      if (tinted.box) {
+        const sx = w / o.naturalWidth, sy = h / o.naturalHeight;
+        maskAt.set(p.n, [tinted.box[0] * sx, tinted.box[1] * sy]);
+      }
     }
     // Coordinates are pixels; values all within [0, 1] are read as fractions of the frame.
     for (const p of prompts) {
@@ -127,7 +155,8 @@
         ctx.fillStyle = p.color; ctx.fill();
         label(String(p.n), x + r + lw, y - r - fontPx, p.color);
       } else if (p.kind === "mask") {
-        label(String(p.n), 4, 4, p.color);
+        const at = maskAt.get(p.n) || [4, fontPx + 8];
+        label(String(p.n), at[0], at[1] - fontPx - 4, p.color);
       }
     }
   }
