@@ -19,7 +19,7 @@ from spacevista.review.sample import allocate, load_dataset, stratified_sample, 
 from spacevista.review.stats import cohens_kappa, pairwise_agreement, percent_agreement, wilson_interval
 from spacevista.review.storage import Judgement, JudgementStore
 
-from conftest import make_dataset
+from review_fixtures import make_dataset
 
 
 # --- sampling --------------------------------------------------------------------------------

@@ -1,4 +1,4 @@
-"""Take the docs screenshot of the review page: ``python tests/review/screenshot.py docs/img/review.png``.
+"""Take the docs screenshot of the review page: ``python tests/review/review_screenshot.py docs/img/review.png``.
 
 Builds a small dataset of drawn room scenes, starts a server on 127.0.0.1, judges a few items as
 "ann" so the progress shows, and captures one item with a box and a mask prompt.
@@ -14,7 +14,7 @@ from pathlib import Path
 import numpy as np
 from PIL import Image, ImageDraw
 
-from browser import CHROMIUM, CHROMIUM_ARGS, chromium_missing_reason
+from review_browser import CHROMIUM, CHROMIUM_ARGS, chromium_missing_reason
 from spacevista.io.jsonl import write_jsonl
 from spacevista.records import QARecord
 from spacevista.review.server import ReviewApp, ReviewConfig, ReviewServer

@@ -317,3 +317,36 @@ def test_concurrent_posts_lose_nothing(start_server) -> None:
     _, _, body = call(srv, "GET", "/api/agreement")
     pairs = json.loads(body)["pairs"]
     assert len(pairs) == 15 and all(p["n_items"] == len(ids) for p in pairs)
+
+
+def test_review_command_serves(dataset: Path) -> None:
+    """``spacevista review`` as a real process: prints the URL, serves, stops on SIGINT."""
+    import signal
+    import subprocess
+    import sys
+    import urllib.request
+
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join(sys.path))
+    proc = subprocess.Popen(
+        [sys.executable, "-c", "from spacevista.review.cli import review; review()", str(dataset),
+         "--port", "0", "--sample", "4", "--annotator", "ann", "--token", "t0k"],
+        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env)
+    try:
+        url = ""
+        for _ in range(5):
+            line = proc.stdout.readline()
+            if line.startswith("open "):
+                url = line.split()[1]
+                break
+        assert url.startswith("http://127.0.0.1:") and url.endswith("/?token=t0k"), url
+        base = url.split("?")[0]
+        req = urllib.request.Request(base + "api/items", headers={"X-Review-Token": "t0k"})
+        with urllib.request.urlopen(req, timeout=10) as res:
+            assert json.load(res)["total"] == 4
+        with pytest.raises(urllib.error.HTTPError) as err:
+            urllib.request.urlopen(base + "api/items", timeout=10)
+        assert err.value.code == 401
+    finally:
+        proc.send_signal(signal.SIGINT)
+        out, _ = proc.communicate(timeout=10)
+    assert proc.returncode == 0 and "stopped" in out

@@ -8,7 +8,7 @@ from typing import Iterator
 
 import pytest
 
-from browser import CHROMIUM, CHROMIUM_ARGS, chromium_missing_reason
+from review_browser import CHROMIUM, CHROMIUM_ARGS, chromium_missing_reason
 
 pytestmark = [pytest.mark.browser, pytest.mark.timeout(120)]
 
