@@ -239,6 +239,10 @@ class ReviewServer(ThreadingHTTPServer):
         names = {"127.0.0.1", "localhost", "[::1]", self.bind_host}
         return {f"{n}:{self.port}" for n in names}
 
+    def server_close(self) -> None:
+        super().server_close()
+        self.app.store.close()
+
     def serve_in_thread(self) -> threading.Thread:
         """Start ``serve_forever`` in a daemon thread (tests, embedding); stop with ``shutdown()``."""
         t = threading.Thread(target=self.serve_forever, name="review-server", daemon=True)

@@ -15,7 +15,8 @@ Schema (version 1)::
 The table is append-only: re-judging an item adds a row, so the full history stays and the
 ``latest_judgements`` view gives the verdict that counts (latest wins). The database runs in WAL
 mode with a busy timeout, and every operation opens its own short-lived connection, so several
-server threads (and several server processes on the same dataset) can write at once.
+server threads (and several server processes on the same dataset) can write at once; writes take
+the lock up front (``BEGIN IMMEDIATE``) so that concurrent writers queue instead of failing.
 """
 
 from __future__ import annotations
@@ -87,9 +88,19 @@ class JudgementStore:
             if int(version) != SCHEMA_VERSION:
                 raise ValueError(f"{self.path}: review database schema {version}, "
                                  f"this version reads {SCHEMA_VERSION}")
+        # SQLite checkpoints and removes the WAL whenever its last connection closes, which costs
+        # a sync per judgement; one idle connection held for the store's lifetime avoids that.
+        self._keeper: sqlite3.Connection | None = self._connect(check_same_thread=False)
 
-    def _connect(self) -> sqlite3.Connection:
-        con = sqlite3.connect(self.path, timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None)
+    def close(self) -> None:
+        """Release the idle connection (the WAL is checkpointed when the last one closes)."""
+        if self._keeper is not None:
+            self._keeper.close()
+            self._keeper = None
+
+    def _connect(self, check_same_thread: bool = True) -> sqlite3.Connection:
+        con = sqlite3.connect(self.path, timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None,
+                              check_same_thread=check_same_thread)
         con.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
         con.execute("PRAGMA synchronous=NORMAL")
         return con
