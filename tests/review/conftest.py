@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 from typing import Iterator
 
@@ -11,11 +12,19 @@ from review_fixtures import make_dataset
 from spacevista.review.server import ReviewApp, ReviewConfig, ReviewServer
 
 
-@pytest.fixture
-def dataset(tmp_path: Path) -> Path:
-    root = tmp_path / "ds"
+@pytest.fixture(scope="session")
+def dataset_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    root = tmp_path_factory.mktemp("review-template") / "ds"
     root.mkdir()
     make_dataset(root)
+    return root
+
+
+@pytest.fixture
+def dataset(tmp_path: Path, dataset_template: Path) -> Path:
+    """A fresh copy of the tiny dataset per test (tests add symlinks and databases to it)."""
+    root = tmp_path / "ds"
+    shutil.copytree(dataset_template, root)
     return root
 
 

@@ -245,7 +245,8 @@ class ReviewServer(ThreadingHTTPServer):
 
     def serve_in_thread(self) -> threading.Thread:
         """Start ``serve_forever`` in a daemon thread (tests, embedding); stop with ``shutdown()``."""
-        t = threading.Thread(target=self.serve_forever, name="review-server", daemon=True)
+        t = threading.Thread(target=self.serve_forever, kwargs={"poll_interval": 0.05},
+                             name="review-server", daemon=True)
         t.start()
         return t
 
