@@ -25,7 +25,7 @@ DETECTION_ORDER: tuple[str, ...] = ("scannet", "arkitscenes", "wildrgbd", "co3d"
                                     "nerfstudio", "colmap", "video")
 
 READERS: Registry["ReaderType"] = Registry("reader", modules=tuple(
-    f"spacevista.readers.{m}" for m in ("nerfstudio", "rgbd_folder")))
+    f"spacevista.readers.{m}" for m in ("nerfstudio", "rgbd_folder", "colmap")))
 
 
 class ReaderType(Protocol):
