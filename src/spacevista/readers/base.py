@@ -25,7 +25,7 @@ DETECTION_ORDER: tuple[str, ...] = ("scannet", "arkitscenes", "wildrgbd", "co3d"
                                     "nerfstudio", "colmap", "video")
 
 READERS: Registry["ReaderType"] = Registry("reader", modules=tuple(
-    f"spacevista.readers.{m}" for m in ("nerfstudio", "rgbd_folder", "colmap")))
+    f"spacevista.readers.{m}" for m in ("nerfstudio", "rgbd_folder", "colmap", "scannet")))
 
 
 class ReaderType(Protocol):
@@ -168,18 +168,35 @@ def load_depth_png(path: str, scene: str = "", scale: float = 1e-3, invalid: Seq
     depth = (raw * scale).astype(np.float32)
     for v in invalid:
         depth[raw == v] = 0.0
-    return remap(depth) if remap is not None else depth
+    if remap is None:
+        return depth
+    if (depth.shape[1], depth.shape[0]) != remap.depth_size:
+        raise SceneError(scene, path, f"depth image is {depth.shape[1]}x{depth.shape[0]}, expected "
+                                      f"{remap.depth_size[0]}x{remap.depth_size[1]}")
+    return remap(depth)
 
 
-def load_instance_png(path: str, scene: str = "", size: tuple[int, int] | None = None) -> np.ndarray:
-    """Integer-valued PNG -> HxW int32 ids, resized nearest-neighbour to ``size=(w, h)`` if needed."""
+def load_instance_png(path: str, scene: str = "", size: tuple[int, int] | None = None,
+                      remap: "DepthRemap | None" = None) -> np.ndarray:
+    """Integer-valued PNG -> HxW int32 ids; ``remap`` moves it to another camera's grid, else it is
+    resized nearest-neighbour to ``size=(w, h)`` if needed."""
     arr = _open_array(path, scene)
     if arr.ndim == 3:  # palette/RGB masks: take the first channel, ids are stored there
         arr = arr[..., 0]
     arr = arr.astype(np.int32)
+    if remap is not None:
+        if (arr.shape[1], arr.shape[0]) != remap.depth_size:
+            raise SceneError(scene, path, f"instance image is {arr.shape[1]}x{arr.shape[0]}, expected "
+                                          f"{remap.depth_size[0]}x{remap.depth_size[1]}")
+        return remap(arr)
     if size is not None and (arr.shape[1], arr.shape[0]) != tuple(size):
         arr = _nearest_resize(arr, size)
     return arr
+
+
+def load_rgb_remapped(path: str, scene: str, remap: "DepthRemap") -> np.ndarray:
+    """Colour image moved onto another camera's pixel grid (nearest-neighbour through intrinsics)."""
+    return remap(load_rgb(path, scene))
 
 
 def _nearest_resize(arr: np.ndarray, size: tuple[int, int]) -> np.ndarray:
@@ -190,9 +207,9 @@ def _nearest_resize(arr: np.ndarray, size: tuple[int, int]) -> np.ndarray:
 
 
 class DepthRemap:
-    """Resamples a depth map from the depth camera onto the colour camera's pixel grid.
+    """Resamples an image (depth, colour or ids) from one camera's pixel grid onto another's.
 
-    Valid when both cameras share their optical centre and axes (registered RGB-D sensors, ScanNet,
+    Named for its main use, depth onto the colour grid. Valid when both cameras share their optical centre and axes (registered RGB-D sensors, ScanNet,
     7-Scenes): a colour pixel ``u_c`` sees the ray ``K_c^-1 u_c``, which lands on the depth pixel
     ``K_d K_c^-1 u_c``; z along the shared optical axis is unchanged, so the depth value is copied by
     nearest-neighbour lookup (never interpolated across depth edges).
@@ -215,14 +232,14 @@ class DepthRemap:
 
     def __call__(self, depth: np.ndarray) -> np.ndarray:
         if (depth.shape[1], depth.shape[0]) != self.depth_size:
-            raise ValueError(f"depth is {depth.shape[1]}x{depth.shape[0]}, expected "
+            raise ValueError(f"image is {depth.shape[1]}x{depth.shape[0]}, expected "
                              f"{self.depth_size[0]}x{self.depth_size[1]}")
         if self.identity:
             return depth
         xs = np.clip(self.xs, 0, self.depth_size[0] - 1)
         ys = np.clip(self.ys, 0, self.depth_size[1] - 1)
         out = depth[ys[:, None], xs[None, :]].copy()
-        out[~(self.y_ok[:, None] & self.x_ok[None, :])] = 0.0
+        out[~(self.y_ok[:, None] & self.x_ok[None, :])] = 0
         return out
 
 
