@@ -25,7 +25,8 @@ DETECTION_ORDER: tuple[str, ...] = ("scannet", "arkitscenes", "wildrgbd", "co3d"
                                     "nerfstudio", "colmap", "video")
 
 READERS: Registry["ReaderType"] = Registry("reader", modules=tuple(
-    f"spacevista.readers.{m}" for m in ("nerfstudio", "rgbd_folder", "colmap", "scannet")))
+    f"spacevista.readers.{m}" for m in ("nerfstudio", "rgbd_folder", "colmap", "scannet", "co3d",
+                                        "wildrgbd", "arkitscenes")))
 
 
 class ReaderType(Protocol):
@@ -137,7 +138,7 @@ def image_size(scene: str, path: Path) -> tuple[int, int]:
         raise SceneError(scene, str(path), f"unreadable image: {e}") from e
 
 
-def _open_array(path: str, scene: str) -> np.ndarray:
+def open_image_array(path: str, scene: str) -> np.ndarray:
     try:
         with Image.open(path) as im:
             im.load()
@@ -161,7 +162,7 @@ def load_rgb(path: str, scene: str = "", size: tuple[int, int] | None = None) ->
 def load_depth_png(path: str, scene: str = "", scale: float = 1e-3, invalid: Sequence[int] = (0,),
                    remap: "DepthRemap | None" = None) -> np.ndarray:
     """16-bit PNG depth in integer units (``scale`` metres per unit) -> float32 metres, invalid = 0."""
-    raw = _open_array(path, scene)
+    raw = open_image_array(path, scene)
     if raw.ndim != 2:
         raise SceneError(scene, path, f"depth image must have one channel, got shape {raw.shape}")
     raw = raw.astype(np.uint32)
@@ -180,7 +181,7 @@ def load_instance_png(path: str, scene: str = "", size: tuple[int, int] | None =
                       remap: "DepthRemap | None" = None) -> np.ndarray:
     """Integer-valued PNG -> HxW int32 ids; ``remap`` moves it to another camera's grid, else it is
     resized nearest-neighbour to ``size=(w, h)`` if needed."""
-    arr = _open_array(path, scene)
+    arr = open_image_array(path, scene)
     if arr.ndim == 3:  # palette/RGB masks: take the first channel, ids are stored there
         arr = arr[..., 0]
     arr = arr.astype(np.int32)
