@@ -26,7 +26,7 @@ DETECTION_ORDER: tuple[str, ...] = ("scannet", "arkitscenes", "wildrgbd", "co3d"
 
 READERS: Registry["ReaderType"] = Registry("reader", modules=tuple(
     f"spacevista.readers.{m}" for m in ("nerfstudio", "rgbd_folder", "colmap", "scannet", "co3d",
-                                        "wildrgbd", "arkitscenes")))
+                                        "wildrgbd", "arkitscenes", "video")))
 
 
 class ReaderType(Protocol):
