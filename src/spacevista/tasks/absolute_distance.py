@@ -1,0 +1,58 @@
+"""Absolute distance: the closest distance between two objects' surfaces."""
+
+from __future__ import annotations
+
+import numpy as np
+from scipy.spatial import cKDTree
+
+from spacevista.graph import SceneGraph
+from spacevista.tasks.base import TASKS, Facts, Question, Task, Unanswerable
+from spacevista.tasks.common import askable, pairs, sample
+from spacevista.tasks.wording import log_spread
+
+PER_SCENE = 4
+#: pairs closer than this fraction of the larger object are "touching": not asked numerically
+MIN_GAP_FRACTION = 0.25
+
+
+def closest(graph: SceneGraph, a: int, b: int) -> float:
+    pa, pb = graph.object(a).points, graph.object(b).points
+    if len(pa) == 0 or len(pb) == 0:
+        raise Unanswerable("object without points")
+    small, big = (pa, pb) if len(pa) < len(pb) else (pb, pa)
+    d, _ = cKDTree(big).query(small, k=1)
+    return float(d.min())
+
+
+@TASKS.register("absolute_distance")
+class AbsoluteDistance(Task):
+    """Closest distance between the surfaces of two objects (0 when touching)."""
+
+    name = "absolute_distance"
+    original_type = "OBJECT_DISTANCE"
+    quantity = "length"
+
+    def propose(self, graph: SceneGraph, rng: np.random.Generator) -> list[Question]:
+        cands = []
+        for a, b in pairs(askable(graph)):
+            gap = closest(graph, a.id, b.id)
+            if gap > MIN_GAP_FRACTION * max(a.box.longest, b.box.longest):
+                cands.append((a, b))
+        out = []
+        for a, b in sample(cands, PER_SCENE, rng):
+            if rng.random() < 0.5:
+                a, b = b, a
+            form = self.forms[int(rng.integers(len(self.forms)))]
+            out.append(Question(self.name, form, "closest", objects=[a.id, b.id]))
+        return out
+
+    def answer(self, q: Question, graph: SceneGraph) -> Facts:
+        a, b = q.objects
+        if not (graph.has(a) and graph.has(b)):
+            raise Unanswerable("object missing")
+        d = closest(graph, a, b)
+        centre = float(np.linalg.norm(graph.object(a).centroid - graph.object(b).centroid))
+        return Facts(d, {"len_value": d, "len_centre": centre})
+
+    def choices(self, q, facts, graph, rng):
+        return log_spread(facts.value, rng, 3)
