@@ -3,7 +3,7 @@ import pytest
 from scipy.spatial.transform import Rotation
 
 from spacevista.readers import read_source
-from spacevista.readers.up import floor_up, resolve_up, up_from_cameras
+from spacevista.readers.up import resolve_up, up_from_cameras
 
 from .helpers import CX, CY, FX, FY, H, W, rng, write_rgb, write_u16
 
@@ -65,14 +65,19 @@ def test_camera_up_is_exact_for_symmetric_yaws():
     np.testing.assert_allclose(up_from_cameras(poses), [0, 0, 1], atol=1e-12)
 
 
-def test_floor_up_rejects_planes_far_from_prior():
-    g = np.random.default_rng(0)
-    wall = np.c_[np.zeros(500), g.uniform(-1, 1, 500), g.uniform(0, 2, 500)]
-    assert floor_up(wall, np.random.default_rng(1), prior_up=np.array([0, 0, 1.0])) is None
-    floor = np.c_[g.uniform(-1, 1, 500), g.uniform(-1, 1, 500), np.zeros(500)]
-    table = np.c_[g.uniform(-0.3, 0.3, 300), g.uniform(-0.3, 0.3, 300), np.full(300, 0.7)]
-    up = floor_up(np.r_[floor, table, wall], np.random.default_rng(1), prior_up=np.array([0.2, 0, 1.0]))
-    np.testing.assert_allclose(up, [0, 0, 1], atol=1e-3)
+def test_floor_falls_back_to_cameras_without_horizontal_plane(tmp_path):
+    g = rng(29)
+    # cameras facing a wall x = 2 straight on: depth sees only a vertical plane
+    for i in range(3):
+        T = _camera(0.0, 0.0, [0.0, 0.2 * i, 1.0])
+        write_rgb(tmp_path / f"frame-{i:06d}.color.png", g)
+        u = np.arange(W)[None].repeat(H, 0)
+        write_u16(tmp_path / f"frame-{i:06d}.depth.png", np.full((H, W), 2000) + 0 * u)
+        np.savetxt(tmp_path / f"frame-{i:06d}.pose.txt", T)
+    np.savetxt(tmp_path / "camera-intrinsics.txt", K)
+    scene = read_source(tmp_path)
+    assert scene.up_method == "cameras" and np.allclose(scene.up, [0, 0, 1])
+    assert any(n.startswith("floor:") for n in scene.metadata["up_notes"])
 
 
 def test_resolve_up_keeps_source_up_and_rejects_unknown_method(tmp_path):
