@@ -104,3 +104,16 @@ def test_errors(tmp_path):
     (root / f"{root.name}.aggregation.json").write_text("{}")
     with pytest.raises(SceneError, match="bad aggregation"):
         read_source(root)
+
+
+def test_annotated_only_and_lifting_runs_on_the_scan(tmp_path):
+    from spacevista.engine.lift import LiftConfig, lift_scene
+
+    root = tmp_path / "scene0003_00"
+    _write(root, n=3)
+    (root / "instance-filt/1.png").unlink()
+    scene = read_source(root)
+    assert len(scene.frames) == 2 and scene.metadata["skipped"][0]["reason"] == "no instance annotation"
+    assert len(read_source(root, annotated_only=False).frames) == 3
+    graph = lift_scene(scene, LiftConfig(min_mask_px=8))  # the fixture's masks are 8 px tall
+    assert {o.category for o in graph.objects} == {"chair", "table"}

@@ -29,7 +29,7 @@ from spacevista.readers.base import (COMMON_OPTIONS, READERS, DepthRemap, check_
                                      rgb_loader, select_indices)
 from spacevista.readers.conventions import axis_angle_to_rotmat, world_to_camera_to_c2w
 from spacevista.readers.up import resolve_up
-from spacevista.scene import Frame, Scene
+from spacevista.scene import Frame, Scale, Scene
 
 _OPTIONS = COMMON_OPTIONS + ("depth_scale", "max_time_offset", "up")
 
@@ -83,6 +83,9 @@ def _pincam_for(folder: Path, video: str, ts: str) -> Path:
 @READERS.register("arkitscenes")
 class ARKitScenesReader:
     """ARKitScenes lowres_wide frames: .traj world-to-camera (axis-angle) inverted, .pincam intrinsics, mm depth."""
+
+    #: scales this source typically holds (listed by ``spacevista ls``)
+    scales = (Scale.INDOOR,)
 
     @classmethod
     def detect(cls, path: str | Path) -> bool:

@@ -34,7 +34,7 @@ from spacevista.readers.base import (COMMON_OPTIONS, READERS, DepthRemap, open_i
                                      select_indices)
 from spacevista.readers.conventions import pytorch3d_ndc_to_pixels, pytorch3d_to_c2w
 from spacevista.readers.up import resolve_up
-from spacevista.scene import Frame, Scene
+from spacevista.scene import Frame, Scale, Scene
 
 _OPTIONS = COMMON_OPTIONS + ("sequence", "metric_scale", "up")
 ANNOTATIONS = "frame_annotations.jgz"
@@ -93,6 +93,9 @@ def _locate(path: Path) -> tuple[Path, str | None]:
 @READERS.register("co3d")
 class CO3DReader:
     """CO3D v2 frame_annotations.jgz (PyTorch3D NDC cameras -> OpenCV pixels); non-metric."""
+
+    #: scales this source typically holds (listed by ``spacevista ls``)
+    scales = (Scale.TINY, Scale.TABLETOP)
 
     @classmethod
     def detect(cls, path: str | Path) -> bool:

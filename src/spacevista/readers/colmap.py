@@ -18,7 +18,7 @@ from spacevista.readers.base import (COMMON_OPTIONS, READERS, check_options, che
 from spacevista.readers.colmap_model import FISHEYE, find_model, read_model
 from spacevista.readers.conventions import qvec_to_rotmat, world_to_camera_to_c2w
 from spacevista.readers.up import resolve_up
-from spacevista.scene import Frame, Scene
+from spacevista.scene import Frame, Scale, Scene
 
 _OPTIONS = COMMON_OPTIONS + ("metric_scale", "images", "up")
 
@@ -33,6 +33,9 @@ def _images_dir(path: Path, model: Path) -> Path:
 @READERS.register("colmap")
 class ColmapReader:
     """COLMAP sparse model (text or binary); world-to-camera inverted; non-metric unless scaled."""
+
+    #: scales this source typically holds (listed by ``spacevista ls``)
+    scales = tuple(Scale)
 
     @classmethod
     def detect(cls, path: str | Path) -> bool:

@@ -22,7 +22,7 @@ from spacevista.readers.base import (COMMON_OPTIONS, READERS, check_options, che
                                      scene_id_for, select_indices)
 from spacevista.readers.conventions import opengl_to_opencv
 from spacevista.readers.up import resolve_up
-from spacevista.scene import Frame, Scene
+from spacevista.scene import Frame, Scale, Scene
 
 _DIST_KEYS = ("k1", "k2", "k3", "k4", "p1", "p2")
 _OPTIONS = COMMON_OPTIONS + ("metric_scale", "downscale", "up")
@@ -35,6 +35,9 @@ def _transforms_path(path: Path) -> Path:
 @READERS.register("nerfstudio")
 class NerfstudioReader:
     """nerfstudio / instant-ngp transforms.json (DL3DV); OpenGL poses -> OpenCV; non-metric unless scaled."""
+
+    #: scales this source typically holds (listed by ``spacevista ls``)
+    scales = (Scale.INDOOR, Scale.OUTDOOR, Scale.DRONE)
 
     @classmethod
     def detect(cls, path: str | Path) -> bool:

@@ -26,7 +26,7 @@ from spacevista.readers.base import (COMMON_OPTIONS, READERS, DepthRemap, check_
                                      finish_scene, image_size, load_depth_png, make_camera, read_matrix,
                                      rgb_loader, scene_id_for, select_indices)
 from spacevista.readers.up import resolve_up
-from spacevista.scene import Frame, Scene
+from spacevista.scene import Frame, Scale, Scene
 
 _FRAME = re.compile(r"^frame-(\d+)\.pose\.txt$")
 _OPTIONS = COMMON_OPTIONS + ("depth_scale", "up")
@@ -42,6 +42,9 @@ def _find(folder: Path, name: str) -> Path | None:
 @READERS.register("rgbd_folder")
 class RGBDFolderReader:
     """7-Scenes-style RGB-D frame folder: colour, mm depth, camera-to-world pose text per frame (metric)."""
+
+    #: scales this source typically holds (listed by ``spacevista ls``)
+    scales = (Scale.TABLETOP, Scale.INDOOR)
 
     @classmethod
     def detect(cls, path: str | Path) -> bool:

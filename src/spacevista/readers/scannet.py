@@ -35,9 +35,9 @@ from spacevista.readers.base import (COMMON_OPTIONS, READERS, DepthRemap, check_
                                      load_rgb_remapped, make_camera, read_matrix, read_text, rgb_loader,
                                      scene_id_for, select_indices)
 from spacevista.readers.up import resolve_up
-from spacevista.scene import Frame, Scene
+from spacevista.scene import Frame, Scale, Scene
 
-_OPTIONS = COMMON_OPTIONS + ("resolution", "depth_scale", "axis_align", "up")
+_OPTIONS = COMMON_OPTIONS + ("resolution", "depth_scale", "axis_align", "annotated_only", "up")
 
 
 def _numbered(folder: Path, suffixes: tuple[str, ...]) -> dict[int, Path]:
@@ -85,6 +85,9 @@ def read_aggregation(scene: str, path: Path) -> dict[int, str]:
 class ScanNetReader:
     """ScanNet export (color/, depth/ mm, pose/ camera-to-world, intrinsic/), axis alignment, 2-D instances."""
 
+    #: scales this source typically holds (listed by ``spacevista ls``)
+    scales = (Scale.INDOOR,)
+
     @classmethod
     def detect(cls, path: str | Path) -> bool:
         p = Path(path)
@@ -93,7 +96,7 @@ class ScanNetReader:
     @classmethod
     def read(cls, path: str | Path, **options: Any) -> Scene:
         """Options: ``resolution`` ("color" | "depth"), ``depth_scale`` (default 0.001), ``axis_align``
-        (default True), ``num_frames``, ``stride``, ``scale``, ``scene_id``, ``up``."""
+        (default True), ``annotated_only`` (default: True when instance-filt/ exists), ``num_frames``, ``stride``, ``scale``, ``scene_id``, ``up``."""
         root = Path(path)
         sid = scene_id_for(root, options)
         check_options(sid, options, _OPTIONS)
@@ -117,10 +120,17 @@ class ScanNetReader:
         agg = _find_scene_file(root, [f"{name}.aggregation.json", f"{name}_vh_clean.aggregation.json"])
         categories = read_aggregation(sid, agg) if agg else {}
 
+        # lifting needs instance maps in every frame: when the scan has 2-D instances, read only the
+        # annotated frames unless told otherwise
+        annotated_only = options.get("annotated_only", bool(instances))
         ids = sorted(colors)
+        skipped: list[dict[str, Any]] = []
+        if annotated_only:
+            skipped = [{"frame": i, "file": str(root / "instance-filt" / f"{i}.png"), "reason": "no instance annotation"}
+                       for i in ids if i not in instances]
+            ids = [i for i in ids if i in instances]
         keep = select_indices(len(ids), options.get("num_frames"), int(options.get("stride", 1)))
         frames: list[Frame] = []
-        skipped: list[dict[str, Any]] = []
         remaps: dict[tuple, DepthRemap] = {}
 
         def remap(K_from, size_from, K_to, size_to):

@@ -41,7 +41,7 @@ from spacevista.readers.base import (READERS, check_options, check_rigid, finish
                                      load_rgb, make_camera, read_text, scene_id_for)
 from spacevista.readers.conventions import opengl_to_opencv
 from spacevista.readers.up import resolve_up
-from spacevista.scene import Frame, Scene
+from spacevista.scene import Frame, Scale, Scene
 
 VIDEO_SUFFIXES = (".mp4", ".mov", ".mkv", ".avi", ".webm", ".m4v")
 _OPTIONS = ("scene_id", "scale", "num_frames", "fps", "cache_dir", "side_file", "metric_scale", "up")
@@ -204,6 +204,9 @@ def _parse_side(scene: str, side: Path) -> dict[str, Any]:
 @READERS.register("video")
 class VideoReader:
     """Plain video (PyAV) + side file with K and optional poses; sampled frames cached on disk."""
+
+    #: scales this source typically holds (listed by ``spacevista ls``)
+    scales = tuple(Scale)
 
     @classmethod
     def detect(cls, path: str | Path) -> bool:

@@ -28,7 +28,7 @@ from spacevista.readers.base import (COMMON_OPTIONS, READERS, DepthRemap, check_
                                      finish_scene, image_size, load_depth_png, load_instance_png, make_camera,
                                      read_text, rgb_loader, scene_id_for, select_indices)
 from spacevista.readers.up import resolve_up
-from spacevista.scene import Frame, Scene
+from spacevista.scene import Frame, Scale, Scene
 
 _OPTIONS = COMMON_OPTIONS + ("depth_scale", "up")
 
@@ -42,6 +42,9 @@ def load_wildrgbd_mask(path: str, scene: str, size: tuple[int, int]) -> np.ndarr
 @READERS.register("wildrgbd")
 class WildRGBDReader:
     """WildRGB-D scene folder: rgb/, depth/ (mm), masks/, metadata (K), cam_poses.txt (camera-to-world); metric."""
+
+    #: scales this source typically holds (listed by ``spacevista ls``)
+    scales = (Scale.TABLETOP,)
 
     @classmethod
     def detect(cls, path: str | Path) -> bool:
