@@ -87,7 +87,9 @@ def _locate(path: Path) -> tuple[Path, str | None]:
         return path, None
     if (path / ANNOTATIONS).is_file():
         return path / ANNOTATIONS, None
-    return path.parent / ANNOTATIONS, path.name
+    if (path.parent / ANNOTATIONS).is_file():  # a sequence folder inside its category folder
+        return path.parent / ANNOTATIONS, path.name
+    return path / ANNOTATIONS, None
 
 
 @READERS.register("co3d")
@@ -117,7 +119,7 @@ class CO3DReader:
         sid0 = str(options.get("scene_id") or sequence or category)
         check_options(sid0, options, _OPTIONS)
         if not ann_path.is_file():
-            raise SceneError(sid0, str(ann_path), "missing frame annotations")
+            raise SceneError(sid0, str(ann_path), "missing frame annotations (here or in the parent folder)")
         anns = load_frame_annotations(sid0, ann_path)
         seqs = sorted({str(a.get("sequence_name")) for a in anns})
         if not seqs:
