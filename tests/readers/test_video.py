@@ -40,7 +40,7 @@ def test_video_with_side_json(tmp_path):
     video.with_suffix(".json").write_text(json.dumps(side))
     assert detect_format(video) == "video"
     cache = tmp_path / "cache"
-    scene = read_source(video, num_frames=5, cache_dir=cache)
+    scene = read_source(video, num_frames=5, cache_dir=cache, cache_format="png")
     assert scene.metric and scene.metadata["poses_known"]
     assert scene.metadata["video_frame_indices"] == [0, 5, 10, 14, 19]
     f = scene.frames[2]
@@ -56,7 +56,7 @@ def test_video_with_side_json(tmp_path):
     # a second read uses the cache: same files, no decode (the cache index is not rewritten)
     index = next(cache.glob("*/index.json"))
     stamp = index.stat().st_mtime_ns
-    again = read_source(video, num_frames=5, cache_dir=cache)
+    again = read_source(video, num_frames=5, cache_dir=cache, cache_format="png")
     assert [x.image_path for x in again.frames] == [x.image_path for x in scene.frames]
     assert index.stat().st_mtime_ns == stamp
     by_fps = read_source(video, fps=2, cache_dir=cache)
@@ -97,3 +97,17 @@ def test_sample_frames():
     assert sample_frames(t) == list(range(30))
     with pytest.raises(ValueError):
         sample_frames(t, num_frames=2, fps=1)
+
+
+def test_jpeg_cache_is_default_and_deterministic(tmp_path):
+    video = tmp_path / "clip.mp4"
+    _write_video(video, n=8)
+    video.with_suffix(".json").write_text(json.dumps({"fx": FX, "fy": FY, "cx": CX, "cy": CY}))
+    a = read_source(video, num_frames=3, cache_dir=tmp_path / "a")
+    b = read_source(video, num_frames=3, cache_dir=tmp_path / "b")
+    assert a.frames[0].image_path.endswith(".jpg")
+    for fa, fb in zip(a.frames, b.frames):
+        assert open(fa.image_path, "rb").read() == open(fb.image_path, "rb").read()
+    assert abs(_bar(a.frames[1].rgb()) - 5 * W // 8) <= 1  # video frame 4 (0, 4, 7 sampled)
+    with pytest.raises(SceneError, match="cache_format"):
+        read_source(video, cache_dir=tmp_path / "c", cache_format="gif")
