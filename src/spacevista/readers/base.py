@@ -17,7 +17,7 @@ from PIL import Image
 
 from spacevista.errors import SceneError
 from spacevista.registry import Registry
-from spacevista.scene import Camera, Frame, Scene
+from spacevista.scene import Camera, Scene
 
 #: Detection order: the most specific layouts first, so that a folder that holds two layouts is read
 #: by the reader that understands the richer one.
@@ -282,20 +282,12 @@ def make_camera(scene: str, file: str | Path, K: np.ndarray, width: int, height:
 
 
 def intrinsics_matrix(fx: float, fy: float, cx: float, cy: float) -> np.ndarray:
+    """3x3 pinhole K in pixels."""
     return np.array([[fx, 0.0, cx], [0.0, fy, cy], [0.0, 0.0, 1.0]], dtype=np.float64)
 
 
-def scale_poses(poses: Iterable[np.ndarray], s: float) -> list[np.ndarray]:
-    """Scale the translations of camera-to-world poses by ``s`` (units -> metres)."""
-    out = []
-    for T in poses:
-        T = np.array(T, dtype=np.float64)
-        T[:3, 3] *= s
-        out.append(T)
-    return out
-
-
 def rgb_loader(path: Path, scene: str, size: tuple[int, int] | None = None) -> Callable[[], np.ndarray]:
+    """A picklable loader of the colour image at ``path``."""
     return functools.partial(load_rgb, str(path), scene, size)
 
 
@@ -308,6 +300,3 @@ def finish_scene(scene: Scene, skipped: list[dict[str, Any]]) -> Scene:
                          "no usable frames" + (f" ({reasons})" if reasons else ""))
     return scene
 
-
-def new_frame(index: int, camera: Camera, pose: np.ndarray, **kw: Any) -> Frame:
-    return Frame(index=index, camera=camera, pose=pose, **kw)
