@@ -6,3 +6,11 @@ from spacevista.tasks import (  # noqa: F401
     object_counting,
     object_size,
 )
+from spacevista.tasks import (  # noqa: F401  (planning and tabletop location tasks)
+    destination_location,
+    manipulation_planning,
+    navigation,
+    object_location,
+    obstacles_location,
+    route_planning,
+)
