@@ -186,7 +186,7 @@ class _Tree:
 
 
 def shortcut(space: BoxSpace, path: np.ndarray, rng: np.random.Generator | None = None,
-             rounds: int = 30, tighten: int = 6) -> np.ndarray:
+             rounds: int = 10, tighten: int = 4) -> np.ndarray:
     """Shorten a free path towards a taut string with few corners: greedy visibility (jump from each
     vertex to the farthest vertex in view), ``rounds`` random chord shortcuts between points on two
     edges, ``tighten`` passes pulling each corner towards its neighbours' midpoint, and a last greedy
@@ -206,20 +206,34 @@ def shortcut(space: BoxSpace, path: np.ndarray, rng: np.random.Generator | None 
                     path = cand
         path = visibility(space, path)
     for _ in range(tighten):
-        moved = False
-        for k in range(1, len(path) - 1):
-            mid = (path[k - 1] + path[k + 1]) / 2
-            for t in (1.0, 0.5, 0.25, 0.125):
-                v = path[k] + t * (mid - path[k])
-                if space.segment_free(path[k - 1], v) and space.segment_free(v, path[k + 1]):
-                    moved = moved or t > 0
-                    path = path.copy()
-                    path[k] = v
-                    break
+        before = path_length(path)
+        path = _slide(space, path)
         path = visibility(space, path)
-        if not moved:
+        if path_length(path) > before - 1e-9:
             break
     return simplify(path)
+
+
+def _slide(space: BoxSpace, path: np.ndarray, iters: int = 6) -> np.ndarray:
+    """Slide each corner along its outgoing edge, then its incoming edge, as far as the segment from
+    the neighbour behind (ahead) stays free (bisection). The moved corner stays on an old edge, so
+    the path stays free, and by the triangle inequality it only gets shorter."""
+    path = path.copy()
+    for k in range(1, len(path) - 1):
+        for nb, ahead in ((k - 1, k + 1), (k + 1, k - 1)):
+            lo, hi = 0.0, 1.0
+            p, q = path[k].copy(), path[ahead]
+            if space.segment_free(path[nb], q):
+                lo = 1.0
+            else:
+                for _ in range(iters):
+                    mid = (lo + hi) / 2
+                    if space.segment_free(path[nb], p + mid * (q - p)):
+                        lo = mid
+                    else:
+                        hi = mid
+            path[k] = p + lo * (q - p)
+    return path
 
 
 def visibility(space: BoxSpace, path: np.ndarray) -> np.ndarray:

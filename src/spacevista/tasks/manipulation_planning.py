@@ -149,29 +149,34 @@ class ManipulationPlanning(Task):
             relation = RELATIONS[int(rng.integers(len(RELATIONS)))]
             seed = int(rng.integers(2**31 - 1))
             form = self.forms[int(rng.integers(len(self.forms)))]
-            q = Question(self.name, form, "move", objects=[a.id, b.id], frames=[frame],
-                         params={"relation": relation, "seed": seed})
-            su = setup(graph, q)
-            R = ground_frame(graph, frame)
-            if occupied(graph, R, a.id, su.goal, su.half):
-                self.dropped["destination occupied"] += 1
-                continue
-            if np.all(np.abs(su.goal - su.start) <= REACH * su.half):
-                self.dropped["already there"] += 1
-                continue
-            p = self._plan(graph, su, seed)
-            if p is None:
-                self.dropped["no collision-free plan"] += 1
-                continue
-            q.params["plan"] = p
-            if form == "mc":
-                wrong = self._distractors(graph, su, p)
-                if len(wrong) < 3:
-                    self.dropped["too few verified distractors"] += 1
-                    continue
-                q.params["wrong"] = wrong
-            out.append(q)
+            q, reason = self.make_question(graph, a.id, b.id, relation, frame, form, seed)
+            if q is None:
+                self.dropped[reason] += 1
+            else:
+                out.append(q)
         return out
+
+    def make_question(self, graph: SceneGraph, a_id: int, b_id: int, relation: str, frame: int, form: str,
+                      seed: int) -> tuple[Question | None, str]:
+        """"Place A <relation> B" with its planned moves (and verified distractors for mc), or None
+        and the reason it cannot be asked."""
+        q = Question(self.name, form, "move", objects=[a_id, b_id], frames=[frame],
+                     params={"relation": relation, "seed": seed})
+        su = setup(graph, q)
+        if occupied(graph, ground_frame(graph, frame), a_id, su.goal, su.half):
+            return None, "destination occupied"
+        if np.all(np.abs(su.goal - su.start) <= REACH * su.half):
+            return None, "already there"
+        p = self._plan(graph, su, seed)
+        if p is None:
+            return None, "no collision-free plan"
+        q.params["plan"] = p
+        if form == "mc":
+            wrong = self._distractors(graph, su, p)
+            if len(wrong) < 3:
+                return None, "too few verified distractors"
+            q.params["wrong"] = wrong
+        return q, ""
 
     def answer(self, q: Question, graph: SceneGraph) -> Facts:
         su = setup(graph, q)

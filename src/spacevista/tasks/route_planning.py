@@ -235,31 +235,36 @@ class GroundRoute(Task):
             if len(out) >= PER_SCENE:
                 break
             seed = int(rng.integers(2**31 - 1))
-            try:
-                su = setup(graph, s.id, g.id)
-            except Unanswerable:
-                self.dropped["degenerate start or target"] += 1
-                continue
-            if not (su.check.point_free(su.start) and su.check.point_free(su.goal)):
-                self.dropped["start or goal crowded"] += 1
-                continue
-            if su.planning.segment_free(su.start, su.goal):
-                self.dropped["straight line is free"] += 1
-                continue
-            p = self._plan(graph, su, seed)
-            if p is None:
-                self.dropped["no collision-free route"] += 1
-                continue
             form = self.forms[int(rng.integers(len(self.forms)))]
-            q = Question(self.name, form, "route", objects=[s.id, g.id], params={"seed": seed, "plan": p})
-            if form == "mc":
-                wrong = self._distractors(graph, su, p)
-                if len(wrong) < 3:
-                    self.dropped["too few verified distractors"] += 1
-                    continue
-                q.params["wrong"] = wrong
-            out.append(q)
+            q, reason = self.make_question(graph, s.id, g.id, form, seed)
+            if q is None:
+                self.dropped[reason] += 1
+            else:
+                out.append(q)
         return out
+
+    def make_question(self, graph: SceneGraph, s_id: int, g_id: int, form: str,
+                      seed: int) -> tuple[Question | None, str]:
+        """The question "from S to G" with its planned route (and verified distractors for mc), or
+        None and the reason it cannot be asked."""
+        try:
+            su = setup(graph, s_id, g_id)
+        except Unanswerable:
+            return None, "degenerate start or target"
+        if not (su.check.point_free(su.start) and su.check.point_free(su.goal)):
+            return None, "start or goal crowded"
+        if su.planning.segment_free(su.start, su.goal):
+            return None, "straight line is free"
+        p = self._plan(graph, su, seed)
+        if p is None:
+            return None, "no collision-free route"
+        q = Question(self.name, form, "route", objects=[s_id, g_id], params={"seed": seed, "plan": p})
+        if form == "mc":
+            wrong = self._distractors(graph, su, p)
+            if len(wrong) < 3:
+                return None, "too few verified distractors"
+            q.params["wrong"] = wrong
+        return q, ""
 
     def answer(self, q: Question, graph: SceneGraph) -> Facts:
         su = setup(graph, q.objects[0], q.objects[1])
