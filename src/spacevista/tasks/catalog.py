@@ -10,3 +10,11 @@ from spacevista.tasks import (  # noqa: F401
     rotation_estimation,
     view_change,
 )
+from spacevista.tasks import (  # noqa: F401  (planning and tabletop location tasks)
+    destination_location,
+    manipulation_planning,
+    navigation,
+    object_location,
+    obstacles_location,
+    route_planning,
+)
