@@ -6,3 +6,12 @@ from spacevista.tasks import (  # noqa: F401
     object_counting,
     object_size,
 )
+from spacevista.tasks import (  # noqa: F401  relation and comparison tasks
+    appearance_order,
+    existence_estimation,
+    object_matching,
+    position_comparison,
+    relative_distance,
+    size_comparison,
+    spatial_relation,
+)

@@ -113,9 +113,10 @@ def task_slots(task: Task, q: Question, graph: SceneGraph, ref: Referrer,
     """Default slots: objects as {a}, {b}, {c}...; frames as {frame}, {frame2}... (1-based);
     unit words; plus whatever the task adds through ``extra_slots``."""
     slots: dict[str, Any] = {}
+    pinned = q.params.get("prompt_frames")  # optional: mark object i on frame pinned[i]
     for i, oid in enumerate(q.objects):
         key = "abcdefgh"[i]
-        r = ref.refer(graph.object(oid))
+        r = ref.refer(graph.object(oid), frame=pinned[i] if pinned else None)
         slots[key] = r.text
         slots[f"{key}_name"] = r.name
     for i, f in enumerate(q.frames):

@@ -165,18 +165,21 @@ class Referrer:
     def needs_prompt(self, obj: GraphObject) -> bool:
         return self._counts.get(obj.category, 0) != 1
 
-    def refer(self, obj: GraphObject) -> Reference:
+    def refer(self, obj: GraphObject, frame: int | None = None) -> Reference:
         """'the mug' when its category is unique in the scene, else a point/box/mask prompt on the
-        frame where it is seen largest."""
+        frame where it is seen largest. ``frame`` pins the prompt to that frame and forces a prompt
+        even for a unique category (questions about what is marked where, e.g. object matching)."""
         name = obj.category
-        if not self.needs_prompt(obj):
+        if frame is None and not self.needs_prompt(obj):
             ref = Reference(text=f"the {name}", name=name)
         else:
-            if not obj.views:
-                raise ValueError(f"object {obj.id} has no view to prompt on")
+            if not obj.views or (frame is not None and frame not in obj.views):
+                raise ValueError(f"object {obj.id} has no view to prompt on"
+                                 + (f" in frame {frame}" if frame is not None else ""))
             if self.prompt_type is None:
                 self.prompt_type = PROMPT_TYPES[int(self.rng.integers(len(PROMPT_TYPES)))]
-            frame = max(obj.views, key=lambda f: (obj.views[f].pixels, -f))
+            if frame is None:
+                frame = max(obj.views, key=lambda f: (obj.views[f].pixels, -f))
             view = obj.views[frame]
             k = self.frame_order.index(frame)
             if self.prompt_type == "point":
