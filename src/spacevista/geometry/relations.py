@@ -204,16 +204,20 @@ def on_floor(a: BoxLike, floor_z: float) -> Verdict:
 def hanging(a: BoxLike, pa: np.ndarray, floor_z: float, others: list[np.ndarray]) -> Verdict:
     """``a`` is held above the floor with nothing under it that could bear it: its bottom is at least
     a quarter of its own height above ``floor_z``, and no other object's surface lies within a quarter
-    of its height below its bottom, inside its footprint (a picture on a wall, a ceiling lamp)."""
+    of its height below its bottom, in or just around its footprint (a picture on a wall, a ceiling
+    lamp). Walls are not objects here, so "attached" is not tested: whatever is held up with nothing
+    beneath it counts as hanging."""
     h = max(float(a.size[2]), 1e-9)
     a_bot = bottom(a)
     elev = (a_bot - floor_z) / h
     t_elev = _lin(elev, 0.25, 0.75)
     under = -np.inf
+    # look in a ring around the footprint too: a lifted cloud never sees the surface right under a
+    ring = 0.25 * float(np.max(a.size[:2]))
     for pts in others:
         if len(pts) == 0:
             continue
-        m = in_footprint(a, pts) & (pts[:, 2] < a_bot + 0.05 * h)
+        m = in_footprint(a, pts, grow=ring) & (pts[:, 2] < a_bot + 0.05 * h)
         if m.any():
             under = max(under, float(pts[m, 2].max()))
     clearance = (a_bot - max(under, floor_z)) / h
@@ -260,7 +264,9 @@ def plug_in(a: BoxLike, pa: np.ndarray, b: BoxLike, pb: np.ndarray) -> Verdict:
     f = inside_fraction(a, b)
     t_in = _lin(f, 0.5, 0.8)
     if len(pb):
-        band = pb[(pb[:, 2] >= bottom(a)) & (pb[:, 2] <= top(a)) & ~in_footprint(a, pb)]
+        # skip the lowest tenth of a: the surface a stands on is not a wall around it
+        z0 = bottom(a) + 0.1 * float(a.size[2])
+        band = pb[(pb[:, 2] >= z0) & (pb[:, 2] <= top(a)) & ~in_footprint(a, pb)]
     else:
         band = pb
     cov = angular_coverage(band[:, :2], a.center[:2]) if len(band) else 0.0
