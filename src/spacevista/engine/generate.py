@@ -10,6 +10,7 @@ from typing import Any
 import numpy as np
 
 from spacevista import __version__
+from spacevista.eval.metrics import score_answer
 from spacevista.graph import SceneGraph
 from spacevista.records import QARecord
 from spacevista.scene import Scale
@@ -49,7 +50,7 @@ def normalise(text: str) -> str:
 
 
 def generate_qa(est: SceneGraph, exact: SceneGraph | None, seed: int, task_names: list[str] | None = None,
-                provenance: dict[str, Any] | None = None) -> SceneQA:
+                provenance: dict[str, Any] | None = None, lifted: bool = True) -> SceneQA:
     """Propose questions from the estimated graph, answer from both graphs, word and score them."""
     result = SceneQA(est.scene_id, est.scale.value)
     frame_order = [c.frame for c in est.cameras]
@@ -57,6 +58,10 @@ def generate_qa(est: SceneGraph, exact: SceneGraph | None, seed: int, task_names
     for task in tasks_for(est.scale, task_names):
         if task.metric and not est.metric:
             result.skipped.append({"task": task.name, "reason": "scene is not metric"})
+            continue
+        if task.needs and not lifted:
+            result.skipped.append({"task": task.name, "reason": "needs depth and instance masks, "
+                                   "which the source lacks (no perception specialist configured)"})
             continue
         rng = rng_for(seed, est.scene_id, task.name)
         try:
@@ -67,6 +72,7 @@ def generate_qa(est: SceneGraph, exact: SceneGraph | None, seed: int, task_names
         if not questions:
             result.skipped.append({"task": task.name, "reason": "no unambiguous question in this scene"})
             continue
+        result.dropped.update({f"{task.name}:{k}": v for k, v in getattr(task, "dropped", {}).items()})
         for n, q in enumerate(questions):
             try:
                 facts = task.answer(q, est)
@@ -80,8 +86,12 @@ def generate_qa(est: SceneGraph, exact: SceneGraph | None, seed: int, task_names
                 except Unanswerable:
                     exact_facts = None
             composed = compose(task, q, facts, exact_facts, est, frame_order, rng)
-            if exact is not None and exact_facts is None:
-                composed.exact_answer, composed.engine_score = "", 0.0
+            score = None
+            if exact is not None:
+                # the engine's answer scored exactly as a model's prediction would be
+                score = 0.0 if not composed.exact_answer else score_answer(
+                    composed.answer, composed.exact_answer, composed.answer_type, unit=composed.unit,
+                    options=composed.options).score
             key = (normalise(composed.question), composed.answer)
             if key in seen:
                 result.dropped["duplicate"] += 1
@@ -96,7 +106,7 @@ def generate_qa(est: SceneGraph, exact: SceneGraph | None, seed: int, task_names
                 frames=list(est.frame_paths), frame_indices=frame_order,
                 reference_frame=q.frames[0] if q.frames else None,
                 original_type=getattr(task, "original_type_of", lambda q: task.original_type)(q),
-                exact_answer=composed.exact_answer, engine_score=composed.engine_score,
+                exact_answer=composed.exact_answer, engine_score=score,
                 metadata=composed.metadata,
                 provenance={"engine_version": __version__, "seed": seed, **(provenance or {})}))
     return result

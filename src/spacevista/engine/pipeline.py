@@ -10,7 +10,7 @@ import numpy as np
 from PIL import Image
 
 from spacevista.engine.generate import SceneQA, generate_qa, rng_for
-from spacevista.engine.lift import LiftConfig, lift_scene
+from spacevista.engine.lift import LiftConfig, camera_graph, lift_scene
 from spacevista.engine.truth import truth_graph
 from spacevista.errors import SceneError
 from spacevista.records import QARecord
@@ -63,11 +63,12 @@ def process_scene(scene: Scene, out_dir: Path, seed: int, task_names: list[str] 
     """Run the whole engine on one scene; raises SceneError naming what is wrong."""
     out_dir = Path(out_dir)
     frame_paths = write_frames(scene, out_dir)
-    est = lift_scene(scene, lift)
+    lifted = scene.has_depth and scene.has_instances
+    est = lift_scene(scene, lift) if lifted else camera_graph(scene)
     est.frame_paths = frame_paths
     exact = truth_graph(scene, rng_for(seed, scene.id, "truth")) if scene.has_ground_truth else None
     if exact is not None:
         exact.frame_paths = frame_paths
-    result = generate_qa(est, exact, seed, task_names, provenance)
+    result = generate_qa(est, exact, seed, task_names, provenance, lifted=lifted)
     materialise_masks(result.records, scene, out_dir)
     return result

@@ -65,6 +65,10 @@ class Task:
     #: what "value" means for numerical answers: "length" (metres), "area", "volume", "angle", "count"
     quantity: ClassVar[str] = "length"
 
+    def quantity_of(self, q: Question) -> str:
+        """Quantity of this question's numerical value (tasks asking area or volume override it)."""
+        return self.quantity
+
     def propose(self, graph: SceneGraph, rng: np.random.Generator) -> list[Question]:
         """Candidate questions that the estimated graph supports unambiguously."""
         raise NotImplementedError

@@ -2,9 +2,13 @@
 
 from spacevista.tasks import (  # noqa: F401
     absolute_distance,
+    area_estimation,
     depth_estimation,
     object_counting,
     object_size,
+    room_size,
+    rotation_estimation,
+    view_change,
 )
 from spacevista.tasks import (  # noqa: F401  relation and comparison tasks
     appearance_order,

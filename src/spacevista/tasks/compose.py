@@ -10,7 +10,6 @@ import numpy as np
 
 from spacevista.graph import SceneGraph
 from spacevista.tasks.base import Facts, Question, Task
-from spacevista.tasks.scoring import mra, text_match
 from spacevista.tasks.wording import (Referrer, fill, format_number, letters, pick_template,
                                       rationale_template, to_unit, unit_for, unit_words)
 
@@ -31,7 +30,6 @@ class Composed:
     input_type: str
     annotations: dict[str, Any]
     exact_answer: str | None
-    engine_score: float | None
     metadata: dict[str, Any] = field(default_factory=dict)
 
 
@@ -53,30 +51,28 @@ def format_fact(key: str, value: Any, graph: SceneGraph) -> str:
 
 def compose(task: Task, q: Question, est: Facts, exact: Facts | None, graph: SceneGraph,
             frame_order: list[int], rng: np.random.Generator) -> Composed:
-    """Word ``q``, build options for mc, write the grounded rationale and score against ``exact``."""
+    """Word ``q``, build options for mc, write the grounded rationale, and word the exact answer."""
     ref = Referrer(graph, frame_order, rng)
     slots: dict[str, Any] = task_slots(task, q, graph, ref, frame_order)
     where = f"templates/{task.name}.yaml {q.form}/{q.kind}"
     question = fill(pick_template(task.name, q.form, q.kind, rng), slots, where)
-    unit = unit_for(graph.scale, task.quantity) if q.form == "numerical" or _is_numeric(est.value) else ""
+    unit = unit_for(graph.scale, task.quantity_of(q)) if q.form == "numerical" or _is_numeric(est.value) else ""
 
     options: list[str] = []
     exact_answer: str | None = None
-    score: float | None = None
     if q.form == "numerical":
-        shown = _in_unit(est.value, task.quantity, unit)
+        shown = _in_unit(est.value, task.quantity_of(q), unit)
         answer = format_number(shown)
         if exact is not None:
-            exact_shown = _in_unit(exact.value, task.quantity, unit)
+            exact_shown = _in_unit(exact.value, task.quantity_of(q), unit)
             exact_answer = format_number(exact_shown)
-            score = mra(float(answer), exact_shown)
     elif q.form == "mc":
         distractors = task.choices(q, est, graph, rng)[: N_OPTIONS - 1]
         values = list(distractors)
         pos = int(rng.integers(len(values) + 1))
         values.insert(pos, est.value)
         if _is_numeric(est.value):
-            options = [_option_number(v, task.quantity, unit) for v in values]
+            options = [_option_number(v, task.quantity_of(q), unit) for v in values]
         else:
             options = [task.describe(q, v, graph) for v in values]
         if len(set(options)) != len(options):
@@ -85,12 +81,10 @@ def compose(task: Task, q: Question, est: Facts, exact: Facts | None, graph: Sce
         if exact is not None:
             hit = _exact_index(task, q, values, exact.value)
             exact_answer = letters(len(options))[hit] if hit is not None else ""
-            score = float(exact_answer == answer)
     else:
         answer = task.describe(q, est.value, graph)
         if exact is not None:
             exact_answer = task.describe(q, exact.value, graph)
-            score = text_match(answer, exact_answer)
 
     facts = {k: format_fact(k, v, graph) for k, v in est.facts.items()}
     rslots = {**slots, **facts, "answer": answer if q.form != "mc" else f"{answer}. {options[letters(len(options)).index(answer)]}"}
@@ -104,7 +98,7 @@ def compose(task: Task, q: Question, est: Facts, exact: Facts | None, graph: Sce
                "scale": round(graph.extent, 6)}
     return Composed(question=question, answer_type=q.form, answer=answer, options=options, unit=unit,
                     rationale=rationale, anchors=anchors, input_type=ref.input_type(),
-                    annotations=ref.annotations(), exact_answer=exact_answer, engine_score=score,
+                    annotations=ref.annotations(), exact_answer=exact_answer,
                     metadata={"kind": q.kind, "objects": list(q.objects), "frames": list(q.frames)})
 
 
@@ -121,7 +115,7 @@ def task_slots(task: Task, q: Question, graph: SceneGraph, ref: Referrer,
         slots[f"{key}_name"] = r.name
     for i, f in enumerate(q.frames):
         slots["frame" if i == 0 else f"frame{i + 1}"] = frame_order.index(f) + 1
-    unit = unit_for(graph.scale, task.quantity)
+    unit = unit_for(graph.scale, task.quantity_of(q))
     slots["unit"] = unit_words(unit)
     slots["unit_symbol"] = unit
     extra = getattr(task, "extra_slots", None)
