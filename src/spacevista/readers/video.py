@@ -101,7 +101,8 @@ def sample_frames(times: np.ndarray, num_frames: int | None = None, fps: float |
     return list(range(n))
 
 
-def _cache_key(path: Path, indices: list[int], fmt: str) -> str:
+def cache_key(path: Path, indices: list[int], fmt: str) -> str:
+    """Cache folder key: hash of the video's size, first and last MiB, the frame indices and format."""
     h = hashlib.sha256()
     size = path.stat().st_size
     h.update(str(size).encode())
@@ -248,7 +249,7 @@ class VideoReader:
             skipped = [{"frame": i, "file": str(side), "reason": "no pose for this video frame"} for i in missing]
             indices = [i for i in indices if i in poses]
         fmt = str(options.get("cache_format", "jpg"))
-        cache = Path(options.get("cache_dir") or default_cache_dir()) / f"{p.stem}-{_cache_key(p, indices, fmt)}"
+        cache = Path(options.get("cache_dir") or default_cache_dir()) / f"{p.stem}-{cache_key(p, indices, fmt)}"
         decoded = decode_to_cache(sid, p, indices, cache, fmt) if indices else []
         metric_scale = options.get("metric_scale")
         frames = []
