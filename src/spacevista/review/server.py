@@ -30,7 +30,6 @@ import re
 import secrets
 import threading
 from dataclasses import dataclass, field
-from http import HTTPStatus
 from http.cookies import CookieError, SimpleCookie
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from importlib import resources
