@@ -183,3 +183,17 @@ def test_remove_outliers_drops_planted_outliers():
     assert kept.tobytes() == remove_outliers(pts).tobytes()
     # Tiny clouds come back whole.
     assert remove_outliers(planted, k=8).shape == (4, 3)
+
+
+@pytest.mark.parametrize("offset", [0, 250, 70_000, 2**31 - 100])
+def test_lift_frame_any_id_range(offset):
+    # ids below 2**8, below 2**16 and above take different grouping paths; results must agree.
+    rng = np.random.default_rng(7)
+    depth, inst = scene(rng)
+    shifted = np.where(inst > 0, inst + offset, inst).astype(np.int64)
+    ref_pts, ref_views = lift_frame_with_views(depth, inst, K, POSE)
+    pts, views = lift_frame_with_views(depth, shifted, K, POSE)
+    assert sorted(pts) == [k + offset for k in sorted(ref_pts)]
+    for k in ref_pts:
+        np.testing.assert_array_equal(pts[k + offset], ref_pts[k])
+        assert views[k + offset] == ref_views[k]

@@ -73,26 +73,37 @@ def _group(instances: np.ndarray, min_mask_px: int) -> _Groups:
     flat_ids = instances.ravel()
     fg = np.flatnonzero(flat_ids > 0)
     labels = flat_ids[fg]
-    # Stable sort keeps each group's pixels in row-major order, so a group's first pixel has its
-    # smallest row and its last pixel its largest row.
-    # numpy's stable sort is a radix sort for 8/16-bit keys: much faster for ordinary id ranges.
-    key = labels
-    if labels.size and int(labels.max()) < 2**16:
-        key = labels.astype(np.uint8 if int(labels.max()) < 2**8 else np.uint16)
-    order = np.argsort(key, kind="stable")
-    del key
     # Pixel indices fit in int32 for any image under 2**31 pixels; the narrower type halves the
     # memory this hot path touches (fresh pages are a large part of its cost).
     index_type = np.int32 if H * W < 2**31 else np.int64
-    flat = fg.astype(index_type)[order]
-    labels = labels[order]
-    del fg, order
-    if flat.size == 0:
+    if labels.size == 0:
         empty = np.zeros(0, dtype=np.int64)
         return _Groups(W, empty, empty, empty, empty, empty, empty, np.zeros((0, 4), np.int64),
                        np.zeros(0, bool))
-    starts = np.concatenate([[0], np.flatnonzero(labels[1:] != labels[:-1]) + 1])
-    counts = np.diff(np.append(starts, labels.size))
+    # A stable sort keeps each group's pixels in row-major order, so a group's first pixel has
+    # its smallest row and its last pixel its largest row.
+    max_id = int(labels.max())
+    if max_id < 2**16:
+        # numpy's stable sort is a radix sort for 8/16-bit keys, and a histogram of such keys gives
+        # the groups without touching the sorted labels.
+        key = labels.astype(np.uint8 if max_id < 2**8 else np.uint16)
+        order = np.argsort(key, kind="stable")
+        per_id = np.bincount(key)
+        del key
+        ids = np.flatnonzero(per_id)
+        counts = per_id[ids]
+    else:
+        order = np.argsort(labels, kind="stable")
+        sorted_labels = labels[order]
+        first = np.concatenate([[0], np.flatnonzero(sorted_labels[1:] != sorted_labels[:-1]) + 1])
+        ids = sorted_labels[first]
+        counts = np.diff(np.append(first, sorted_labels.size))
+        del sorted_labels
+    del labels
+    flat = fg.astype(index_type)[order]
+    del fg, order
+    starts = np.zeros(counts.size, dtype=np.int64)
+    np.cumsum(counts[:-1], out=starts[1:])
     # Floor division by a same-typed scalar is several times faster than np.divmod here.
     rows = flat // index_type(W)
     cols = flat - rows * index_type(W)
@@ -102,7 +113,8 @@ def _group(instances: np.ndarray, min_mask_px: int) -> _Groups:
     y2 = rows[starts + counts - 1].astype(np.int64) + 1
     bbox = np.stack([x1, y1, x2, y2], axis=1)
     keep = ((x2 - x1) >= min_mask_px) & ((y2 - y1) >= min_mask_px)
-    return _Groups(W, labels[starts].astype(np.int64), starts, counts, rows, cols, flat, bbox, keep)
+    return _Groups(W, ids.astype(np.int64), starts, counts.astype(np.int64), rows, cols, flat, bbox,
+                   keep)
 
 
 def _lift(groups: _Groups, depth: np.ndarray, K: np.ndarray, pose: np.ndarray,
