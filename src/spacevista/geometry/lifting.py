@@ -228,32 +228,28 @@ def _representative_points(groups: _Groups, instances: np.ndarray) -> np.ndarray
     return np.stack([groups.rows[pick], groups.cols[pick]], axis=1)
 
 
-def _min_median(values: np.ndarray) -> tuple[float, float]:
-    """Minimum and median (mean of the two middle values for even counts) of a 1-D array, NaN for
-    an empty one; a partition rather than np.median, whose per-call overhead dominates here."""
-    n = values.size
-    if n == 0:
-        return float("nan"), float("nan")
-    k = n // 2
-    if n % 2:
-        part = np.partition(values, k)
-        return float(values.min()), float(part[k])
-    part = np.partition(values, [k - 1, k])
-    return float(values.min()), (float(part[k - 1]) + float(part[k])) / 2
-
-
 def _views(groups: _Groups, depth: np.ndarray, instances: np.ndarray) -> dict[int, dict]:
     if groups.ids.size == 0 or not groups.keep.any():
         return {}
     points = _representative_points(groups, instances)
-    z = depth.ravel()[groups.flat]
+    # Invalid depths become +inf: they then sort after every valid value, so a group's minimum is
+    # a reduceat and its median sits at fixed ranks of the group's slice.
+    z = depth.ravel()[groups.flat]  # a copy (fancy indexing), safe to edit
+    if not np.issubdtype(z.dtype, np.floating):
+        z = z.astype(np.float64)
     with np.errstate(invalid="ignore"):
-        valid = np.isfinite(z) & (z > 0)
+        z[~(z > 0)] = np.inf  # zero, negative, NaN and -inf
+    n_valid = np.add.reduceat(np.isfinite(z), groups.starts, dtype=np.int64)
+    zmins = np.minimum.reduceat(z, groups.starts)
     out: dict[int, dict] = {}
     for g in np.flatnonzero(groups.keep).tolist():
-        start, n = int(groups.starts[g]), int(groups.counts[g])
-        zg = z[start:start + n][valid[start:start + n]]
-        zmin, zmed = _min_median(zg)
+        start, n, nv = int(groups.starts[g]), int(groups.counts[g]), int(n_valid[g])
+        if nv:
+            lo, hi = (nv - 1) // 2, nv // 2
+            part = np.partition(z[start:start + n], [lo, hi] if hi != lo else lo)
+            zmin, zmed = float(zmins[g]), (float(part[lo]) + float(part[hi])) / 2
+        else:
+            zmin = zmed = float("nan")
         x1, y1, x2, y2 = (int(v) for v in groups.bbox[g])
         out[int(groups.ids[g])] = {
             "pixels": n,
