@@ -129,29 +129,24 @@ def _lift(groups: _Groups, depth: np.ndarray, K: np.ndarray, pose: np.ndarray,
     with np.errstate(invalid="ignore"):
         sel = z > 0
     sel &= np.isfinite(z)
-    if not groups.keep.all():
-        sel &= np.repeat(groups.keep, groups.counts)
     rows, cols = groups.rows, groups.cols
     if stride > 1:
         sel &= (rows % stride == 0) & (cols % stride == 0)
     per_group = np.add.reduceat(sel, groups.starts, dtype=np.int64)
-    world = np.empty((int(per_group.sum()), 3))
-    # Chunks keep every temporary small: they are recycled by the allocator instead of being
-    # fresh pages on each call (page faults were most of the cost of a whole-frame pass).
-    pos = 0
-    for a in range(0, sel.size, _CHUNK):
-        b = min(a + _CHUNK, sel.size)
-        idx = np.flatnonzero(sel[a:b])
-        idx += a
-        _pixels_to_world(rows[idx], cols[idx], z[idx], K, pose, world[pos:pos + idx.size])
-        pos += idx.size
-    del sel, z
-    ends = np.cumsum(per_group)
     out: dict[int, np.ndarray] = {}
-    for gid, keep, n, end in zip(groups.ids.tolist(), groups.keep.tolist(), per_group.tolist(),
-                                 ends.tolist()):
-        if keep and n > 0:
-            out[gid] = world[end - n:end]
+    # One output array per instance, filled in blocks of at most _CHUNK pixels: every temporary
+    # stays small and is recycled by the allocator, instead of fresh pages on every call (page
+    # faults were most of the cost of whole-frame passes).
+    for g in np.flatnonzero(groups.keep & (per_group > 0)).tolist():
+        start, stop = int(groups.starts[g]), int(groups.starts[g] + groups.counts[g])
+        pts = np.empty((int(per_group[g]), 3))
+        pos = 0
+        for a in range(start, stop, _CHUNK):
+            idx = np.flatnonzero(sel[a:min(a + _CHUNK, stop)])
+            idx += a
+            _pixels_to_world(rows[idx], cols[idx], z[idx], K, pose, pts[pos:pos + idx.size])
+            pos += idx.size
+        out[int(groups.ids[g])] = pts
     return out
 
 
