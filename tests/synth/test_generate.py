@@ -186,6 +186,9 @@ def test_recorded_relations_hold(scenes, scale):
             if b is not None:
                 dist = _distance(_mesh(b), a.mesh_vertices)
                 assert dist.min() < 0.01 * a.size.max()
+            elif rel.get("on") == "ceiling":
+                top = a.center[2] + a.size[2] / 2
+                assert abs(top - scene.metadata["room"]["ceiling_height"]) < 1e-9 * ext
             else:  # on a wall of the room
                 poly = np.asarray(scene.metadata["room"]["floor_polygon"])
                 d = min(_seg_dist(_footprint(a), poly[i], poly[(i + 1) % len(poly)]) for i in range(len(poly)))
