@@ -28,7 +28,7 @@ def measure(scale: Scale, seed: int, n_frames: int) -> list[tuple[str, float, fl
     comp = COMPOSERS[scale](rng, n_frames)
     parts = [(p, 0) for p in comp.background]
     parts += [(p, o.id) for o in comp.layout.objects for p in o.world_parts()]
-    renderer = Renderer(parts)
+    renderer = Renderer(parts, comp.lighting)
     rows = []
     for w, h in RESOLUTIONS:
         camera = Camera.from_fov(w, h, cams.HFOV[scale])
