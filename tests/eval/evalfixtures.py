@@ -7,7 +7,6 @@ from pathlib import Path
 import numpy as np
 from PIL import Image
 
-from spacevista.io.jsonl import write_jsonl
 from spacevista.records import QARecord
 
 SCALES = ("tiny", "tabletop", "indoor", "outdoor", "drone")

@@ -101,7 +101,8 @@ def test_extract_answer(text, expected):
 @pytest.mark.parametrize("text,letter", [
     ("B", "B"), ("(c)", "C"), ("D.", "D"), ("**A**", "A"), ("Option E", "E"), ("choice: (b)", "B"),
     ("I would pick C here", "C"), ("A chair", None), ("I think so", None), ("Both B and C", None),
-    ("F", "F"),
+    ("F", "F"), ("e.g. the lamp", None), ("Answer: A cat", None), ("The answer is A because it is left", "A"),
+    ("I think so", None), ("answer is (d)", "D"), ("Answer: E.", "E"),
 ])
 def test_parse_choice(text, letter):
     got, why = parse_choice(text, 6)
