@@ -290,6 +290,28 @@ def parse_number_text(s: str, unit: str = "") -> tuple[float | None, str | None]
     return value, None
 
 
+_QUNIT_RE = re.compile(
+    r"\b(?:in|measured in|using|units? of)\s+(?:the\s+unit\s+of\s+)?(?P<sq>square\s+|sq\.?\s+|cubic\s+)?"
+    r"(?P<u>millimet(?:er|re)s?|centimet(?:er|re)s?|kilomet(?:er|re)s?|met(?:er|re)s?|degrees?|mm|cm|km|m)"
+    r"(?![a-zA-Z])(?P<pow>\s*(?:\^?\s*[23]|[²³]))?", re.IGNORECASE)
+
+
+def unit_in_question(question: str) -> str | None:
+    """The answer unit a question asks for ("in meters" -> ``m``, "in square meters" -> ``m2``,
+    "in cm" -> ``cm``, "in degrees" -> ``deg``); ``None`` when it states none."""
+    m = _QUNIT_RE.search(question)
+    if not m:
+        return None
+    u = _UNIT_WORDS.get(m.group("u").lower())
+    if u is None:
+        return None
+    if u == "deg":
+        return u
+    sq, pw = (m.group("sq") or "").lower(), (m.group("pow") or "").strip(" ^")
+    power = 2 if sq.startswith(("sq", "square")) or pw in ("2", "²") else 3 if sq.startswith("cu") or pw in ("3", "³") else 1
+    return u if power == 1 else f"{u}{power}"
+
+
 # ----------------------------------------------------------------------------- text
 
 _PUNCT_RE = re.compile(r"[^\w\s]")
