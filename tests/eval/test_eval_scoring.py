@@ -82,7 +82,11 @@ def test_mra_matches_reference_on_random_pairs():
     yhat[:10] = 1.0 + np.arange(1, 11) * 0.05
     y[:10] = 1.0
     for p, t in zip(yhat.tolist(), y.tolist()):
-        assert mean_relative_accuracy(p, t) == float(reference_mra(p, t)), (p, t)
+        ref = float(reference_mra(p, t))
+        assert mean_relative_accuracy(p, t) == ref, (p, t)
+        # the scorer's inlined fast path, from text, agrees too
+        assert score_answer(repr(p), repr(t), "numerical").score == ref, (p, t)
+        assert score_answer(f"<answer>about {p!r}</answer>", repr(t), "numerical").score == ref, (p, t)
 
 
 @pytest.mark.parametrize("text,expected", [

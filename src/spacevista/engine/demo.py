@@ -37,7 +37,7 @@ def scene_seed(seed: int, scale: str, k: int) -> int:
 
 
 def _one(job: tuple[str, int, DemoConfig, str]) -> SceneQA | dict[str, Any]:
-    from spacevista.synth import generate_scene
+    from spacevista.synth.generate import generate_scene
 
     scale, k, cfg, out = job
     try:

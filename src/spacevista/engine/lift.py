@@ -22,7 +22,7 @@ class LiftConfig:
     outlier removal, and the minimum mask size (paper: 20x20 px)."""
 
     stride: int = 1
-    voxel_fraction: float = 0.01
+    voxel_fraction: float = 0.02
     outlier_k: int = 8
     outlier_std: float = 2.0
     min_mask_px: int = MIN_MASK_PX

@@ -35,6 +35,9 @@ __all__ = [
     "remove_outliers",
 ]
 
+# Pixels processed per block when lifting (see _lift).
+_CHUNK = 1 << 15
+
 #: Objects whose mask bounding box is narrower or shorter than this (pixels) are ignored in a frame.
 MIN_MASK_PX = 20
 
@@ -72,7 +75,12 @@ def _group(instances: np.ndarray, min_mask_px: int) -> _Groups:
     labels = flat_ids[fg]
     # Stable sort keeps each group's pixels in row-major order, so a group's first pixel has its
     # smallest row and its last pixel its largest row.
-    order = np.argsort(labels, kind="stable")
+    # numpy's stable sort is a radix sort for 8/16-bit keys: much faster for ordinary id ranges.
+    key = labels
+    if labels.size and int(labels.max()) < 2**16:
+        key = labels.astype(np.uint8 if int(labels.max()) < 2**8 else np.uint16)
+    order = np.argsort(key, kind="stable")
+    del key
     # Pixel indices fit in int32 for any image under 2**31 pixels; the narrower type halves the
     # memory this hot path touches (fresh pages are a large part of its cost).
     index_type = np.int32 if H * W < 2**31 else np.int64
@@ -85,7 +93,9 @@ def _group(instances: np.ndarray, min_mask_px: int) -> _Groups:
                        np.zeros(0, bool))
     starts = np.concatenate([[0], np.flatnonzero(labels[1:] != labels[:-1]) + 1])
     counts = np.diff(np.append(starts, labels.size))
-    rows, cols = np.divmod(flat, index_type(W))
+    # Floor division by a same-typed scalar is several times faster than np.divmod here.
+    rows = flat // index_type(W)
+    cols = flat - rows * index_type(W)
     x1 = np.minimum.reduceat(cols, starts).astype(np.int64)
     x2 = np.maximum.reduceat(cols, starts).astype(np.int64) + 1
     y1 = rows[starts].astype(np.int64)
@@ -113,32 +123,17 @@ def _lift(groups: _Groups, depth: np.ndarray, K: np.ndarray, pose: np.ndarray,
     if stride > 1:
         sel &= (rows % stride == 0) & (cols % stride == 0)
     per_group = np.add.reduceat(sel, groups.starts, dtype=np.int64)
-    idx = np.flatnonzero(sel)
-    del sel
-    fx, s, cx = K[0]
-    fy, cy = K[1, 1], K[1, 2]
-    R, t = pose[:3, :3], pose[:3, 3]
-    # cam = z * [x, y, 1] with x, y the normalised coordinates of the pixel centre; then
-    # world = cam @ R^T + t. Built column by column in place to keep temporaries few.
-    cam = np.empty((idx.size, 3))
-    cam[:, 2] = z[idx]
-    del z
-    y = cam[:, 1]
-    y[:] = rows[idx]
-    y += 0.5 - cy
-    y /= fy
-    x = cam[:, 0]
-    x[:] = cols[idx]
-    x += 0.5 - cx
-    if s != 0.0:
-        x -= s * y
-    x /= fx
-    del idx
-    x *= cam[:, 2]
-    y *= cam[:, 2]
-    world = np.matmul(cam, R.T)
-    del cam
-    world += t
+    world = np.empty((int(per_group.sum()), 3))
+    # Chunks keep every temporary small: they are recycled by the allocator instead of being
+    # fresh pages on each call (page faults were most of the cost of a whole-frame pass).
+    pos = 0
+    for a in range(0, sel.size, _CHUNK):
+        b = min(a + _CHUNK, sel.size)
+        idx = np.flatnonzero(sel[a:b])
+        idx += a
+        _pixels_to_world(rows[idx], cols[idx], z[idx], K, pose, world[pos:pos + idx.size])
+        pos += idx.size
+    del sel, z
     ends = np.cumsum(per_group)
     out: dict[int, np.ndarray] = {}
     for gid, keep, n, end in zip(groups.ids.tolist(), groups.keep.tolist(), per_group.tolist(),
@@ -146,6 +141,37 @@ def _lift(groups: _Groups, depth: np.ndarray, K: np.ndarray, pose: np.ndarray,
         if keep and n > 0:
             out[gid] = world[end - n:end]
     return out
+
+
+def _pixels_to_world(rows: np.ndarray, cols: np.ndarray, z: np.ndarray, K: np.ndarray,
+                     pose: np.ndarray, out: np.ndarray) -> None:
+    """World points of pixel centres (rows, cols) at z-depth ``z``, written into ``out`` (n, 3).
+
+    The camera point is ``z * ((u - cx - s*y) / fx, (v - cy) / fy, 1)`` at ``u = col + 0.5``,
+    ``v = row + 0.5``; the world point ``R @ cam + t``, computed one output column at a time
+    (faster than stacking and a (n, 3) x (3, 3) product, with fewer temporaries).
+    """
+    fx, s, cx = K[0]
+    fy, cy = K[1, 1], K[1, 2]
+    R, t = pose[:3, :3], pose[:3, 3]
+    zz = z.astype(np.float64)
+    y = rows * (1.0 / fy)
+    y += (0.5 - cy) / fy
+    x = cols * (1.0 / fx)
+    x += (0.5 - cx) / fx
+    if s != 0.0:
+        x -= (s / fx) * y
+    x *= zz
+    y *= zz
+    tmp = np.empty_like(zz)
+    for i in range(3):
+        col = out[:, i]
+        np.multiply(x, R[i, 0], out=col)
+        np.multiply(y, R[i, 1], out=tmp)
+        col += tmp
+        np.multiply(zz, R[i, 2], out=tmp)
+        col += tmp
+        col += t[i]
 
 
 def _representative_points(groups: _Groups, instances: np.ndarray) -> np.ndarray:
@@ -170,23 +196,38 @@ def _representative_points(groups: _Groups, instances: np.ndarray) -> np.ndarray
     edge[:-1, :] |= diff_y
     edge[0, :] = edge[-1, :] = True
     edge[:, 0] = edge[:, -1] = True
-    dist = np.full((H, W), -1, dtype=np.int32)
+    # Chessboard distances at half resolution stay below 2**15 for any image under 65536 px.
+    dist = np.full((H, W), -1, dtype=np.int16 if max(H, W) < 65536 else np.int32)
     dist[::2, ::2] = ndimage.distance_transform_cdt(~edge, metric="chessboard")
     d = dist.ravel()[groups.flat]
+    del dist
     gmax = np.maximum.reduceat(d, groups.starts)
-    group_of = np.repeat(np.arange(groups.ids.size), groups.counts)
-    best = np.flatnonzero(d == gmax[group_of])
-    rows_f = groups.rows.astype(np.float64)
-    cols_f = groups.cols.astype(np.float64)
-    cy = np.add.reduceat(rows_f, groups.starts) / groups.counts
-    cx = np.add.reduceat(cols_f, groups.starts) / groups.counts
-    g = group_of[best]
-    d2 = (rows_f[best] - cy[g]) ** 2 + (cols_f[best] - cx[g]) ** 2
+    best = np.flatnonzero(d == np.repeat(gmax, groups.counts))
+    del d
+    cy = np.add.reduceat(groups.rows, groups.starts, dtype=np.float64) / groups.counts
+    cx = np.add.reduceat(groups.cols, groups.starts, dtype=np.float64) / groups.counts
+    # Group of each candidate: the number of group starts at or before it, minus one.
+    g = np.searchsorted(groups.starts, best, side="right") - 1
+    d2 = (groups.rows[best] - cy[g]) ** 2 + (groups.cols[best] - cx[g]) ** 2
     order = np.lexsort((best, d2, g))
     g_sorted = g[order]
     first = order[np.concatenate([[0], np.flatnonzero(g_sorted[1:] != g_sorted[:-1]) + 1])]
     pick = best[first]
     return np.stack([groups.rows[pick], groups.cols[pick]], axis=1)
+
+
+def _min_median(values: np.ndarray) -> tuple[float, float]:
+    """Minimum and median (mean of the two middle values for even counts) of a 1-D array, NaN for
+    an empty one; a partition rather than np.median, whose per-call overhead dominates here."""
+    n = values.size
+    if n == 0:
+        return float("nan"), float("nan")
+    k = n // 2
+    if n % 2:
+        part = np.partition(values, k)
+        return float(values.min()), float(part[k])
+    part = np.partition(values, [k - 1, k])
+    return float(values.min()), (float(part[k - 1]) + float(part[k])) / 2
 
 
 def _views(groups: _Groups, depth: np.ndarray, instances: np.ndarray) -> dict[int, dict]:
@@ -200,10 +241,7 @@ def _views(groups: _Groups, depth: np.ndarray, instances: np.ndarray) -> dict[in
     for g in np.flatnonzero(groups.keep).tolist():
         start, n = int(groups.starts[g]), int(groups.counts[g])
         zg = z[start:start + n][valid[start:start + n]]
-        if zg.size:
-            zmin, zmed = float(zg.min()), float(np.median(zg))
-        else:
-            zmin = zmed = float("nan")
+        zmin, zmed = _min_median(zg)
         x1, y1, x2, y2 = (int(v) for v in groups.bbox[g])
         out[int(groups.ids[g])] = {
             "pixels": n,

@@ -14,7 +14,7 @@ import trimesh
 from trimesh.ray.ray_pyembree import RayMeshIntersector
 
 from spacevista.scene import Camera
-from spacevista.synth.cameras import pixel_rays
+from spacevista.geometry.cameras import pixel_rays, ray_to_z_depth
 from spacevista.synth.shapes import CHECKER, NOISE, STRIPES, WOOD, Part
 
 
@@ -83,13 +83,12 @@ class Renderer:
         return tri, t
 
     def render(self, camera: Camera, pose: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        origins, dirs = pixel_rays(camera, pose)
-        origins = np.ascontiguousarray(origins)
+        origins, dirs = pixel_rays(camera.K, camera.width, camera.height, pose)
         tri, t = self.cast(origins, dirs)
         hit = tri >= 0
         h, w = camera.height, camera.width
-        # pixel_rays scales directions to unit optical-axis component, so t is the z-depth
-        depth = np.where(hit, t, 0.0).astype(np.float32).reshape(h, w)
+        # t is the distance along unit rays; depth maps hold z-depth (along the optical axis)
+        depth = np.where(hit, ray_to_z_depth(t, dirs, pose), 0.0).astype(np.float32).reshape(h, w)
         inst = np.zeros(len(tri), dtype=np.int32)
         inst[hit] = self.face_instance[tri[hit]]
         rgb = self._shade(origins, dirs, tri, t, hit)
@@ -97,20 +96,23 @@ class Renderer:
 
     def _shade(self, origins, dirs, tri, t, hit) -> np.ndarray:
         lt = self.lighting
-        unit = dirs / np.linalg.norm(dirs, axis=1, keepdims=True)
-        # sky gradient for misses
-        up = np.clip(unit[:, 2], 0.0, 1.0)[:, None]
-        out = (1 - up) * np.asarray(lt.sky_horizon) + up * np.asarray(lt.sky_zenith)
+        out = np.empty((len(tri), 3), dtype=np.float32)
+        miss = ~hit
+        if miss.any():  # sky gradient by the ray's elevation
+            d = dirs[miss]
+            up = np.clip(d[:, 2] / np.sqrt(np.einsum("ij,ij->i", d, d)), 0.0, 1.0)[:, None]
+            out[miss] = (1 - up) * np.asarray(lt.sky_horizon) + up * np.asarray(lt.sky_zenith)
         th = tri[hit]
-        p = origins[hit] + t[hit, None] * dirs[hit]
+        dh = dirs[hit]
+        p = origins[hit] + t[hit, None] * dh
         n = self._normals[th]
-        facing = np.einsum("ij,ij->i", n, unit[hit])
-        n = n * np.where(facing > 0, -1.0, 1.0)[:, None]  # two-sided surfaces
+        # two-sided surfaces: light the side that faces the camera
+        flip = np.where(np.einsum("ij,ij->i", n, dh) > 0, -1.0, 1.0)
         light = np.asarray(lt.direction, dtype=np.float64)
         light /= np.linalg.norm(light)
-        lambert = np.clip(n @ light, 0.0, 1.0)
-        base = self.face_color[th] * _texture(p, self.face_texture[th], self.face_tex_scale[th])[:, None]
-        out[hit] = base * (lt.ambient + lt.diffuse * lambert)[:, None]
+        lambert = np.clip((n @ light) * flip, 0.0, 1.0)
+        gain = (lt.ambient + lt.diffuse * lambert) * _texture(p, self.face_texture[th], self.face_tex_scale[th])
+        out[hit] = self.face_color[th] * gain[:, None]
         idx = (np.clip(out, 0.0, 1.0) * (_LUT_SIZE - 1) + 0.5).astype(np.int32)
         return _SRGB_LUT[idx]
 

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import numpy as np
-from scipy.spatial import cKDTree
-
 from spacevista.graph import SceneGraph
 from spacevista.tasks.base import TASKS, Facts, Question, Task, Unanswerable
 from spacevista.tasks.common import askable, pairs, sample
@@ -16,12 +14,20 @@ MIN_GAP_FRACTION = 0.25
 
 
 def closest(graph: SceneGraph, a: int, b: int) -> float:
-    pa, pb = graph.object(a).points, graph.object(b).points
-    if len(pa) == 0 or len(pb) == 0:
+    """Closest distance between the two objects' surface points (KD-tree of the larger cloud)."""
+    oa, ob = graph.object(a), graph.object(b)
+    if len(oa.points) == 0 or len(ob.points) == 0:
         raise Unanswerable("object without points")
-    small, big = (pa, pb) if len(pa) < len(pb) else (pb, pa)
-    d, _ = cKDTree(big).query(small, k=1)
+    small, big = (oa, ob) if len(oa.points) < len(ob.points) else (ob, oa)
+    d, _ = big.tree.query(small.points, k=1)
     return float(d.min())
+
+
+def gap_lower_bound(pa: np.ndarray, pb: np.ndarray) -> float:
+    """Distance between the two clouds' axis-aligned bounds: never more than the closest distance."""
+    lo = np.maximum(pa.min(0), pb.min(0))
+    hi = np.minimum(pa.max(0), pb.max(0))
+    return float(np.linalg.norm(np.clip(lo - hi, 0, None)))
 
 
 @TASKS.register("absolute_distance")
@@ -35,8 +41,8 @@ class AbsoluteDistance(Task):
     def propose(self, graph: SceneGraph, rng: np.random.Generator) -> list[Question]:
         cands = []
         for a, b in pairs(askable(graph)):
-            gap = closest(graph, a.id, b.id)
-            if gap > MIN_GAP_FRACTION * max(a.box.longest, b.box.longest):
+            need = MIN_GAP_FRACTION * max(a.box.longest, b.box.longest)
+            if gap_lower_bound(a.points, b.points) > need or closest(graph, a.id, b.id) > need:
                 cands.append((a, b))
         out = []
         for a, b in sample(cands, PER_SCENE, rng):

@@ -110,7 +110,11 @@ def task_slots(task: Task, q: Question, graph: SceneGraph, ref: Referrer,
     pinned = q.params.get("prompt_frames")  # optional: mark object i on frame pinned[i]
     for i, oid in enumerate(q.objects):
         key = "abcdefgh"[i]
-        r = ref.refer(graph.object(oid), frame=pinned[i] if pinned else None)
+        if pinned:
+            r = ref.refer(graph.object(oid), frame=pinned[i], pin=True)
+        else:
+            # a question about one frame prompts its objects on that frame when they are seen there
+            r = ref.refer(graph.object(oid), frame=q.frames[0] if len(q.frames) == 1 else None)
         slots[key] = r.text
         slots[f"{key}_name"] = r.name
     for i, f in enumerate(q.frames):

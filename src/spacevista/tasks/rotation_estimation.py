@@ -70,4 +70,4 @@ class RotationEstimation(Task):
         return Facts(angle, {"deg_value": angle})
 
     def choices(self, q, facts, graph, rng):
-        return [v for v in log_spread(facts.value, rng, 3, min_ratio=1.3, max_ratio=2.5)]
+        return log_spread(facts.value, rng, 3, min_ratio=1.3, max_ratio=3.0, upper=180.0)

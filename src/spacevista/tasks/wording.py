@@ -110,9 +110,10 @@ def unit_words(unit: str) -> str:
 
 
 def log_spread(value: float, rng: np.random.Generator, n: int, min_ratio: float = 1.25,
-               max_ratio: float = 3.0) -> list[float]:
+               max_ratio: float = 3.0, upper: float | None = None) -> list[float]:
     """``n`` distractors spread on a log scale around ``value``, each at least ``min_ratio`` away
-    from the value and from each other (after rounding), so none can be mistaken for the answer."""
+    from the value and from each other (after rounding), so none can be mistaken for the answer;
+    none above ``upper`` (e.g. 180 degrees)."""
     out: list[float] = []
     base = round_sig(value)
     attempts = 0
@@ -122,7 +123,7 @@ def log_spread(value: float, rng: np.random.Generator, n: int, min_ratio: float 
             raise RuntimeError(f"cannot spread {n} distractors around {value}")
         ratio = math.exp(rng.uniform(math.log(min_ratio), math.log(max_ratio)))
         cand = round_sig(value * ratio if rng.random() < 0.5 else value / ratio)
-        if cand <= 0:
+        if cand <= 0 or (upper is not None and cand > upper):
             continue
         if all(max(cand, o) / min(cand, o) >= min_ratio for o in out + [base]):
             out.append(cand)
@@ -165,20 +166,21 @@ class Referrer:
     def needs_prompt(self, obj: GraphObject) -> bool:
         return self._counts.get(obj.category, 0) != 1
 
-    def refer(self, obj: GraphObject, frame: int | None = None) -> Reference:
-        """'the mug' when its category is unique in the scene, else a point/box/mask prompt on the
-        frame where it is seen largest. ``frame`` pins the prompt to that frame and forces a prompt
-        even for a unique category (questions about what is marked where, e.g. object matching)."""
+    def refer(self, obj: GraphObject, frame: int | None = None, pin: bool = False) -> Reference:
+        """'the mug' when its category is unique in the scene, else a point/box/mask prompt on
+        ``frame`` when the object is seen there, otherwise on the frame where it is seen largest.
+        ``pin`` forces a prompt on ``frame`` even for a unique category (questions about what is
+        marked where, e.g. object matching) and fails when the object is not seen there."""
         name = obj.category
-        if frame is None and not self.needs_prompt(obj):
+        if not pin and not self.needs_prompt(obj):
             ref = Reference(text=f"the {name}", name=name)
         else:
-            if not obj.views or (frame is not None and frame not in obj.views):
+            if not obj.views or (pin and frame not in obj.views):
                 raise ValueError(f"object {obj.id} has no view to prompt on"
                                  + (f" in frame {frame}" if frame is not None else ""))
             if self.prompt_type is None:
                 self.prompt_type = PROMPT_TYPES[int(self.rng.integers(len(PROMPT_TYPES)))]
-            if frame is None:
+            if frame is None or frame not in obj.views:
                 frame = max(obj.views, key=lambda f: (obj.views[f].pixels, -f))
             view = obj.views[frame]
             k = self.frame_order.index(frame)
