@@ -42,6 +42,17 @@ class Verdict:
         return self.margin > 0
 
 
+def vertical_scale(box: BoxLike) -> float:
+    """Normaliser for vertical offsets: the height, but never under 5% of the longest side, so that
+    flat things (a coin, a field, a road) are not judged on the thickness of their boxes alone."""
+    return max(float(box.size[2]), 0.05 * float(np.max(box.size)), 1e-12)
+
+
+def is_flat(box: BoxLike) -> bool:
+    """Thinner than 3% of its longest side: a marking on the ground rather than a standing object."""
+    return float(box.size[2]) < 0.03 * float(np.max(box.size))
+
+
 def _lin(value: float, border: float, full: float) -> float:
     """0 at ``border``, 1 at ``full`` (either direction), linear between, clipped to [-1, 1]."""
     return float(np.clip((value - border) / (full - border), -1.0, 1.0))
@@ -200,21 +211,24 @@ def stacking(a: BoxLike, pa: np.ndarray, b: BoxLike, pb: np.ndarray, same_kind: 
 
 
 def on_floor(a: BoxLike, floor_z: float) -> Verdict:
-    """``a`` stands on the support plane: its bottom within 10% of its height of ``floor_z``."""
-    e = abs(bottom(a) - floor_z) / max(float(a.size[2]), 1e-9)
+    """``a`` stands on the support plane: its bottom within a tenth of its vertical scale (height,
+    at least 5% of its longest side) of ``floor_z``."""
+    e = abs(bottom(a) - floor_z) / vertical_scale(a)
     return Verdict(float(np.clip(1.0 - e / 0.1, -1.0, 1.0)), {"height_above_floor": bottom(a) - floor_z})
 
 
 def hanging(a: BoxLike, pa: np.ndarray, floor_z: float, others: list[np.ndarray]) -> Verdict:
     """``a`` is held above the floor with nothing under it that could bear it: its bottom is at least
-    a quarter of its own height above ``floor_z``, and no other object's surface lies within a quarter
+    half its longest side above ``floor_z``, and no other object's surface lies within a quarter
     of its height below its bottom, in or just around its footprint (a picture on a wall, a ceiling
     lamp). Walls are not objects here, so "attached" is not tested: whatever is held up with nothing
     beneath it counts as hanging."""
     h = max(float(a.size[2]), 1e-9)
     a_bot = bottom(a)
-    elev = (a_bot - floor_z) / h
-    t_elev = _lin(elev, 0.25, 0.75)
+    # elevation against the object's longest side: a coin lifted by a floor-plane error of a few
+    # millimetres, or a tree whose trunk a drone never sees, is not hanging
+    elev = (a_bot - floor_z) / max(float(np.max(a.size)), 1e-9)
+    t_elev = _lin(elev, 0.5, 1.0)
     under = -np.inf
     # look in a ring around the footprint too: a lifted cloud never sees the surface right under a
     ring = 0.25 * float(np.max(a.size[:2]))
@@ -284,7 +298,7 @@ def encircling(a: BoxLike, pa: np.ndarray, b: BoxLike, pb: np.ndarray) -> Verdic
         ring = pa
     cov = angular_coverage(ring[:, :2], c) if len(ring) else 0.0
     t_cov = _lin(cov, 0.75, 0.95)
-    low = (bottom(b) - bottom(a)) / max(float(a.size[2]), 1e-12)
+    low = (bottom(b) - bottom(a)) / vertical_scale(a)
     t_low = _lin(-low, -0.5, -0.2)
     return Verdict(min(t_centre, t_cov, t_low),
                    {"centre_offset": r, "coverage": cov, "base_offset": low})
