@@ -229,3 +229,13 @@ def test_from_qwen_folder(tok, inputs, tmp_path):
     with torch.no_grad():
         out = model(**inputs)
     assert torch.isfinite(out.logits).all()
+
+
+def test_grouped_sampling_with_hard_routing(tok, inputs):
+    """GRPO-style groups: num_return_sequences expands the fused video tokens and the scale labels."""
+    model = make_model(tok, seed=6, expert_routing="hard")
+    torch.manual_seed(0)
+    gen = model.generate(**inputs, max_new_tokens=3, do_sample=True, num_return_sequences=3,
+                         scale_ids=torch.tensor([3]))
+    n = inputs["input_ids"].shape[1]
+    assert gen.shape[0] == 3 and torch.equal(gen[:, :n], inputs["input_ids"].expand(3, -1))
