@@ -239,3 +239,26 @@ def test_grouped_sampling_with_hard_routing(tok, inputs):
                          scale_ids=torch.tensor([3]))
     n = inputs["input_ids"].shape[1]
     assert gen.shape[0] == 3 and torch.equal(gen[:, :n], inputs["input_ids"].expand(3, -1))
+
+
+def test_gradient_checkpointing_matches_plain_backward(tok, inputs):
+    grads = []
+    for checkpointing in (False, True):
+        model = make_model(tok, seed=8)
+        randomise_experts(model)
+        model.train()
+        if checkpointing:
+            model.gradient_checkpointing_enable()
+        model(**inputs, labels=inputs["input_ids"], use_cache=False).loss.backward()
+        layer = model.model.language_model.layers[1]
+        grads.append((layer.scale_router.fc2.weight.grad.clone(), layer.mlp.down_proj.expert_A.grad.clone()))
+    for a, b in zip(*grads):
+        assert torch.allclose(a, b, atol=1e-6)
+
+
+def test_bfloat16_forward(tok, inputs):
+    model = make_model(tok, seed=8).to(torch.bfloat16)
+    kw = {k: (v.to(torch.bfloat16) if v.is_floating_point() else v) for k, v in inputs.items()}
+    with torch.no_grad():
+        out = model(**kw)
+    assert out.logits.dtype == torch.bfloat16 and torch.isfinite(out.logits).all()
