@@ -18,7 +18,8 @@ def test_forward_backward_generate_with_video(tok, inputs):
     assert fusion_grad is not None and fusion_grad.abs().sum() > 0
     model.eval()
     gen = model.generate(**inputs, max_new_tokens=6, do_sample=False)
-    assert gen.shape == (1, inputs["input_ids"].shape[1] + 6) or gen.shape[1] <= inputs["input_ids"].shape[1] + 6
+    n = inputs["input_ids"].shape[1]
+    assert gen.shape[0] == 1 and n < gen.shape[1] <= n + 6
     assert torch.equal(gen[:, : inputs["input_ids"].shape[1]], inputs["input_ids"])
 
 
@@ -79,7 +80,7 @@ def test_plain_configuration_equals_qwen(tok, inputs):
                             vision_start_token_id=cfg["vision_start_token_id"],
                             vision_end_token_id=cfg["vision_end_token_id"])
     qwen = Qwen2_5_VLForConditionalGeneration(qcfg).eval()
-    missing, unexpected = qwen.load_state_dict(model.state_dict(), strict=True), None
+    qwen.load_state_dict(model.state_dict(), strict=True)
     kw = {k: v for k, v in inputs.items() if k != "dense_pixel_values"}
     with torch.no_grad():
         a = model(**kw).logits

@@ -19,7 +19,7 @@ from pathlib import Path
 import torch
 from torch import nn
 from transformers import DINOv3ViTModel, Qwen2_5_VLForConditionalGeneration, Qwen2_5_VLModel
-from transformers.modeling_outputs import BaseModelOutputWithPooling, MultimodalCausalLMOutputWithPast
+from transformers.modeling_outputs import MultimodalCausalLMOutputWithPast
 from transformers.models.qwen2_5_vl.modeling_qwen2_5_vl import Qwen2_5_VLPreTrainedModel
 
 from spacevista.model.config import SpaceVistaConfig
