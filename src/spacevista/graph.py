@@ -101,6 +101,16 @@ class GraphObject:
     points: np.ndarray
     views: dict[int, View] = field(default_factory=dict)
     attributes: dict[str, Any] = field(default_factory=dict)
+    _tree: Any = field(default=None, init=False, repr=False, compare=False)
+
+    @property
+    def tree(self) -> Any:
+        """KD-tree of ``points``, built once (distance tasks query it many times)."""
+        if self._tree is None:
+            from scipy.spatial import cKDTree
+
+            self._tree = cKDTree(self.points)
+        return self._tree
 
     @property
     def centroid(self) -> np.ndarray:

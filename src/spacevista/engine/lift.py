@@ -1,0 +1,123 @@
+"""Lifting: a scene with depth and instance maps -> the estimated scene graph."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from spacevista.errors import SceneError
+from spacevista.geometry.boxes import upright_box
+from spacevista.geometry.cameras import backproject
+from spacevista.geometry.room import room_extent, support_height
+from spacevista.geometry.lifting import MIN_MASK_PX, accumulate, frame_views, lift_frame, remove_outliers
+from spacevista.geometry.planes import gravity_align
+from spacevista.graph import Box3D, CameraPose, GraphObject, SceneGraph, View
+from spacevista.scene import Scene
+
+
+@dataclass(frozen=True)
+class LiftConfig:
+    """Lifting options: pixel stride, voxel size as a fraction of the scene scale's typical object,
+    outlier removal, and the minimum mask size (paper: 20x20 px)."""
+
+    stride: int = 1
+    voxel_fraction: float = 0.02
+    outlier_k: int = 8
+    outlier_std: float = 2.0
+    min_mask_px: int = MIN_MASK_PX
+    background_stride: int = 4
+
+
+#: typical object size per scale in metres (sets the voxel size)
+TYPICAL_SIZE = {"tiny": 0.02, "tabletop": 0.15, "indoor": 1.0, "outdoor": 4.0, "drone": 40.0}
+
+
+def categories_of(scene: Scene) -> dict[int, str]:
+    """Instance id -> category from ground-truth objects or reader annotations."""
+    cats = {o.id: o.category for o in scene.objects}
+    for k, v in scene.metadata.get("categories", {}).items():
+        cats.setdefault(int(k), str(v))
+    return cats
+
+
+def world_alignment(scene: Scene) -> np.ndarray:
+    """4x4 transform taking the scene's world to the gravity-aligned world (+z up)."""
+    poses = np.stack([f.pose for f in scene.frames])
+    _, R = gravity_align(poses, scene.up)
+    T = np.eye(4)
+    T[:3, :3] = R
+    return T
+
+
+def camera_graph(scene: Scene) -> SceneGraph:
+    """A graph with cameras only, for sources without depth or instance masks: camera-motion tasks
+    (rotation, view change) can still be asked."""
+    if not scene.frames:
+        raise SceneError(scene.id, None, "scene has no frames")
+    align = world_alignment(scene)
+    cameras = [CameraPose(f.index, f.camera, align @ f.pose) for f in scene.frames]
+    return SceneGraph(scene.id, scene.scale, scene.metric, [], cameras, np.array([0.0, 0.0, 1.0]),
+                      source=scene.source, exact=False, metadata={"up_method": scene.up_method})
+
+
+def lift_scene(scene: Scene, config: LiftConfig = LiftConfig()) -> SceneGraph:
+    """Back-project every frame's instance pixels, merge per object over frames, clean, box them."""
+    if not scene.frames:
+        raise SceneError(scene.id, None, "scene has no frames")
+    if not scene.has_depth or not scene.has_instances:
+        raise SceneError(scene.id, None, "lifting needs depth and instance maps in every frame")
+    align = world_alignment(scene)
+    cats = categories_of(scene)
+    per_frame: list[dict[int, np.ndarray]] = []
+    views: dict[int, dict[int, View]] = {}
+    cameras = []
+    background = []
+    for frame in scene.frames:
+        depth = frame.depth()
+        inst = frame.instances()
+        if depth.shape != (frame.camera.height, frame.camera.width) or inst.shape != depth.shape:
+            raise SceneError(scene.id, frame.depth_path or frame.instance_path,
+                             f"frame {frame.index}: depth {depth.shape} / instances {inst.shape} do not match "
+                             f"camera {frame.camera.height}x{frame.camera.width}")
+        pose = align @ frame.pose
+        cameras.append(CameraPose(frame.index, frame.camera, pose))
+        per_frame.append(lift_frame(depth, inst, frame.camera.K, pose, min_mask_px=config.min_mask_px,
+                                    stride=config.stride))
+        background.append(backproject(depth, frame.camera.K, pose, mask=inst == 0, stride=config.background_stride))
+        for oid, v in frame_views(depth, inst, min_mask_px=config.min_mask_px).items():
+            views.setdefault(oid, {})[frame.index] = View(frame.index, int(v["pixels"]), tuple(v["bbox"]),
+                                                          tuple(v["point"]), float(v["min_depth"]),
+                                                          float(v["median_depth"]))
+    voxel = TYPICAL_SIZE[scene.scale.value] * config.voxel_fraction
+    merged = accumulate(per_frame, voxel=voxel)
+    objects = []
+    for oid in sorted(merged):
+        pts = remove_outliers(merged[oid], k=config.outlier_k, std_ratio=config.outlier_std)
+        if len(pts) < 10 or oid not in views:
+            continue
+        center, size, yaw = upright_box(pts)
+        objects.append(GraphObject(oid, cats.get(oid, "object"), Box3D(center, size, yaw), pts, views[oid]))
+    floor_z, room = estimate_support(scene, objects, np.concatenate(background) if background else np.zeros((0, 3)))
+    return SceneGraph(scene.id, scene.scale, scene.metric, objects, cameras, np.array([0.0, 0.0, 1.0]),
+                      floor_z=floor_z, room=room,
+                      source=scene.source, exact=False, metadata={"up_method": scene.up_method})
+
+
+def estimate_support(scene: Scene, objects: list[GraphObject], background: np.ndarray
+                     ) -> tuple[float | None, dict | None]:
+    """Support plane height under the objects (floor, ground or table top) and, indoors, the room's
+    floor area and ceiling height, both from background points only (no ground truth)."""
+    if len(background) < 100:
+        return None, None
+    typical = TYPICAL_SIZE[scene.scale.value]
+    bottoms = [o.box.bottom for o in objects]
+    below = float(np.median(bottoms)) if bottoms else float(np.quantile(background[:, 2], 0.1))
+    floor_z = support_height(background[:, 2], below, bin_size=typical / 20)
+    room = None
+    if scene.scale.value == "indoor" and floor_z is not None:
+        try:
+            room = {**room_extent(background, floor_z), "floor_z": floor_z}
+        except ValueError:
+            room = None
+    return floor_z, room

@@ -1,0 +1,56 @@
+"""VSI-Bench (parquet: id, dataset, scene_name, question_type, question, ground_truth, options).
+
+Videos are ``{dataset}/{scene_name}.mp4`` under the parquet's folder. Multiple-choice types are
+scored by letter, numerical types by MRA. The overall score is the mean over question types with
+the three relative-direction levels merged into one type first (mean of the three), as lmms-eval
+reports it.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from spacevista.eval.benchmarks import BENCHMARKS, Benchmark, parquet_columns, parquet_rows
+from spacevista.eval.items import EvalItem
+
+MC_TYPES = ("object_rel_direction_easy", "object_rel_direction_medium", "object_rel_direction_hard",
+            "object_rel_distance", "route_planning", "obj_appearance_order")
+NUMERICAL_TYPES = ("object_abs_distance", "object_counting", "object_size_estimation", "room_size_estimation")
+#: the unit each numerical question asks for (stated in the question text)
+UNITS = {"object_abs_distance": "m", "object_counting": "", "object_size_estimation": "cm",
+         "room_size_estimation": "m2"}
+_LETTER_PREFIX_RE = re.compile(r"^\s*\(?[A-Z][\.\):]\s*")
+COLUMNS = {"id", "dataset", "scene_name", "question_type", "question", "ground_truth", "options"}
+
+
+@BENCHMARKS.register("vsibench")
+class VSIBench(Benchmark):
+    """VSI-Bench (Thinking in Space), video QA over ScanNet, ScanNet++ and ARKitScenes."""
+
+    name = "vsibench"
+    primary = "task_mean"
+
+    @classmethod
+    def detect(cls, path: Path) -> bool:
+        return COLUMNS <= parquet_columns(path)
+
+    def task_group(self, task: str) -> str:
+        return "object_rel_direction" if task.startswith("object_rel_direction") else task
+
+    def load(self, path: Path) -> list[EvalItem]:
+        root = path if path.is_dir() else path.parent
+        items = []
+        for row in parquet_rows(path):
+            qtype = row["question_type"]
+            opts = list(row.get("options") or [])
+            mc = qtype in MC_TYPES or bool(opts)
+            video = root / row["dataset"] / f"{row['scene_name']}.mp4"
+            items.append(EvalItem(
+                id=str(row["id"]), benchmark=self.name, question=row["question"],
+                answer=str(row["ground_truth"]).strip(), answer_type="mc" if mc else "numerical",
+                task=qtype, category=str(row["dataset"]),
+                options=[_LETTER_PREFIX_RE.sub("", o) for o in opts], options_block="\n".join(opts),
+                n_options=len(opts), unit="" if mc else UNITS.get(qtype, ""), video=str(video),
+                extra={"scene_name": row["scene_name"]}))
+        return items

@@ -1,0 +1,196 @@
+"""``spacevista eval``, ``spacevista score`` and ``spacevista leaderboard``."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import click
+
+FORMATS = ("auto", "spacevista", "engine", "vsibench", "stibench", "mmsi", "spar")
+BACKEND_NAMES = ("openai", "oracle", "chance", "prior", "transformers", "vllm")
+TABLE_FORMATS = ("rich", "markdown", "csv", "json")
+
+
+def _write_metrics(rows: list[dict], out: Path, benchmark: str | None = None) -> dict:
+    from spacevista.eval.report import compute_metrics
+
+    m = compute_metrics(rows, benchmark)
+    tmp = out.with_name(out.name + ".tmp")
+    tmp.write_text(json.dumps(m, indent=2, sort_keys=True) + "\n", encoding="utf-8")
+    tmp.replace(out)
+    return m
+
+
+def _show(m: dict, fmt: str, title: str = "") -> None:
+    from spacevista.eval.report import render
+
+    text = render(m, fmt, title)
+    if text is not None:
+        click.echo(text, nl=False)
+
+
+@click.command("eval")
+@click.option("--bench", "bench_path", required=True, type=click.Path(exists=True, path_type=Path),
+              help="benchmark file or folder")
+@click.option("--bench-format", type=click.Choice(FORMATS), default="auto", show_default=True)
+@click.option("--backend", type=click.Choice(BACKEND_NAMES), default="openai", show_default=True)
+@click.option("--model", default="", help="model name (API) or local model folder")
+@click.option("--base-url", default="http://127.0.0.1:8000/v1", show_default=True, help="OpenAI-compatible API root")
+@click.option("--api-key", envvar="OPENAI_API_KEY", default=None, help="API key (default: $OPENAI_API_KEY)")
+@click.option("--out", "out_dir", required=True, type=click.Path(path_type=Path), help="output folder")
+@click.option("--frames", "n_frames", default=16, show_default=True, help="frames sampled per item")
+@click.option("--max-side", default=448, show_default=True, help="longest image side sent (0: keep)")
+@click.option("--mode", type=click.Choice(["think", "direct"]), default="think", show_default=True,
+              help="think: <think>/<answer> instructions; direct: VSI-Bench's direct-answer suffixes")
+@click.option("--concurrency", default=8, show_default=True,
+              help="requests in flight (API backends; local models run one call at a time)")
+@click.option("--batch-size", default=1, show_default=True, help="prompts per backend call")
+@click.option("--limit", default=0, show_default=True, help="first N items only (0: all)")
+@click.option("--resume", is_flag=True, help="continue an existing results.jsonl")
+@click.option("--seed", default=0, show_default=True)
+@click.option("--train", default=None, type=click.Path(exists=True), help="training set for chance/prior")
+@click.option("--max-new-tokens", default=1024, show_default=True)
+@click.option("--timeout", default=120.0, show_default=True, help="seconds per API request")
+@click.option("--max-retries", default=8, show_default=True)
+@click.option("--rate-limit", default=0.0, show_default=True, help="API requests per second (0: none)")
+@click.option("--temperature", default=0.0, show_default=True)
+@click.option("--device", default="cpu", show_default=True)
+@click.option("--dtype", default="float32", show_default=True)
+@click.option("--table", "table_fmt", type=click.Choice(TABLE_FORMATS), default="rich", show_default=True)
+@click.option("--progress/--no-progress", default=True, show_default=True)
+def eval_cmd(bench_path: Path, bench_format: str, backend: str, model: str, base_url: str, api_key: str | None,
+             out_dir: Path, n_frames: int, max_side: int, mode: str, concurrency: int, batch_size: int,
+             limit: int, resume: bool, seed: int, train: str | None, max_new_tokens: int, timeout: float,
+             max_retries: int, rate_limit: float, temperature: float, device: str, dtype: str,
+             table_fmt: str, progress: bool) -> None:
+    """Run a model on a benchmark; write OUT/results.jsonl and OUT/metrics.json."""
+    from spacevista.eval.backends import BackendConfig, create_backend
+    from spacevista.eval.benchmarks import load_benchmark
+    from spacevista.errors import ConfigError
+    from spacevista.eval.runner import METRICS_FILE, RunOptions, run_items
+
+    try:
+        bench, items = load_benchmark(bench_path, bench_format)
+    except (ValueError, FileNotFoundError, KeyError) as e:
+        raise click.ClickException(str(e)) from e
+    if limit > 0:
+        items = items[:limit]
+    cfg = BackendConfig(model=model, base_url=base_url, api_key=api_key, seed=seed, concurrency=concurrency,
+                        timeout=timeout, max_retries=max_retries, rate_limit=rate_limit, temperature=temperature,
+                        max_new_tokens=max_new_tokens, device=device, dtype=dtype, train=train)
+    try:
+        model_backend = create_backend(backend, cfg)
+    except (ValueError, ImportError, KeyError, FileNotFoundError, ConfigError) as e:
+        raise click.ClickException(str(e)) from e
+    # one local model in one process: calls go one at a time (use --batch-size to batch them)
+    local = backend in ("transformers", "vllm")
+    opts = RunOptions(n_frames=n_frames, max_side=max_side, mode=mode, max_new_tokens=max_new_tokens,
+                      concurrency=1 if local else concurrency, batch_size=batch_size, resume=resume,
+                      with_images=backend not in ("oracle", "chance", "prior"))
+    out_dir.mkdir(parents=True, exist_ok=True)
+    (out_dir / "run.json").write_text(json.dumps({
+        "bench": str(bench_path), "bench_format": bench.name, "backend": backend, "model": model,
+        "base_url": base_url if backend == "openai" else None, "frames": n_frames, "max_side": max_side,
+        "mode": mode, "seed": seed, "limit": limit, "items": len(items)}, indent=2, sort_keys=True) + "\n")
+    try:
+        if progress:
+            from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
+
+            with Progress("[progress.description]{task.description}", BarColumn(), MofNCompleteColumn(),
+                          TimeRemainingColumn(), transient=False) as bar:
+                task = bar.add_task(f"{bench.name} / {backend}", total=None)
+
+                def tick(done: int, total: int) -> None:
+                    bar.update(task, completed=done, total=total)
+
+                summary = run_items(items, model_backend, out_dir, opts, progress=tick)
+        else:
+            summary = run_items(items, model_backend, out_dir, opts)
+    except FileExistsError as e:
+        raise click.ClickException(str(e)) from e
+    m = _write_metrics(summary.rows, out_dir / METRICS_FILE, bench.name)
+    _show(m, table_fmt, f"{bench.name}: {model or backend}")
+    click.echo(f"{summary.new} new, {summary.skipped} resumed, {len(summary.failed)} failed -> {out_dir}", err=True)
+    if summary.failed:
+        for item_id, why in summary.failed[:5]:
+            click.echo(f"  failed {item_id}: {why}", err=True)
+        raise click.ClickException(f"{len(summary.failed)} items failed; rerun with --resume to retry them")
+
+
+@click.command("score")
+@click.argument("results", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--out", type=click.Path(path_type=Path), default=None,
+              help="metrics JSON to write (default: metrics.json beside RESULTS)")
+@click.option("--rescore/--no-rescore", default=True, show_default=True,
+              help="recompute each row's score from its saved prediction")
+@click.option("--table", "table_fmt", type=click.Choice(TABLE_FORMATS), default="rich", show_default=True)
+def score(results: Path, out: Path | None, rescore: bool, table_fmt: str) -> None:
+    """Recompute metrics from saved predictions (RESULTS is a results.jsonl)."""
+    from spacevista.eval.runner import read_results
+    from spacevista.eval.scoring import score_fields
+
+    try:
+        rows = read_results(results)
+    except ValueError as e:
+        raise click.ClickException(str(e)) from e
+    if rescore:
+        for r in rows:
+            try:
+                s = score_fields(r.get("prediction"), r)
+            except (KeyError, ValueError) as e:
+                raise click.ClickException(f"{results}: row {r.get('id')!r}: {e}") from e
+            r.update(score=s.score, parsed=s.parsed, reason=s.reason)
+    m = _write_metrics(rows, out or results.with_name("metrics.json"))
+    _show(m, table_fmt, str(results))
+
+
+@click.command("leaderboard")
+@click.argument("results", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path))
+@click.option("--by", type=click.Choice(["category", "task", "answer_type"]), default="category", show_default=True)
+@click.option("--radar", type=click.Path(path_type=Path), default=None, help="write a radar chart PNG here")
+@click.option("--radar-by", type=click.Choice(["category", "task", "answer_type"]), default="task", show_default=True)
+@click.option("--table", "table_fmt", type=click.Choice(["rich", "markdown", "csv"]), default="rich", show_default=True)
+def leaderboard(results: tuple[Path, ...], by: str, radar: Path | None, radar_by: str, table_fmt: str) -> None:
+    """Compare several runs (results.jsonl files or their folders), best first."""
+    from spacevista.eval.report import compute_metrics, leaderboard as board, radar_chart
+    from spacevista.eval.runner import RESULTS_FILE, read_results
+    from spacevista.eval.scoring import score_fields
+
+    named = []
+    for p in results:
+        f = p / RESULTS_FILE if p.is_dir() else p
+        rows = read_results(f)
+        for r in rows:
+            s = score_fields(r.get("prediction"), r)
+            r.update(score=s.score, parsed=s.parsed, reason=s.reason)
+        name = f.parent.name if f.name == RESULTS_FILE else f.stem
+        named.append((name, compute_metrics(rows)))
+    header, rows_ = board(named, by)
+    if table_fmt == "markdown":
+        from spacevista.eval.report import md_table
+
+        click.echo(md_table(header, rows_))
+    elif table_fmt == "csv":
+        import csv
+
+        w = csv.writer(sys.stdout, lineterminator="\n")
+        w.writerow(header)
+        w.writerows(rows_)
+    else:
+        from rich.console import Console
+        from rich.table import Table
+
+        t = Table()
+        for h in header:
+            t.add_column(h, justify="left" if h == "run" else "right")
+        for r in rows_:
+            t.add_row(*r)
+        Console().print(t)
+    if radar is not None:
+        try:
+            radar_chart(named, radar, by=radar_by)
+        except ValueError as e:
+            raise click.ClickException(str(e)) from e
+        click.echo(f"radar chart -> {radar}", err=True)

@@ -1,0 +1,238 @@
+"""Metrics from scored rows, and their tables (Markdown, CSV, JSON, terminal) and radar chart.
+
+Overall is given two ways: ``item_mean`` (mean over items) and ``task_mean`` (mean over task
+groups of the per-task means, the VSI-Bench convention); ``primary`` names the one the benchmark
+reports and ``score`` holds it.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import math
+from collections import defaultdict
+from pathlib import Path
+from typing import Any, Iterable
+
+from spacevista.eval.benchmarks import get_benchmark
+
+ALL = "ALL"
+
+
+def _mean(xs: list[float]) -> float:
+    return math.fsum(xs) / len(xs) if xs else 0.0
+
+
+def _cell(scores: list[float]) -> dict[str, Any]:
+    return {"score": _mean(scores), "count": len(scores)}
+
+
+def compute_metrics(rows: list[dict[str, Any]], benchmark: str | None = None) -> dict[str, Any]:
+    """Metrics of scored rows: overall, per category, task, task group, answer type, and the
+    category x task and category x answer-type tables."""
+    name = benchmark if benchmark is not None else (rows[0].get("benchmark", "") if rows else "")
+    bench = get_benchmark(name)
+    by: dict[str, dict[str, list[float]]] = defaultdict(lambda: defaultdict(list))
+    cross_task: dict[str, dict[str, list[float]]] = defaultdict(lambda: defaultdict(list))
+    cross_type: dict[str, dict[str, list[float]]] = defaultdict(lambda: defaultdict(list))
+    scores: list[float] = []
+    failures = 0
+    for r in rows:
+        s = float(r["score"])
+        scores.append(s)
+        if r.get("parsed") is None:
+            failures += 1
+        cat, task, atype = r.get("category") or "", r.get("task") or "", r.get("answer_type") or ""
+        by["category"][cat].append(s)
+        by["task"][task].append(s)
+        by["answer_type"][atype].append(s)
+        cross_task[cat][task].append(s)
+        cross_type[cat][atype].append(s)
+    per_task = {k: _cell(v) for k, v in sorted(by["task"].items())}
+    groups: dict[str, list[float]] = defaultdict(list)
+    for task, cell in per_task.items():
+        groups[bench.task_group(task)].append(cell["score"])
+    per_group = {g: {"score": _mean(v), "tasks": len(v)} for g, v in sorted(groups.items())}
+    item_mean = _mean(scores)
+    task_mean = _mean([g["score"] for g in per_group.values()])
+    primary = bench.primary
+    return {
+        "benchmark": name,
+        "count": len(rows),
+        "parse_failures": failures,
+        "overall": {"item_mean": item_mean, "task_mean": task_mean, "primary": primary,
+                    "score": task_mean if primary == "task_mean" else item_mean},
+        "per_category": {k: _cell(v) for k, v in sorted(by["category"].items())},
+        "per_task": per_task,
+        "per_task_group": per_group,
+        "per_answer_type": {k: _cell(v) for k, v in sorted(by["answer_type"].items())},
+        "per_category_task": {c: {t: _cell(v) for t, v in sorted(d.items())} for c, d in sorted(cross_task.items())},
+        "per_category_answer_type": {c: {t: _cell(v) for t, v in sorted(d.items())}
+                                     for c, d in sorted(cross_type.items())},
+    }
+
+
+def long_table(m: dict[str, Any]) -> list[dict[str, Any]]:
+    """The metrics as rows ``category, task, answer_type, count, score`` (``ALL`` aggregates)."""
+    out = []
+    for cat, d in m["per_category_task"].items():
+        for task, c in d.items():
+            out.append({"category": cat, "task": task, "answer_type": ALL, **c})
+    for cat, d in m["per_category_answer_type"].items():
+        for at, c in d.items():
+            out.append({"category": cat, "task": ALL, "answer_type": at, **c})
+    for cat, c in m["per_category"].items():
+        out.append({"category": cat, "task": ALL, "answer_type": ALL, **c})
+    for task, c in m["per_task"].items():
+        out.append({"category": ALL, "task": task, "answer_type": ALL, **c})
+    for at, c in m["per_answer_type"].items():
+        out.append({"category": ALL, "task": ALL, "answer_type": at, **c})
+    out.append({"category": ALL, "task": ALL, "answer_type": ALL, "count": m["count"],
+                "score": m["overall"]["item_mean"]})
+    return out
+
+
+def to_csv(m: dict[str, Any]) -> str:
+    """The long table as CSV."""
+    buf = io.StringIO()
+    w = csv.DictWriter(buf, fieldnames=["category", "task", "answer_type", "count", "score"], lineterminator="\n")
+    w.writeheader()
+    for r in long_table(m):
+        w.writerow({**r, "score": f"{r['score']:.6f}"})
+    return buf.getvalue()
+
+
+def to_json(m: dict[str, Any]) -> str:
+    return json.dumps(m, indent=2, sort_keys=True) + "\n"
+
+
+def _grid(m: dict[str, Any], key: str, row_names: list[str]) -> tuple[list[str], list[list[str]]]:
+    cats = list(m["per_category"])
+    header = [key.replace("_", " ")] + cats + [ALL]
+    lines = []
+    per = m["per_category_task"] if key == "task" else m["per_category_answer_type"]
+    totals = m["per_task"] if key == "task" else m["per_answer_type"]
+    for r in row_names:
+        cells = [r]
+        for c in cats:
+            cell = per.get(c, {}).get(r)
+            cells.append(f"{100 * cell['score']:.1f} ({cell['count']})" if cell else "–")
+        cells.append(f"{100 * totals[r]['score']:.1f} ({totals[r]['count']})")
+        lines.append(cells)
+    foot = ["ALL"] + [f"{100 * m['per_category'][c]['score']:.1f} ({m['per_category'][c]['count']})" for c in cats]
+    foot.append(f"{100 * m['overall']['item_mean']:.1f} ({m['count']})")
+    lines.append(foot)
+    return header, lines
+
+
+def md_table(header: list[str], lines: list[list[str]]) -> str:
+    out = ["| " + " | ".join(header) + " |", "|" + "|".join(["---"] * len(header)) + "|"]
+    out += ["| " + " | ".join(r) + " |" for r in lines]
+    return "\n".join(out)
+
+
+def to_markdown(m: dict[str, Any], title: str = "") -> str:
+    """Scores x100 (item counts in brackets): overall, task x category, answer type x category."""
+    o = m["overall"]
+    parts = []
+    if title:
+        parts.append(f"## {title}\n")
+    parts.append(f"Overall ({o['primary'].replace('_', ' ')}): **{100 * o['score']:.2f}**  \n"
+                 f"item mean {100 * o['item_mean']:.2f}, task mean {100 * o['task_mean']:.2f}, "
+                 f"{m['count']} items, {m['parse_failures']} unparsed\n")
+    parts.append(md_table(*_grid(m, "task", list(m["per_task"]))) + "\n")
+    parts.append(md_table(*_grid(m, "answer_type", list(m["per_answer_type"]))) + "\n")
+    if any(g["tasks"] > 1 for g in m["per_task_group"].values()):
+        parts.append(md_table(["task group", "score", "tasks"],
+                         [[g, f"{100 * v['score']:.1f}", str(v["tasks"])] for g, v in m["per_task_group"].items()]) + "\n")
+    return "\n".join(parts)
+
+
+def print_rich(m: dict[str, Any], title: str = "") -> None:
+    """The task x category table on the terminal."""
+    from rich.console import Console
+    from rich.table import Table
+
+    console = Console()
+    for key, names in (("task", list(m["per_task"])), ("answer_type", list(m["per_answer_type"]))):
+        header, lines = _grid(m, key, names)
+        t = Table(title=title if key == "task" else None)
+        for h in header:
+            t.add_column(h, justify="left" if h == header[0] else "right")
+        for r in lines:
+            t.add_row(*r)
+        console.print(t)
+    o = m["overall"]
+    console.print(f"overall ({o['primary']}): [bold]{100 * o['score']:.2f}[/bold]  item mean "
+                  f"{100 * o['item_mean']:.2f}  task mean {100 * o['task_mean']:.2f}  "
+                  f"({m['count']} items, {m['parse_failures']} unparsed)")
+
+
+def render(m: dict[str, Any], fmt: str, title: str = "") -> str | None:
+    """Text of the metrics in ``fmt`` (markdown, csv, json); ``rich`` prints and returns None."""
+    if fmt == "markdown":
+        return to_markdown(m, title)
+    if fmt == "csv":
+        return to_csv(m)
+    if fmt == "json":
+        return to_json(m)
+    if fmt == "rich":
+        print_rich(m, title)
+        return None
+    raise ValueError(f"unknown format {fmt!r}; expected markdown, csv, json or rich")
+
+
+# ----------------------------------------------------------------------------- several runs
+
+def leaderboard(named: Iterable[tuple[str, dict[str, Any]]], by: str = "category") -> tuple[list[str], list[list[str]]]:
+    """Rows per run: overall (primary), item mean, task mean, then one column per ``by`` key,
+    best overall first."""
+    named = list(named)
+    key = {"category": "per_category", "task": "per_task", "answer_type": "per_answer_type"}[by]
+    cols = sorted({c for _, m in named for c in m[key]})
+    header = ["run", "overall", "item mean", "task mean"] + cols
+    rows = []
+    for name, m in sorted(named, key=lambda nm: (-nm[1]["overall"]["score"], nm[0])):
+        o = m["overall"]
+        rows.append([name, f"{100 * o['score']:.2f}", f"{100 * o['item_mean']:.2f}", f"{100 * o['task_mean']:.2f}"]
+                    + [f"{100 * m[key][c]['score']:.1f}" if c in m[key] else "–" for c in cols])
+    return header, rows
+
+
+def leaderboard_markdown(named: Iterable[tuple[str, dict[str, Any]]], by: str = "category") -> str:
+    return md_table(*leaderboard(named, by)) + "\n"
+
+
+def radar_chart(named: Iterable[tuple[str, dict[str, Any]]], path: str | Path, by: str = "task",
+                title: str = "") -> Path:
+    """A radar chart PNG with one polygon per run over the ``by`` axes (task or category)."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    import numpy as np
+
+    named = list(named)
+    key = {"category": "per_category", "task": "per_task", "answer_type": "per_answer_type"}[by]
+    axes = sorted({c for _, m in named for c in m[key]})
+    if len(axes) < 3:
+        raise ValueError(f"a radar chart needs at least 3 {by} axes, the runs have {len(axes)}")
+    angles = np.linspace(0, 2 * np.pi, len(axes), endpoint=False).tolist()
+    fig = plt.figure(figsize=(7, 7), dpi=100)
+    ax = fig.add_subplot(111, polar=True)
+    for name, m in named:
+        vals = [100 * m[key][a]["score"] if a in m[key] else 0.0 for a in axes]
+        ax.plot(angles + angles[:1], vals + vals[:1], linewidth=1.5, label=name)
+        ax.fill(angles + angles[:1], vals + vals[:1], alpha=0.1)
+    ax.set_xticks(angles)
+    ax.set_xticklabels([a.replace("_", " ") for a in axes], fontsize=8)
+    ax.set_ylim(0, 100)
+    ax.legend(loc="upper right", bbox_to_anchor=(1.3, 1.1), fontsize=8)
+    if title:
+        ax.set_title(title)
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fig.savefig(path, bbox_inches="tight", metadata={"Software": None})
+    plt.close(fig)
+    return path

@@ -1,0 +1,165 @@
+"""Run a backend over benchmark items, scoring and saving each row as soon as it is answered.
+
+``results.jsonl`` gets one line per finished item (flushed at once), so a killed run loses only
+the items in flight; ``resume`` reads the file back (dropping a torn last line and duplicate ids),
+asks only for the missing items and appends. A chunk whose backend call fails is not written,
+so a later resume asks for it again.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable, Iterator
+
+from spacevista.eval.items import EvalItem
+from spacevista.eval.prompts import build_prompt
+from spacevista.eval.scoring import score_item
+from spacevista.eval.types import Backend
+
+RESULTS_FILE = "results.jsonl"
+METRICS_FILE = "metrics.json"
+
+
+@dataclass
+class RunOptions:
+    """How prompts are built and requests scheduled."""
+
+    n_frames: int = 16
+    max_side: int = 448
+    mode: str = "think"
+    max_new_tokens: int = 1024
+    concurrency: int = 8
+    batch_size: int = 1
+    resume: bool = False
+    with_images: bool = True
+
+
+@dataclass
+class RunSummary:
+    """What a run did."""
+
+    rows: list[dict[str, Any]]
+    new: int = 0
+    skipped: int = 0
+    failed: list[tuple[str, str]] = field(default_factory=list)
+
+
+def read_results(path: str | Path) -> list[dict[str, Any]]:
+    """Rows of a results file; a torn (unparsable) last line is dropped, one elsewhere raises;
+    the first row of each id wins."""
+    path = Path(path)
+    rows: list[dict[str, Any]] = []
+    seen: set[str] = set()
+    with open(path, encoding="utf-8") as f:
+        lines = f.read().split("\n")
+    last = max((i for i, ln in enumerate(lines) if ln.strip()), default=-1)
+    for i, ln in enumerate(lines):
+        if not ln.strip():
+            continue
+        try:
+            row = json.loads(ln)
+        except json.JSONDecodeError as e:
+            if i == last:
+                break
+            raise ValueError(f"{path}:{i + 1}: malformed results row ({e})") from e
+        if row.get("id") in seen:
+            continue
+        seen.add(row.get("id"))
+        rows.append(row)
+    return rows
+
+
+def _rewrite(path: Path, rows: list[dict[str, Any]]) -> None:
+    tmp = path.with_name(path.name + ".tmp")
+    with open(tmp, "w", encoding="utf-8") as f:
+        for r in rows:
+            f.write(json.dumps(r, ensure_ascii=False, sort_keys=True) + "\n")
+    os.replace(tmp, path)
+
+
+def make_row(item: EvalItem, prediction: str | None) -> dict[str, Any]:
+    """A scored results row."""
+    s = score_item(item, prediction)
+    row = item.result_fields()
+    row.update(prediction=prediction, parsed=s.parsed, score=s.score, reason=s.reason)
+    return row
+
+
+def _chunks(items: list[EvalItem], n: int) -> Iterator[list[EvalItem]]:
+    for i in range(0, len(items), max(1, n)):
+        yield items[i:i + max(1, n)]
+
+
+def run_items(items: list[EvalItem], backend: Backend, out_dir: str | Path, opts: RunOptions,
+              on_row: Callable[[dict[str, Any]], None] | None = None,
+              progress: Callable[[int, int], None] | None = None) -> RunSummary:
+    """Answer and score every item not yet in ``out_dir/results.jsonl``; returns all rows in item
+    order (those from before a resume included)."""
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    path = out_dir / RESULTS_FILE
+    done: dict[str, dict[str, Any]] = {}
+    if path.exists():
+        if not opts.resume:
+            raise FileExistsError(f"{path} exists; pass --resume to continue it or choose another --out")
+        old = read_results(path)
+        _rewrite(path, old)
+        done = {r["id"]: r for r in old}
+    prepare = getattr(backend, "prepare", None)
+    if callable(prepare):
+        prepare(items)
+    pending = [it for it in items if it.id not in done]
+    summary = RunSummary(rows=[], skipped=len(items) - len(pending))
+    total = len(pending)
+
+    def work(chunk: list[EvalItem]) -> list[tuple[EvalItem, str]]:
+        prompts = [build_prompt(it, n_frames=opts.n_frames, max_side=opts.max_side, mode=opts.mode,
+                                max_new_tokens=opts.max_new_tokens, with_images=opts.with_images)
+                   for it in chunk]
+        answers = backend.answer(prompts)
+        if len(answers) != len(chunk):
+            raise RuntimeError(f"backend returned {len(answers)} answers for {len(chunk)} prompts")
+        return list(zip(chunk, answers))
+
+    new_rows: dict[str, dict[str, Any]] = {}
+    chunks = iter(list(_chunks(pending, opts.batch_size)))
+    ex = ThreadPoolExecutor(max(1, opts.concurrency))
+    inflight: dict[Future, list[EvalItem]] = {}
+    try:
+        with open(path, "a", encoding="utf-8") as f:
+            # keep at most 2x concurrency chunks queued so that a kill loses little
+            def fill() -> None:
+                while len(inflight) < 2 * max(1, opts.concurrency):
+                    chunk = next(chunks, None)
+                    if chunk is None:
+                        return
+                    inflight[ex.submit(work, chunk)] = chunk
+            fill()
+            while inflight:
+                finished, _ = wait(list(inflight), return_when=FIRST_COMPLETED)
+                for fut in finished:
+                    chunk = inflight.pop(fut)
+                    try:
+                        pairs = fut.result()
+                    except Exception as e:  # a backend failure must not lose the other items
+                        summary.failed.extend((it.id, f"{type(e).__name__}: {e}") for it in chunk)
+                        continue
+                    for it, pred in pairs:
+                        row = make_row(it, pred)
+                        f.write(json.dumps(row, ensure_ascii=False, sort_keys=True) + "\n")
+                        f.flush()
+                        new_rows[it.id] = row
+                        summary.new += 1
+                        if on_row is not None:
+                            on_row(row)
+                    if progress is not None:
+                        progress(summary.new + len(summary.failed), total)
+                fill()
+    finally:
+        ex.shutdown(wait=True, cancel_futures=True)
+    summary.rows = [done.get(it.id) or new_rows[it.id] for it in items if it.id in done or it.id in new_rows]
+    return summary

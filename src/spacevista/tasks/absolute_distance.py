@@ -1,0 +1,64 @@
+"""Absolute distance: the closest distance between two objects' surfaces."""
+
+from __future__ import annotations
+
+import numpy as np
+from spacevista.graph import SceneGraph
+from spacevista.tasks.base import TASKS, Facts, Question, Task, Unanswerable
+from spacevista.tasks.common import askable, pairs, sample
+from spacevista.tasks.wording import log_spread
+
+PER_SCENE = 4
+#: pairs closer than this fraction of the larger object are "touching": not asked numerically
+MIN_GAP_FRACTION = 0.25
+
+
+def closest(graph: SceneGraph, a: int, b: int) -> float:
+    """Closest distance between the two objects' surface points (KD-tree of the larger cloud)."""
+    oa, ob = graph.object(a), graph.object(b)
+    if len(oa.points) == 0 or len(ob.points) == 0:
+        raise Unanswerable("object without points")
+    small, big = (oa, ob) if len(oa.points) < len(ob.points) else (ob, oa)
+    d, _ = big.tree.query(small.points, k=1)
+    return float(d.min())
+
+
+def gap_lower_bound(pa: np.ndarray, pb: np.ndarray) -> float:
+    """Distance between the two clouds' axis-aligned bounds: never more than the closest distance."""
+    lo = np.maximum(pa.min(0), pb.min(0))
+    hi = np.minimum(pa.max(0), pb.max(0))
+    return float(np.linalg.norm(np.clip(lo - hi, 0, None)))
+
+
+@TASKS.register("absolute_distance")
+class AbsoluteDistance(Task):
+    """Closest distance between the surfaces of two objects (0 when touching)."""
+
+    name = "absolute_distance"
+    original_type = "OBJECT_DISTANCE"
+    quantity = "length"
+
+    def propose(self, graph: SceneGraph, rng: np.random.Generator) -> list[Question]:
+        cands = []
+        for a, b in pairs(askable(graph)):
+            need = MIN_GAP_FRACTION * max(a.box.longest, b.box.longest)
+            if gap_lower_bound(a.points, b.points) > need or closest(graph, a.id, b.id) > need:
+                cands.append((a, b))
+        out = []
+        for a, b in sample(cands, PER_SCENE, rng):
+            if rng.random() < 0.5:
+                a, b = b, a
+            form = self.forms[int(rng.integers(len(self.forms)))]
+            out.append(Question(self.name, form, "closest", objects=[a.id, b.id]))
+        return out
+
+    def answer(self, q: Question, graph: SceneGraph) -> Facts:
+        a, b = q.objects
+        if not (graph.has(a) and graph.has(b)):
+            raise Unanswerable("object missing")
+        d = closest(graph, a, b)
+        centre = float(np.linalg.norm(graph.object(a).centroid - graph.object(b).centroid))
+        return Facts(d, {"len_value": d, "len_centre": centre})
+
+    def choices(self, q, facts, graph, rng):
+        return log_spread(facts.value, rng, 3)

@@ -1,0 +1,38 @@
+"""Area estimation (drone): footprint area of an object on the ground plane."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from spacevista.geometry.area import footprint_area
+from spacevista.graph import SceneGraph
+from spacevista.scene import Scale
+from spacevista.tasks.base import TASKS, Facts, Question, Task, Unanswerable
+from spacevista.tasks.common import askable, sample
+from spacevista.tasks.wording import log_spread
+
+PER_SCENE = 4
+
+
+@TASKS.register("area_estimation")
+class AreaEstimation(Task):
+    """Ground-plane footprint area (convex hull of the object's projection) in square metres."""
+
+    name = "area_estimation"
+    original_type = "AREA"
+    scales = (Scale.DRONE,)
+    quantity = "area"
+
+    def propose(self, graph: SceneGraph, rng: np.random.Generator) -> list[Question]:
+        return [Question(self.name, self.forms[int(rng.integers(2))], "footprint", objects=[o.id])
+                for o in sample(askable(graph, min_views=2), PER_SCENE, rng)]
+
+    def answer(self, q: Question, graph: SceneGraph) -> Facts:
+        if not graph.has(q.objects[0]):
+            raise Unanswerable("object missing")
+        o = graph.object(q.objects[0])
+        area = footprint_area(o.points)
+        return Facts(area, {"area_value": area, "len_x": float(o.box.size[0]), "len_y": float(o.box.size[1])})
+
+    def choices(self, q, facts, graph, rng):
+        return log_spread(facts.value, rng, 3, min_ratio=1.4, max_ratio=4.0)

@@ -1,0 +1,49 @@
+"""Object counting: distinct instances of a category over the whole video."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from spacevista.graph import SceneGraph
+from spacevista.tasks.base import TASKS, Facts, Question, Task
+from spacevista.tasks.wording import count_spread
+
+PER_SCENE = 3
+
+
+def plural(name: str) -> str:
+    if name.endswith(("s", "sh", "ch", "x")):
+        return name + "es"
+    if name.endswith("y") and name[-2:-1] not in "aeiou":
+        return name[:-1] + "ies"
+    return name + "s"
+
+
+@TASKS.register("object_counting")
+class ObjectCounting(Task):
+    """How many instances of a category appear in the video (identities, not per-frame counts)."""
+
+    name = "object_counting"
+    original_type = "COUNTING"
+    quantity = "count"
+    metric = False
+
+    def propose(self, graph: SceneGraph, rng: np.random.Generator) -> list[Question]:
+        cats = sorted(c for c, objs in graph.by_category().items() if len(objs) >= 2)
+        if not cats:
+            cats = sorted(graph.by_category())
+        picked = [cats[int(i)] for i in rng.permutation(len(cats))[:PER_SCENE]]
+        return [Question(self.name, self.forms[int(rng.integers(2))], "count",
+                         params={"category": c, "semantics": [c]}) for c in picked]
+
+    def answer(self, q: Question, graph: SceneGraph) -> Facts:
+        objs = [o for o in graph.objects if o.category == q.params["category"] and o.views]
+        frames = sorted({o.first_frame for o in objs})
+        return Facts(len(objs), {"first_frames": [f + 1 for f in frames], "count": len(objs)})
+
+    def choices(self, q, facts, graph, rng):
+        return count_spread(int(facts.value), rng, 3)
+
+    def extra_slots(self, q: Question, graph: SceneGraph) -> dict:
+        c = q.params["category"]
+        return {"category": c, "categories": plural(c)}

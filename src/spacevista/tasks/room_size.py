@@ -1,0 +1,54 @@
+"""Room size (indoor): floor area of the room, or its volume (floor area x ceiling height)."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from spacevista.geometry.area import polygon_area
+from spacevista.graph import SceneGraph
+from spacevista.scene import Scale
+from spacevista.tasks.base import TASKS, Facts, Question, Task, Unanswerable
+from spacevista.tasks.wording import log_spread
+
+
+def room_measures(graph: SceneGraph) -> tuple[float, float]:
+    """(floor area m², ceiling height m) from the graph's room: an exact polygon or an estimate."""
+    room = graph.room
+    if not room:
+        raise Unanswerable("room extent unknown")
+    if "floor_polygon" in room:
+        area = polygon_area(np.asarray(room["floor_polygon"], dtype=float))
+    elif "floor_area" in room:
+        area = float(room["floor_area"])
+    else:
+        raise Unanswerable("room has no floor measure")
+    return area, float(room["ceiling_height"])
+
+
+@TASKS.register("room_size")
+class RoomSize(Task):
+    """Floor area of the room in m² (kind "area") or its volume in m³ (kind "volume")."""
+
+    name = "room_size"
+    original_type = "ROOM_SIZE"
+    scales = (Scale.INDOOR,)
+
+    def quantity_of(self, q: Question) -> str:
+        return q.kind
+
+    def propose(self, graph: SceneGraph, rng: np.random.Generator) -> list[Question]:
+        try:
+            room_measures(graph)
+        except Unanswerable:
+            return []
+        kind = "area" if rng.random() < 0.5 else "volume"
+        return [Question(self.name, self.forms[int(rng.integers(2))], kind)]
+
+    def answer(self, q: Question, graph: SceneGraph) -> Facts:
+        area, height = room_measures(graph)
+        value = area if q.kind == "area" else area * height
+        return Facts(value, {"area_floor": area, "len_height": height,
+                             ("area_value" if q.kind == "area" else "vol_value"): value})
+
+    def choices(self, q, facts, graph, rng):
+        return log_spread(facts.value, rng, 3, min_ratio=1.3, max_ratio=3.0)

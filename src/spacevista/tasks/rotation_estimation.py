@@ -1,0 +1,73 @@
+"""Rotation estimation: how far the camera turns, or how far an object turns in view, between frames."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from spacevista.geometry.poses import rotation_angle_deg
+from spacevista.graph import SceneGraph
+from spacevista.tasks.base import TASKS, Facts, Question, Task, Unanswerable
+from spacevista.tasks.common import askable, sample
+from spacevista.tasks.wording import log_spread
+
+PER_SCENE = 3
+MIN_ANGLE = 10.0  # degrees: smaller turns are not asked (relative accuracy on tiny angles is noise)
+
+
+def object_turn(graph: SceneGraph, oid: int, i: int, j: int) -> float:
+    """Angle (deg) between the horizontal directions from the object's centre to the two cameras:
+    how far the camera orbits about the object's vertical axis, i.e. how far the object appears to turn."""
+    c = graph.object(oid).centroid[:2]
+    a = graph.camera(i).position[:2] - c
+    b = graph.camera(j).position[:2] - c
+    if np.linalg.norm(a) == 0 or np.linalg.norm(b) == 0:
+        raise Unanswerable("camera above the object centre")
+    cos = float(np.dot(a, b) / (np.linalg.norm(a) * np.linalg.norm(b)))
+    return float(np.degrees(np.arccos(np.clip(cos, -1.0, 1.0))))
+
+
+@TASKS.register("rotation_estimation")
+class RotationEstimation(Task):
+    """Camera rotation angle between two frames, or the object's apparent turn about its vertical axis."""
+
+    name = "rotation_estimation"
+    original_type = "OBJECT_ROTATION"
+    quantity = "angle"
+    metric = False
+    needs = ()
+
+    def original_type_of(self, q: Question) -> str:
+        return "CAMERA_ROTATION" if q.kind == "camera" else "OBJECT_ROTATION"
+
+    def propose(self, graph: SceneGraph, rng: np.random.Generator) -> list[Question]:
+        frames = [c.frame for c in graph.cameras]
+        out: list[Question] = []
+        for _ in range(PER_SCENE * 3):
+            if len(out) >= PER_SCENE or len(frames) < 2:
+                break
+            i, j = sorted(int(f) for f in rng.choice(frames, size=2, replace=False))
+            form = self.forms[int(rng.integers(2))]
+            if rng.random() < 0.5 or not graph.objects:
+                angle = rotation_angle_deg(graph.camera(i).pose[:3, :3], graph.camera(j).pose[:3, :3])
+                if angle >= MIN_ANGLE and angle <= 170:
+                    out.append(Question(self.name, form, "camera", frames=[i, j]))
+                continue
+            objs = [o for o in askable(graph) if i in o.views and j in o.views]
+            for o in sample(objs, 1, rng):
+                angle = object_turn(graph, o.id, i, j)
+                if MIN_ANGLE <= angle <= 170:
+                    out.append(Question(self.name, form, "object", objects=[o.id], frames=[i, j]))
+        return out
+
+    def answer(self, q: Question, graph: SceneGraph) -> Facts:
+        i, j = q.frames
+        if q.kind == "camera":
+            angle = rotation_angle_deg(graph.camera(i).pose[:3, :3], graph.camera(j).pose[:3, :3])
+            return Facts(angle, {"deg_value": angle})
+        if not graph.has(q.objects[0]):
+            raise Unanswerable("object missing")
+        angle = object_turn(graph, q.objects[0], i, j)
+        return Facts(angle, {"deg_value": angle})
+
+    def choices(self, q, facts, graph, rng):
+        return log_spread(facts.value, rng, 3, min_ratio=1.3, max_ratio=3.0, upper=180.0)

@@ -1,0 +1,185 @@
+import numpy as np
+import pytest
+
+from spacevista.geometry.cameras import backproject, project
+from spacevista.geometry.lifting import (MIN_MASK_PX, accumulate, frame_views, inlier_mask,
+                                         lift_frame, lift_frame_with_views, remove_outliers,
+                                         voxel_downsample)
+from spacevista.geometry.poses import look_at
+
+K = np.array([[300.0, 0.0, 64.0], [0.0, 300.0, 48.0], [0.0, 0.0, 1.0]])
+POSE = look_at([1.0, -4.0, 2.0], [0.0, 0.0, 0.5])
+
+
+def scene(rng):
+    H, W = 96, 128
+    depth = rng.uniform(1.0, 5.0, size=(H, W)).astype(np.float32)
+    inst = np.zeros((H, W), np.int32)
+    inst[10:40, 5:45] = 3      # 40 wide, 30 tall: kept
+    inst[50:90, 60:80] = 7     # exactly 20 wide: kept
+    inst[5:24, 90:125] = 9     # 19 tall: dropped
+    inst[60:62, 5:30] = 11     # thin: dropped
+    inst[70:80, 100:105] = -1  # ignore label
+    return depth, inst
+
+
+def test_min_mask_constant():
+    assert MIN_MASK_PX == 20
+
+
+def test_lift_frame_matches_backproject_per_mask():
+    rng = np.random.default_rng(0)
+    depth, inst = scene(rng)
+    out = lift_frame(depth, inst, K, POSE)
+    assert sorted(out) == [3, 7]
+    for oid in (3, 7):
+        expected = backproject(depth, K, POSE, mask=inst == oid)
+        np.testing.assert_allclose(out[oid], expected, atol=1e-9)
+        assert out[oid].dtype == np.float64
+
+
+def test_lift_frame_twenty_pixel_rule():
+    rng = np.random.default_rng(1)
+    depth = rng.uniform(1, 2, size=(60, 60))
+    inst = np.zeros((60, 60), np.int32)
+    inst[0:20, 0:20] = 1    # 20x20: kept
+    inst[30:49, 0:40] = 2   # 19 tall: dropped
+    inst[0:40, 30:49] = 3   # 19 wide: dropped
+    # An L-shaped mask whose bbox is 25x25 though it has few pixels: kept (bbox rule).
+    inst[35:60, 50] = 4
+    inst[59, 35:60] = 4
+    out = lift_frame(depth, inst, K, np.eye(4))
+    assert sorted(out) == [1, 4]
+    assert sorted(lift_frame(depth, inst, K, np.eye(4), min_mask_px=19)) == [1, 2, 3, 4]
+    assert sorted(frame_views(depth, inst)) == [1, 4]
+
+
+def test_lift_frame_ignores_invalid_depth():
+    depth = np.full((30, 30), 2.0)
+    inst = np.ones((30, 30), np.int32)
+    depth[0, :4] = [0.0, -1.0, np.nan, np.inf]
+    out = lift_frame(depth, inst, K, np.eye(4))
+    assert out[1].shape == (30 * 30 - 4, 3)
+    assert np.all(np.isfinite(out[1]))
+    np.testing.assert_allclose(out[1][:, 2], 2.0)
+    # All depth invalid: the instance is left out of the points but its view remains.
+    depth[:] = np.nan
+    assert lift_frame(depth, inst, K, np.eye(4)) == {}
+    view = frame_views(depth, inst)[1]
+    assert view["pixels"] == 900 and np.isnan(view["min_depth"]) and np.isnan(view["median_depth"])
+
+
+def test_lift_frame_stride_keeps_size_rule_at_full_resolution():
+    rng = np.random.default_rng(2)
+    depth, inst = scene(rng)
+    out = lift_frame(depth, inst, K, POSE, stride=4)
+    assert sorted(out) == [3, 7]
+    sub = np.zeros_like(inst, dtype=bool)
+    sub[::4, ::4] = True
+    np.testing.assert_allclose(out[3], backproject(depth, K, POSE, mask=(inst == 3) & sub), atol=1e-9)
+    uv, _ = project(out[7], K, POSE)
+    assert np.all((np.floor(uv) % 4) == 0)
+
+
+def test_lift_frame_input_checks():
+    with pytest.raises(ValueError, match="differs"):
+        lift_frame(np.ones((4, 4)), np.ones((4, 5), np.int32), K, np.eye(4))
+    with pytest.raises(ValueError, match="integer"):
+        lift_frame(np.ones((4, 4)), np.ones((4, 4)), K, np.eye(4))
+    with pytest.raises(ValueError, match="stride"):
+        lift_frame(np.ones((4, 4)), np.ones((4, 4), np.int32), K, np.eye(4), stride=0)
+    assert lift_frame(np.ones((4, 4)), np.zeros((4, 4), np.int32), K, np.eye(4)) == {}
+
+
+def test_frame_views_fields():
+    rng = np.random.default_rng(3)
+    depth, inst = scene(rng)
+    views = frame_views(depth, inst)
+    assert sorted(views) == [3, 7]
+    v = views[3]
+    assert set(v) == {"pixels", "bbox", "point", "min_depth", "median_depth"}
+    assert v["pixels"] == 30 * 40
+    assert v["bbox"] == (5, 10, 45, 40)  # x1, y1 inclusive; x2, y2 exclusive
+    y, x = v["point"]
+    assert inst[y, x] == 3
+    # Deep inside a rectangle: close to its centre (row 24.5, col 24.5).
+    assert abs(y - 24.5) <= 1.5 and abs(x - 24.5) <= 1.5
+    m = depth[inst == 3]
+    assert v["min_depth"] == pytest.approx(float(m.min()))
+    assert v["median_depth"] == pytest.approx(float(np.median(m)), rel=1e-6)
+    assert views[7]["bbox"] == (60, 50, 80, 90)
+
+
+def test_frame_views_point_inside_non_convex_masks():
+    H, W = 80, 80
+    inst = np.zeros((H, W), np.int32)
+    rr, cc = np.mgrid[0:H, 0:W]
+    ring = (np.hypot(rr - 40, cc - 40) < 30) & (np.hypot(rr - 40, cc - 40) > 22)
+    inst[ring] = 5  # an annulus: its centroid is outside the mask
+    inst[36:44, 36:44] = 6  # too small
+    inst[0:30, 0] = 8  # one column wide, 30 tall: 1 px wide fails the rule
+    views = frame_views(np.ones((H, W)), inst)
+    assert sorted(views) == [5]
+    y, x = views[5]["point"]
+    assert inst[y, x] == 5
+    # A one-pixel diagonal (bbox 25x25) with no pixel at an even row AND even column: the
+    # half-resolution distance transform never sees it, the fallback must still land on it.
+    inst2 = np.zeros((60, 60), np.int32)
+    i = np.arange(25)
+    inst2[i + 1, i] = 4
+    assert not np.any(inst2[::2, ::2] == 4)
+    views = frame_views(np.ones((60, 60)), inst2)
+    y, x = views[4]["point"]
+    assert inst2[y, x] == 4
+
+
+def test_lift_frame_with_views_agrees():
+    rng = np.random.default_rng(4)
+    depth, inst = scene(rng)
+    pts, views = lift_frame_with_views(depth, inst, K, POSE)
+    ref_pts = lift_frame(depth, inst, K, POSE)
+    assert views == frame_views(depth, inst)
+    assert sorted(pts) == sorted(ref_pts)
+    for k in pts:
+        np.testing.assert_array_equal(pts[k], ref_pts[k])
+
+
+def test_voxel_downsample_and_accumulate():
+    pts = np.array([[0.01, 0.01, 0.01], [0.03, 0.03, 0.03], [0.11, 0.0, 0.0], [0.12, 0.0, 0.0]])
+    out = voxel_downsample(pts, 0.1)
+    np.testing.assert_allclose(out, [[0.02, 0.02, 0.02], [0.115, 0.0, 0.0]])
+    a = {1: pts[:2], 2: pts[2:]}
+    b = {1: pts[2:], 5: pts[:1]}
+    merged = accumulate([a, b])
+    assert list(merged) == [1, 2, 5]
+    np.testing.assert_array_equal(merged[1], np.concatenate([pts[:2], pts[2:]]))
+    down = accumulate([a, b], voxel=0.1)
+    np.testing.assert_allclose(down[1], out)
+    with pytest.raises(ValueError):
+        accumulate([a], voxel=0.0)
+    with pytest.raises(ValueError):
+        voxel_downsample(np.array([[np.nan, 0, 0]]), 0.1)
+
+
+def test_accumulate_is_deterministic():
+    rng = np.random.default_rng(5)
+    frames = [{1: rng.normal(size=(500, 3)), 2: rng.normal(size=(50, 3))} for _ in range(3)]
+    a = accumulate(frames, voxel=0.3)
+    b = accumulate([dict(f) for f in frames], voxel=0.3)
+    for k in a:
+        assert a[k].tobytes() == b[k].tobytes()
+
+
+def test_remove_outliers_drops_planted_outliers():
+    rng = np.random.default_rng(6)
+    cloud = rng.uniform(0, 1, size=(2000, 3))
+    planted = np.array([[5.0, 5.0, 5.0], [-4.0, 0.5, 0.5], [0.5, 8.0, 0.5], [0.5, 0.5, -6.0]])
+    pts = np.concatenate([cloud, planted])
+    mask = inlier_mask(pts, k=8, std_ratio=2.0)
+    assert not mask[-4:].any()
+    assert mask[:-4].mean() > 0.95
+    kept = remove_outliers(pts)
+    assert kept.shape[0] == mask.sum()
+    assert kept.tobytes() == remove_outliers(pts).tobytes()
+    # Tiny clouds come back whole.
+    assert remove_outliers(planted, k=8).shape == (4, 3)
