@@ -84,3 +84,10 @@ def test_ask_on_mp4_and_image_folder(tiny_dir, tmp_path):
     empty.mkdir()
     res = CliRunner().invoke(ask, ["--model", str(tiny_dir), str(empty), "Count."])
     assert res.exit_code != 0 and "no images" in res.output
+
+
+def test_eval_registry_builds_our_backend(tiny_dir, frames):
+    from spacevista.eval.backends import BACKENDS, BackendConfig
+
+    be = BACKENDS.get("transformers")(BackendConfig(model=str(tiny_dir), max_new_tokens=3))
+    assert len(be.answer([Prompt(id="q", text="How many?", images=frames)])) == 1

@@ -83,3 +83,19 @@ def test_real_qwen_tokenizer_offline():
     assert tok.eos_token == "<|im_end|>"
     ids = tok(P.chat_prompt("hi"))["input_ids"]
     assert ids[0] == 151644 and 151656 in ids
+
+
+def test_build_inputs_with_answer_masks_the_prompt(tok, frames):
+    inp = P.build_inputs(tok, frames, "How far?", max_pixels=56 * 84, answer="<answer>1.5</answer>")
+    labels = inp["labels"][0]
+    keep = labels != -100
+    assert keep.sum() > 0 and not keep[: -int(keep.sum())].any()
+    assert tok.decode(inp["input_ids"][0][keep]) == "<answer>1.5</answer><|im_end|>\n"
+    batch = P.collate([inp, P.build_inputs(tok, frames[:1], "Hi?", max_pixels=56 * 84, answer="x")], tok.pad_token_id)
+    assert batch["labels"].shape == batch["input_ids"].shape and batch["video_grid_thw"].shape == (2, 3)
+
+
+def test_scale_labels_map_to_experts():
+    from spacevista.model.experts import scale_ids
+
+    assert scale_ids(["tiny", "Tabletop", "indoor", "outdoor", "drone"]).tolist() == [0, 1, 2, 3, 3]

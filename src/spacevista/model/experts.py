@@ -266,3 +266,11 @@ def expert_parameter_report(model: nn.Module, names: list[str] | None = None) ->
         "router_parameters": router,
         "router_fraction": router / total if total else 0.0,
     }
+
+
+def scale_ids(scales: list) -> torch.Tensor:
+    """Expert indices (batch,) for scale labels ("tiny", "Tabletop", "drone", Scale.INDOOR, ...); drone shares
+    the outdoor expert, as in the official four-expert model."""
+    from spacevista.scene import Scale
+
+    return torch.tensor([Scale.parse(s).expert_index for s in scales], dtype=torch.long)

@@ -19,7 +19,7 @@ from pathlib import Path
 import torch
 from torch import nn
 from transformers import DINOv3ViTModel, Qwen2_5_VLForConditionalGeneration, Qwen2_5_VLModel
-from transformers.modeling_outputs import BaseModelOutputWithPooling, MultimodalCausalLMOutputWithPast
+from transformers.modeling_outputs import MultimodalCausalLMOutputWithPast
 from transformers.models.qwen2_5_vl.modeling_qwen2_5_vl import Qwen2_5_VLPreTrainedModel
 
 from spacevista.model.config import SpaceVistaConfig
@@ -260,4 +260,18 @@ class SpaceVistaForConditionalGeneration(_OwnInitMixin, Qwen2_5_VLForConditional
         return model
 
 
-__all__ = ["SpaceVistaConfig", "SpaceVistaModel", "SpaceVistaForConditionalGeneration", "SpaceVistaCausalLMOutput"]
+__all__ = ["SpaceVistaConfig", "SpaceVistaModel", "SpaceVistaForConditionalGeneration", "SpaceVistaCausalLMOutput",
+           "register_auto_classes"]
+
+
+def register_auto_classes() -> None:
+    """Make ``AutoConfig`` / ``AutoModel`` / ``AutoModelForImageTextToText`` know ``model_type
+    "spacevista"`` (for tools that load by folder, e.g. a trainer reloading a reference model). Idempotent."""
+    from transformers import AutoConfig, AutoModel, AutoModelForImageTextToText
+    from transformers.models.auto.configuration_auto import CONFIG_MAPPING
+
+    if "spacevista" in CONFIG_MAPPING:
+        return
+    AutoConfig.register("spacevista", SpaceVistaConfig)
+    AutoModel.register(SpaceVistaConfig, SpaceVistaModel)
+    AutoModelForImageTextToText.register(SpaceVistaConfig, SpaceVistaForConditionalGeneration)
