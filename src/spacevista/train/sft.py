@@ -47,6 +47,7 @@ def prepare_stage_model(model, stage: str, cfg: SFTConfig) -> dict[str, dict[str
         for name, p in model.named_parameters():
             if "lora_" in name:
                 p.requires_grad_(True)
+                report["llm"]["trainable"] += p.numel()
     model.config.router_aux_loss_coef = cfg.router_aux_loss_coef if stage == "router" else 0.0
     return report
 
