@@ -130,7 +130,8 @@ class TrainSection:
 @dataclass
 class SFTConfig:
     """Supervised fine-tuning: stages in order (``sft`` cold start, ``experts`` per scale with hard routing,
-    ``router``), each starting from the previous stage's weights."""
+    ``router``), each starting from the previous stage's weights. ``stage_max_steps`` caps one stage's
+    optimizer steps (overriding ``train.max_steps`` / ``train.epochs`` for it)."""
 
     output_dir: str = "runs/sft"
     seed: int = 0
@@ -140,9 +141,14 @@ class SFTConfig:
     optim: OptimSection = field(default_factory=OptimSection)
     train: TrainSection = field(default_factory=TrainSection)
     router_aux_loss_coef: float = 0.1
+    stage_max_steps: dict[str, int] = field(default_factory=dict)
     deepspeed: str | None = None
 
     def validate(self) -> None:
+        bad = sorted(set(self.stage_max_steps) - set(SFT_STAGES))
+        if bad or any(not isinstance(v, int) or v < 1 for v in self.stage_max_steps.values()):
+            raise ValueError(f"stage_max_steps must map stages {list(SFT_STAGES)} to step counts >= 1, "
+                             f"got {self.stage_max_steps}")
         if not self.stages:
             raise ValueError("stages must name at least one of " + ", ".join(SFT_STAGES))
         bad = [s for s in self.stages if s not in SFT_STAGES]

@@ -76,7 +76,8 @@ def train_stage(cfg: SFTConfig, stage: str, init_path: Path | None, resume: Path
     optimizer = make_optimizer(model, cfg.optim)
     model, optimizer, loader = accelerator.prepare(model, optimizer, loader)
     steps_per_epoch = math.ceil(len(loader) / cfg.train.grad_accum)
-    total = cfg.train.max_steps or max(1, math.ceil(cfg.train.epochs * steps_per_epoch))
+    total = (cfg.stage_max_steps.get(stage) or cfg.train.max_steps
+             or max(1, math.ceil(cfg.train.epochs * steps_per_epoch)))
     scheduler = accelerator.prepare(make_scheduler(optimizer, cfg.optim, total))
     params = [p for p in model.parameters() if p.requires_grad]
 
