@@ -68,3 +68,19 @@ def test_grpo_with_the_progressive_reward(hand_data, tiny_model_dir, tmp_path):
     row = r["history"][0]
     assert {"reward", "format", "answer", "semantics", "scale", "kl"} <= set(row)
     assert r["trainable"].keys() == {"experts", "routers", "fusion"}
+
+
+def test_grpo_resume_gives_the_same_weights(hand_data, tiny_model_dir, tmp_path):
+    common = tiny_overrides(hand_data, tiny_model_dir, tmp_path) + [
+        "train.max_steps=3", "grpo.group_size=2", "grpo.max_new_tokens=6", "optim.lr=1e-2", "train.save_every=1"]
+    full = run_grpo(load_config(GRPOConfig, None, common + [f"output_dir={tmp_path / 'a'}"]), log=lambda s: None,
+                    reward_fn=digit_share)
+    part = run_grpo(load_config(GRPOConfig, None, common + [f"output_dir={tmp_path / 'b'}", "train.stop_after=1"]),
+                    log=lambda s: None, reward_fn=digit_share)
+    assert part["stopped"] and not (tmp_path / "b" / "final").exists()
+    rest = run_grpo(load_config(GRPOConfig, None, common + [f"output_dir={tmp_path / 'b'}", "train.resume=auto"]),
+                    log=lambda s: None, reward_fn=digit_share)
+    assert [h["reward"] for h in rest["history"]] == [h["reward"] for h in full["history"][1:]]
+    a = load_file(str(tmp_path / "a" / "final" / "model.safetensors"))
+    b = load_file(str(tmp_path / "b" / "final" / "model.safetensors"))
+    assert all(torch.equal(a[n], b[n]) for n in a)

@@ -31,8 +31,8 @@ import yaml
 from spacevista.model.freeze import apply_freeze_plan
 from spacevista.train.config import GRPOConfig, to_dict
 from spacevista.train.data import ItemDataset, load_grpo_items
-from spacevista.train.loop import (LoopState, find_resume, make_accelerator, make_optimizer, make_scheduler,
-                                   read_state, save_checkpoint)
+from spacevista.train.loop import (LoopState, find_resume, main_process_log, make_accelerator, make_optimizer,
+                                   make_scheduler, read_state, save_checkpoint)
 from spacevista.train.modelio import load_model, save_model
 from spacevista.train.rewards import RewardConfig, reward_batch
 
@@ -128,6 +128,7 @@ def run_grpo(cfg: GRPOConfig, log: Callable[[str], None] = print, reward_fn: Rew
     (out / "grpo-config.yaml").write_text(yaml.safe_dump(to_dict(cfg), sort_keys=False), encoding="utf-8")
     reward_fn = reward_fn or default_reward_fn(cfg.rewards)
     accelerator = make_accelerator(cfg.train, cfg.deepspeed)
+    log = main_process_log(accelerator, log)
     set_seed(cfg.seed)
     model, tok = load_model(cfg.model, out, cfg.seed)
     eos_id = tok.convert_tokens_to_ids("<|im_end|>")
@@ -181,7 +182,8 @@ def run_grpo(cfg: GRPOConfig, log: Callable[[str], None] = print, reward_fn: Rew
             for enc in batch:
                 prompt = {k: (v.to(accelerator.device) if not isinstance(v, list) else v)
                           for k, v in enc.items() if k in PROMPT_KEYS}
-                completion, mask = sample_group(policy, prompt, cfg, eos_id, pad_id, suppress)
+                with accelerator.autocast():
+                    completion, mask = sample_group(policy, prompt, cfg, eos_id, pad_id, suppress)
                 texts = tok.batch_decode(completion, skip_special_tokens=True)
                 record = dataset.items[enc["index"]].reward_record()
                 scored = list(reward_fn(texts, [record] * len(texts)))
@@ -194,7 +196,7 @@ def run_grpo(cfg: GRPOConfig, log: Callable[[str], None] = print, reward_fn: Rew
                 rewards = torch.tensor(values, dtype=torch.float32, device=accelerator.device)
                 inputs = group_inputs(prompt, completion, mask)
                 n = completion.shape[1]
-                with torch.no_grad():
+                with torch.no_grad(), accelerator.autocast():
                     old = token_logprobs(model, inputs, n, cfg.grpo.temperature) if cfg.grpo.iterations > 1 else None
                     ref = (token_logprobs(reference, inputs, n, cfg.grpo.temperature)
                            if reference is not None else None)

@@ -8,7 +8,7 @@ import math
 import shutil
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 import torch
 from torch import nn
@@ -42,6 +42,11 @@ def make_accelerator(train: TrainSection, deepspeed: str | None = None):
     return Accelerator(mixed_precision=mixed_precision(train.mixed_precision),
                        gradient_accumulation_steps=train.grad_accum, step_scheduler_with_optimizer=False,
                        dataloader_config=DataLoaderConfiguration(use_seedable_sampler=True), **kwargs)
+
+
+def main_process_log(accelerator, log: Callable[[str], None]) -> Callable[[str], None]:
+    """``log`` on the main process only (one line per step, not one per GPU)."""
+    return log if accelerator.is_main_process else (lambda line: None)
 
 
 def make_optimizer(model: nn.Module, optim: OptimSection) -> torch.optim.Optimizer:

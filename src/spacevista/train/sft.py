@@ -29,8 +29,8 @@ import yaml
 from spacevista.model.freeze import apply_freeze_plan
 from spacevista.train.config import SFTConfig, to_dict
 from spacevista.train.data import ItemDataset, collate_items, load_sft_items
-from spacevista.train.loop import (LoopState, find_resume, make_accelerator, make_optimizer, make_scheduler,
-                                   read_state, save_checkpoint)
+from spacevista.train.loop import (LoopState, find_resume, main_process_log, make_accelerator, make_optimizer,
+                                   make_scheduler, read_state, save_checkpoint)
 from spacevista.train.modelio import add_llm_lora, load_model, merge_llm_lora, save_model
 
 MODEL_KEYS = ("input_ids", "attention_mask", "mm_token_type_ids", "labels", "pixel_values_videos",
@@ -60,6 +60,7 @@ def train_stage(cfg: SFTConfig, stage: str, init_path: Path | None, resume: Path
     out = Path(cfg.output_dir)
     stage_dir = out / stage
     accelerator = make_accelerator(cfg.train, cfg.deepspeed)
+    log = main_process_log(accelerator, log)
     set_seed(cfg.seed)
     model, tok = load_model(cfg.model, out, cfg.seed, path=init_path)
     groups = prepare_stage_model(model, stage, cfg)
