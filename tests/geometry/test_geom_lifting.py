@@ -122,15 +122,34 @@ def test_frame_views_point_inside_non_convex_masks():
     assert sorted(views) == [5]
     y, x = views[5]["point"]
     assert inst[y, x] == 5
-    # A one-pixel diagonal (bbox 25x25) with no pixel at an even row AND even column: the
-    # half-resolution distance transform never sees it, the fallback must still land on it.
-    inst2 = np.zeros((60, 60), np.int32)
+    # A one-pixel diagonal (bbox 25x25) in a 640x480 frame, where the distance transform samples
+    # every 4th row and column: no pixel of it is sampled, the fallback must still land on it.
+    inst2 = np.zeros((480, 640), np.int32)
     i = np.arange(25)
     inst2[i + 1, i] = 4
-    assert not np.any(inst2[::2, ::2] == 4)
-    views = frame_views(np.ones((60, 60)), inst2)
+    assert not np.any(inst2[::4, ::4] == 4)
+    views = frame_views(np.ones((480, 640)), inst2)
     y, x = views[4]["point"]
     assert inst2[y, x] == 4
+
+
+def test_frame_views_point_at_full_size():
+    H, W = 480, 640
+    inst = np.zeros((H, W), np.int32)
+    inst[100:161, 200:401] = 1  # rectangle: centre (130, 300)
+    rr, cc = np.mgrid[0:H, 0:W]
+    ring = (np.hypot(rr - 330, cc - 320) < 90) & (np.hypot(rr - 330, cc - 320) > 60)
+    inst[ring] = 2
+    inst[400:470, 20:30] = 3  # 10 px wide: dropped
+    views = frame_views(np.ones((H, W)), inst)
+    assert sorted(views) == [1, 2]
+    y, x = views[1]["point"]
+    assert abs(y - 130) <= 4 and abs(x - 300) <= 4
+    y, x = views[2]["point"]
+    assert inst[y, x] == 2
+    # Deep in the ring's band: at least 10 px from both circles.
+    r = np.hypot(y - 330, x - 320)
+    assert 70 <= r <= 80
 
 
 def test_lift_frame_with_views_agrees():
