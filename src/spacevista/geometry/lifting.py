@@ -190,7 +190,7 @@ def _first_per_group(group: np.ndarray, *keys: np.ndarray) -> np.ndarray:
 
 def _view_sample_step(height: int, width: int) -> int:
     """Grid step for the view-point distance transform: about 20k samples, between 1 and 8
-    (8 keeps at least two samples across any mask that passes a 20-pixel size rule)."""
+    (with 8, the bounding box of any mask passing the 20-pixel rule still spans 2x2 samples)."""
     return int(min(8, max(1, round(float(np.sqrt(height * width / 20_000.0))))))
 
 
