@@ -89,6 +89,10 @@ def test_lift_frame_input_checks():
     with pytest.raises(ValueError, match="stride"):
         lift_frame(np.ones((4, 4)), np.ones((4, 4), np.int32), K, np.eye(4), stride=0)
     assert lift_frame(np.ones((4, 4)), np.zeros((4, 4), np.int32), K, np.eye(4)) == {}
+    with pytest.raises(ValueError, match="focal"):
+        lift_frame(np.ones((30, 30)), np.ones((30, 30), np.int32), np.zeros((3, 3)), np.eye(4))
+    with pytest.raises(ValueError, match="4x4"):
+        lift_frame(np.ones((30, 30)), np.ones((30, 30), np.int32), K, np.eye(3))
 
 
 def test_frame_views_fields():

@@ -123,6 +123,8 @@ def _lift(groups: _Groups, depth: np.ndarray, K: np.ndarray, pose: np.ndarray,
     pose = np.asarray(pose, dtype=np.float64)
     if K.shape != (3, 3) or pose.shape != (4, 4):
         raise ValueError(f"K must be 3x3 and pose 4x4, got {K.shape} and {pose.shape}")
+    if not (np.all(np.isfinite(K)) and np.all(np.isfinite(pose)) and K[0, 0] != 0 and K[1, 1] != 0):
+        raise ValueError("K and pose must be finite, with non-zero focal lengths")
     if groups.ids.size == 0 or not groups.keep.any():
         return {}
     z = depth.ravel()[groups.flat]
