@@ -2,7 +2,7 @@ import numpy as np
 import pytest
 import torch
 
-from conftest import make_model, randomise_experts
+from model_helpers import make_model, randomise_experts
 
 
 def test_forward_backward_generate_with_video(tok, inputs):

@@ -102,7 +102,7 @@ def test_scale_labels_map_to_experts():
 
 
 def test_fps_sets_temporal_spacing(tok, frames):
-    from conftest import make_model
+    from model_helpers import make_model
 
     a = P.build_inputs(tok, frames, "How far?", max_pixels=56 * 84)
     b = P.build_inputs(tok, frames, "How far?", max_pixels=56 * 84, fps=2.0)
