@@ -33,8 +33,12 @@ def test_counting_counts_instances(room_graph):
     assert task.answer(q, room_graph).value == 2
 
 
+FIRST = ["object_size", "absolute_distance", "depth_estimation", "object_counting"]
+
+
 def test_generated_records_score_one_against_themselves(room_graph):
-    res = generate_qa(room_graph, room_graph, seed=3)
+    # four options holds for these tasks; yes/no and two-way comparisons elsewhere have fewer
+    res = generate_qa(room_graph, room_graph, seed=3, task_names=FIRST)
     assert res.records, res.skipped
     for r in res.records:
         assert r.engine_score == 1.0, (r.task, r.question, r.answer, r.exact_answer)

@@ -18,8 +18,8 @@ from spacevista.synth import cameras as cams
 from spacevista.synth.catalog import CATALOG, fence_ring, pen
 from spacevista.synth.catalog import field as field_parts
 from spacevista.synth.catalog import track as track_parts
-from spacevista.synth.layout import Layout, Placed
-from spacevista.synth.render import Renderer
+from spacevista.synth.layout import Layout, Placed, point_in_polygon, rects_overlap
+from spacevista.synth.render import Lighting, Renderer
 from spacevista.synth.shapes import CHECKER, NOISE, Material, Part, box, cylinder, rot_z
 
 GENERATOR_VERSION = "1"
@@ -36,6 +36,7 @@ class Composition:
     poses: list[np.ndarray]
     floor_z: float
     metadata: dict[str, Any] = field(default_factory=dict)
+    lighting: Lighting | None = None
 
 
 def _build(scale: Scale, name: str, rng: np.random.Generator) -> list[Part]:
@@ -175,9 +176,29 @@ def _indoor(rng: np.random.Generator, n_frames: int) -> Composition:
         if pic is not None:
             lay.relate("hanging", pic, None, on="wall")
     _add_free(lay, S, ["lamp"] + ["plant"] * int(rng.integers(1, 3)), 0.0)
+    _hang_from_ceiling(lay, _build(S, "pendant lamp", rng), H)
     poses = cams.walk_loop(center, semi, 1.5, n_frames, rng)
     room = {"floor_polygon": poly.tolist(), "floor_z": 0.0, "ceiling_height": H}
-    return Composition(lay, bg, poses, 0.0, {"room": room})
+    # indoors: soft light from above and one side, with more ambient so the ceiling is not dark
+    light = Lighting(direction=(0.5, 0.3, 0.8), ambient=0.5, diffuse=0.55)
+    return Composition(lay, bg, poses, 0.0, {"room": room}, light)
+
+
+def _hang_from_ceiling(lay: Layout, parts: list[Part], ceiling: float, tries: int = 40) -> Placed | None:
+    """A pendant lamp whose cord meets the ceiling, over a free patch of floor (nothing under it)."""
+    for _ in range(tries):
+        lamp = Placed("pendant lamp", parts, 0.0)
+        lo, hi = lay.region.min(axis=0) + 0.5, lay.region.max(axis=0) - 0.5
+        lamp.pos = np.array([*lay.rng.uniform(lo, hi), ceiling - lamp.hi[2]])
+        fp = lamp.footprint()
+        if not point_in_polygon(fp, lay.region).all():
+            continue
+        if any(rects_overlap(fp, o.footprint(), lay.margin) for o in lay.objects):
+            continue
+        lay.add(lamp)
+        lay.relate("hanging", lamp, None, on="ceiling")
+        return lamp
+    return None
 
 
 def _chairs_around(lay: Layout, tbl: Placed, n: int) -> None:
@@ -323,7 +344,7 @@ def generate_scene(scale: Scale | str, seed: int, n_frames: int = 16, width: int
     lay = comp.layout
     world = {o.id: o.world_parts() for o in lay.objects}
     parts = [(p, 0) for p in comp.background] + [(p, oid) for oid, ps in world.items() for p in ps]
-    renderer = Renderer(parts)
+    renderer = Renderer(parts, comp.lighting)
     camera = Camera.from_fov(width, height, cams.HFOV[scale])
     frames, pixels = [], np.zeros((len(comp.poses), len(lay.objects) + 1), dtype=np.int64)
     for i, pose in enumerate(comp.poses):

@@ -107,10 +107,14 @@ def task_slots(task: Task, q: Question, graph: SceneGraph, ref: Referrer,
     """Default slots: objects as {a}, {b}, {c}...; frames as {frame}, {frame2}... (1-based);
     unit words; plus whatever the task adds through ``extra_slots``."""
     slots: dict[str, Any] = {}
+    pinned = q.params.get("prompt_frames")  # optional: mark object i on frame pinned[i]
     for i, oid in enumerate(q.objects):
         key = "abcdefgh"[i]
-        # a question about one frame prompts its objects on that frame
-        r = ref.refer(graph.object(oid), q.frames[0] if len(q.frames) == 1 else None)
+        if pinned:
+            r = ref.refer(graph.object(oid), frame=pinned[i], pin=True)
+        else:
+            # a question about one frame prompts its objects on that frame when they are seen there
+            r = ref.refer(graph.object(oid), frame=q.frames[0] if len(q.frames) == 1 else None)
         slots[key] = r.text
         slots[f"{key}_name"] = r.name
     for i, f in enumerate(q.frames):

@@ -166,15 +166,18 @@ class Referrer:
     def needs_prompt(self, obj: GraphObject) -> bool:
         return self._counts.get(obj.category, 0) != 1
 
-    def refer(self, obj: GraphObject, frame: int | None = None) -> Reference:
+    def refer(self, obj: GraphObject, frame: int | None = None, pin: bool = False) -> Reference:
         """'the mug' when its category is unique in the scene, else a point/box/mask prompt on
-        ``frame`` when the object is seen there, otherwise on the frame where it is seen largest."""
+        ``frame`` when the object is seen there, otherwise on the frame where it is seen largest.
+        ``pin`` forces a prompt on ``frame`` even for a unique category (questions about what is
+        marked where, e.g. object matching) and fails when the object is not seen there."""
         name = obj.category
-        if not self.needs_prompt(obj):
+        if not pin and not self.needs_prompt(obj):
             ref = Reference(text=f"the {name}", name=name)
         else:
-            if not obj.views:
-                raise ValueError(f"object {obj.id} has no view to prompt on")
+            if not obj.views or (pin and frame not in obj.views):
+                raise ValueError(f"object {obj.id} has no view to prompt on"
+                                 + (f" in frame {frame}" if frame is not None else ""))
             if self.prompt_type is None:
                 self.prompt_type = PROMPT_TYPES[int(self.rng.integers(len(PROMPT_TYPES)))]
             if frame is None or frame not in obj.views:

@@ -1,0 +1,126 @@
+"""Destination location (tabletop): where A goes when it is placed left/right/in front of/behind/on B.
+
+The destination is A's centre after "place A <relation> B" in the ground frame of frame k, as
+defined in ``placement.destination`` (beside B's face with a gap of a quarter of A's extent, or
+resting on B's top centre: B's top + half A's height).
+
+Numerical ("distance"): how far A's centre moves, start to destination (3-D, metres).
+Multiple choice ("direction"): in which of eight ground directions A must be moved (right, left,
+forward = away from the camera of frame k, back = towards it, and the four diagonals); asked only
+when the horizontal move is longer than A and at least ``BORDER_DEG`` from a sector border.
+A question is dropped when the destination is occupied by another object.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+
+import numpy as np
+
+from spacevista.graph import SceneGraph
+from spacevista.scene import Scale
+from spacevista.tasks.base import TASKS, Facts, Question, Task
+from spacevista.tasks.common import askable, pairs, sample
+from spacevista.tasks.placement import (BORDER_DEG, DIRECTIONS, MOVE_WORDS, RELATIONS, destination,
+                                        direction_label, ground_frame, local_box, require)
+from spacevista.tasks.wording import log_spread
+
+PER_SCENE = 4
+RELATION_WORDS = {"left": "to the left of", "right": "to the right of", "front": "in front of",
+                  "behind": "behind", "top": "on top of"}
+
+
+def occupied(graph: SceneGraph, R: np.ndarray, a_id: int, dest: np.ndarray, half: np.ndarray) -> list[int]:
+    """Objects whose ground-frame boxes overlap A's box placed at ``dest`` (touching is free)."""
+    others = [o for o in graph.objects if o.id != a_id]
+    if not others:
+        return []
+    boxes = [local_box(o, R) for o in others]
+    centers = np.stack([bx.center for bx in boxes])
+    halves = np.stack([bx.half for bx in boxes]) + half
+    inside = np.all(np.abs(centers - dest) < halves - 1e-9, axis=1)
+    return [o.id for o, hit in zip(others, inside) if hit]
+
+
+def placement_facts(graph: SceneGraph, q: Question) -> tuple[np.ndarray, np.ndarray, dict]:
+    """Start and destination of A in the ground frame of the question's frame, with stated facts."""
+    require(graph, q.objects)
+    R = ground_frame(graph, q.frames[0])
+    la = local_box(graph.object(q.objects[0]), R)
+    lb = local_box(graph.object(q.objects[1]), R)
+    dest = destination(la, lb, q.params["relation"])
+    move = dest - la.center
+    facts = {"len_move": float(np.linalg.norm(move)), "len_du": abs(float(move[0])),
+             "dir_u": "right" if move[0] > 0 else "left", "len_dv": abs(float(move[1])),
+             "dir_v": "forward" if move[1] > 0 else "back", "len_dw": abs(float(move[2])),
+             "len_b_top": float(lb.hi[2] - lb.lo[2]), "len_a_half": float(la.half[2])}
+    return la.center, dest, facts
+
+
+@TASKS.register("destination_location")
+class DestinationLocation(Task):
+    """Target point of "place A left/right/in front of/behind/on top of B"."""
+
+    name = "destination_location"
+    original_type = "DESTINATION_LOCATION"
+    scales = (Scale.TINY, Scale.TABLETOP)
+    forms = ("numerical", "mc")
+    quantity = "length"
+
+    def propose(self, graph: SceneGraph, rng: np.random.Generator) -> list[Question]:
+        self.dropped: Counter = Counter()
+        out: list[Question] = []
+        for a, b in sample(pairs(askable(graph)), 3 * PER_SCENE, rng):
+            if len(out) >= PER_SCENE:
+                break
+            if rng.random() < 0.5:
+                a, b = b, a
+            frames = sorted(set(a.views) & set(b.views))
+            if not frames:
+                self.dropped["no frame shows both"] += 1
+                continue
+            frame = frames[int(rng.integers(len(frames)))]
+            relation = RELATIONS[int(rng.integers(len(RELATIONS)))]
+            form = self.forms[int(rng.integers(len(self.forms)))]
+            q = Question(self.name, form, "distance" if form == "numerical" else "direction",
+                         objects=[a.id, b.id], frames=[frame], params={"relation": relation})
+            start, dest, _ = placement_facts(graph, q)
+            R = ground_frame(graph, frame)
+            la = local_box(a, R)
+            if occupied(graph, R, a.id, dest, la.half):
+                self.dropped["destination occupied"] += 1
+                continue
+            move = dest - start
+            if float(np.linalg.norm(move)) < float(la.half.max()):
+                self.dropped["already there"] += 1
+                continue
+            if form == "mc":
+                if float(np.linalg.norm(move[:2])) < 2 * float(la.half[:2].max()):
+                    self.dropped["horizontal move too short"] += 1
+                    continue
+                if direction_label(move)[1] < BORDER_DEG:
+                    self.dropped["direction near a sector border"] += 1
+                    continue
+            out.append(q)
+        return out
+
+    def answer(self, q: Question, graph: SceneGraph) -> Facts:
+        start, dest, facts = placement_facts(graph, q)
+        if q.kind == "distance":
+            return Facts(facts["len_move"], facts)
+        label, _ = direction_label(dest - start)
+        return Facts(label, {**facts, "move_words": MOVE_WORDS[label]})
+
+    def choices(self, q, facts, graph, rng):
+        if q.kind == "direction":
+            k = DIRECTIONS.index(facts.value)
+            picks = [DIRECTIONS[(k + 4) % 8], DIRECTIONS[(k + 2) % 8], DIRECTIONS[(k + 6) % 8]]
+            rng.shuffle(picks)
+            return picks
+        return log_spread(facts.value, rng, 3)
+
+    def describe(self, q, option, graph):
+        return MOVE_WORDS[option]
+
+    def extra_slots(self, q: Question, graph: SceneGraph) -> dict:
+        return {"relation": RELATION_WORDS[q.params["relation"]]}

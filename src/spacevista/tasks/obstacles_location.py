@@ -1,0 +1,152 @@
+"""Obstacles location (tabletop): which objects a straight move of A would run into.
+
+A is slid in a straight line, at its current height, from where it stands to the destination of
+"place A left/right/in front of/behind B" (``placement.destination``, ground frame of frame k).
+Object C is in the way when A's ground-frame box, swept along that segment, enters C's ground-frame
+box: the segment of A's centre crosses C's box grown by A's half extents (the exact Minkowski sum
+of two axis-aligned boxes). Objects that do not reach into a quarter of A's height band (the table
+A stands on, a flat mat) are below the move and never in the way.
+
+The answer is the set of objects in the way (possibly none). Asked only when the set is the same
+with A shrunk or grown by ``SLACK`` (no grazing contacts), every object in it can be named plainly
+(its category is unique in the scene) and three wrong sets can be built from nameable objects.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+
+import numpy as np
+
+from spacevista.geometry.rrt import BoxSpace
+from spacevista.graph import SceneGraph
+from spacevista.scene import Scale
+from spacevista.tasks.base import TASKS, Facts, Question, Task
+from spacevista.tasks.common import askable, pairs, sample
+from spacevista.tasks.destination_location import RELATION_WORDS, occupied
+from spacevista.tasks.placement import destination, ground_frame, local_box, nameable, require
+
+PER_SCENE = 3
+SIDE_RELATIONS = ("left", "right", "front", "behind")
+#: A's box is shrunk and grown by this fraction to test that the answer does not hinge on a graze
+SLACK = 0.2
+#: an object is in A's height band when it overlaps at least this fraction of A's height
+BAND = 0.25
+
+
+def sweep(graph: SceneGraph, q: Question, scale: float = 1.0) -> tuple[list[int], list[int], dict]:
+    """(objects in the way, all objects in A's height band, facts) for the question's move."""
+    require(graph, q.objects)
+    a_id, b_id = q.objects
+    R = ground_frame(graph, q.frames[0])
+    la, lb = local_box(graph.object(a_id), R), local_box(graph.object(b_id), R)
+    dest = destination(la, lb, q.params["relation"])
+    band_lo, band_hi = la.lo[2], la.hi[2]
+    cands, boxes = [], []
+    for o in graph.objects:
+        if o.id == a_id:
+            continue
+        lo_ = local_box(o, R)
+        overlap = min(band_hi, lo_.hi[2]) - max(band_lo, lo_.lo[2])
+        if overlap >= BAND * (band_hi - band_lo):
+            cands.append(o.id)
+            boxes.append(lo_)
+    hit: list[int] = []
+    if cands:
+        space = BoxSpace.from_boxes([-np.inf, -np.inf], [np.inf, np.inf], [b.center[:2] for b in boxes],
+                                    [2 * b.half[:2] for b in boxes], np.zeros(len(boxes)), la.half[:2] * scale)
+        mask = space.hits(la.center[:2], dest[:2])
+        hit = [c for c, m in zip(cands, mask) if m]
+    facts = {"len_move": float(np.linalg.norm(dest - la.center)), "n_hits": len(hit)}
+    return sorted(hit), cands, facts
+
+
+@TASKS.register("obstacles_location")
+class ObstaclesLocation(Task):
+    """Objects whose boxes a straight move of A to its destination would hit."""
+
+    name = "obstacles_location"
+    original_type = "OBSTACLE_LOCATION"
+    scales = (Scale.TINY, Scale.TABLETOP)
+    forms = ("mc",)
+    quantity = "length"
+
+    def propose(self, graph: SceneGraph, rng: np.random.Generator) -> list[Question]:
+        self.dropped: Counter = Counter()
+        names = nameable(graph)
+        out: list[Question] = []
+        for a, b in sample(pairs(askable(graph)), 4 * PER_SCENE, rng):
+            if len(out) >= PER_SCENE:
+                break
+            if rng.random() < 0.5:
+                a, b = b, a
+            frames = sorted(set(a.views) & set(b.views))
+            if not frames:
+                self.dropped["no frame shows both"] += 1
+                continue
+            frame = frames[int(rng.integers(len(frames)))]
+            relation = SIDE_RELATIONS[int(rng.integers(len(SIDE_RELATIONS)))]
+            q = Question(self.name, "mc", "obstacles", objects=[a.id, b.id], frames=[frame],
+                         params={"relation": relation})
+            R = ground_frame(graph, frame)
+            la = local_box(a, R)
+            if occupied(graph, R, a.id, destination(la, local_box(b, R), relation), la.half):
+                self.dropped["destination occupied"] += 1
+                continue
+            hit, cands, _ = sweep(graph, q)
+            if sweep(graph, q, 1 - SLACK)[0] != hit or sweep(graph, q, 1 + SLACK)[0] != hit:
+                self.dropped["grazing contact"] += 1
+                continue
+            if any(h not in names for h in hit):
+                self.dropped["object in the way has no plain name"] += 1
+                continue
+            pool = sorted(c for c in cands if c in names and c not in hit)
+            wrong = distractor_sets(hit, pool)
+            if len(wrong) < 3:
+                self.dropped["too few objects for options"] += 1
+                continue
+            q.params["wrong"] = [list(w) for w in wrong]
+            out.append(q)
+        return out
+
+    def answer(self, q: Question, graph: SceneGraph) -> Facts:
+        hit, _, facts = sweep(graph, q)
+        listing = ", ".join(graph.object(h).category for h in hit) if hit else "nothing"
+        return Facts(tuple(hit), {**facts, "hits": listing})
+
+    def choices(self, q, facts, graph, rng):
+        wrong = [tuple(w) for w in q.params["wrong"] if tuple(w) != facts.value]
+        idx = rng.permutation(len(wrong))[:3]
+        return [wrong[int(i)] for i in idx]
+
+    def describe(self, q, option, graph):
+        if not option:
+            return "nothing, the way is clear"
+        names = sorted(f"the {graph.object(i).category}" for i in option)
+        return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
+
+    def extra_slots(self, q: Question, graph: SceneGraph) -> dict:
+        return {"relation": RELATION_WORDS[q.params["relation"]]}
+
+
+def distractor_sets(hit: list[int], pool: list[int]) -> list[tuple[int, ...]]:
+    """Wrong answers built from the true set: one object too many, one missing, one swapped, or
+    none at all; each differs from the truth by construction."""
+    truth = tuple(sorted(hit))
+    out: list[tuple[int, ...]] = []
+
+    def add(s) -> None:
+        t = tuple(sorted(set(s)))
+        if t != truth and t not in out:
+            out.append(t)
+
+    for p in pool:
+        add(list(hit) + [p])
+    for h in hit:
+        add([x for x in hit if x != h])
+        for p in pool:
+            add([x for x in hit if x != h] + [p])
+    if len(pool) >= 2:
+        add(pool[:2])
+    add([])
+    return out

@@ -1,0 +1,129 @@
+"""Where things are and go on a table, in the reference camera's ground frame.
+
+Shared by the tabletop tasks (object, destination and obstacles location, manipulation planning).
+
+The *ground frame* of frame k has axes u = the camera's right direction projected on the ground
+plane, v = up x u (the camera's forward direction on the ground: away from the viewer) and w = world
+up. Every object is replaced by its axis-aligned box in that frame (the box around its upright
+box's corners), so "left/right" is -u/+u, "behind / farther" is +v, "in front / closer" is -v, and
+boxes line up with the moves a question states.
+
+Destination of "place A <relation> B" (A's centre, in the ground frame):
+- left / right: beside B's -u / +u face with a gap of ``GAP`` x A's extent along u, centred on B
+  along v, at A's current height;
+- front / behind: beside B's -v / +v face (front = the side facing the camera), same gap, centred
+  on B along u, at A's current height;
+- top: above B's top centre, resting on it: B's top + half A's height.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+
+from spacevista.graph import GraphObject, SceneGraph
+from spacevista.tasks.base import Unanswerable
+
+#: clearance between A and B at a side destination, as a fraction of A's extent along that axis
+GAP = 0.25
+RELATIONS = ("left", "right", "front", "behind", "top")
+#: eight ground directions, counter-clockwise from +u (right), as angles in the u-v plane
+DIRECTIONS = ("right", "behind-right", "behind", "behind-left", "left", "front-left", "front", "front-right")
+#: the same directions as moves of an object (forward = away from the camera)
+MOVE_WORDS = {"right": "right", "behind-right": "forward and to the right", "behind": "forward (away from the camera)",
+              "behind-left": "forward and to the left", "left": "left", "front-left": "back and to the left",
+              "front": "back (towards the camera)", "front-right": "back and to the right"}
+PLACE_WORDS = {"right": "to the right of", "behind-right": "behind and to the right of", "behind": "behind",
+               "behind-left": "behind and to the left of", "left": "to the left of",
+               "front-left": "in front of and to the left of", "front": "in front of",
+               "front-right": "in front of and to the right of"}
+#: directions within this many degrees of a sector border are ambiguous
+BORDER_DEG = 10.0
+
+
+def ground_frame(graph: SceneGraph, frame: int) -> np.ndarray:
+    """Rows u, v, w (3, 3) of the ground frame of ``frame`` (see the module docstring)."""
+    try:
+        pose = graph.camera(frame).pose
+    except KeyError as e:
+        raise Unanswerable(str(e)) from e
+    up = np.asarray(graph.up, dtype=np.float64)
+    up = up / np.linalg.norm(up)
+    x = pose[:3, 0] - (pose[:3, 0] @ up) * up
+    if np.linalg.norm(x) < 1e-6:
+        raise Unanswerable(f"frame {frame}: camera roll makes left/right undefined")
+    u = x / np.linalg.norm(x)
+    v = np.cross(up, u)
+    return np.stack([u, v, up])
+
+
+@dataclass(frozen=True)
+class LocalBox:
+    """An axis-aligned box in a ground frame: centre (3,) and half extents (3,)."""
+
+    center: np.ndarray
+    half: np.ndarray
+
+    @property
+    def lo(self) -> np.ndarray:
+        return self.center - self.half
+
+    @property
+    def hi(self) -> np.ndarray:
+        return self.center + self.half
+
+
+def local_box(obj: GraphObject, R: np.ndarray) -> LocalBox:
+    """The object's upright box as an axis-aligned box of the ground frame ``R``."""
+    c = obj.box.corners() @ R.T
+    lo, hi = c.min(axis=0), c.max(axis=0)
+    return LocalBox((lo + hi) / 2, (hi - lo) / 2)
+
+
+def destination(a: LocalBox, b: LocalBox, relation: str) -> np.ndarray:
+    """A's centre after "place A <relation> B" (module docstring), in the ground frame."""
+    d = a.center.copy()
+    if relation == "top":
+        d[0], d[1], d[2] = b.center[0], b.center[1], b.hi[2] + a.half[2]
+        return d
+    axis, sign = {"left": (0, -1), "right": (0, 1), "front": (1, -1), "behind": (1, 1)}[relation]
+    other = 1 - axis
+    d[other] = b.center[other]
+    face = b.hi[axis] if sign > 0 else b.lo[axis]
+    d[axis] = face + sign * a.half[axis] * (1 + 2 * GAP)
+    return d
+
+
+def direction_angle(vec: np.ndarray) -> float:
+    """Angle in degrees of a ground-frame vector in the u-v plane (0 = right, 90 = behind)."""
+    return math.degrees(math.atan2(float(vec[1]), float(vec[0])))
+
+
+def direction_label(vec: np.ndarray) -> tuple[str, float]:
+    """The nearest of the eight directions and how far (degrees) the vector is from a sector border."""
+    ang = direction_angle(vec) % 360.0
+    k = int(round(ang / 45.0)) % 8
+    off = abs(((ang - 45.0 * k) + 180.0) % 360.0 - 180.0)
+    return DIRECTIONS[k], 22.5 - off
+
+
+def nameable(graph: SceneGraph) -> set[int]:
+    """Objects whose category is unique in the graph, so option text can name them plainly."""
+    return {objs[0].id for objs in graph.by_category().values() if len(objs) == 1}
+
+
+def common_frame(graph: SceneGraph, ids: list[int], rng: np.random.Generator) -> int | None:
+    """A frame where every object in ``ids`` is visible (random among them), or None."""
+    sets = [set(graph.object(i).views) for i in ids]
+    frames = sorted(set.intersection(*sets)) if sets else []
+    if not frames:
+        return None
+    return frames[int(rng.integers(len(frames)))]
+
+
+def require(graph: SceneGraph, ids: list[int]) -> None:
+    for i in ids:
+        if not graph.has(i):
+            raise Unanswerable(f"object {i} not in scene {graph.scene_id}")

@@ -1,0 +1,352 @@
+"""Route planning on the ground: the action sequence that takes a walker from one object to another.
+
+Set-up of a question about start object S and target object G (both standing on the ground):
+
+* The walker is a disc of radius ``RADIUS[scale]`` on the ground plane (x, y). Obstacles are the
+  footprints of all objects (S and G included) whose bottom is lower than ``HEIGHT[scale]`` above the
+  ground, each grown by the radius; the walkable region is the bounding rectangle of the room's floor
+  polygon when the graph has one, else of all footprints, widened by four radii.
+* Start: on the line from S's centre to G's centre, ``STANDOFF`` radii beyond the point where that
+  line leaves S's footprint. The walker starts there *facing G's centre*. Goal: the same
+  construction from G towards S.
+* The route is planned with RRT-Connect (``spacevista.geometry.rrt``) among obstacles grown by
+  ``PLAN_MARGIN`` radii (a safety margin for rounding and for estimated boxes), shortcut, and turned
+  into legs "turn left/right by a degrees, go forward d" (turns rounded to 5 degrees, distances to
+  the three significant figures the question states; closed-loop, see ``geometry.paths``).
+* A leg sequence is *valid* on a graph when, executed from that graph's start facing that graph's
+  G, it touches no obstacle grown by one radius and ends within ``REACH`` radii of G's footprint.
+
+Questions are asked only when the straight line from start to goal is blocked. The multiple-choice
+distractors are variations of the answer (mirrored turns, the straight line, one turn flipped, a leg
+shortened or lengthened, legs reversed), each executed and kept only when it is *invalid* on the
+estimated graph. The exact answer: the estimated route when it is still valid in the exact scene
+(then its option is the exact option); otherwise a route planned on the exact graph, and the exact
+option is whichever option is valid in the exact scene, if any.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import Counter
+from dataclasses import dataclass, field
+from typing import Any, Callable
+
+import numpy as np
+
+from spacevista.geometry.paths import execute_ground, ground_actions
+from spacevista.geometry.rrt import BoxSpace, path_length, plan
+from spacevista.graph import GraphObject, SceneGraph
+from spacevista.scene import UNIT_METRES, Scale
+from spacevista.tasks.base import TASKS, Facts, Question, Task, Unanswerable
+from spacevista.tasks.common import askable, sample
+from spacevista.tasks.placement import nameable
+from spacevista.tasks.wording import format_number, round_sig, to_unit
+
+#: walker radius per scale (metres): a person indoors and outdoors, a small vehicle between buildings
+RADIUS = {Scale.INDOOR: 0.25, Scale.OUTDOOR: 0.4, Scale.DRONE: 3.0, Scale.TABLETOP: 0.02, Scale.TINY: 0.002}
+#: objects whose bottom is below this height above the ground block the walker
+HEIGHT = {Scale.INDOOR: 1.8, Scale.OUTDOOR: 2.5, Scale.DRONE: 8.0, Scale.TABLETOP: 0.1, Scale.TINY: 0.01}
+STANDOFF = 2.0
+PLAN_MARGIN = 1.6
+REACH = 3.5
+PER_SCENE = 3
+TURN_STEPS = (5.0, 1.0)
+
+
+@dataclass(frozen=True)
+class RoutePlan:
+    """Legs ``(turn_deg, forward_m)`` (turn > 0 = left) and, per leg, an optional landmark
+    ``(object_id, "left" | "right")`` passed on that side. ``checker`` (not part of equality) tells
+    whether another plan is valid on the graph this one was made for (set on fallback answers)."""
+
+    legs: tuple[tuple[float, float], ...]
+    landmarks: tuple[tuple[int, str] | None, ...] = ()
+    checker: Callable[["RoutePlan"], bool] | None = field(default=None, compare=False, hash=False, repr=False)
+
+
+@dataclass
+class Setup:
+    """A question's geometry on one graph."""
+
+    start: np.ndarray
+    heading: float
+    goal: np.ndarray
+    source: GraphObject
+    target: GraphObject
+    check: BoxSpace
+    planning: BoxSpace
+    ids: list[int]
+    radius: float
+
+
+def _exit_point(obj: GraphObject, toward: np.ndarray, beyond: float) -> np.ndarray:
+    """``beyond`` metres past where the ray from obj's centre towards ``toward`` leaves its footprint."""
+    c = obj.box.center[:2]
+    d = toward - c
+    n = float(np.linalg.norm(d))
+    if n < 1e-9:
+        raise Unanswerable("start and target share a centre")
+    d = d / n
+    cy, sy = math.cos(obj.box.yaw), math.sin(obj.box.yaw)
+    local = np.array([cy * d[0] + sy * d[1], -sy * d[0] + cy * d[1]])
+    half = obj.box.size[:2] / 2
+    with np.errstate(divide="ignore"):
+        t = float(np.min(np.where(np.abs(local) > 1e-12, half / np.abs(local), np.inf)))
+    return c + d * (t + beyond)
+
+
+def ground_of(graph: SceneGraph) -> float:
+    if graph.floor_z is not None:
+        return float(graph.floor_z)
+    return min(o.box.bottom for o in graph.objects)
+
+
+def footprint_distance(obj: GraphObject, p: np.ndarray) -> float:
+    """Distance from a ground point to an object's footprint rectangle (0 inside)."""
+    rel = p - obj.box.center[:2]
+    cy, sy = math.cos(obj.box.yaw), math.sin(obj.box.yaw)
+    local = np.array([cy * rel[0] + sy * rel[1], -sy * rel[0] + cy * rel[1]])
+    out = np.maximum(np.abs(local) - obj.box.size[:2] / 2, 0.0)
+    return float(np.linalg.norm(out))
+
+
+def setup(graph: SceneGraph, s_id: int, g_id: int) -> Setup:
+    """The question's start, heading, goal and obstacle spaces on ``graph``."""
+    if not (graph.has(s_id) and graph.has(g_id)):
+        raise Unanswerable("start or target object missing")
+    r = RADIUS[graph.scale]
+    ground = ground_of(graph)
+    obst = [o for o in graph.objects if o.box.bottom < ground + HEIGHT[graph.scale]]
+    s, g = graph.object(s_id), graph.object(g_id)
+    start = _exit_point(s, g.box.center[:2], STANDOFF * r)
+    goal = _exit_point(g, s.box.center[:2], STANDOFF * r)
+    if graph.room and graph.room.get("floor_polygon"):
+        poly = np.asarray(graph.room["floor_polygon"], dtype=np.float64)
+        lo, hi = poly.min(axis=0), poly.max(axis=0)
+    else:
+        fps = np.concatenate([o.box.footprint() for o in graph.objects])
+        lo, hi = fps.min(axis=0) - 4 * r, fps.max(axis=0) + 4 * r
+    lo, hi = np.minimum(lo, np.minimum(start, goal) - r), np.maximum(hi, np.maximum(start, goal) + r)
+    centers = [o.box.center[:2] for o in obst]
+    sizes = [o.box.size[:2] for o in obst]
+    yaws = [o.box.yaw for o in obst]
+    check = BoxSpace.from_boxes(lo - 2 * r, hi + 2 * r, centers, sizes, yaws, r)
+    planning = BoxSpace.from_boxes(lo, hi, centers, sizes, yaws, PLAN_MARGIN * r)
+    d = g.box.center[:2] - start
+    return Setup(start, math.atan2(d[1], d[0]), goal, s, g, check, planning, [o.id for o in obst], r)
+
+
+def route(su: Setup, legs) -> np.ndarray:
+    return execute_ground(su.start, su.heading, legs)
+
+
+def landmark_side(poly: np.ndarray, k: int, centre: np.ndarray) -> str:
+    p, q = poly[k], poly[k + 1]
+    cross = (q[0] - p[0]) * (centre[1] - p[1]) - (q[1] - p[1]) * (centre[0] - p[0])
+    return "left" if cross > 0 else "right"
+
+
+def merge_straight(legs, round_dist) -> list[tuple[float, float]]:
+    """Join a leg whose turn rounded to zero with the leg before it (one straight walk)."""
+    out: list[tuple[float, float]] = []
+    for t, d in legs:
+        if out and t == 0:
+            out[-1] = (out[-1][0], round_dist(out[-1][1] + d))
+        else:
+            out.append((t, d))
+    return out
+
+
+def valid(su: Setup, p: RoutePlan, graph: SceneGraph) -> bool:
+    """Executed from this graph's start, the plan stays clear, reaches G and passes its landmarks
+    on the stated sides."""
+    poly = route(su, p.legs)
+    if not su.check.path_free(poly):
+        return False
+    if footprint_distance(su.target, poly[-1]) > REACH * su.radius:
+        return False
+    for k, lm in enumerate(p.landmarks):
+        if lm is None:
+            continue
+        if not graph.has(lm[0]) or landmark_side(poly, k, graph.object(lm[0]).box.center[:2]) != lm[1]:
+            return False
+    return True
+
+
+class GroundRoute(Task):
+    """Shared machinery of route planning and navigation (module docstring)."""
+
+    quantity = "length"
+    with_landmarks = False
+
+    # ------------------------------------------------------------------ planning on one graph
+    def _round_dist(self, graph: SceneGraph) -> Callable[[float], float]:
+        unit = graph.scale.unit
+        return lambda d: round_sig(to_unit(d, unit)) * UNIT_METRES[unit]
+
+    def _plan(self, graph: SceneGraph, su: Setup, seed: int) -> RoutePlan | None:
+        path = plan(su.planning, su.start, su.goal, np.random.default_rng(seed))
+        if path is None:
+            return None
+        for step in TURN_STEPS:
+            legs = ground_actions(path, su.heading, lambda a, s=step: round(a / s) * s, self._round_dist(graph))
+            for cand in (merge_straight(legs, self._round_dist(graph)), legs):
+                p = RoutePlan(tuple(cand))
+                if self.with_landmarks:
+                    p = RoutePlan(p.legs, self._landmarks(graph, su, p.legs))
+                if valid(su, p, graph):
+                    return p
+        return None
+
+    def _landmarks(self, graph: SceneGraph, su: Setup, legs) -> tuple[tuple[int, str] | None, ...]:
+        """Per leg, the plainly named object passed closest beside its middle part, if near enough."""
+        poly = route(su, legs)
+        names = nameable(graph)
+        out: list[tuple[int, str] | None] = []
+        for k in range(len(legs)):
+            p, q = poly[k], poly[k + 1]
+            seg = q - p
+            L2 = float(seg @ seg)
+            best = None
+            for o in graph.objects:
+                if o.id not in names or o.id in (su.source.id, su.target.id):
+                    continue
+                c = o.box.center[:2]
+                t = float((c - p) @ seg) / L2 if L2 > 0 else 0.0
+                if not 0.15 <= t <= 0.85:
+                    continue
+                dist = float(np.linalg.norm(p + t * seg - c))
+                reach = o.box.width / 2 + 6 * su.radius
+                if dist > reach or dist < 1e-6:
+                    continue
+                if best is None or dist < best[0]:
+                    best = (dist, o.id, landmark_side(poly, k, c))
+            out.append(None if best is None else (best[1], best[2]))
+        return tuple(out)
+
+    # ------------------------------------------------------------------ Task interface
+    def propose(self, graph: SceneGraph, rng: np.random.Generator) -> list[Question]:
+        self.dropped: Counter = Counter()
+        ground = ground_of(graph) if graph.objects else 0.0
+        standing = [o for o in askable(graph) if o.box.bottom < ground + 0.5 * HEIGHT[graph.scale]]
+        cands = [(a, b) for a in standing for b in standing if a.id != b.id]
+        out: list[Question] = []
+        for s, g in sample(cands, 6 * PER_SCENE, rng):
+            if len(out) >= PER_SCENE:
+                break
+            seed = int(rng.integers(2**31 - 1))
+            form = self.forms[int(rng.integers(len(self.forms)))]
+            q, reason = self.make_question(graph, s.id, g.id, form, seed)
+            if q is None:
+                self.dropped[reason] += 1
+            else:
+                out.append(q)
+        return out
+
+    def make_question(self, graph: SceneGraph, s_id: int, g_id: int, form: str,
+                      seed: int) -> tuple[Question | None, str]:
+        """The question "from S to G" with its planned route (and verified distractors for mc), or
+        None and the reason it cannot be asked."""
+        try:
+            su = setup(graph, s_id, g_id)
+        except Unanswerable:
+            return None, "degenerate start or target"
+        if not (su.check.point_free(su.start) and su.check.point_free(su.goal)):
+            return None, "start or goal crowded"
+        if su.planning.segment_free(su.start, su.goal):
+            return None, "straight line is free"
+        p = self._plan(graph, su, seed)
+        if p is None:
+            return None, "no collision-free route"
+        q = Question(self.name, form, "route", objects=[s_id, g_id], params={"seed": seed, "plan": p})
+        if form == "mc":
+            wrong = self._distractors(graph, su, p)
+            if len(wrong) < 3:
+                return None, "too few verified distractors"
+            q.params["wrong"] = wrong
+        return q, ""
+
+    def answer(self, q: Question, graph: SceneGraph) -> Facts:
+        su = setup(graph, q.objects[0], q.objects[1])
+        ref: RoutePlan = q.params["plan"]
+        if valid(su, ref, graph):
+            value = ref
+        else:
+            # the estimated route fails here: plan afresh, and let options be judged on this graph
+            own = self._plan(graph, su, int(q.params["seed"]))
+            if own is None:
+                raise Unanswerable("no collision-free route on this graph")
+            value = RoutePlan(own.legs, own.landmarks, checker=lambda p, su=su, g=graph: valid(su, p, g))
+        poly = route(su, value.legs)
+        blockers = [i for i, h in zip(su.ids, su.check.hits(su.start, su.goal)) if h]
+        names = nameable(graph)
+        blocked = sorted({f"the {graph.object(i).category}" for i in blockers if i in names
+                          and i not in q.objects}) or ["an obstacle"]
+        turns = sum(1 for t, _ in value.legs if abs(t) >= 0.5)
+        return Facts(value, {"len_path": path_length(poly), "len_straight": float(np.linalg.norm(su.goal - su.start)),
+                             "n_legs": len(value.legs), "n_turns": turns, "blocked_by": " and ".join(blocked)})
+
+    def matches(self, q: Question, option: Any, value: Any) -> bool:
+        if option == value:
+            return True
+        return value.checker is not None and bool(value.checker(option))
+
+    def choices(self, q, facts, graph, rng):
+        wrong = [w for w in q.params["wrong"] if w != facts.value]
+        idx = rng.permutation(len(wrong))[:3]
+        return [wrong[int(i)] for i in idx]
+
+    def describe(self, q, option: RoutePlan, graph: SceneGraph) -> str:
+        unit = graph.scale.unit
+        parts = []
+        for k, (turn, fwd) in enumerate(option.legs):
+            step = ""
+            if abs(turn) >= 0.5:
+                step = f"turn {'left' if turn > 0 else 'right'} {format_number(abs(turn))} degrees, then "
+            step += f"go forward {format_number(to_unit(fwd, unit))} {unit}"
+            lm = option.landmarks[k] if k < len(option.landmarks) else None
+            if lm is not None and graph.has(lm[0]):
+                step += f" passing the {graph.object(lm[0]).category} on your {lm[1]}"
+            parts.append(step)
+        text = ", ".join(parts)
+        return text[0].upper() + text[1:] + "."
+
+    def _distractors(self, graph: SceneGraph, su: Setup, p: RoutePlan) -> list[RoutePlan]:
+        """Variations of ``p`` that are invalid on ``graph`` (collide or miss G), text-distinct."""
+        legs = list(p.legs)
+        rd = self._round_dist(graph)
+        straight = float(np.linalg.norm(su.goal - su.start))
+        cands: list[list[tuple[float, float]]] = [
+            [(-t, d) for t, d in legs],
+            [(0.0, rd(straight))],
+            [(-legs[0][0], legs[0][1])] + legs[1:],
+            legs[:-1] + [(-legs[-1][0], legs[-1][1])],
+            legs[:-1] + [(legs[-1][0], rd(legs[-1][1] * 0.5))],
+            legs[:-1] + [(legs[-1][0], rd(legs[-1][1] * 1.6))],
+            [(legs[0][0], rd(legs[0][1] * 1.8))] + legs[1:],
+            [(legs[0][0] - 45 if legs[0][0] < 0 else legs[0][0] + 45, legs[0][1])] + legs[1:],
+            list(reversed(legs)),
+        ]
+        shown = {self.describe(None, p, graph)}
+        out: list[RoutePlan] = []
+        for c in cands:
+            if not c:
+                continue
+            c = [(float(t), float(d)) for t, d in c if d > 0]
+            cp = RoutePlan(tuple(c), self._landmarks(graph, su, c) if self.with_landmarks else ())
+            text = self.describe(None, cp, graph)
+            if text in shown or valid(su, cp, graph):
+                continue
+            shown.add(text)
+            out.append(cp)
+        return out
+
+
+@TASKS.register("route_planning")
+class RoutePlanning(GroundRoute):
+    """Walking route (turns and forward legs) from one object to another around obstacles."""
+
+    name = "route_planning"
+    original_type = "ROUTE_PLANNING"
+    scales = (Scale.INDOOR, Scale.DRONE)
+    forms = ("mc",)
