@@ -66,11 +66,11 @@ def _rect(x0: float, y0: float, x1: float, y1: float) -> np.ndarray:
 
 def _tiny(rng: np.random.Generator, n_frames: int) -> Composition:
     S = Scale.TINY
-    table_top = 0.75
+    # a wide turntable at table height, so that its top is the one dominant plane in every view
+    # (a small plate on a table would put a second plane a few millimetres below the objects)
+    floor_z = 0.75
     plate_r = float(rng.uniform(0.085, 0.1))
-    floor_z = table_top + 0.006
-    bg = [box([1.2, 0.8, 0.04], [0, 0, table_top - 0.02], Material((0.55, 0.4, 0.28), NOISE, 0.02)),
-          cylinder(plate_r, 0.006, [0, 0, table_top], Material((0.85, 0.85, 0.82), CHECKER, 0.01), sections=48)]
+    bg = [cylinder(0.3, 0.02, [0, 0, floor_z - 0.02], Material((0.85, 0.85, 0.82), CHECKER, 0.01), sections=64)]
     lay = Layout(rng, _circle(plate_r - 0.004), margin=0.002)
     bolt = lay.place_free("bolt", _build(S, "bolt", rng), floor_z)
     if bolt is not None:
