@@ -25,6 +25,8 @@ from spacevista.synth.shapes import CHECKER, NOISE, Material, Part, box, cylinde
 GENERATOR_VERSION = "1"
 #: a frame "sees" an object when at least this many of its pixels are visible
 MIN_VISIBLE_PIXELS = 20
+#: frame rate implied by the timestamps (frames are sampled sparsely, as from a video)
+FPS = 2.0
 
 
 @dataclass
@@ -350,7 +352,7 @@ def generate_scene(scale: Scale | str, seed: int, n_frames: int = 16, width: int
     for i, pose in enumerate(comp.poses):
         rgb, depth, inst = renderer.render(camera, pose)
         pixels[i] = np.bincount(inst.ravel(), minlength=len(lay.objects) + 1)
-        frames.append(Frame(index=i, camera=camera, pose=pose, timestamp=i / 2.0,
+        frames.append(Frame(index=i, camera=camera, pose=pose, timestamp=i / FPS,
                             rgb_array=rgb, depth_array=depth, instance_array=inst))
     objects = []
     for o in lay.objects:
