@@ -183,3 +183,41 @@ def test_remove_outliers_drops_planted_outliers():
     assert kept.tobytes() == remove_outliers(pts).tobytes()
     # Tiny clouds come back whole.
     assert remove_outliers(planted, k=8).shape == (4, 3)
+
+
+@pytest.mark.parametrize("offset", [0, 250, 70_000, 2**31 - 100])
+def test_lift_frame_any_id_range(offset):
+    # ids below 2**8, below 2**16 and above take different grouping paths; results must agree.
+    rng = np.random.default_rng(7)
+    depth, inst = scene(rng)
+    shifted = np.where(inst > 0, inst + offset, inst).astype(np.int64)
+    ref_pts, ref_views = lift_frame_with_views(depth, inst, K, POSE)
+    pts, views = lift_frame_with_views(depth, shifted, K, POSE)
+    assert sorted(pts) == [k + offset for k in sorted(ref_pts)]
+    for k in ref_pts:
+        np.testing.assert_array_equal(pts[k + offset], ref_pts[k])
+        assert views[k + offset] == ref_views[k]
+
+
+def test_views_build_graph_view_and_accept_integer_depth():
+    from spacevista.graph import View
+
+    depth = np.full((40, 40), 2000, dtype=np.uint16)  # e.g. millimetres, converted by the caller
+    depth[0, 0] = 0
+    inst = np.ones((40, 40), np.int32)
+    v = frame_views(depth, inst)[1]
+    assert v["min_depth"] == 2000.0 and v["median_depth"] == 2000.0
+    view = View(frame=3, **v)
+    assert view.bbox == (0, 0, 40, 40) and view.pixels == 1600
+    pts = lift_frame(depth, inst, K, np.eye(4))[1]
+    assert pts.shape == (1599, 3)
+
+
+def test_median_depth_even_and_odd_counts():
+    depth = np.array([[1.0, 2.0, 3.0, 4.0, np.nan]] * 20).repeat(4, axis=1)  # 20 x 20
+    inst = np.ones(depth.shape, np.int32)
+    v = frame_views(depth, inst)[1]
+    assert v["min_depth"] == 1.0 and v["median_depth"] == 2.5
+    depth[:, :4] = 0.0  # drop the 1.0 column block: valid values 2, 3, 4 (equal counts)
+    v = frame_views(depth, inst)[1]
+    assert v["min_depth"] == 2.0 and v["median_depth"] == 3.0
