@@ -13,7 +13,7 @@ from collections import Counter
 
 import numpy as np
 
-from spacevista.geometry.relations import closest_distance
+from spacevista.geometry.relations import closest_distance, is_flat
 from spacevista.graph import GraphObject, SceneGraph
 from spacevista.tasks.base import TASKS, Facts, Question, Task, Unanswerable
 from spacevista.tasks.common import askable, sample
@@ -38,8 +38,11 @@ def measure(o: GraphObject, what: str) -> float:
 
 
 def size_test(o: GraphObject, ref: GraphObject, cmp: str) -> int:
-    """1 clearly passes, -1 clearly fails, 0 too close to call."""
+    """1 clearly passes, -1 clearly fails, 0 too close to call (always for a flat marking, whose
+    height and volume a lifted top face does not give)."""
     what, sign = COMPARATORS[cmp]
+    if is_flat(o.box) or is_flat(ref.box):
+        return 0
     r = measure(o, what) / max(measure(ref, what), 1e-18)
     r = r if sign > 0 else 1 / max(r, 1e-18)
     return 1 if r > SIZE_RATIO else (-1 if r < 1 / SIZE_RATIO else 0)
@@ -99,7 +102,7 @@ class ExistenceEstimation(Task):
         b = objs[int(rng.integers(len(objs)))]
         if kind == "size_near":
             a = objs[int(rng.integers(len(objs)))]
-            if a.id == b.id:
+            if a.id == b.id or is_flat(a.box):
                 return None
             cmp = list(COMPARATORS)[int(rng.integers(len(COMPARATORS)))]
             others = [o for o in self._seen if o.id not in (a.id, b.id)]
