@@ -13,7 +13,7 @@ from collections import Counter
 
 import numpy as np
 
-from spacevista.geometry.relations import closest_distance, is_flat
+from spacevista.geometry.relations import is_flat
 from spacevista.graph import GraphObject, SceneGraph
 from spacevista.tasks.base import TASKS, Facts, Question, Task, Unanswerable
 from spacevista.tasks.common import askable, sample
@@ -71,15 +71,8 @@ class ExistenceEstimation(Task):
     forms = ("mc",)
     quantity = "length"
 
-    def _dist(self, o: GraphObject, b: GraphObject) -> float:
-        key = (min(o.id, b.id), max(o.id, b.id))
-        if key not in self._cache:
-            self._cache[key] = closest_distance(o.points, b.points)
-        return self._cache[key]
-
     def propose(self, graph: SceneGraph, rng: np.random.Generator) -> list[Question]:
         self.dropped: Counter = Counter()
-        self._cache: dict[tuple[int, int], float] = {}
         objs = askable(graph)
         self._seen = visible(graph)
         out: list[Question] = []
@@ -94,7 +87,6 @@ class ExistenceEstimation(Task):
                 continue
             out.append(q)
             want = "no" if want == "yes" else "yes"
-        self._cache = {}
         return out
 
     def _try(self, graph: SceneGraph, objs: list[GraphObject], kind: str, want: str,
@@ -122,7 +114,7 @@ class ExistenceEstimation(Task):
         live = [o for o in others if tests[o.id] >= 0]
         if not live:
             return None
-        dists = sorted((self._dist(o, b), o.id) for o in live)
+        dists = sorted((graph.gap(o.id, b.id), o.id) for o in live)
         if want == "yes":
             sure = [d for d, oid in dists if tests[oid] == 1]
             if not sure or sure[0] <= 0:
@@ -155,7 +147,7 @@ class ExistenceEstimation(Task):
                   and (measure(o, what) - measure(a, what)) * sign > 0]
         else:
             ok = [o for o in visible(graph) if o.id != b.id and o.category == q.params["category"]]
-        near = [o for o in ok if closest_distance(o.points, b.points) <= radius]
+        near = [o for o in ok if graph.gap(o.id, b.id) <= radius]
         names = lambda objs: ", ".join(sorted(o.category for o in objs)) or "none"  # noqa: E731
         return Facts("yes" if near else "no", {"matching": names(ok), "within": names(near),
                                                "n_matching": len(ok), "n_within": len(near)})
