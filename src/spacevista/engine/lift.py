@@ -10,7 +10,7 @@ from spacevista.errors import SceneError
 from spacevista.geometry.boxes import upright_box
 from spacevista.geometry.cameras import backproject
 from spacevista.geometry.room import room_extent, support_height
-from spacevista.geometry.lifting import MIN_MASK_PX, accumulate, frame_views, lift_frame, remove_outliers
+from spacevista.geometry.lifting import MIN_MASK_PX, accumulate, lift_frame_with_views, remove_outliers
 from spacevista.geometry.planes import gravity_align
 from spacevista.graph import Box3D, CameraPose, GraphObject, SceneGraph, View
 from spacevista.scene import Scene
@@ -82,13 +82,12 @@ def lift_scene(scene: Scene, config: LiftConfig = LiftConfig()) -> SceneGraph:
                              f"camera {frame.camera.height}x{frame.camera.width}")
         pose = align @ frame.pose
         cameras.append(CameraPose(frame.index, frame.camera, pose))
-        per_frame.append(lift_frame(depth, inst, frame.camera.K, pose, min_mask_px=config.min_mask_px,
-                                    stride=config.stride))
+        points, frame_view = lift_frame_with_views(depth, inst, frame.camera.K, pose,
+                                                   min_mask_px=config.min_mask_px, stride=config.stride)
+        per_frame.append(points)
         background.append(backproject(depth, frame.camera.K, pose, mask=inst == 0, stride=config.background_stride))
-        for oid, v in frame_views(depth, inst, min_mask_px=config.min_mask_px).items():
-            views.setdefault(oid, {})[frame.index] = View(frame.index, int(v["pixels"]), tuple(v["bbox"]),
-                                                          tuple(v["point"]), float(v["min_depth"]),
-                                                          float(v["median_depth"]))
+        for oid, v in frame_view.items():
+            views.setdefault(oid, {})[frame.index] = View(frame=frame.index, **v)
     voxel = TYPICAL_SIZE[scene.scale.value] * config.voxel_fraction
     merged = accumulate(per_frame, voxel=voxel)
     objects = []
