@@ -13,7 +13,7 @@ from spacevista.tasks import route_planning as rp
 from spacevista.tasks.base import TASKS, Question
 from spacevista.tasks.destination_location import placement_facts
 from spacevista.tasks.obstacles_location import sweep
-from tests.conftest import make_graph
+from tests.conftest import box_surface, make_graph
 
 MINE = ["route_planning", "navigation", "manipulation_planning", "obstacles_location",
         "destination_location", "object_location"]
@@ -135,7 +135,8 @@ def test_estimated_route_judged_in_exact_scene(room):
     exact = copy.deepcopy(room)
     exact.exact = True
     from spacevista.graph import GraphObject
-    exact.objects.append(GraphObject(9, "crate", Box3D((*poly[k], 0.3), (0.8, 0.8, 0.6)), np.zeros((20, 3)),
+    centre, size = (*poly[k], 0.3), (0.8, 0.8, 0.6)
+    exact.objects.append(GraphObject(9, "crate", Box3D(centre, size), box_surface(centre, size),
                                      dict(room.object(1).views)))
     facts = task.answer(q, exact)
     assert facts.value != est_plan

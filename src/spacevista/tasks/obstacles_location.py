@@ -9,7 +9,9 @@ A stands on, a flat mat) are below the move and never in the way.
 
 The answer is the set of objects in the way (possibly none). Asked only when the set is the same
 with A shrunk or grown by ``SLACK`` (no grazing contacts), every object in it can be named plainly
-(its category is unique in the scene) and three wrong sets can be built from nameable objects.
+(its category is unique in the scene), none of them holds or stands inside another object (a
+flower in a vase: its estimated box is cut by the vase), and three wrong sets can be built from
+nameable objects.
 """
 
 from __future__ import annotations
@@ -24,7 +26,7 @@ from spacevista.scene import Scale
 from spacevista.tasks.base import TASKS, Facts, Question, Task
 from spacevista.tasks.common import askable, pairs, sample
 from spacevista.tasks.destination_location import RELATION_WORDS, occupied
-from spacevista.tasks.placement import destination, ground_frame, local_box, nameable, require
+from spacevista.tasks.placement import CLEARANCE, destination, ground_frame, local_box, nameable, require, seen
 
 PER_SCENE = 3
 SIDE_RELATIONS = ("left", "right", "front", "behind")
@@ -40,10 +42,10 @@ def sweep(graph: SceneGraph, q: Question, scale: float = 1.0) -> tuple[list[int]
     a_id, b_id = q.objects
     R = ground_frame(graph, q.frames[0])
     la, lb = local_box(graph.object(a_id), R), local_box(graph.object(b_id), R)
-    dest = destination(la, lb, q.params["relation"])
+    dest = destination(la, lb, q.params["relation"], CLEARANCE[graph.scale])
     band_lo, band_hi = la.lo[2], la.hi[2]
     cands, boxes = [], []
-    for o in graph.objects:
+    for o in seen(graph):
         if o.id == a_id:
             continue
         lo_ = local_box(o, R)
@@ -90,12 +92,15 @@ class ObstaclesLocation(Task):
                          params={"relation": relation})
             R = ground_frame(graph, frame)
             la = local_box(a, R)
-            if occupied(graph, R, a.id, destination(la, local_box(b, R), relation), la.half):
+            if occupied(graph, R, a.id, destination(la, local_box(b, R), relation, CLEARANCE[graph.scale]), la.half):
                 self.dropped["destination occupied"] += 1
                 continue
             hit, cands, _ = sweep(graph, q)
             if sweep(graph, q, 1 - SLACK)[0] != hit or sweep(graph, q, 1 + SLACK)[0] != hit:
                 self.dropped["grazing contact"] += 1
+                continue
+            if nested(graph, hit):
+                self.dropped["nested objects in the way"] += 1
                 continue
             if any(h not in names for h in hit):
                 self.dropped["object in the way has no plain name"] += 1
@@ -127,6 +132,27 @@ class ObstaclesLocation(Task):
 
     def extra_slots(self, q: Question, graph: SceneGraph) -> dict:
         return {"relation": RELATION_WORDS[q.params["relation"]]}
+
+
+def nested(graph: SceneGraph, ids: list[int]) -> bool:
+    """Whether any of ``ids`` stands inside another seen object's footprint or holds one (a flower in
+    a vase, a pen in a mug): their estimated boxes are cut by the container, so the answer would
+    hinge on how much of the inner object shows."""
+    objs = seen(graph)
+    for i in ids:
+        o = graph.object(i)
+        for other in objs:
+            if other.id == i:
+                continue
+            for inner, outer in ((o, other), (other, o)):
+                c = inner.box.center[:2] - outer.box.center[:2]
+                cy, sy = np.cos(outer.box.yaw), np.sin(outer.box.yaw)
+                local = np.array([cy * c[0] + sy * c[1], -sy * c[0] + cy * c[1]])
+                inside = np.all(np.abs(local) < outer.box.size[:2] / 2)
+                overlap_z = min(inner.box.top, outer.box.top) - max(inner.box.bottom, outer.box.bottom)
+                if inside and overlap_z > 0 and inner.box.width < outer.box.width:
+                    return True
+    return False
 
 
 def distractor_sets(hit: list[int], pool: list[int]) -> list[tuple[int, ...]]:
