@@ -110,9 +110,9 @@ def test_navigation_names_landmarks(street):
 
 def test_enclosed_goal_is_dropped_with_a_reason():
     walls = [(10 + i, f"wall {i}", c, s) for i, (c, s) in enumerate([
-        ((6.0, 1.2, 1.0), (2.6, 0.2, 2.0)), ((6.0, -1.2, 1.0), (2.6, 0.2, 2.0)),
-        ((4.8, 0.0, 1.0), (0.2, 2.6, 2.0)), ((7.2, 0.0, 1.0), (0.2, 2.6, 2.0))])]
-    g = make_graph([(1, "sofa", (0.0, 0.0, 0.4), (1.0, 0.9, 0.8)),
+        ((6.0, 2.0, 1.0), (4.2, 0.2, 2.0)), ((6.0, -2.0, 1.0), (4.2, 0.2, 2.0)),
+        ((4.0, 0.0, 1.0), (0.2, 4.2, 2.0)), ((8.0, 0.0, 1.0), (0.2, 4.2, 2.0))])]
+    g = make_graph([(1, "sofa", (-1.0, 0.0, 0.4), (1.0, 0.9, 0.8)),
                     (3, "lamp", (6.0, 0.0, 0.8), (0.3, 0.3, 1.6))] + walls, scale=Scale.INDOOR)
     task = TASKS.get("route_planning")()
     q, reason = task.make_question(g, 1, 3, "mc", 0)

@@ -10,8 +10,9 @@ Set-up of a question about start object S and target object G (both standing on 
   a round object's box yaw is arbitrary); the walkable region is the bounding rectangle of the room's floor
   polygon when the graph has one, else of all footprints, widened by four radii.
 * Start: on the line from S's centre to G's centre, ``STANDOFF`` radii beyond the point where that
-  line leaves S's footprint. The walker starts there *facing G's centre*. Goal: the same
-  construction from G towards S.
+  line leaves S's footprint; when that spot is taken (inside a grown obstacle), the same
+  construction with the direction turned by +15, -15, +30, ... up to +-90 degrees, first free spot.
+  The walker starts there *facing G's centre*. Goal: the same construction from G towards S.
 * The route is planned with RRT-Connect (``spacevista.geometry.rrt``) among obstacles grown by
   ``PLAN_MARGIN`` radii (a safety margin for rounding and for estimated boxes), shortcut, and turned
   into legs "turn left/right by a degrees, go forward d" (turns rounded to 5 degrees, distances to
@@ -53,10 +54,18 @@ HEIGHT = {Scale.INDOOR: 1.8, Scale.OUTDOOR: 2.5, Scale.DRONE: 8.0, Scale.TABLETO
 STEP = {Scale.INDOOR: 0.05, Scale.OUTDOOR: 0.2, Scale.DRONE: 0.5, Scale.TABLETOP: 0.005, Scale.TINY: 0.0005}
 #: footprints whose sides differ by less than this ratio count as round (see ``footprint_box``)
 ELONGATED = 1.3
-STANDOFF = 2.0
-PLAN_MARGIN = 1.6
-REACH = 3.5
+STANDOFF = 2.5
+#: the start must be at least this many radii from G's centre (else the facing direction is unstable)
+NEAR = 10.0
+#: the spot beside S (G) must be the same with the planning margin changed by this many radii
+SPOT_SLACK = 0.5
+#: turns of the start (goal) direction tried when the spot straight towards the target is taken
+BESIDE_DEG = (0, 15, -15, 30, -30, 45, -45, 60, -60, 75, -75, 90, -90)
+PLAN_MARGIN = 2.0
+REACH = 4.0
 PER_SCENE = 3
+#: at most this many planner runs per scene (failed searches are the slow part)
+MAX_RUNS = 10
 TURN_STEPS = (5.0, 1.0)
 
 
@@ -131,8 +140,9 @@ def footprint_distance(obj: GraphObject, p: np.ndarray) -> float:
     return float(np.linalg.norm(out))
 
 
-def setup(graph: SceneGraph, s_id: int, g_id: int) -> Setup:
-    """The question's start, heading, goal and obstacle spaces on ``graph``."""
+def setup(graph: SceneGraph, s_id: int, g_id: int, margin: float = PLAN_MARGIN) -> Setup:
+    """The question's start, heading, goal and obstacle spaces on ``graph`` (``margin``: the
+    planning inflation in radii, which also decides which spots beside S and G are free)."""
     if not (graph.has(s_id) and graph.has(g_id)):
         raise Unanswerable("start or target object missing")
     r = RADIUS[graph.scale]
@@ -140,23 +150,39 @@ def setup(graph: SceneGraph, s_id: int, g_id: int) -> Setup:
     obst = [o for o in seen(graph) if o.box.bottom < ground + HEIGHT[graph.scale]
             and o.box.top > ground + STEP[graph.scale]]
     s, g = graph.object(s_id), graph.object(g_id)
-    start = _exit_point(s, footprint_box(g)[0], STANDOFF * r)
-    goal = _exit_point(g, footprint_box(s)[0], STANDOFF * r)
     if graph.room and graph.room.get("floor_polygon"):
         poly = np.asarray(graph.room["floor_polygon"], dtype=np.float64)
         lo, hi = poly.min(axis=0), poly.max(axis=0)
     else:
         fps = np.concatenate([o.box.footprint() for o in graph.objects])
         lo, hi = fps.min(axis=0) - 4 * r, fps.max(axis=0) + 4 * r
-    lo, hi = np.minimum(lo, np.minimum(start, goal) - r), np.maximum(hi, np.maximum(start, goal) + r)
     shapes = [footprint_box(o) for o in obst]
     centers = [c for c, _, _ in shapes]
     sizes = [z for _, z, _ in shapes]
     yaws = [y for _, _, y in shapes]
     check = BoxSpace.from_boxes(lo - 2 * r, hi + 2 * r, centers, sizes, yaws, r)
-    planning = BoxSpace.from_boxes(lo, hi, centers, sizes, yaws, PLAN_MARGIN * r)
-    d = footprint_box(g)[0] - start
+    planning = BoxSpace.from_boxes(lo, hi, centers, sizes, yaws, margin * r)
+    cs, cg = footprint_box(s)[0], footprint_box(g)[0]
+    start = _beside(s, cg, STANDOFF * r, planning)
+    goal = _beside(g, cs, STANDOFF * r, planning)
+    d = cg - start
     return Setup(start, math.atan2(d[1], d[0]), goal, s, g, check, planning, [o.id for o in obst], r)
+
+
+def _beside(obj: GraphObject, toward: np.ndarray, beyond: float, space: BoxSpace) -> np.ndarray:
+    """Where the walker stands beside ``obj``: the exit point towards ``toward`` (``_exit_point``),
+    or, when that spot is taken, the first free one with the direction turned by +15, -15, +30, ...
+    up to 90 degrees (the direct spot when none is free)."""
+    c = footprint_box(obj)[0]
+    d = toward - c
+    base = math.atan2(d[1], d[0])
+    first = _exit_point(obj, toward, beyond)
+    for deg in BESIDE_DEG:
+        a = base + math.radians(deg)
+        p = first if deg == 0 else _exit_point(obj, c + np.array([math.cos(a), math.sin(a)]), beyond)
+        if space.point_free(p):
+            return p
+    return first
 
 
 def route(su: Setup, legs) -> np.ndarray:
@@ -255,12 +281,14 @@ class GroundRoute(Task):
                     and o.box.top > ground + STEP[graph.scale]]
         cands = [(a, b) for a in standing for b in standing if a.id != b.id]
         out: list[Question] = []
-        for s, g in sample(cands, 6 * PER_SCENE, rng):
-            if len(out) >= PER_SCENE:
+        runs = 0
+        for s, g in sample(cands, len(cands), rng):
+            if len(out) >= PER_SCENE or runs >= MAX_RUNS:
                 break
             seed = int(rng.integers(2**31 - 1))
             form = self.forms[int(rng.integers(len(self.forms)))]
             q, reason = self.make_question(graph, s.id, g.id, form, seed)
+            runs += reason in ("no collision-free route", "too few verified distractors", "")
             if q is None:
                 self.dropped[reason] += 1
             else:
@@ -277,6 +305,13 @@ class GroundRoute(Task):
             return None, "degenerate start or target"
         if not (su.planning.point_free(su.start) and su.planning.point_free(su.goal)):
             return None, "start or goal crowded"
+        for m in (PLAN_MARGIN - SPOT_SLACK, PLAN_MARGIN + SPOT_SLACK):
+            other = setup(graph, s_id, g_id, m)
+            if not (np.allclose(other.start, su.start) and np.allclose(other.goal, su.goal)):
+                return None, "start or goal spot ambiguous"
+        if float(np.linalg.norm(footprint_box(su.target)[0] - su.start)) < NEAR * su.radius:
+            # the heading towards G would swing with small errors in where S and G are
+            return None, "start too close to the target"
         if su.planning.segment_free(su.start, su.goal):
             return None, "straight line is free"
         p = self._plan(graph, su, seed)
