@@ -21,8 +21,8 @@ from spacevista.graph import SceneGraph
 from spacevista.scene import Scale
 from spacevista.tasks.base import TASKS, Facts, Question, Task
 from spacevista.tasks.common import askable, pairs, sample
-from spacevista.tasks.placement import (CLEARANCE, BORDER_DEG, DIRECTIONS, MOVE_WORDS, RELATIONS, destination,
-                                        direction_label, ground_frame, local_box, require, seen)
+from spacevista.tasks.placement import (BORDER_DEG, CLEARANCE, DIRECTIONS, MOVE_WORDS, RELATIONS, destination,
+                                        direction_label, ground_frame, local_box, nested, require, seen)
 from spacevista.tasks.wording import log_spread
 
 PER_SCENE = 4
@@ -75,6 +75,9 @@ class DestinationLocation(Task):
                 break
             if rng.random() < 0.5:
                 a, b = b, a
+            if nested(graph, [a.id, b.id]):
+                self.dropped["nested object asked about"] += 1
+                continue
             frames = sorted(set(a.views) & set(b.views))
             if not frames:
                 self.dropped["no frame shows both"] += 1

@@ -43,7 +43,8 @@ from spacevista.scene import UNIT_METRES, Scale
 from spacevista.tasks.base import TASKS, Facts, Question, Task, Unanswerable
 from spacevista.tasks.common import askable, pairs, sample
 from spacevista.tasks.destination_location import RELATION_WORDS, occupied
-from spacevista.tasks.placement import CLEARANCE, RELATIONS, destination, ground_frame, local_box, nameable, require, seen
+from spacevista.tasks.placement import (CLEARANCE, RELATIONS, destination, ground_frame, local_box, nameable, nested,
+                                        require, seen)
 from spacevista.tasks.wording import format_number, round_sig, to_unit
 
 MARGIN = 0.15
@@ -160,6 +161,9 @@ class ManipulationPlanning(Task):
                 break
             if rng.random() < 0.5:
                 a, b = b, a
+            if nested(graph, [a.id, b.id]):
+                self.dropped["nested object asked about"] += 1
+                continue
             frames = sorted(set(a.views) & set(b.views))
             if not frames:
                 self.dropped["no frame shows both"] += 1

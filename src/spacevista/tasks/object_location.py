@@ -21,7 +21,7 @@ from spacevista.scene import Scale
 from spacevista.tasks.base import TASKS, Facts, Question, Task, Unanswerable
 from spacevista.tasks.common import askable, pairs, sample
 from spacevista.tasks.placement import (BORDER_DEG, DIRECTIONS, PLACE_WORDS, direction_angle, direction_label,
-                                        ground_frame, local_box, require)
+                                        ground_frame, local_box, nested, require)
 from spacevista.tasks.wording import log_spread
 
 PER_SCENE = 4
@@ -54,6 +54,9 @@ class ObjectLocation(Task):
                 break
             if rng.random() < 0.5:
                 a, b = b, a
+            if nested(graph, [a.id, b.id]):
+                self.dropped["nested object asked about"] += 1
+                continue
             frames = sorted(set(a.views) & set(b.views))
             if not frames:
                 self.dropped["no frame shows both"] += 1

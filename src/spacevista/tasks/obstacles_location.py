@@ -26,7 +26,8 @@ from spacevista.scene import Scale
 from spacevista.tasks.base import TASKS, Facts, Question, Task
 from spacevista.tasks.common import askable, pairs, sample
 from spacevista.tasks.destination_location import RELATION_WORDS, occupied
-from spacevista.tasks.placement import CLEARANCE, destination, ground_frame, local_box, nameable, require, seen
+from spacevista.tasks.placement import (CLEARANCE, destination, ground_frame, local_box, nameable, nested, require,
+                                        seen)
 
 PER_SCENE = 3
 SIDE_RELATIONS = ("left", "right", "front", "behind")
@@ -82,6 +83,9 @@ class ObstaclesLocation(Task):
                 break
             if rng.random() < 0.5:
                 a, b = b, a
+            if nested(graph, [a.id, b.id]):
+                self.dropped["nested object asked about"] += 1
+                continue
             frames = sorted(set(a.views) & set(b.views))
             if not frames:
                 self.dropped["no frame shows both"] += 1
@@ -132,27 +136,6 @@ class ObstaclesLocation(Task):
 
     def extra_slots(self, q: Question, graph: SceneGraph) -> dict:
         return {"relation": RELATION_WORDS[q.params["relation"]]}
-
-
-def nested(graph: SceneGraph, ids: list[int]) -> bool:
-    """Whether any of ``ids`` stands inside another seen object's footprint or holds one (a flower in
-    a vase, a pen in a mug): their estimated boxes are cut by the container, so the answer would
-    hinge on how much of the inner object shows."""
-    objs = seen(graph)
-    for i in ids:
-        o = graph.object(i)
-        for other in objs:
-            if other.id == i:
-                continue
-            for inner, outer in ((o, other), (other, o)):
-                c = inner.box.center[:2] - outer.box.center[:2]
-                cy, sy = np.cos(outer.box.yaw), np.sin(outer.box.yaw)
-                local = np.array([cy * c[0] + sy * c[1], -sy * c[0] + cy * c[1]])
-                inside = np.all(np.abs(local) < outer.box.size[:2] / 2)
-                overlap_z = min(inner.box.top, outer.box.top) - max(inner.box.bottom, outer.box.bottom)
-                if inside and overlap_z > 0 and inner.box.width < outer.box.width:
-                    return True
-    return False
 
 
 def distractor_sets(hit: list[int], pool: list[int]) -> list[tuple[int, ...]]:

@@ -126,6 +126,27 @@ def seen(graph: SceneGraph) -> list[GraphObject]:
     return [o for o in graph.objects if o.views]
 
 
+def nested(graph: SceneGraph, ids: list[int]) -> bool:
+    """Whether any of ``ids`` stands inside another seen object's footprint or holds one (a flower in
+    a vase, a pen in a mug): the inner object's estimated box is cut by the container, and moving
+    the container carries the inner one, so questions about such objects are not asked."""
+    objs = seen(graph)
+    for i in ids:
+        o = graph.object(i)
+        for other in objs:
+            if other.id == i:
+                continue
+            for inner, outer in ((o, other), (other, o)):
+                c = inner.box.center[:2] - outer.box.center[:2]
+                cy, sy = np.cos(outer.box.yaw), np.sin(outer.box.yaw)
+                local = np.array([cy * c[0] + sy * c[1], -sy * c[0] + cy * c[1]])
+                inside = np.all(np.abs(local) < outer.box.size[:2] / 2)
+                overlap_z = min(inner.box.top, outer.box.top) - max(inner.box.bottom, outer.box.bottom)
+                if inside and overlap_z > 0 and inner.box.width < outer.box.width:
+                    return True
+    return False
+
+
 def nameable(graph: SceneGraph) -> set[int]:
     """Objects whose category is unique in the graph, so option text can name them plainly."""
     return {objs[0].id for objs in graph.by_category().values() if len(objs) == 1}

@@ -95,10 +95,10 @@ class Setup:
     radius: float
 
 
-def _exit_point(obj: GraphObject, toward: np.ndarray, beyond: float) -> np.ndarray:
-    """``beyond`` metres past where the ray from obj's footprint centre towards ``toward`` leaves
-    its footprint (``footprint_box``)."""
-    c, size, yaw = footprint_box(obj)
+def _exit_point(fp: tuple[np.ndarray, np.ndarray, float], toward: np.ndarray, beyond: float) -> np.ndarray:
+    """``beyond`` metres past where the ray from a footprint's centre towards ``toward`` leaves it
+    (``fp``: centre, size, yaw as from ``footprint_box``)."""
+    c, size, yaw = fp
     d = toward - c
     n = float(np.linalg.norm(d))
     if n < 1e-9:
@@ -140,9 +140,17 @@ def footprint_distance(obj: GraphObject, p: np.ndarray) -> float:
     return float(np.linalg.norm(out))
 
 
-def setup(graph: SceneGraph, s_id: int, g_id: int, margin: float = PLAN_MARGIN) -> Setup:
+def footprints(graph: SceneGraph) -> dict[int, tuple[np.ndarray, np.ndarray, float]]:
+    """``footprint_box`` of every object, by id (computed once per graph by callers that set up
+    many questions)."""
+    return {o.id: footprint_box(o) for o in graph.objects}
+
+
+def setup(graph: SceneGraph, s_id: int, g_id: int, margin: float = PLAN_MARGIN,
+          fps: dict[int, tuple[np.ndarray, np.ndarray, float]] | None = None) -> Setup:
     """The question's start, heading, goal and obstacle spaces on ``graph`` (``margin``: the
-    planning inflation in radii, which also decides which spots beside S and G are free)."""
+    planning inflation in radii, which also decides which spots beside S and G are free; ``fps``:
+    precomputed ``footprints(graph)``)."""
     if not (graph.has(s_id) and graph.has(g_id)):
         raise Unanswerable("start or target object missing")
     r = RADIUS[graph.scale]
@@ -154,32 +162,35 @@ def setup(graph: SceneGraph, s_id: int, g_id: int, margin: float = PLAN_MARGIN) 
         poly = np.asarray(graph.room["floor_polygon"], dtype=np.float64)
         lo, hi = poly.min(axis=0), poly.max(axis=0)
     else:
-        fps = np.concatenate([o.box.footprint() for o in graph.objects])
-        lo, hi = fps.min(axis=0) - 4 * r, fps.max(axis=0) + 4 * r
-    shapes = [footprint_box(o) for o in obst]
+        corners = np.concatenate([o.box.footprint() for o in graph.objects])
+        lo, hi = corners.min(axis=0) - 4 * r, corners.max(axis=0) + 4 * r
+    if fps is None:
+        fps = footprints(graph)
+    shapes = [fps[o.id] for o in obst]
     centers = [c for c, _, _ in shapes]
     sizes = [z for _, z, _ in shapes]
     yaws = [y for _, _, y in shapes]
     check = BoxSpace.from_boxes(lo - 2 * r, hi + 2 * r, centers, sizes, yaws, r)
     planning = BoxSpace.from_boxes(lo, hi, centers, sizes, yaws, margin * r)
-    cs, cg = footprint_box(s)[0], footprint_box(g)[0]
-    start = _beside(s, cg, STANDOFF * r, planning)
-    goal = _beside(g, cs, STANDOFF * r, planning)
+    cs, cg = fps[s.id][0], fps[g.id][0]
+    start = _beside(fps[s.id], cg, STANDOFF * r, planning)
+    goal = _beside(fps[g.id], cs, STANDOFF * r, planning)
     d = cg - start
     return Setup(start, math.atan2(d[1], d[0]), goal, s, g, check, planning, [o.id for o in obst], r)
 
 
-def _beside(obj: GraphObject, toward: np.ndarray, beyond: float, space: BoxSpace) -> np.ndarray:
-    """Where the walker stands beside ``obj``: the exit point towards ``toward`` (``_exit_point``),
-    or, when that spot is taken, the first free one with the direction turned by +15, -15, +30, ...
-    up to 90 degrees (the direct spot when none is free)."""
-    c = footprint_box(obj)[0]
+def _beside(fp: tuple[np.ndarray, np.ndarray, float], toward: np.ndarray, beyond: float,
+            space: BoxSpace) -> np.ndarray:
+    """Where the walker stands beside a footprint: the exit point towards ``toward``
+    (``_exit_point``), or, when that spot is taken, the first free one with the direction turned by
+    +15, -15, +30, ... up to 90 degrees (the direct spot when none is free)."""
+    c = fp[0]
     d = toward - c
     base = math.atan2(d[1], d[0])
-    first = _exit_point(obj, toward, beyond)
+    first = _exit_point(fp, toward, beyond)
     for deg in BESIDE_DEG:
         a = base + math.radians(deg)
-        p = first if deg == 0 else _exit_point(obj, c + np.array([math.cos(a), math.sin(a)]), beyond)
+        p = first if deg == 0 else _exit_point(fp, c + np.array([math.cos(a), math.sin(a)]), beyond)
         if space.point_free(p):
             return p
     return first
@@ -282,12 +293,13 @@ class GroundRoute(Task):
         cands = [(a, b) for a in standing for b in standing if a.id != b.id]
         out: list[Question] = []
         runs = 0
+        fps = footprints(graph)
         for s, g in sample(cands, len(cands), rng):
             if len(out) >= PER_SCENE or runs >= MAX_RUNS:
                 break
             seed = int(rng.integers(2**31 - 1))
             form = self.forms[int(rng.integers(len(self.forms)))]
-            q, reason = self.make_question(graph, s.id, g.id, form, seed)
+            q, reason = self.make_question(graph, s.id, g.id, form, seed, fps)
             runs += reason in ("no collision-free route", "too few verified distractors", "")
             if q is None:
                 self.dropped[reason] += 1
@@ -295,21 +307,22 @@ class GroundRoute(Task):
                 out.append(q)
         return out
 
-    def make_question(self, graph: SceneGraph, s_id: int, g_id: int, form: str,
-                      seed: int) -> tuple[Question | None, str]:
+    def make_question(self, graph: SceneGraph, s_id: int, g_id: int, form: str, seed: int,
+                      fps: dict | None = None) -> tuple[Question | None, str]:
         """The question "from S to G" with its planned route (and verified distractors for mc), or
         None and the reason it cannot be asked."""
+        fps = footprints(graph) if fps is None else fps
         try:
-            su = setup(graph, s_id, g_id)
+            su = setup(graph, s_id, g_id, fps=fps)
         except Unanswerable:
             return None, "degenerate start or target"
         if not (su.planning.point_free(su.start) and su.planning.point_free(su.goal)):
             return None, "start or goal crowded"
         for m in (PLAN_MARGIN - SPOT_SLACK, PLAN_MARGIN + SPOT_SLACK):
-            other = setup(graph, s_id, g_id, m)
+            other = setup(graph, s_id, g_id, m, fps)
             if not (np.allclose(other.start, su.start) and np.allclose(other.goal, su.goal)):
                 return None, "start or goal spot ambiguous"
-        if float(np.linalg.norm(footprint_box(su.target)[0] - su.start)) < NEAR * su.radius:
+        if float(np.linalg.norm(fps[g_id][0] - su.start)) < NEAR * su.radius:
             # the heading towards G would swing with small errors in where S and G are
             return None, "start too close to the target"
         if su.planning.segment_free(su.start, su.goal):
