@@ -79,7 +79,8 @@ def main(scenes: int = 3, seed: int = 0) -> None:
             rows.append((name, scale.value, len(plans), 1e3 * np.mean(plans) if plans else float("nan"),
                          1e3 * max(plans) if plans else float("nan"), items,
                          1e3 * wall / items if items else float("nan"), np.mean(scores) if scores else float("nan")))
-    print(f"{'task':24s} {'scale':9s} {'plans':>5s} {'plan ms':>8s} {'max ms':>7s} {'items':>5s} {'item ms':>8s} {'acc':>6s}")
+    print(f"{'task':24s} {'scale':9s} {'plans':>5s} {'plan ms':>8s} {'max ms':>7s} {'items':>5s} "
+          f"{'item ms':>8s} {'acc':>6s}")
     for r in rows:
         print(f"{r[0]:24s} {r[1]:9s} {r[2]:5d} {r[3]:8.1f} {r[4]:7.1f} {r[5]:5d} {r[6]:8.1f} {r[7]:6.3f}")
 

@@ -175,7 +175,9 @@ def test_place_on_top_gives_top_centre_plus_half_height(table):
 
 def test_object_location_directions(table):
     task = TASKS.get("object_location")()
-    ask = lambda a, b: task.answer(Question("object_location", "mc", "direction", objects=[a, b], frames=[1]), table).value
+    def ask(a, b):
+        return task.answer(Question("object_location", "mc", "direction", objects=[a, b], frames=[1]), table).value
+
     assert ask(1, 2) == "right"        # apple right of the box
     assert ask(2, 1) == "left"
     assert ask(6, 2) == "front-right"  # bowl: closer to the camera and to the right

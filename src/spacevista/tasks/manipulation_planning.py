@@ -216,10 +216,12 @@ class ManipulationPlanning(Task):
         names = nameable(graph)
         blockers = sorted({f"the {graph.object(i).category}" for i, h in zip(su.ids, hits) if h and i in names})
         lift = sum(d for ax, d in value.moves if ax == 2 and d > 0)
+        if blockers:
+            blocked = "a straight move would hit " + " and ".join(blockers)
+        else:
+            blocked = "a straight move would hit something" if hits.any() else "a straight move is clear"
         return Facts(value, {"len_path": path_length(poly), "n_moves": len(value.moves), "len_lift": lift,
-                             "len_straight": float(np.linalg.norm(su.goal - su.start)),
-                             "blocked": ("a straight move would hit " + " and ".join(blockers)) if blockers
-                             else ("a straight move would hit something" if hits.any() else "a straight move is clear")})
+                             "len_straight": float(np.linalg.norm(su.goal - su.start)), "blocked": blocked})
 
     def matches(self, q: Question, option: Any, value: Any) -> bool:
         if option == value:

@@ -64,6 +64,8 @@ BESIDE_DEG = (0, 15, -15, 30, -30, 45, -45, 60, -60, 75, -75, 90, -90)
 PLAN_MARGIN = 2.0
 REACH = 4.0
 PER_SCENE = 3
+#: outcomes of make_question that ran the planner
+PLANNED = ("", "no collision-free route", "too few verified distractors", "no landmark beside the route")
 #: at most this many planner runs per scene (failed searches are the slow part)
 MAX_RUNS = 10
 TURN_STEPS = (5.0, 1.0)
@@ -300,7 +302,7 @@ class GroundRoute(Task):
             seed = int(rng.integers(2**31 - 1))
             form = self.forms[int(rng.integers(len(self.forms)))]
             q, reason = self.make_question(graph, s.id, g.id, form, seed, fps)
-            runs += reason in ("no collision-free route", "too few verified distractors", "")
+            runs += reason in PLANNED
             if q is None:
                 self.dropped[reason] += 1
             else:
@@ -330,6 +332,8 @@ class GroundRoute(Task):
         p = self._plan(graph, su, seed)
         if p is None:
             return None, "no collision-free route"
+        if self.with_landmarks and not any(lm is not None for lm in p.landmarks):
+            return None, "no landmark beside the route"
         q = Question(self.name, form, "route", objects=[s_id, g_id], params={"seed": seed, "plan": p})
         if form == "mc":
             wrong = self._distractors(graph, su, p)
