@@ -75,6 +75,9 @@ class DestinationLocation(Task):
                 break
             if rng.random() < 0.5:
                 a, b = b, a
+            if a.category == b.category:
+                self.dropped["same category"] += 1
+                continue
             if nested(graph, [a.id, b.id]):
                 self.dropped["nested object asked about"] += 1
                 continue

@@ -292,7 +292,8 @@ class GroundRoute(Task):
         ground = ground_of(graph) if graph.objects else 0.0
         standing = [o for o in askable(graph) if o.box.bottom < ground + 0.5 * HEIGHT[graph.scale]
                     and o.box.top > ground + STEP[graph.scale]]
-        cands = [(a, b) for a in standing for b in standing if a.id != b.id]
+        # two objects of one category would both be named by prompts that read alike
+        cands = [(a, b) for a in standing for b in standing if a.category != b.category]
         out: list[Question] = []
         runs = 0
         fps = footprints(graph)
