@@ -128,3 +128,20 @@ def _cli():
     from spacevista.cli import main
 
     return main
+
+
+def test_source_without_depth_gets_camera_tasks_only(scene_root, tmp_path):
+    one = sorted(p for p in scene_root.iterdir() if p.is_dir())[0]
+    cam = copy_scene(one, tmp_path / "src" / "camera_only", new_id="camera-only")
+    header = json.loads((cam / "scene.json").read_text())
+    for f in header["frames"]:
+        f.pop("depth"), f.pop("instances")
+    (cam / "scene.json").write_text(json.dumps(header))
+    shutil.rmtree(cam / "depth")
+    shutil.rmtree(cam / "instances")
+    res = build([cam], tmp_path / "out", seed=0)
+    assert not res.errors
+    scene = res.report["scenes"]["camera-only"]
+    assert set(scene["tasks"]) <= {"rotation_estimation", "view_change"} and scene["qa_count"] > 0
+    needs = [s for s in scene["skipped"] if "depth and instance masks" in s["reason"]]
+    assert {s["task"] for s in needs} >= {"object_size", "object_counting"}

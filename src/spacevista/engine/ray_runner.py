@@ -61,6 +61,7 @@ class RayRunner:
         from ray.data import ActorPoolStrategy, DataContext, TaskPoolStrategy
 
         self._init()
+        logging.getLogger("ray.data").setLevel(logging.WARNING)  # no per-dataset execution banners
         ctx = DataContext.get_current()
         ctx.enable_progress_bars = False
         ctx.execution_options.preserve_order = False
