@@ -136,7 +136,9 @@ def test_source_without_depth_gets_camera_tasks_only(scene_root, tmp_path):
     header = json.loads((cam / "scene.json").read_text())
     for f in header["frames"]:
         f.pop("depth"), f.pop("instances")
+    header.pop("objects")  # a real camera-only source has no ground-truth objects either
     (cam / "scene.json").write_text(json.dumps(header))
+    (cam / "objects.json").unlink()
     shutil.rmtree(cam / "depth")
     shutil.rmtree(cam / "instances")
     res = build([cam], tmp_path / "out", seed=0)
