@@ -101,3 +101,11 @@ def test_scale_prior():
     assert f == 1.0 and np.allclose(out, d)
     out, f = apply_scale_prior(np.full((2, 2), 5.0), Scale.DRONE)
     assert np.allclose(out, 15.0)
+
+
+def test_align_inverse_relative():
+    rng = np.random.default_rng(6)
+    depth = rng.uniform(0.5, 5.0, (16, 16))
+    disparity_rel = 3.0 * (1.0 / depth) + 0.2  # what a relative disparity model gives, up to affinity
+    out = align_video_depth([depth], [disparity_rel], inverse=True, method="lsq")
+    assert np.allclose(out.depth[0], depth, rtol=1e-5)

@@ -155,15 +155,22 @@ class AlignedVideoDepth:
 
 def align_video_depth(metric: list[np.ndarray], relative: list[np.ndarray],
                       masks: list[np.ndarray | None] | None = None, smooth_sigma: float = 2.0,
-                      method: str = "ransac", rng: np.random.Generator | None = None) -> AlignedVideoDepth:
+                      method: str = "ransac", rng: np.random.Generator | None = None,
+                      inverse: bool = False) -> AlignedVideoDepth:
     """Video-consistent metric depth (Eq. 5): fit ``(s_t, b_t)`` per frame, smooth them over time
-    (scales in log space), return ``s_t * R_t + b_t`` for every frame (float32)."""
+    (scales in log space), return ``s_t * R_t + b_t`` for every frame (float32).
+
+    ``inverse=True`` when the relative maps are disparity-like (Depth Anything's relative head): the
+    fit is then made against metric inverse depth and the result inverted (non-positive -> 0, invalid).
+    """
     if len(metric) != len(relative):
         raise ValueError(f"{len(metric)} metric maps but {len(relative)} relative maps")
     if not metric:
         raise ValueError("no frames to align")
     rng = rng if rng is not None else np.random.default_rng(0)
     masks = masks if masks is not None else [None] * len(metric)
+    if inverse:
+        metric = [_inverse(m) for m in metric]
     fits = np.array([fit_scale_shift(r, m, k, method=method, rng=rng) for m, r, k in zip(metric, relative, masks)])
     raw_s, raw_b = fits[:, 0], fits[:, 1]
     if np.any(raw_s <= 0):
@@ -171,8 +178,17 @@ def align_video_depth(metric: list[np.ndarray], relative: list[np.ndarray],
         raise ValueError(f"frames {bad}: non-positive scale; is the relative map disparity rather than depth?")
     s = np.exp(smooth_series(np.log(raw_s), smooth_sigma))
     b = smooth_series(raw_b, smooth_sigma)
-    depth = [(si * np.asarray(r, dtype=np.float64) + bi).astype(np.float32) for si, bi, r in zip(s, b, relative)]
+    depth = [(si * np.asarray(r, dtype=np.float64) + bi) for si, bi, r in zip(s, b, relative)]
+    if inverse:
+        depth = [_inverse(d) for d in depth]
+    depth = [d.astype(np.float32) for d in depth]
     return AlignedVideoDepth(depth, s, b, raw_s, raw_b)
+
+
+def _inverse(d: np.ndarray) -> np.ndarray:
+    d = np.asarray(d, dtype=np.float64)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.where(np.isfinite(d) & (d > 0), 1.0 / d, 0.0)
 
 
 def normalise_depth(depth: np.ndarray, scale: Scale | str) -> np.ndarray:
