@@ -109,10 +109,37 @@ def save_tiny_owlv2(path: str | Path, seed: int = 0) -> Path:
     return Path(path)
 
 
+def save_tiny_sam2_video(path: str | Path, seed: int = 0, image_size: int = 128) -> Path:
+    """SAM2 video: Hiera stages of width 16..128 (the global-attention block second in its stage),
+    hidden 128, memory encoder output 64, one memory-attention layer, three memory frames."""
+    import torch
+    from transformers import Sam2VideoConfig, Sam2VideoModel
+
+    torch.manual_seed(seed)
+    s, hid = int(image_size), 128
+    cfg = Sam2VideoConfig(
+        vision_config=dict(
+            backbone_config=dict(model_type="sam2_hiera_det_model", image_size=[s, s], hidden_size=16,
+                                 blocks_per_stage=[1, 1, 2, 1], embed_dim_per_stage=[16, 32, 64, 128],
+                                 num_attention_heads_per_stage=[1, 1, 1, 1], window_size_per_stage=[4, 4, 4, 4],
+                                 global_attention_blocks=[3], window_positional_embedding_background_size=[4, 4]),
+            backbone_channel_list=[128, 64, 32, 16],
+            backbone_feature_sizes=[[s // 4, s // 4], [s // 8, s // 8], [s // 16, s // 16]], fpn_hidden_size=hid),
+        prompt_encoder_config=dict(hidden_size=hid, image_size=s, patch_size=16),
+        mask_decoder_config=dict(hidden_size=hid, mlp_dim=128, num_attention_heads=2, iou_head_hidden_dim=64),
+        image_size=s, num_maskmem=3, memory_attention_hidden_size=hid, memory_attention_num_layers=1,
+        memory_attention_feed_forward_hidden_size=128, memory_attention_rope_feat_sizes=[s // 16, s // 16],
+        memory_encoder_hidden_size=hid, memory_encoder_output_channels=64, mask_downsampler_embed_dim=hid,
+        memory_fuser_embed_dim=hid, memory_fuser_intermediate_dim=256)
+    Sam2VideoModel(cfg).save_pretrained(str(path))
+    return Path(path)
+
+
 TINY_BUILDERS: dict[str, Callable[..., Path]] = {
     "depth-pro": save_tiny_depth_pro,
     "depth-anything-metric": lambda p, seed=0: save_tiny_depth_anything(p, seed, "metric"),
     "depth-anything-relative": lambda p, seed=0: save_tiny_depth_anything(p, seed, "relative"),
     "grounding-dino": save_tiny_grounding_dino,
     "owlv2": save_tiny_owlv2,
+    "sam2-video": save_tiny_sam2_video,
 }
