@@ -62,7 +62,9 @@ def test_depth_pro_shapes_batching_and_focal(tiny_models):
     # a known focal length replaces the FOV estimate: depth scales with it
     d1 = sp.predict(imgs[:1], focal_px=[50.0])[0]
     d2 = sp.predict(imgs[:1], focal_px=[100.0])[0]
-    assert d1.focal_px == 50.0 and np.allclose(d2.depth, 2 * d1.depth, rtol=1e-4)
+    ok = (d1.depth < 1e3) & (d2.depth < 1e3) & (d1.depth > 1e-3)  # away from the inverse-depth clamp
+    assert d1.focal_px == 50.0 and ok.mean() > 0.5
+    assert np.allclose(d2.depth[ok], 2 * d1.depth[ok], rtol=1e-4)
     prov = sp.provenance()
     assert prov["name"] == "depth-pro" and len(prov["config_hash"]) == 16
     assert prov["config_hash"] != DepthAnythingMetric(tiny_models("depth-anything-metric")).provenance()["config_hash"]

@@ -131,7 +131,12 @@ def save_tiny_sam2_video(path: str | Path, seed: int = 0, image_size: int = 128)
         memory_attention_feed_forward_hidden_size=128, memory_attention_rope_feat_sizes=[s // 16, s // 16],
         memory_encoder_hidden_size=hid, memory_encoder_output_channels=64, mask_downsampler_embed_dim=hid,
         memory_fuser_embed_dim=hid, memory_fuser_intermediate_dim=256)
-    Sam2VideoModel(cfg).save_pretrained(str(path))
+    model = Sam2VideoModel(cfg)
+    # random weights would mostly score "no object" and output the constant no-object logit; a
+    # positive object-score bias keeps the mask logits flowing so tests see real mask content
+    with torch.no_grad():
+        model.mask_decoder.pred_obj_score_head.proj_out.bias.fill_(10.0)
+    model.save_pretrained(str(path))
     return Path(path)
 
 
