@@ -123,3 +123,14 @@ def test_confirmation_and_scene_filter():
     assert confirmed(hits, "indoor") == {1, 2, 3}
     assert not keep_scene(1, "outdoor") and keep_scene(2, "outdoor") and keep_scene(10, "outdoor")
     assert not keep_scene(11, "outdoor") and keep_scene(11, "indoor")
+
+
+def test_duplicate_tracks():
+    from spacevista.perception.association import duplicate_tracks
+
+    a = _box_mask((10, 10, 40, 40))
+    b = _box_mask((12, 10, 42, 40))  # the same object, slightly shifted: IoU ~0.88
+    c = _box_mask((80, 60, 110, 90))
+    masks = [{1: a, 3: c}, {1: a, 2: b, 3: c}, {2: b, 3: c}]
+    assert duplicate_tracks(masks, {1: "cup", 2: "cup", 3: "cup"}) == {1: 1, 2: 1, 3: 3}
+    assert duplicate_tracks(masks, {1: "cup", 2: "bowl", 3: "cup"}) == {1: 1, 2: 2, 3: 3}

@@ -161,6 +161,35 @@ def merge_tracks_3d(centroids: dict[int, dict[int, np.ndarray]], labels: dict[in
     return {k: group[k] for k in ids}
 
 
+def duplicate_tracks(masks: list[dict[int, np.ndarray]], labels: dict[int, str], iou: float = 0.4) -> dict[int, int]:
+    """Map each track id to the id of the track it duplicates (the smallest), else to itself.
+
+    Two tracks of one label are duplicates when, over the frames where both have a mask, their mean
+    mask IoU is at least ``iou`` (a detector that re-finds an object the tracker still follows
+    opens a second track on it). Transitive: duplicates of duplicates join one group.
+    """
+    ids = sorted({t for per in masks for t in per} | set(labels))
+    parent = {t: t for t in ids}
+
+    def root(t: int) -> int:
+        while parent[t] != t:
+            t = parent[t]
+        return t
+
+    for i, a in enumerate(ids):
+        for b in ids[i + 1:]:
+            if labels.get(a) != labels.get(b):
+                continue
+            both = [per for per in masks if a in per and b in per]
+            if not both:
+                continue
+            vals = [float(mask_iou([per[a]], [per[b]])[0, 0]) for per in both]
+            if np.mean(vals) >= iou:
+                ra, rb = root(a), root(b)
+                parent[max(ra, rb)] = min(ra, rb)
+    return {t: root(t) for t in ids}
+
+
 def confirmed(hits: dict[int, int], scale: Scale | str, config: AssociationConfig = AssociationConfig()) -> set[int]:
     """Track ids kept: outdoors (outdoor, drone) those with at least ``min_hits_outdoor`` detections,
     elsewhere all of them."""

@@ -6,9 +6,10 @@ config hash, device, dtype) produced the depth maps and the masks, and with whic
 
 Instances: the detector runs on keyframes (every ``detect_every`` frames); its detections are linked
 across keyframes by the 2D rules (mask/box IoU 0.4, centre distance 32 px), each identity prompts the
-tracker once with its first box, the tracker propagates masks through the video, tracks whose world
-centroids agree are merged (3D association), and outdoors only tracks seen in at least 10 frames are
-kept. Categories go to ``metadata["categories"]``, where the engine reads them.
+tracker once with its first box, and the tracker propagates masks through the video. Tracks of one
+label whose masks keep overlapping (mean mask IoU >= 0.4 where both are seen) are folded together as
+duplicates; tracks never seen together whose world centroids agree are merged (3D association);
+outdoors only tracks seen in at least 10 frames are kept. Categories go to ``metadata["categories"]``, where the engine reads them.
 """
 
 from __future__ import annotations
@@ -19,8 +20,8 @@ from typing import Any
 import numpy as np
 
 from spacevista.errors import SceneError
-from spacevista.perception.association import (AssociationConfig, associate, confirmed, keep_scene,
-                                               mask_centroid_world, merge_tracks_3d)
+from spacevista.perception.association import (AssociationConfig, associate, confirmed, duplicate_tracks,
+                                               keep_scene, mask_centroid_world, merge_tracks_3d)
 from spacevista.perception.base import DepthSpecialist, Detector, RelativeDepthSpecialist, Tracker
 from spacevista.perception.video_depth import TYPICAL_DEPTH_M, align_video_depth, apply_scale_prior
 from spacevista.scene import Frame, Scale, Scene
@@ -73,11 +74,20 @@ def fill_instances(scene: Scene, detector: Detector, tracker: Tracker, categorie
             if tid not in labels:
                 labels[tid] = d.label
                 prompts.setdefault(k, []).append((tid, d.box))
-    masks = tracker.track(images, prompts)
+    raw = tracker.track(images, prompts)
+    # a second track opened on an object the tracker still follows is a duplicate: fold it in
+    dup = duplicate_tracks(raw, labels, config.mask_iou)
+    masks: list[dict[int, np.ndarray]] = []
+    for per in raw:
+        joined: dict[int, np.ndarray] = {}
+        for tid, m in per.items():
+            r = dup.get(tid, tid)
+            joined[r] = joined[r] | m if r in joined else m
+        masks.append(joined)
     # 3D association: a track that was lost and found again joins its first identity
-    merged = {t: t for t in labels}
+    merged = {t: t for t in labels if dup.get(t, t) == t}
     if depth_maps is not None:
-        cents: dict[int, dict[int, np.ndarray]] = {t: {} for t in labels}
+        cents: dict[int, dict[int, np.ndarray]] = {t: {} for t in merged}
         for i, per in enumerate(masks):
             f = scene.frames[i]
             for tid, m in per.items():
