@@ -15,7 +15,7 @@ from spacevista.engine.pipeline import process_scene
 from spacevista.engine.report import summarise
 from spacevista.engine.writers import write_dataset
 from spacevista.errors import SpaceVistaError
-from spacevista.scene import Scale
+from spacevista.scene import Scale, Scene
 
 
 @dataclass(frozen=True)
@@ -30,6 +30,26 @@ class DemoConfig:
     workers: int = 2
     tasks: tuple[str, ...] | None = None
     scales: tuple[str, ...] = tuple(s.value for s in Scale)
+    #: "oracle" (exact rendered depth and masks) or "degraded" (spacevista.perception.degrade)
+    perception: str = "oracle"
+    depth_noise: float = 0.0
+    mask_erosion: int = 0
+    drop_rate: float = 0.0
+    id_switch_rate: float = 0.0
+
+    def perception_provenance(self) -> dict[str, Any]:
+        """What produced the depth and masks, as recorded in every record's provenance."""
+        if self.perception == "oracle":
+            return {"mode": "oracle"}
+        if self.perception == "degraded":
+            return {"mode": "degraded", **self.degrade_config().to_dict()}
+        raise ValueError(f"unknown perception {self.perception!r}; expected 'oracle' or 'degraded'")
+
+    def degrade_config(self) -> Any:
+        from spacevista.perception.degrade import DegradeConfig
+
+        return DegradeConfig(depth_noise=self.depth_noise, mask_erosion=self.mask_erosion,
+                             drop_rate=self.drop_rate, id_switch_rate=self.id_switch_rate)
 
 
 def scene_seed(seed: int, scale: str, k: int) -> int:
@@ -43,10 +63,34 @@ def _one(job: tuple[str, int, DemoConfig, str]) -> SceneQA | dict[str, Any]:
     try:
         scene = generate_scene(Scale(scale), seed=scene_seed(cfg.seed, scale, k), n_frames=cfg.frames,
                                width=cfg.width, height=cfg.height)
-        return process_scene(scene, Path(out), cfg.seed, list(cfg.tasks) if cfg.tasks else None,
-                             provenance={"perception": "oracle", "source": "synth"})
+        tasks = list(cfg.tasks) if cfg.tasks else None
+        provenance = {"perception": cfg.perception_provenance(), "source": "synth"}
+        if cfg.perception == "degraded":
+            return _process_degraded(scene, cfg, Path(out), tasks, provenance)
+        return process_scene(scene, Path(out), cfg.seed, tasks, provenance=provenance)
     except (SpaceVistaError, ValueError, KeyError) as e:
         return {"scene": f"{scale}-{k}", "stage": "demo", "reason": f"{type(e).__name__}: {e}"}
+
+
+def _process_degraded(scene: Scene, cfg: DemoConfig, out: Path, tasks: list[str] | None,
+                      provenance: dict[str, Any]) -> SceneQA:
+    """``process_scene`` with the engine reading degraded depth and masks while the exact graph
+    (answers, visibility) still comes from the clean scene, so accuracy is measured against the truth."""
+    from spacevista.engine.generate import generate_qa
+    from spacevista.engine.lift import LiftConfig, lift_scene
+    from spacevista.engine.pipeline import materialise_masks, write_frames
+    from spacevista.engine.truth import truth_graph
+    from spacevista.perception.degrade import degrade_scene
+
+    seen = degrade_scene(scene, cfg.degrade_config(), rng_for(cfg.seed, scene.id, "degrade"))
+    frame_paths = write_frames(seen, out)
+    est = lift_scene(seen, LiftConfig())
+    est.frame_paths = frame_paths
+    exact = truth_graph(scene, rng_for(cfg.seed, scene.id, "truth"))
+    exact.frame_paths = frame_paths
+    result = generate_qa(est, exact, cfg.seed, tasks, provenance, lifted=True)
+    materialise_masks(result.records, seen, out)
+    return result
 
 
 def run_demo(out: str | Path, cfg: DemoConfig = DemoConfig(),
