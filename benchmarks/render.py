@@ -12,12 +12,12 @@ from __future__ import annotations
 import argparse
 import time
 
+import numpy as np
+
 from spacevista.scene import Camera, Scale
 from spacevista.synth import cameras as cams
 from spacevista.synth.generate import COMPOSERS, generate_scene
 from spacevista.synth.render import Renderer
-
-import numpy as np
 
 RESOLUTIONS = [(320, 240), (640, 480)]
 

@@ -77,6 +77,10 @@ def test_floor_up_on_a_tilted_room():
         up, height = floor_up(moved, np.random.default_rng(5), threshold=0.01, prior_up=p)
         assert math.degrees(math.acos(min(1.0, up @ true_up))) < 0.1
         assert height == pytest.approx(float(true_up @ [0, 0, 2.0]), abs=1e-3)
+        # After gravity alignment with the found up, the floor lies at z = height.
+        _, R = gravity_align(np.eye(4), up)
+        floor_z = (moved[:1500] @ R.T)[:, 2]
+        np.testing.assert_allclose(floor_z, height, atol=2e-3)
     with pytest.raises(ValueError):
         floor_up(moved, np.random.default_rng(5), 0.01, prior_up=[1, 0, 0.0], max_angle_deg=1)  # nothing within 1 deg
 

@@ -41,7 +41,7 @@ def test_backend_answers_prompts(tiny_dir, frames):
 def test_backend_loads_plain_qwen_folder(tmp_path, tok, frames):
     from transformers import Qwen2_5_VLConfig, Qwen2_5_VLForConditionalGeneration
 
-    from conftest import make_model
+    from model_helpers import make_model
     from spacevista.model.backend import TransformersBackend
 
     cfg = make_model(tok, use_dense=False, num_experts=0).config.to_dict()

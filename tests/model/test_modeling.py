@@ -2,7 +2,7 @@ import numpy as np
 import pytest
 import torch
 
-from conftest import make_model, randomise_experts
+from model_helpers import make_model, randomise_experts
 
 
 def test_forward_backward_generate_with_video(tok, inputs):
@@ -263,3 +263,19 @@ def test_bfloat16_forward(tok, inputs):
     with torch.no_grad():
         out = model(**kw)
     assert out.logits.dtype == torch.bfloat16 and torch.isfinite(out.logits).all()
+
+
+def test_model_wise_router_shares_one_routing(tok, inputs):
+    model = make_model(tok, use_dense=False, router_scope="model", expert_target_modules=["v_proj", "down_proj"])
+    layers = model.model.language_model.layers
+    assert hasattr(layers[0], "scale_router") and not hasattr(layers[1], "scale_router")
+    kw = {k: v for k, v in inputs.items() if k != "dense_pixel_values"}
+    with torch.no_grad():
+        out = model(**kw)
+    assert out.router_weights.shape == (1, 1, 4)
+    assert torch.allclose(out.router_weights.sum(-1), torch.ones(1, 1))
+    assert layers[0].mlp.down_proj.gate is layers[1].self_attn.v_proj.gate
+    model.set_routing("hard")
+    with torch.no_grad():
+        hard = model(**kw, scale_ids=torch.tensor([2]))
+    assert hard.router_weights.shape == (1, 2, 4) and hard.router_weights[0, :, 2].eq(1).all()

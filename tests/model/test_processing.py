@@ -99,3 +99,17 @@ def test_scale_labels_map_to_experts():
     from spacevista.model.experts import scale_ids
 
     assert scale_ids(["tiny", "Tabletop", "indoor", "outdoor", "drone"]).tolist() == [0, 1, 2, 3, 3]
+
+
+def test_fps_sets_temporal_spacing(tok, frames):
+    from model_helpers import make_model
+
+    a = P.build_inputs(tok, frames, "How far?", max_pixels=56 * 84)
+    b = P.build_inputs(tok, frames, "How far?", max_pixels=56 * 84, fps=2.0)
+    c = P.build_inputs(tok, frames, "How far?", max_pixels=56 * 84, fps=0.5)
+    assert b["second_per_grid_ts"].tolist() == [1.0]
+    model = make_model(tok, seed=1)
+    with torch.no_grad():
+        la, lb, lc = (model(**x).logits for x in (a, b, c))
+    assert torch.allclose(la, lb, atol=1e-6)
+    assert not torch.allclose(la, lc, atol=1e-4)

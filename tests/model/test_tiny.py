@@ -22,7 +22,7 @@ def test_save_tiny_folder_loads_with_tokenizer(tmp_path, frames):
 
 
 def test_parameter_report_counts_experts(tok):
-    from conftest import make_model
+    from model_helpers import make_model
 
     model = make_model(tok, use_dense=False)
     rep = expert_parameter_report(model, model.config.expert_names)
@@ -36,7 +36,7 @@ def test_parameter_report_counts_experts(tok):
 
 
 def test_meta_count_equals_allocated_count(tok):
-    from conftest import make_model
+    from model_helpers import make_model
     from spacevista.model.params import count_parameters
 
     model = make_model(tok)

@@ -262,3 +262,13 @@ def test_object_sizes_follow_the_scale(scenes):
     for scale, (lo, hi) in ranges.items():
         for o in scenes[scale].objects:
             assert lo <= o.size.max() <= hi, (scale, o.category, o.size)
+
+
+def test_boxes_contain_meshes(scenes):
+    for scene in scenes.values():
+        for o in scene.objects:
+            assert -np.pi <= o.yaw <= np.pi
+            c, s = np.cos(o.yaw), np.sin(o.yaw)
+            local = (o.mesh_vertices - o.center) @ np.array([[c, -s, 0], [s, c, 0], [0, 0, 1]])
+            assert (np.abs(local) <= o.size / 2 + 1e-9 * o.size.max()).all(), o.category
+            np.testing.assert_allclose(np.abs(local).max(0), o.size / 2, rtol=1e-9)  # tight

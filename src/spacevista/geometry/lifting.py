@@ -123,6 +123,8 @@ def _lift(groups: _Groups, depth: np.ndarray, K: np.ndarray, pose: np.ndarray,
     pose = np.asarray(pose, dtype=np.float64)
     if K.shape != (3, 3) or pose.shape != (4, 4):
         raise ValueError(f"K must be 3x3 and pose 4x4, got {K.shape} and {pose.shape}")
+    if not (np.all(np.isfinite(K)) and np.all(np.isfinite(pose)) and K[0, 0] != 0 and K[1, 1] != 0):
+        raise ValueError("K and pose must be finite, with non-zero focal lengths")
     if groups.ids.size == 0 or not groups.keep.any():
         return {}
     z = depth.ravel()[groups.flat]
@@ -181,19 +183,35 @@ def _pixels_to_world(rows: np.ndarray, cols: np.ndarray, z: np.ndarray, K: np.nd
         col += t[i]
 
 
+def _first_per_group(group: np.ndarray, *keys: np.ndarray) -> np.ndarray:
+    """Positions of the first element of each group after ordering by ``keys`` within groups."""
+    order = np.lexsort(tuple(reversed(keys)) + (group,))
+    g_sorted = group[order]
+    return order[np.concatenate([[0], np.flatnonzero(g_sorted[1:] != g_sorted[:-1]) + 1])]
+
+
+def _view_sample_step(height: int, width: int) -> int:
+    """Grid step for the view-point distance transform: about 20k samples, between 1 and 8
+    (with 8, the bounding box of any mask passing the 20-pixel rule still spans 2x2 samples)."""
+    return int(min(8, max(1, round(float(np.sqrt(height * width / 20_000.0))))))
+
+
 def _representative_points(groups: _Groups, instances: np.ndarray) -> np.ndarray:
     """(G, 2) [row, col] of a pixel deep inside each group's mask.
 
-    A chessboard distance transform of the label map sampled at even rows and columns measures
-    each sampled pixel's distance to the nearest label change (or the image border); per group the
-    sampled pixel with the largest distance wins, ties going to the one closest to the mask
-    centroid, then to the first in row-major order. Sampling at half resolution makes this one
-    transform cost a quarter of a full-resolution one. A mask with no pixel on the even grid (only
-    very thin masks) gets the mask pixel closest to its centroid. The winner is always one of the
-    group's own full-resolution pixels, so it lies inside the mask.
+    The label map is sampled every ``step`` rows and columns (``_view_sample_step``: 4 for
+    640x480, so the sample has ~20k pixels) and one chessboard distance transform gives each
+    sample its distance to the nearest label change or image border on that grid. Per group the
+    sample with the largest distance wins; ties go to the sample closest to the full mask's
+    centroid, then to the first in row-major order. A mask with no sample (only very thin masks)
+    gets its own pixel closest to its centroid. Either way the winner is one of the mask's pixels.
     """
     H, W = instances.shape
-    sub = instances[::2, ::2]
+    n_groups = groups.ids.size
+    cy = np.add.reduceat(groups.rows, groups.starts, dtype=np.float64) / groups.counts
+    cx = np.add.reduceat(groups.cols, groups.starts, dtype=np.float64) / groups.counts
+    step = _view_sample_step(H, W)
+    sub = instances[::step, ::step]
     edge = np.zeros(sub.shape, dtype=bool)
     diff_x = sub[:, 1:] != sub[:, :-1]
     edge[:, 1:] |= diff_x
@@ -203,24 +221,30 @@ def _representative_points(groups: _Groups, instances: np.ndarray) -> np.ndarray
     edge[:-1, :] |= diff_y
     edge[0, :] = edge[-1, :] = True
     edge[:, 0] = edge[:, -1] = True
-    # Chessboard distances at half resolution stay below 2**15 for any image under 65536 px.
-    dist = np.full((H, W), -1, dtype=np.int16 if max(H, W) < 65536 else np.int32)
-    dist[::2, ::2] = ndimage.distance_transform_cdt(~edge, metric="chessboard")
-    d = dist.ravel()[groups.flat]
-    del dist
-    gmax = np.maximum.reduceat(d, groups.starts)
-    best = np.flatnonzero(d == np.repeat(gmax, groups.counts))
-    del d
-    cy = np.add.reduceat(groups.rows, groups.starts, dtype=np.float64) / groups.counts
-    cx = np.add.reduceat(groups.cols, groups.starts, dtype=np.float64) / groups.counts
-    # Group of each candidate: the number of group starts at or before it, minus one.
-    g = np.searchsorted(groups.starts, best, side="right") - 1
-    d2 = (groups.rows[best] - cy[g]) ** 2 + (groups.cols[best] - cx[g]) ** 2
-    order = np.lexsort((best, d2, g))
-    g_sorted = g[order]
-    first = order[np.concatenate([[0], np.flatnonzero(g_sorted[1:] != g_sorted[:-1]) + 1])]
-    pick = best[first]
-    return np.stack([groups.rows[pick], groups.cols[pick]], axis=1)
+    dist = ndimage.distance_transform_cdt(~edge, metric="chessboard").ravel()
+    sub_flat = sub.ravel()
+    cand = np.flatnonzero(sub_flat > 0)
+    # Every sampled label is one of the frame's groups (same image), ids sorted ascending.
+    g = np.searchsorted(groups.ids, sub_flat[cand])
+    d = dist[cand]
+    gmax = np.full(n_groups, -1, dtype=d.dtype)
+    np.maximum.at(gmax, g, d)
+    best = np.flatnonzero(d == gmax[g])
+    g, cand = g[best], cand[best]
+    rows = (cand // sub.shape[1]) * step
+    cols = (cand % sub.shape[1]) * step
+    d2 = (rows - cy[g]) ** 2 + (cols - cx[g]) ** 2
+    out = np.full((n_groups, 2), -1, dtype=np.int64)
+    if cand.size:
+        pick = _first_per_group(g, d2, cand)
+        out[g[pick], 0] = rows[pick]
+        out[g[pick], 1] = cols[pick]
+    for k in np.flatnonzero(out[:, 0] < 0).tolist():
+        start, stop = int(groups.starts[k]), int(groups.starts[k] + groups.counts[k])
+        r, c = groups.rows[start:stop], groups.cols[start:stop]
+        i = int(np.argmin((r - cy[k]) ** 2 + (c - cx[k]) ** 2))  # first on ties: row-major
+        out[k] = r[i], c[i]
+    return out
 
 
 def _views(groups: _Groups, depth: np.ndarray, instances: np.ndarray) -> dict[int, dict]:

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from typing import Protocol
 
 import numpy as np
-from scipy.spatial import cKDTree
+from .distances import closest_distance  # noqa: F401  (re-exported for callers)
 
 #: angular bins used to measure how completely one object surrounds a vertical axis
 COVERAGE_BINS = 36
@@ -164,13 +164,6 @@ def angular_coverage(xy: np.ndarray, center: np.ndarray, bins: int = COVERAGE_BI
     return float(len(np.unique(idx)) / bins)
 
 
-def closest_distance(pa: np.ndarray, pb: np.ndarray) -> float:
-    """Smallest distance between two point sets (inf when one is empty)."""
-    if len(pa) == 0 or len(pb) == 0:
-        return float("inf")
-    small, big = (pa, pb) if len(pa) < len(pb) else (pb, pa)
-    d, _ = cKDTree(big).query(small, k=1)
-    return float(d.min())
 
 
 # ------------------------------------------------------------------------------ predicates

@@ -25,6 +25,8 @@ from spacevista.synth.shapes import CHECKER, NOISE, Material, Part, box, cylinde
 GENERATOR_VERSION = "1"
 #: a frame "sees" an object when at least this many of its pixels are visible
 MIN_VISIBLE_PIXELS = 20
+#: frame rate implied by the timestamps (frames are sampled sparsely, as from a video)
+FPS = 2.0
 
 
 @dataclass
@@ -66,11 +68,11 @@ def _rect(x0: float, y0: float, x1: float, y1: float) -> np.ndarray:
 
 def _tiny(rng: np.random.Generator, n_frames: int) -> Composition:
     S = Scale.TINY
-    table_top = 0.75
+    # a wide turntable at table height, so that its top is the one dominant plane in every view
+    # (a small plate on a table would put a second plane a few millimetres below the objects)
+    floor_z = 0.75
     plate_r = float(rng.uniform(0.085, 0.1))
-    floor_z = table_top + 0.006
-    bg = [box([1.2, 0.8, 0.04], [0, 0, table_top - 0.02], Material((0.55, 0.4, 0.28), NOISE, 0.02)),
-          cylinder(plate_r, 0.006, [0, 0, table_top], Material((0.85, 0.85, 0.82), CHECKER, 0.01), sections=48)]
+    bg = [cylinder(0.3, 0.02, [0, 0, floor_z - 0.02], Material((0.85, 0.85, 0.82), CHECKER, 0.01), sections=64)]
     lay = Layout(rng, _circle(plate_r - 0.004), margin=0.002)
     bolt = lay.place_free("bolt", _build(S, "bolt", rng), floor_z)
     if bolt is not None:
@@ -350,7 +352,7 @@ def generate_scene(scale: Scale | str, seed: int, n_frames: int = 16, width: int
     for i, pose in enumerate(comp.poses):
         rgb, depth, inst = renderer.render(camera, pose)
         pixels[i] = np.bincount(inst.ravel(), minlength=len(lay.objects) + 1)
-        frames.append(Frame(index=i, camera=camera, pose=pose, timestamp=i / 2.0,
+        frames.append(Frame(index=i, camera=camera, pose=pose, timestamp=i / FPS,
                             rgb_array=rgb, depth_array=depth, instance_array=inst))
     objects = []
     for o in lay.objects:

@@ -136,7 +136,7 @@ class SpatialRelation(Task):
             margins = pair_margins(graph, a, b)
             label = rel.classify_pair(margins)
             sup = rel.support(a.box, a.points, b.box, b.points).details
-            facts = {"len_gap": float(rel.closest_distance(a.points, b.points)),
+            facts = {"len_gap": float(graph.gap(a.id, b.id)),
                      "pct_over": round(100 * sup.get("overlap", 0.0)),
                      "pct_inside": round(100 * rel.inside_fraction(a.box, b.box)),
                      "pct_around": round(100 * rel.encircling(a.box, a.points, b.box, b.points).details["coverage"]),
