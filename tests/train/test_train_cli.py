@@ -25,7 +25,8 @@ def demo_data(tmp_path_factory) -> Path:
 def test_train_sft_and_grpo_commands(demo_data, tmp_path):
     runner = CliRunner()
     res = runner.invoke(main, ["train", "sft", "--config", str(CONFIGS / "tiny-sft.yaml"), f"data.root={demo_data}",
-                               f"output_dir={tmp_path / 'sft'}", "train.max_steps=2", "stages=[sft, router]"])
+                               f"output_dir={tmp_path / 'sft'}", "stages=[sft, router]",
+                               "stage_max_steps={sft: 2, router: 2}"])
     assert res.exit_code == 0, res.output
     steps = re.findall(r"stage=(\w+) step=(\d+) loss=([\d.]+)", res.output)
     assert [(s, n) for s, n, _ in steps] == [("sft", "1"), ("sft", "2"), ("router", "1"), ("router", "2")]

@@ -12,7 +12,7 @@ from spacevista.train.config import SFTConfig, load_config
 from spacevista.train.data import ItemDataset, collate_items, load_sft_items
 from spacevista.train.sft import run_sft
 
-from conftest import tiny_overrides
+from train_helpers import tiny_overrides
 
 
 def _weights(folder: Path) -> dict[str, torch.Tensor]:

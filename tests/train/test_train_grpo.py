@@ -10,7 +10,7 @@ from spacevista.model.freeze import param_group
 from spacevista.train.config import GRPOConfig, load_config
 from spacevista.train.grpo import completion_mask, group_advantages, grpo_loss, run_grpo
 
-from conftest import tiny_overrides
+from train_helpers import tiny_overrides
 
 
 def test_completion_mask_stops_after_first_eos():
