@@ -6,7 +6,11 @@ import click
 
 
 def _load(cls, config: str | None, overrides: tuple[str, ...]):
+    from transformers.utils import logging as hf_logging
+
     from spacevista.train.config import load_config
+
+    hf_logging.disable_progress_bar()  # one line per step is the progress report
 
     try:
         return load_config(cls, config, list(overrides))

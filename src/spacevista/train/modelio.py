@@ -34,8 +34,9 @@ def load_model(section: ModelSection, output_dir: Path, seed: int, path: Path | 
     """(model, tokenizer) in float32 on the CPU (the accelerator moves and casts them)."""
     from transformers import AutoTokenizer
 
-    from spacevista.model.modeling import SpaceVistaForConditionalGeneration
+    from spacevista.model.modeling import SpaceVistaForConditionalGeneration, register_auto_classes
 
+    register_auto_classes()  # so that AutoTokenizer reads a SpaceVista folder's config without complaint
     path = path or resolve_model_path(section, output_dir, seed)
     model_type = json.loads((path / "config.json").read_text(encoding="utf-8")).get("model_type")
     if model_type == "spacevista":
