@@ -63,11 +63,13 @@ def test_three_grpo_steps_move_the_policy(hand_data, tiny_model_dir, tmp_path):
 
 def test_grpo_with_the_progressive_reward(hand_data, tiny_model_dir, tmp_path):
     cfg = load_config(GRPOConfig, None, tiny_overrides(hand_data, tiny_model_dir, tmp_path) + [
-        "train.max_steps=1", "grpo.group_size=2", "grpo.max_new_tokens=8", "grpo.trainable={fusion: true}"])
+        "train.max_steps=1", "grpo.group_size=2", "grpo.max_new_tokens=8", "grpo.trainable={fusion: true}",
+        "grpo.prompts_per_step=2"])
     r = run_grpo(cfg, log=lambda s: None)
     row = r["history"][0]
     assert {"reward", "format", "answer", "semantics", "scale", "kl"} <= set(row)
     assert r["trainable"].keys() == {"experts", "routers", "fusion"}
+    assert r["samples_per_second"] > 0 and r["history"][0]["completion_len"] > 0
 
 
 def test_grpo_resume_gives_the_same_weights(hand_data, tiny_model_dir, tmp_path):

@@ -18,6 +18,7 @@ Dropout is off throughout (the policy runs in eval mode) so that sampling and sc
 from __future__ import annotations
 
 import copy
+import dataclasses
 import json
 import math
 import time
@@ -127,7 +128,12 @@ def run_grpo(cfg: GRPOConfig, log: Callable[[str], None] = print, reward_fn: Rew
     out.mkdir(parents=True, exist_ok=True)
     (out / "grpo-config.yaml").write_text(yaml.safe_dump(to_dict(cfg), sort_keys=False), encoding="utf-8")
     reward_fn = reward_fn or default_reward_fn(cfg.rewards)
-    accelerator = make_accelerator(cfg.train, cfg.deepspeed)
+    # one backward per prompt group, one optimizer update per step: accelerate (and DeepSpeed) scale each
+    # backward by 1/prompts_per_step and DeepSpeed applies the update at that accumulation boundary
+    if cfg.train.grad_accum != 1:
+        raise ValueError("GRPO accumulates over grpo.prompts_per_step; leave train.grad_accum at 1")
+    accelerator = make_accelerator(dataclasses.replace(cfg.train, grad_accum=cfg.grpo.prompts_per_step),
+                                   cfg.deepspeed, cfg.optim.max_grad_norm)
     log = main_process_log(accelerator, log)
     set_seed(cfg.seed)
     model, tok = load_model(cfg.model, out, cfg.seed)
@@ -209,7 +215,7 @@ def run_grpo(cfg: GRPOConfig, log: Callable[[str], None] = print, reward_fn: Rew
                     logp = token_logprobs(model, inputs, n, cfg.grpo.temperature)
                     loss, info = grpo_loss(logp, old if old is not None else logp.detach(), ref, adv, mask,
                                            cfg.grpo.clip_eps, cfg.grpo.beta)
-                    accelerator.backward(loss / len(rollouts))
+                    accelerator.backward(loss)
                     losses.append(float(loss.detach()))
                     stats.append(info)
                 if cfg.optim.max_grad_norm > 0:

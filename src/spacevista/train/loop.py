@@ -25,9 +25,10 @@ def mixed_precision(setting: str) -> str:
     return "bf16" if torch.cuda.is_available() and torch.cuda.is_bf16_supported() else "no"
 
 
-def make_accelerator(train: TrainSection, deepspeed: str | None = None):
+def make_accelerator(train: TrainSection, deepspeed: str | None = None, max_grad_norm: float = 1.0):
     """An ``accelerate.Accelerator`` for this run; the LR schedule is stepped by the recipe (once per
-    optimizer step), not by accelerate. ``deepspeed`` names a DeepSpeed JSON (e.g. configs/zero2.json)."""
+    optimizer step), not by accelerate. ``deepspeed`` names a DeepSpeed JSON (e.g. configs/zero2.json); its
+    ``auto`` entries are filled from the config (accumulation, clipping) and the prepared dataloader."""
     from accelerate import Accelerator
     from accelerate.utils import DataLoaderConfiguration
 
@@ -38,7 +39,8 @@ def make_accelerator(train: TrainSection, deepspeed: str | None = None):
         if not Path(deepspeed).is_file():
             raise FileNotFoundError(f"deepspeed config {deepspeed} not found")
         kwargs["deepspeed_plugin"] = DeepSpeedPlugin(hf_ds_config=deepspeed,
-                                                     gradient_accumulation_steps=train.grad_accum)
+                                                     gradient_accumulation_steps=train.grad_accum,
+                                                     gradient_clipping=max_grad_norm or None)
     return Accelerator(mixed_precision=mixed_precision(train.mixed_precision),
                        gradient_accumulation_steps=train.grad_accum, step_scheduler_with_optimizer=False,
                        dataloader_config=DataLoaderConfiguration(use_seedable_sampler=True), **kwargs)

@@ -59,7 +59,7 @@ def train_stage(cfg: SFTConfig, stage: str, init_path: Path | None, resume: Path
 
     out = Path(cfg.output_dir)
     stage_dir = out / stage
-    accelerator = make_accelerator(cfg.train, cfg.deepspeed)
+    accelerator = make_accelerator(cfg.train, cfg.deepspeed, cfg.optim.max_grad_norm)
     log = main_process_log(accelerator, log)
     set_seed(cfg.seed)
     model, tok = load_model(cfg.model, out, cfg.seed, path=init_path)
