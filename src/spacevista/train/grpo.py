@@ -154,8 +154,9 @@ def run_grpo(cfg: GRPOConfig, log: Callable[[str], None] = print, reward_fn: Rew
                                          generator=torch.Generator().manual_seed(cfg.seed))
     optimizer = make_optimizer(model, cfg.optim)
     model, optimizer, loader = accelerator.prepare(model, optimizer, loader)
-    if reference is not None:
-        reference.to(accelerator.device)
+    if reference is not None:  # the frozen reference only runs forward: keep it in the compute dtype
+        dtype = {"bf16": torch.bfloat16, "fp16": torch.float16}.get(str(accelerator.mixed_precision), torch.float32)
+        reference.to(device=accelerator.device, dtype=dtype)
     total = cfg.train.max_steps or max(1, math.ceil(cfg.train.epochs * len(loader)))
     scheduler = accelerator.prepare(make_scheduler(optimizer, cfg.optim, total * cfg.grpo.iterations))
     params = [p for p in model.parameters() if p.requires_grad]
