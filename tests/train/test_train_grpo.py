@@ -86,3 +86,41 @@ def test_grpo_resume_gives_the_same_weights(hand_data, tiny_model_dir, tmp_path)
     a = load_file(str(tmp_path / "a" / "final" / "model.safetensors"))
     b = load_file(str(tmp_path / "b" / "final" / "model.safetensors"))
     assert all(torch.equal(a[n], b[n]) for n in a)
+
+
+def test_one_update_raises_the_better_completion(hand_data, tiny_model_dir):
+    """The objective's direction: after one GRPO update the completion with the higher reward gains
+    log-probability relative to the one with the lower reward."""
+    from transformers import AutoTokenizer
+
+    from spacevista.model.freeze import apply_freeze_plan
+    from spacevista.model.modeling import SpaceVistaForConditionalGeneration
+    from spacevista.train.data import ItemDataset, load_grpo_items
+    from spacevista.train.grpo import PROMPT_KEYS, group_inputs, sample_group, token_logprobs
+
+    cfg = load_config(GRPOConfig, None, tiny_overrides(hand_data, tiny_model_dir, hand_data) + [
+        "grpo.group_size=4", "grpo.max_new_tokens=6"])
+    tok = AutoTokenizer.from_pretrained(str(tiny_model_dir))
+    model = SpaceVistaForConditionalGeneration.from_pretrained(str(tiny_model_dir)).eval()
+    apply_freeze_plan(model, "grpo", llm=True)
+    enc = ItemDataset(load_grpo_items(cfg.data), tok, cfg.data, with_target=False)[0]
+    prompt = {k: v for k, v in enc.items() if k in PROMPT_KEYS}
+    torch.manual_seed(0)
+    eos = tok.convert_tokens_to_ids("<|im_end|>")
+    completion, mask = sample_group(model, prompt, cfg, eos, tok.pad_token_id)
+    inputs = group_inputs(prompt, completion, mask)
+    n = completion.shape[1]
+
+    def seq_logp():
+        with torch.no_grad():
+            return (token_logprobs(model, inputs, n, 1.0) * mask).sum(1)
+
+    before = seq_logp()
+    adv = group_advantages(torch.tensor([1.0, 0.0, 0.0, 0.0]), scale=True)
+    opt = torch.optim.SGD([p for p in model.parameters() if p.requires_grad], lr=0.5)
+    logp = token_logprobs(model, inputs, n, 1.0)
+    loss, _ = grpo_loss(logp, logp.detach(), None, adv, mask, 0.2, 0.0)
+    loss.backward()
+    opt.step()
+    gain = seq_logp() - before
+    assert gain[0] > gain[1:].max()
