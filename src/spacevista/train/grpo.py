@@ -22,6 +22,7 @@ import dataclasses
 import json
 import math
 import time
+from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
 from typing import Any, Callable, Sequence
@@ -120,6 +121,86 @@ def sample_group(model, prompt: dict[str, torch.Tensor], cfg: GRPOConfig, eos_id
     return completion, mask
 
 
+
+@dataclass
+class Rollout:
+    """One prompt's group: model inputs of its G sequences, completion mask, rewards, advantages, and the
+    sampling policy's (``old``, only for several iterations) and reference log-probabilities."""
+
+    inputs: dict[str, Any]
+    n_tokens: int
+    mask: torch.Tensor
+    rewards: list[float]
+    advantages: torch.Tensor
+    old: torch.Tensor | None
+    ref: torch.Tensor | None
+    parts: dict[str, list[float]] = field(default_factory=dict)
+
+
+def collect_rollout(policy, model, reference, enc: dict[str, Any], item, cfg: GRPOConfig, tok, reward_fn: RewardFn,
+                    accelerator) -> Rollout:
+    """Sample a group for one encoded prompt, score it and compute what the update needs."""
+    prompt = {k: (v.to(accelerator.device) if isinstance(v, torch.Tensor) else v)
+              for k, v in enc.items() if k in PROMPT_KEYS}
+    eos_id = tok.convert_tokens_to_ids("<|im_end|>")
+    with accelerator.autocast():
+        completion, mask = sample_group(policy, prompt, cfg, eos_id, tok.pad_token_id,
+                                        [tok.convert_tokens_to_ids(t) for t in VISION_TOKENS])
+    texts = tok.batch_decode(completion, skip_special_tokens=True)
+    scored = list(reward_fn(texts, [item.reward_record()] * len(texts)))
+    values = [float(getattr(s, "total", s)) for s in scored]
+    parts: dict[str, list[float]] = {}
+    for s in scored:
+        for name in ("format", "answer", "semantics", "scale"):
+            v = getattr(s, name, None)
+            if v is not None:
+                parts.setdefault(name, []).append(float(v))
+    rewards = torch.tensor(values, dtype=torch.float32, device=accelerator.device)
+    inputs = group_inputs(prompt, completion, mask)
+    n = completion.shape[1]
+    temperature = cfg.grpo.temperature
+    with torch.no_grad(), accelerator.autocast():
+        old = token_logprobs(model, inputs, n, temperature) if cfg.grpo.iterations > 1 else None
+        ref = token_logprobs(reference, inputs, n, temperature) if reference is not None else None
+    return Rollout(inputs, n, mask, values, group_advantages(rewards, cfg.grpo.scale_rewards), old, ref, parts)
+
+
+def policy_update(model, rollouts: list[Rollout], cfg: GRPOConfig, accelerator, optimizer, scheduler,
+                  params: list[torch.Tensor]) -> tuple[list[float], list[dict[str, float]]]:
+    """One optimizer update over the step's groups (one backward each); returns losses and loss statistics."""
+    losses, stats = [], []
+    for r in rollouts:
+        logp = token_logprobs(model, r.inputs, r.n_tokens, cfg.grpo.temperature)
+        old = r.old if r.old is not None else logp.detach()
+        loss, info = grpo_loss(logp, old, r.ref, r.advantages, r.mask, cfg.grpo.clip_eps, cfg.grpo.beta)
+        accelerator.backward(loss)
+        losses.append(float(loss.detach()))
+        stats.append(info)
+    if cfg.optim.max_grad_norm > 0:
+        accelerator.clip_grad_norm_(params, cfg.optim.max_grad_norm)
+    optimizer.step()
+    scheduler.step()
+    optimizer.zero_grad(set_to_none=True)
+    return losses, stats
+
+
+def step_metrics(step: int, rollouts: list[Rollout], losses: list[float],
+                 stats: list[dict[str, float]]) -> dict[str, float]:
+    """Means over the step's groups: loss, reward (and its parts), reward spread, KL, clipping, length."""
+    rewards = [v for r in rollouts for v in r.rewards]
+    parts: dict[str, list[float]] = {}
+    for r in rollouts:
+        for name, v in r.parts.items():
+            parts.setdefault(name, []).extend(v)
+    lengths = [float(r.mask.sum(1).float().mean()) for r in rollouts]
+    return {"step": step, "loss": sum(losses) / len(losses), "reward": sum(rewards) / len(rewards),
+            "reward_std": float(torch.tensor(rewards).std()) if len(rewards) > 1 else 0.0,
+            "kl": sum(s["kl"] for s in stats) / len(stats),
+            "clip_frac": sum(s["clip_frac"] for s in stats) / len(stats),
+            "completion_len": sum(lengths) / len(lengths),
+            **{name: sum(v) / len(v) for name, v in parts.items()}}
+
+
 def run_grpo(cfg: GRPOConfig, log: Callable[[str], None] = print, reward_fn: RewardFn | None = None) -> dict[str, Any]:
     """Train with GRPO; returns metrics per step, the final folder and throughput."""
     from accelerate.utils import set_seed
@@ -137,9 +218,6 @@ def run_grpo(cfg: GRPOConfig, log: Callable[[str], None] = print, reward_fn: Rew
     log = main_process_log(accelerator, log)
     set_seed(cfg.seed)
     model, tok = load_model(cfg.model, out, cfg.seed)
-    eos_id = tok.convert_tokens_to_ids("<|im_end|>")
-    pad_id = tok.pad_token_id
-    suppress = [tok.convert_tokens_to_ids(t) for t in VISION_TOKENS]
     reference = None
     if cfg.grpo.beta > 0:
         reference = copy.deepcopy(model).eval()
@@ -183,56 +261,13 @@ def run_grpo(cfg: GRPOConfig, log: Callable[[str], None] = print, reward_fn: Rew
         batches = accelerator.skip_first_batches(loader, state.micro) if state.micro else loader
         for batch in batches:
             state.micro += 1
-            rollouts = []
-            rewards_all: list[float] = []
-            parts: dict[str, list[float]] = {}
-            for enc in batch:
-                prompt = {k: (v.to(accelerator.device) if not isinstance(v, list) else v)
-                          for k, v in enc.items() if k in PROMPT_KEYS}
-                with accelerator.autocast():
-                    completion, mask = sample_group(policy, prompt, cfg, eos_id, pad_id, suppress)
-                texts = tok.batch_decode(completion, skip_special_tokens=True)
-                record = dataset.items[enc["index"]].reward_record()
-                scored = list(reward_fn(texts, [record] * len(texts)))
-                values = [float(getattr(s, "total", s)) for s in scored]
-                for s in scored:
-                    for name in ("format", "answer", "semantics", "scale"):
-                        v = getattr(s, name, None)
-                        if v is not None:
-                            parts.setdefault(name, []).append(float(v))
-                rewards = torch.tensor(values, dtype=torch.float32, device=accelerator.device)
-                inputs = group_inputs(prompt, completion, mask)
-                n = completion.shape[1]
-                with torch.no_grad(), accelerator.autocast():
-                    old = token_logprobs(model, inputs, n, cfg.grpo.temperature) if cfg.grpo.iterations > 1 else None
-                    ref = (token_logprobs(reference, inputs, n, cfg.grpo.temperature)
-                           if reference is not None else None)
-                rollouts.append((inputs, n, mask, old, ref, group_advantages(rewards, cfg.grpo.scale_rewards)))
-                rewards_all.extend(values)
-                samples += len(values)
+            rollouts = [collect_rollout(policy, model, reference, enc, dataset.items[enc["index"]], cfg, tok,
+                                        reward_fn, accelerator) for enc in batch]
             for _ in range(cfg.grpo.iterations):
-                losses, stats = [], []
-                for inputs, n, mask, old, ref, adv in rollouts:
-                    logp = token_logprobs(model, inputs, n, cfg.grpo.temperature)
-                    loss, info = grpo_loss(logp, old if old is not None else logp.detach(), ref, adv, mask,
-                                           cfg.grpo.clip_eps, cfg.grpo.beta)
-                    accelerator.backward(loss)
-                    losses.append(float(loss.detach()))
-                    stats.append(info)
-                if cfg.optim.max_grad_norm > 0:
-                    accelerator.clip_grad_norm_(params, cfg.optim.max_grad_norm)
-                optimizer.step()
-                scheduler.step()
-                optimizer.zero_grad(set_to_none=True)
+                losses, stats = policy_update(model, rollouts, cfg, accelerator, optimizer, scheduler, params)
             state.step += 1
-            lengths = [float(r[2].sum(1).float().mean()) for r in rollouts]
-            row = {"step": state.step, "loss": sum(losses) / len(losses),
-                   "reward": sum(rewards_all) / len(rewards_all),
-                   "reward_std": float(torch.tensor(rewards_all).std()) if len(rewards_all) > 1 else 0.0,
-                   "kl": sum(s["kl"] for s in stats) / len(stats),
-                   "clip_frac": sum(s["clip_frac"] for s in stats) / len(stats),
-                   "completion_len": sum(lengths) / len(lengths),
-                   **{name: sum(v) / len(v) for name, v in parts.items()}}
+            samples += sum(len(r.rewards) for r in rollouts)
+            row = step_metrics(state.step, rollouts, losses, stats)
             history.append(row)
             if state.step % cfg.train.log_every == 0 or state.step == total:
                 log(f"step={state.step} loss={row['loss']:.4f} reward={row['reward']:.4f} "
