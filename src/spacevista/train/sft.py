@@ -16,6 +16,7 @@ Outputs: ``<output_dir>/<stage>/final`` (a SpaceVista folder), ``<stage>/checkpo
 
 from __future__ import annotations
 
+import collections
 import json
 import math
 import time
@@ -35,6 +36,15 @@ from spacevista.train.modelio import add_llm_lora, load_model, merge_llm_lora, s
 
 MODEL_KEYS = ("input_ids", "attention_mask", "mm_token_type_ids", "labels", "pixel_values_videos",
               "video_grid_thw", "dense_pixel_values", "scale_ids")
+
+
+def expert_name_of(model, scale: str) -> str:
+    """The name of the expert an item of ``scale`` is routed to by label (drone -> outdoor)."""
+    from spacevista.scene import Scale
+
+    names = list(getattr(model.config, "expert_names", []) or [])
+    index = Scale.parse(scale).expert_index
+    return names[index] if index < len(names) else str(index)
 
 
 def prepare_stage_model(model, stage: str, cfg: SFTConfig) -> dict[str, dict[str, int]]:
@@ -92,7 +102,9 @@ def train_stage(cfg: SFTConfig, stage: str, init_path: Path | None, resume: Path
         state = LoopState(**{k: saved[k] for k in ("stage", "step", "epoch", "micro", "total_steps")})
         log(f"stage={stage} resumed from {resume} at step={state.step}")
     trainable = {g: v["trainable"] for g, v in groups.items() if v["trainable"]}
-    log(f"stage={stage} items={len(items)} steps={total} trainable={trainable}")
+    per_expert = collections.Counter(expert_name_of(accelerator.unwrap_model(model), it.scale) for it in items)
+    log(f"stage={stage} items={len(items)} per_expert={dict(sorted(per_expert.items()))} steps={total} "
+        f"trainable={trainable}")
 
     losses: list[float] = []
     window: list[torch.Tensor] = []
