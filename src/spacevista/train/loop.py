@@ -73,6 +73,7 @@ def cosine_with_warmup(step: int, warmup: int, total: int, min_ratio: float = 0.
 
 
 def make_scheduler(optimizer: torch.optim.Optimizer, optim: OptimSection, total_steps: int):
+    """Warm-up over ``warmup_ratio`` of ``total_steps`` optimizer steps, then cosine (``cosine_with_warmup``)."""
     warmup = int(round(optim.warmup_ratio * total_steps))
     return torch.optim.lr_scheduler.LambdaLR(
         optimizer, lambda s: cosine_with_warmup(s, warmup, total_steps, optim.min_lr_ratio))
