@@ -164,3 +164,20 @@ def test_two_annotators_at_once_lose_nothing(browser, start_server) -> None:
     assert page_c.inner_text("#count-reject") == str(SAMPLE)
     for ctx in (ctx_a, ctx_b, ctx_c):
         ctx.close()
+
+
+def test_token_mode_in_the_browser(browser, start_server) -> None:
+    """With a token: the page opened once with ?token= works on through its cookie."""
+    srv = start_server(sample=SAMPLE, token="tok-9", remote=True)
+    ctx = browser.new_context()
+    page = ctx.new_page()
+    res = page.goto(f"{srv.url}?annotator=tess")
+    assert res.status == 401
+    page.goto(f"{srv.url}?token=tok-9&annotator=tess")
+    assert "token" not in page.url and "annotator=tess" in page.url
+    page.wait_for_selector("body[data-ready='1']")
+    first = current_id(page)
+    page.keyboard.press("a")
+    settle(page)
+    assert rows(srv.app.config.db_path) == [(first, "tess", "accept", "")]
+    ctx.close()

@@ -350,3 +350,15 @@ def test_review_command_serves(dataset: Path) -> None:
         proc.send_signal(signal.SIGINT)
         out, _ = proc.communicate(timeout=10)
     assert proc.returncode == 0 and "stopped" in out
+
+
+def test_binary_mask_with_object_ids_still_shows(start_server) -> None:
+    srv = start_server()
+    item = next(i for i in srv.app.items if any(p["kind"] == "mask" for p in i["prompts"]))
+    mask_path = srv.app.config.dataset_dir / srv.app.by_id[item["id"]].annotations["masks"][0]["mask_path"]
+    binary = np.zeros((120, 160), np.uint8)
+    binary[40:80, 50:110] = 255
+    Image.fromarray(binary, "L").save(mask_path)
+    status, _, body = call(srv, "GET", f"/api/overlay?item={item['id']}&mask=0")
+    alpha = np.asarray(Image.open(io.BytesIO(body)).convert("RGBA"))[..., 3]
+    assert status == 200 and alpha[60, 80] > 0 and alpha[10, 10] == 0

@@ -30,7 +30,6 @@ import re
 import secrets
 import threading
 from dataclasses import dataclass, field
-from http import HTTPStatus
 from http.cookies import CookieError, SimpleCookie
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from importlib import resources
@@ -183,8 +182,10 @@ class ReviewApp:
             arr = np.asarray(im.convert("I") if im.mode in ("P", "I;16", "I;16B", "I;16L") else im)
         values = arr if arr.ndim == 2 else arr[..., :3].max(axis=-1)
         ids = [int(i) for i in entry.get("object_ids") or [] if isinstance(i, (int, float))]
-        # An instance-id mask selects the listed objects; otherwise any non-zero pixel is the object.
-        sel = np.isin(values, ids) if ids and values.max() > 1 else values > 0
+        # An instance-id mask holding the listed ids selects those objects; a binary mask (0/1,
+        # 0/255, or ids that do not occur in it) marks the object with every non-zero pixel.
+        hit = np.isin(values, ids) if ids else None
+        sel = hit if hit is not None and hit.any() else values > 0
         inner = sel.copy()
         inner[1:, :] &= sel[:-1, :]
         inner[:-1, :] &= sel[1:, :]
