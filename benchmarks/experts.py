@@ -88,7 +88,7 @@ def main() -> None:
     args = ap.parse_args()
     torch.set_num_threads(1)
 
-    from peft import LoraConfig, PeftModel, XLoraConfig, get_peft_model
+    from peft import LoraConfig, XLoraConfig, get_peft_model
     from transformers import Qwen2_5_VLConfig, Qwen2_5_VLForConditionalGeneration
 
     from spacevista.model.experts import ExpertLinear

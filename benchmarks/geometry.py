@@ -47,42 +47,56 @@ def make_frame(rng: np.random.Generator, width: int = WIDTH, height: int = HEIGH
     return depth, inst, K, pose
 
 
+def _minor_faults() -> int:
+    """Minor page faults of this process so far (0 where the platform does not report them)."""
+    try:
+        import resource
+    except ImportError:  # not on Unix
+        return 0
+    return int(resource.getrusage(resource.RUSAGE_SELF).ru_minflt)
+
+
 def _rate(fn, min_seconds: float = 1.0) -> float:
     """Calls per CPU-second of ``fn`` on this (single) thread, after a short warm-up.
 
     CPU time (``time.process_time``) rather than wall time, so that other processes sharing the
     machine's cores do not deflate the figure; with one thread it is the one-core throughput.
+    The page faults per call of the last measurement are kept in ``_rate.faults``.
     """
     warm_until = time.perf_counter() + 0.2
     while time.perf_counter() < warm_until:
         fn()
-    n, start = 0, time.process_time()
+    n, start, faults = 0, time.process_time(), _minor_faults()
     while True:
         fn()
         n += 1
         elapsed = time.process_time() - start
         if elapsed >= min_seconds:
+            _rate.faults = (_minor_faults() - faults) / n
             return n / elapsed
+
+
+_rate.faults = 0.0
 
 
 def bench_lift_frame(stride: int = 1, dense: bool = False) -> dict[str, float]:
     """Frames/s of lift_frame on a 640x480 frame with 20 objects."""
     depth, inst, K, pose = make_frame(np.random.default_rng(0), dense=dense)
     fg = float((inst > 0).mean())
-    return {"frames_per_s": _rate(lambda: lift_frame(depth, inst, K, pose, stride=stride)),
-            "foreground_fraction": fg}
+    rate = _rate(lambda: lift_frame(depth, inst, K, pose, stride=stride))
+    return {"frames_per_s": rate, "foreground_fraction": fg, "page_faults_per_frame": _rate.faults}
 
 
-def bench_frame_views() -> dict[str, float]:
+def bench_frame_views(dense: bool = False) -> dict[str, float]:
     """Frames/s of frame_views alone."""
-    depth, inst, _, _ = make_frame(np.random.default_rng(0))
+    depth, inst, _, _ = make_frame(np.random.default_rng(0), dense=dense)
     return {"frames_per_s": _rate(lambda: frame_views(depth, inst))}
 
 
-def bench_lift_and_views() -> dict[str, float]:
+def bench_lift_and_views(dense: bool = False) -> dict[str, float]:
     """Frames/s of the whole per-frame path: lift_frame then frame_views, called separately, and
     lift_frame_with_views (one shared grouping pass)."""
-    depth, inst, K, pose = make_frame(np.random.default_rng(0))
+    depth, inst, K, pose = make_frame(np.random.default_rng(0), dense=dense)
 
     def separate() -> None:
         lift_frame(depth, inst, K, pose)
@@ -106,27 +120,58 @@ def bench_accumulate(frames: int = 30, voxel: float = 0.02) -> dict[str, float]:
     return {"seconds": seconds, "frames_per_s": frames / seconds, "input_points": float(points)}
 
 
+def warm_allocator(megabytes: int = 24) -> None:
+    """Allocate and free one large array.
+
+    glibc then raises its mmap threshold to that size and its heap-trim threshold to twice it, so
+    the ~10 MB of temporaries of a dense frame are no longer handed back to the OS after every
+    frame and faulted in again on the next (this VM's page faults cost several microseconds
+    each). Any process that has already handled an array of this size is in that state.
+    """
+    block = np.ones(megabytes * 2**20 // 8)
+    del block
+
+
+def lifting_section() -> None:
+    """Print the per-frame lifting figures for both instance layouts."""
+    for dense in (False, True):
+        label = "dense tiles (100% of pixels)" if dense else "ellipses (41% of pixels)"
+        print(f"-- instances: {label}")
+        for stride in (1, 2):
+            r = bench_lift_frame(stride, dense=dense)
+            print(f"lift_frame stride {stride}:             {r['frames_per_s']:7.1f} frames/s "
+                  f"({r['page_faults_per_frame']:.0f} page faults/frame)")
+        r = bench_frame_views(dense=dense)
+        print(f"frame_views:                      {r['frames_per_s']:7.1f} frames/s")
+        r = bench_lift_and_views(dense=dense)
+        print(f"lift_frame + frame_views:         {r['separate_frames_per_s']:7.1f} frames/s")
+        print(f"lift_frame_with_views (shared):   {r['shared_frames_per_s']:7.1f} frames/s")
+
+
 def main() -> None:
-    print(f"geometry throughput, {WIDTH}x{HEIGHT} frames, {OBJECTS} objects, 1 thread "
-          "(per CPU-second)")
-    r = bench_lift_frame(1)
-    print(f"lift_frame stride 1:            {r['frames_per_s']:8.1f} frames/s "
-          f"(foreground {r['foreground_fraction']:.0%} of pixels)")
-    r = bench_lift_frame(2)
-    print(f"lift_frame stride 2:            {r['frames_per_s']:8.1f} frames/s")
-    r = bench_lift_frame(1, dense=True)
-    print(f"lift_frame stride 1, dense:     {r['frames_per_s']:8.1f} frames/s "
-          f"(foreground {r['foreground_fraction']:.0%} of pixels)")
-    r = bench_lift_frame(2, dense=True)
-    print(f"lift_frame stride 2, dense:     {r['frames_per_s']:8.1f} frames/s")
-    r = bench_frame_views()
-    print(f"frame_views:                    {r['frames_per_s']:8.1f} frames/s")
-    r = bench_lift_and_views()
-    print(f"lift_frame + frame_views:       {r['separate_frames_per_s']:8.1f} frames/s")
-    print(f"lift_frame_with_views (shared): {r['shared_frames_per_s']:8.1f} frames/s")
+    print(f"geometry throughput: {WIDTH}x{HEIGHT} frames, {OBJECTS} objects, 1 thread, "
+          "frames per CPU-second")
+    print("== allocator as the process starts")
+    lifting_section()
+    warm_allocator()
+    print("== after one 24 MB array was freed (heap no longer trimmed between frames)")
+    lifting_section()
     r = bench_accumulate()
-    print(f"accumulate 30 frames, 2 cm voxels: {r['seconds'] * 1e3:6.1f} ms "
+    print(f"== accumulate 30 ellipse frames, 2 cm voxels: {r['seconds'] * 1e3:.0f} ms "
           f"({r['frames_per_s']:.0f} frames/s, {r['input_points']:.0f} points in)")
+    rendering_section()
+
+
+def rendering_section() -> None:
+    """Rendering throughput of the synthetic scenes (ray casting), from benchmarks/render.py."""
+    import importlib.util
+    from pathlib import Path
+
+    spec = importlib.util.spec_from_file_location("render_bench", Path(__file__).with_name("render.py"))
+    render = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(render)
+    print("== rendering (ray casting with Embree), per scale")
+    render.main(["--frames", "4"])
 
 
 if __name__ == "__main__":

@@ -12,12 +12,12 @@ from __future__ import annotations
 import argparse
 import time
 
+import numpy as np
+
 from spacevista.scene import Camera, Scale
 from spacevista.synth import cameras as cams
 from spacevista.synth.generate import COMPOSERS, generate_scene
 from spacevista.synth.render import Renderer
-
-import numpy as np
 
 RESOLUTIONS = [(320, 240), (640, 480)]
 
@@ -28,7 +28,7 @@ def measure(scale: Scale, seed: int, n_frames: int) -> list[tuple[str, float, fl
     comp = COMPOSERS[scale](rng, n_frames)
     parts = [(p, 0) for p in comp.background]
     parts += [(p, o.id) for o in comp.layout.objects for p in o.world_parts()]
-    renderer = Renderer(parts)
+    renderer = Renderer(parts, comp.lighting)
     rows = []
     for w, h in RESOLUTIONS:
         camera = Camera.from_fov(w, h, cams.HFOV[scale])

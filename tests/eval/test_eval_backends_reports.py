@@ -111,3 +111,23 @@ def test_radar_needs_three_axes(tmp_path: Path):
         radar_chart([("a", m)], tmp_path / "r.png", by="task")
     p = radar_chart([("a", m), ("b", m)], tmp_path / "r.png", by="category")
     assert p.stat().st_size > 1000
+
+
+def test_transformers_backend_end_to_end(engine_set: Path, tmp_path: Path):
+    """The CLI drives the model package's tiny random model through the transformers backend."""
+    pytest.importorskip("torch")
+    tiny = pytest.importorskip("spacevista.model.tiny")
+    from click.testing import CliRunner
+
+    from spacevista.eval.cli import eval_cmd
+
+    model_dir = tiny.save_tiny(tmp_path / "tiny")
+    out = tmp_path / "run"
+    r = CliRunner().invoke(eval_cmd, ["--bench", str(engine_set), "--backend", "transformers", "--model",
+                                      str(model_dir), "--out", str(out), "--limit", "3", "--frames", "2",
+                                      "--max-side", "56", "--max-new-tokens", "4", "--no-progress",
+                                      "--table", "json"])
+    assert r.exit_code == 0, r.output
+    rows = [json.loads(x) for x in (out / "results.jsonl").read_text().splitlines()]
+    assert len(rows) == 3 and all(isinstance(x["prediction"], str) for x in rows)
+    assert all((x["parsed"] is None) == (x["reason"] is not None) for x in rows)

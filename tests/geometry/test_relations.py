@@ -43,7 +43,8 @@ def test_adhesion_is_symmetric():
 
 def test_unrelated_pairs_have_no_relation():
     g = relation_room()
-    for a, b in [(1, 8), (2, 3), (5, 10), (6, 1), (9, 10)]:
+    # (6, 7): the cup surrounds the pen, but that is the plug-in read backwards
+    for a, b in [(1, 8), (2, 3), (5, 10), (6, 1), (9, 10), (6, 7)]:
         assert rel.classify_pair(margins(g, a, b)) == "none", (a, b, margins(g, a, b))
 
 
@@ -105,6 +106,21 @@ def test_half_ring_does_not_encircle():
     half = ring[ring[:, 1] > 0]
     assert rel.encircling(cyl_box((0, 0), 1.0, 0, 0.8), ring, tree, tp).margin > 0.5
     assert rel.encircling(aa_box((0, 0.5, 0.4), (2.0, 1.0, 0.8)), half, tree, tp).margin < 0
+
+
+def test_ring_around_flat_field_encircles_without_plug_in():
+    """A running track around a sports field, both flat on the ground: encircling, and the field is
+    not plugged into the track (the track has no floor under it)."""
+    rng = np.random.default_rng(0)
+    field = aa_box((0, 0, 0.05), (60, 30, 0.1))
+    fp = np.column_stack([rng.uniform(-30, 30, 3000), rng.uniform(-15, 15, 3000), np.full(3000, 0.1)])
+    ang = rng.uniform(-np.pi, np.pi, 4000)
+    rad = rng.uniform(1.0, 1.25, 4000)
+    tp = np.column_stack([36 * rad * np.cos(ang), 20 * rad * np.sin(ang), np.full(4000, 0.1)])
+    track = aa_box((0, 0, 0.05), (90, 50, 0.1))
+    m = rel.pair_margins(track, tp, field, fp, same_kind=False)
+    assert rel.clear_label(m, 0.2) == "encircling", m
+    assert rel.classify_pair(rel.pair_margins(field, fp, track, tp, same_kind=False)) == "none"
 
 
 def test_object_on_open_shelf_is_not_plugged_in():

@@ -1,7 +1,5 @@
-import io
 import json
 import pickle
-import zipfile
 from pathlib import Path
 
 import numpy as np
@@ -216,3 +214,27 @@ def test_objects_without_meshes_round_trip(tmp_path):
     back = read_scene(write_scene(scene, tmp_path))
     assert back.objects[0].mesh_vertices is None and back.objects[0].attributes == {"k": 1}
     assert not back.frames[0].has_depth and not back.frames[0].has_instances
+
+
+def test_foreign_depth_files_npy_and_millimetre_png(written):
+    d = np.full((30, 40), 1234, dtype=np.uint16)
+    Image.fromarray(d).save(written / "depth" / "00001.png")
+    np.save(written / "depth" / "00002.npy", np.full((30, 40), 0.5, np.float32))
+
+    def point(h):
+        h["depth_unit"] = "mm"
+        h["frames"][1]["depth"] = "depth/00001.png"
+        h["frames"][2]["depth"] = "depth/00002.npy"
+    _edit_header(written, point)
+    scene = read_scene(written)
+    np.testing.assert_allclose(scene.frames[1].depth(), 1.234, rtol=1e-6)
+    np.testing.assert_allclose(scene.frames[2].depth(), 0.5e-3, rtol=1e-6)  # the unit applies to every file
+
+
+def test_unknown_depth_unit(written):
+    _edit_header(written, lambda h: h.update(depth_unit="furlong"))
+    _expect(written, "scene.json", "unknown depth_unit 'furlong'")
+
+
+def test_read_from_header_path(written):
+    assert read_scene(written / "scene.json").id == "synth-tabletop-0002"

@@ -41,7 +41,7 @@ def test_backend_answers_prompts(tiny_dir, frames):
 def test_backend_loads_plain_qwen_folder(tmp_path, tok, frames):
     from transformers import Qwen2_5_VLConfig, Qwen2_5_VLForConditionalGeneration
 
-    from conftest import make_model
+    from model_helpers import make_model
     from spacevista.model.backend import TransformersBackend
 
     cfg = make_model(tok, use_dense=False, num_experts=0).config.to_dict()
@@ -84,3 +84,10 @@ def test_ask_on_mp4_and_image_folder(tiny_dir, tmp_path):
     empty.mkdir()
     res = CliRunner().invoke(ask, ["--model", str(tiny_dir), str(empty), "Count."])
     assert res.exit_code != 0 and "no images" in res.output
+
+
+def test_eval_registry_builds_our_backend(tiny_dir, frames):
+    from spacevista.eval.backends import BACKENDS, BackendConfig
+
+    be = BACKENDS.get("transformers")(BackendConfig(model=str(tiny_dir), max_new_tokens=3))
+    assert len(be.answer([Prompt(id="q", text="How many?", images=frames)])) == 1

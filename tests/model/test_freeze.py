@@ -1,7 +1,7 @@
 import pytest
 import torch
 
-from conftest import make_model, randomise_experts
+from model_helpers import make_model, randomise_experts
 from spacevista.model.freeze import GROUPS, apply_freeze_plan, param_group
 
 EXPECTED = {

@@ -83,3 +83,33 @@ def test_real_qwen_tokenizer_offline():
     assert tok.eos_token == "<|im_end|>"
     ids = tok(P.chat_prompt("hi"))["input_ids"]
     assert ids[0] == 151644 and 151656 in ids
+
+
+def test_build_inputs_with_answer_masks_the_prompt(tok, frames):
+    inp = P.build_inputs(tok, frames, "How far?", max_pixels=56 * 84, answer="<answer>1.5</answer>")
+    labels = inp["labels"][0]
+    keep = labels != -100
+    assert keep.sum() > 0 and not keep[: -int(keep.sum())].any()
+    assert tok.decode(inp["input_ids"][0][keep]) == "<answer>1.5</answer><|im_end|>\n"
+    batch = P.collate([inp, P.build_inputs(tok, frames[:1], "Hi?", max_pixels=56 * 84, answer="x")], tok.pad_token_id)
+    assert batch["labels"].shape == batch["input_ids"].shape and batch["video_grid_thw"].shape == (2, 3)
+
+
+def test_scale_labels_map_to_experts():
+    from spacevista.model.experts import scale_ids
+
+    assert scale_ids(["tiny", "Tabletop", "indoor", "outdoor", "drone"]).tolist() == [0, 1, 2, 3, 3]
+
+
+def test_fps_sets_temporal_spacing(tok, frames):
+    from model_helpers import make_model
+
+    a = P.build_inputs(tok, frames, "How far?", max_pixels=56 * 84)
+    b = P.build_inputs(tok, frames, "How far?", max_pixels=56 * 84, fps=2.0)
+    c = P.build_inputs(tok, frames, "How far?", max_pixels=56 * 84, fps=0.5)
+    assert b["second_per_grid_ts"].tolist() == [1.0]
+    model = make_model(tok, seed=1)
+    with torch.no_grad():
+        la, lb, lc = (model(**x).logits for x in (a, b, c))
+    assert torch.allclose(la, lb, atol=1e-6)
+    assert not torch.allclose(la, lc, atol=1e-4)

@@ -22,7 +22,7 @@ def test_save_tiny_folder_loads_with_tokenizer(tmp_path, frames):
 
 
 def test_parameter_report_counts_experts(tok):
-    from conftest import make_model
+    from model_helpers import make_model
 
     model = make_model(tok, use_dense=False)
     rep = expert_parameter_report(model, model.config.expert_names)
@@ -36,10 +36,23 @@ def test_parameter_report_counts_experts(tok):
 
 
 def test_meta_count_equals_allocated_count(tok):
-    from conftest import make_model
+    from model_helpers import make_model
     from spacevista.model.params import count_parameters
 
     model = make_model(tok)
     counted = count_parameters(model.config)
     assert counted["total"] == sum(p.numel() for p in model.parameters())
     assert counted["per_expert"] == expert_parameter_report(model)["per_expert"]["expert0"]
+
+
+def test_auto_classes_load_a_saved_folder(tmp_path):
+    from transformers import AutoConfig, AutoModelForImageTextToText
+
+    from spacevista.model.modeling import SpaceVistaForConditionalGeneration, register_auto_classes
+    from spacevista.model.tiny import save_tiny
+
+    path = save_tiny(tmp_path / "m", seed=2, num_experts=2, expert_names=["near", "far"])
+    register_auto_classes()
+    register_auto_classes()  # idempotent
+    assert AutoConfig.from_pretrained(str(path)).expert_names == ["near", "far"]
+    assert isinstance(AutoModelForImageTextToText.from_pretrained(str(path)), SpaceVistaForConditionalGeneration)

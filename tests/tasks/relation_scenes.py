@@ -88,7 +88,7 @@ def relation_room(exact: bool = False) -> SceneGraph:
         # 5 picture on the wall at y = 3, well above the floor (hanging)
         (5, "picture", aa_box((1.5, 2.985, 1.5), (0.6, 0.03, 0.4)), box_points((1.5, 2.985, 1.5), (0.6, 0.03, 0.4), 600, 5)),
         # 6 cup with 7 pen inside it (plug-in), on the floor
-        (6, "cup", cyl_box((-2.0, 1.0), 0.05, 0.0, 0.12), cylinder_points((-2.0, 1.0), 0.05, 0.0, 0.12, 800, 6)),
+        (6, "cup", cyl_box((-2.0, 1.0), 0.05, 0.0, 0.12), cylinder_points((-2.0, 1.0), 0.05, 0.0, 0.12, 3000, 6)),
         (7, "pen", cyl_box((-2.0, 1.0), 0.006, 0.005, 0.145), cylinder_points((-2.0, 1.0), 0.006, 0.005, 0.145, 300, 7)),
         # 8 tree with 9 fence ring around it (encircling)
         (8, "tree", cyl_box((3.0, -1.0), 0.2, 0.0, 3.0), cylinder_points((3.0, -1.0), 0.2, 0.0, 3.0, 1500, 8)),

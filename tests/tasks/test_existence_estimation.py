@@ -50,3 +50,15 @@ def test_generated_records_score_one():
 
 def test_templates_are_many():
     assert all(n >= 20 for n in template_counts("existence_estimation").values())
+
+
+def test_flat_marking_size_is_undecided():
+    from relation_scenes import aa_box, box_points, build
+
+    from spacevista.tasks.existence_estimation import size_test
+
+    objs = [(1, "rug", aa_box((0, 0, 0.005), (2.0, 1.5, 0.01)), box_points((0, 0, 0.005), (2.0, 1.5, 0.01), 600, 1)),
+            (2, "chair", aa_box((3, 0, 0.45), (0.5, 0.5, 0.9)), box_points((3, 0, 0.45), (0.5, 0.5, 0.9), 600, 2))]
+    g = build(objs)
+    assert size_test(g.object(1), g.object(2), "shorter") == 0
+    assert size_test(g.object(2), g.object(1), "larger") == 0

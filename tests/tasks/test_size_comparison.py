@@ -45,3 +45,16 @@ def test_generated_records_score_one():
 
 def test_templates_are_many():
     assert all(n >= 20 for n in template_counts("size_comparison").values())
+
+
+def test_flat_markings_only_compared_by_width(task):
+    """A rug lifted from its top face has no measured height or volume: only width is asked."""
+    from relation_scenes import aa_box, box_points, build
+
+    objs = [(1, "rug", aa_box((0, 0, 0.005), (2.0, 1.5, 0.01)), box_points((0, 0, 0.005), (2.0, 1.5, 0.01), 600, 1)),
+            (2, "chair", aa_box((3, 0, 0.45), (0.5, 0.5, 0.9)), box_points((3, 0, 0.45), (0.5, 0.5, 0.9), 600, 2))]
+    g = build(objs)
+    kinds = set()
+    for seed in range(20):
+        kinds |= {q.kind for q in task.propose(g, np.random.default_rng(seed))}
+    assert kinds == {"width"}

@@ -15,7 +15,7 @@ from spacevista.engine.pipeline import process_scene
 from spacevista.engine.report import summarise
 from spacevista.engine.writers import write_dataset
 from spacevista.errors import SpaceVistaError
-from spacevista.scene import Scale, Scene
+from spacevista.scene import Scale
 
 
 @dataclass(frozen=True)
@@ -72,31 +72,13 @@ def _one(job: tuple[str, int, DemoConfig, str]) -> SceneQA | dict[str, Any]:
         tasks = list(cfg.tasks) if cfg.tasks else None
         provenance = {"perception": cfg.perception_provenance(), "source": "synth"}
         if cfg.perception == "degraded":
-            return _process_degraded(scene, cfg, Path(out), tasks, provenance)
+            from spacevista.perception.degrade import degrade_scene
+
+            seen = degrade_scene(scene, cfg.degrade_config(), rng_for(cfg.seed, scene.id, "degrade"))
+            return process_scene(seen, Path(out), cfg.seed, tasks, provenance=provenance, truth=scene)
         return process_scene(scene, Path(out), cfg.seed, tasks, provenance=provenance)
     except (SpaceVistaError, ValueError, KeyError) as e:
         return {"scene": f"{scale}-{k}", "stage": "demo", "reason": f"{type(e).__name__}: {e}"}
-
-
-def _process_degraded(scene: Scene, cfg: DemoConfig, out: Path, tasks: list[str] | None,
-                      provenance: dict[str, Any]) -> SceneQA:
-    """``process_scene`` with the engine reading degraded depth and masks while the exact graph
-    (answers, visibility) still comes from the clean scene, so accuracy is measured against the truth."""
-    from spacevista.engine.generate import generate_qa
-    from spacevista.engine.lift import LiftConfig, lift_scene
-    from spacevista.engine.pipeline import materialise_masks, write_frames
-    from spacevista.engine.truth import truth_graph
-    from spacevista.perception.degrade import degrade_scene
-
-    seen = degrade_scene(scene, cfg.degrade_config(), rng_for(cfg.seed, scene.id, "degrade"))
-    frame_paths = write_frames(seen, out)
-    est = lift_scene(seen, LiftConfig())
-    est.frame_paths = frame_paths
-    exact = truth_graph(scene, rng_for(cfg.seed, scene.id, "truth"))
-    exact.frame_paths = frame_paths
-    result = generate_qa(est, exact, cfg.seed, tasks, provenance, lifted=True)
-    materialise_masks(result.records, seen, out)
-    return result
 
 
 def run_demo(out: str | Path, cfg: DemoConfig = DemoConfig(),

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import click
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from spacevista.engine.demo import DemoConfig, run_demo
-from spacevista.engine.report import accuracy_table
+from spacevista.engine.report import accuracy_table, markdown_table
 
 
 @click.command("demo")
@@ -50,6 +52,7 @@ def demo(out: str, scenes_per_scale: int, seed: int, frames: int, width: int, he
         job = bar.add_task("scenes", total=scenes_per_scale * len(cfg.scales))
         report = run_demo(out, cfg, progress=lambda done, total: bar.update(job, completed=done))
     header, rows = accuracy_table(report)
+    (Path(out) / "engine_accuracy.md").write_text(markdown_table(header, rows) + "\n")
     table = Table(title="Engine accuracy against exact ground truth (MRA / choice accuracy)")
     for h in header:
         table.add_column(h, justify="left" if h == "task" else "right")

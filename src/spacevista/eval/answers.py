@@ -53,7 +53,7 @@ def extract_answer(text: str) -> str:
 
 _LETTERS = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
 # "B) text", "(B) text", "B. text", "B: text", "[B] text" at the very start
-_LEAD_RE = re.compile(r"^\s*[\(\[]?([A-Za-z])\s*(?:[\)\]\.:]|$)")
+_LEAD_RE = re.compile(r"^\s*[\(\[]?([A-Za-z])\s*(?:[\)\]\.:](?![A-Za-z])|$)")
 # "Answer: B", "the answer is (B)", "option B", "choice: b." ; a lower-case letter only when
 # punctuation or the end follows, so "the answer is a chair" is no choice
 _CUE_RE = re.compile(
@@ -61,6 +61,18 @@ _CUE_RE = re.compile(
     r"(?:(?i:option|choice)\s*)?[\(\[]?(?:([A-Z])(?![A-Za-z'])|([a-z])(?=\s*(?:[\)\]\.,;:!]|$)))")
 # a lone capital letter token, e.g. "I pick B here"
 _LONE_RE = re.compile(r"(?<![\w'’])([A-Z])(?![\w'’])")
+# "A"/"I" then a lower-case word is an article or a pronoun, unless the word reads as a reason
+_WORD_AFTER_RE = re.compile(r" ([a-z]+)")
+_AFTER_LETTER_OK = frozenset(("because", "since", "as", "is", "was", "and", "or", "from", "with", "which",
+                              "would", "should", "seems", "looks", "fits", "matches"))
+
+
+def _is_word(text: str, letter: str, end: int) -> bool:
+    """Whether the capital ``letter`` ending at ``end`` is the word "A" or "I", not a choice."""
+    if letter not in "AI":
+        return False
+    m = _WORD_AFTER_RE.match(text, end)
+    return bool(m) and m.group(1) not in _AFTER_LETTER_OK
 
 
 def parse_choice(answer: str, n_options: int = 0, options: list[str] | None = None) -> tuple[str | None, str | None]:
@@ -87,7 +99,7 @@ def parse_choice(answer: str, n_options: int = 0, options: list[str] | None = No
         if c in valid:
             return c, None
     m = _CUE_RE.search(answer)
-    if m:
+    if m and not (m.group(1) and _is_word(answer, m.group(1), m.end())):
         c = (m.group(1) or m.group(2)).upper()
         if c in valid:
             return c, None
@@ -101,10 +113,8 @@ def parse_choice(answer: str, n_options: int = 0, options: list[str] | None = No
         c = m.group(1)
         if c not in valid:
             continue
-        if c in "AI":
-            nxt = answer[m.end():m.end() + 2]
-            if len(nxt) == 2 and nxt[0] == " " and nxt[1].islower():
-                continue
+        if _is_word(answer, c, m.end()):
+            continue
         if c not in lone:
             lone.append(c)
     if len(lone) == 1:
@@ -278,6 +288,28 @@ def parse_number_text(s: str, unit: str = "") -> tuple[float | None, str | None]
     if not math.isfinite(value):
         return None, f"not a finite number: {last.group(0)!r}"
     return value, None
+
+
+_QUNIT_RE = re.compile(
+    r"\b(?:in|measured in|using|units? of)\s+(?:the\s+unit\s+of\s+)?(?P<sq>square\s+|sq\.?\s+|cubic\s+)?"
+    r"(?P<u>millimet(?:er|re)s?|centimet(?:er|re)s?|kilomet(?:er|re)s?|met(?:er|re)s?|degrees?|mm|cm|km|m)"
+    r"(?![a-zA-Z])(?P<pow>\s*(?:\^?\s*[23]|[²³]))?", re.IGNORECASE)
+
+
+def unit_in_question(question: str) -> str | None:
+    """The answer unit a question asks for ("in meters" -> ``m``, "in square meters" -> ``m2``,
+    "in cm" -> ``cm``, "in degrees" -> ``deg``); ``None`` when it states none."""
+    m = _QUNIT_RE.search(question)
+    if not m:
+        return None
+    u = _UNIT_WORDS.get(m.group("u").lower())
+    if u is None:
+        return None
+    if u == "deg":
+        return u
+    sq, pw = (m.group("sq") or "").lower(), (m.group("pow") or "").strip(" ^")
+    power = 2 if sq.startswith(("sq", "square")) or pw in ("2", "²") else 3 if sq.startswith("cu") or pw in ("3", "³") else 1
+    return u if power == 1 else f"{u}{power}"
 
 
 # ----------------------------------------------------------------------------- text

@@ -73,26 +73,37 @@ def _group(instances: np.ndarray, min_mask_px: int) -> _Groups:
     flat_ids = instances.ravel()
     fg = np.flatnonzero(flat_ids > 0)
     labels = flat_ids[fg]
-    # Stable sort keeps each group's pixels in row-major order, so a group's first pixel has its
-    # smallest row and its last pixel its largest row.
-    # numpy's stable sort is a radix sort for 8/16-bit keys: much faster for ordinary id ranges.
-    key = labels
-    if labels.size and int(labels.max()) < 2**16:
-        key = labels.astype(np.uint8 if int(labels.max()) < 2**8 else np.uint16)
-    order = np.argsort(key, kind="stable")
-    del key
     # Pixel indices fit in int32 for any image under 2**31 pixels; the narrower type halves the
     # memory this hot path touches (fresh pages are a large part of its cost).
     index_type = np.int32 if H * W < 2**31 else np.int64
-    flat = fg.astype(index_type)[order]
-    labels = labels[order]
-    del fg, order
-    if flat.size == 0:
+    if labels.size == 0:
         empty = np.zeros(0, dtype=np.int64)
         return _Groups(W, empty, empty, empty, empty, empty, empty, np.zeros((0, 4), np.int64),
                        np.zeros(0, bool))
-    starts = np.concatenate([[0], np.flatnonzero(labels[1:] != labels[:-1]) + 1])
-    counts = np.diff(np.append(starts, labels.size))
+    # A stable sort keeps each group's pixels in row-major order, so a group's first pixel has
+    # its smallest row and its last pixel its largest row.
+    max_id = int(labels.max())
+    if max_id < 2**16:
+        # numpy's stable sort is a radix sort for 8/16-bit keys, and a histogram of such keys gives
+        # the groups without touching the sorted labels.
+        key = labels.astype(np.uint8 if max_id < 2**8 else np.uint16)
+        order = np.argsort(key, kind="stable")
+        per_id = np.bincount(key)
+        del key
+        ids = np.flatnonzero(per_id)
+        counts = per_id[ids]
+    else:
+        order = np.argsort(labels, kind="stable")
+        sorted_labels = labels[order]
+        first = np.concatenate([[0], np.flatnonzero(sorted_labels[1:] != sorted_labels[:-1]) + 1])
+        ids = sorted_labels[first]
+        counts = np.diff(np.append(first, sorted_labels.size))
+        del sorted_labels
+    del labels
+    flat = fg.astype(index_type)[order]
+    del fg, order
+    starts = np.zeros(counts.size, dtype=np.int64)
+    np.cumsum(counts[:-1], out=starts[1:])
     # Floor division by a same-typed scalar is several times faster than np.divmod here.
     rows = flat // index_type(W)
     cols = flat - rows * index_type(W)
@@ -102,7 +113,8 @@ def _group(instances: np.ndarray, min_mask_px: int) -> _Groups:
     y2 = rows[starts + counts - 1].astype(np.int64) + 1
     bbox = np.stack([x1, y1, x2, y2], axis=1)
     keep = ((x2 - x1) >= min_mask_px) & ((y2 - y1) >= min_mask_px)
-    return _Groups(W, labels[starts].astype(np.int64), starts, counts, rows, cols, flat, bbox, keep)
+    return _Groups(W, ids.astype(np.int64), starts, counts.astype(np.int64), rows, cols, flat, bbox,
+                   keep)
 
 
 def _lift(groups: _Groups, depth: np.ndarray, K: np.ndarray, pose: np.ndarray,
@@ -111,35 +123,32 @@ def _lift(groups: _Groups, depth: np.ndarray, K: np.ndarray, pose: np.ndarray,
     pose = np.asarray(pose, dtype=np.float64)
     if K.shape != (3, 3) or pose.shape != (4, 4):
         raise ValueError(f"K must be 3x3 and pose 4x4, got {K.shape} and {pose.shape}")
+    if not (np.all(np.isfinite(K)) and np.all(np.isfinite(pose)) and K[0, 0] != 0 and K[1, 1] != 0):
+        raise ValueError("K and pose must be finite, with non-zero focal lengths")
     if groups.ids.size == 0 or not groups.keep.any():
         return {}
     z = depth.ravel()[groups.flat]
     with np.errstate(invalid="ignore"):
         sel = z > 0
     sel &= np.isfinite(z)
-    if not groups.keep.all():
-        sel &= np.repeat(groups.keep, groups.counts)
     rows, cols = groups.rows, groups.cols
     if stride > 1:
         sel &= (rows % stride == 0) & (cols % stride == 0)
     per_group = np.add.reduceat(sel, groups.starts, dtype=np.int64)
-    world = np.empty((int(per_group.sum()), 3))
-    # Chunks keep every temporary small: they are recycled by the allocator instead of being
-    # fresh pages on each call (page faults were most of the cost of a whole-frame pass).
-    pos = 0
-    for a in range(0, sel.size, _CHUNK):
-        b = min(a + _CHUNK, sel.size)
-        idx = np.flatnonzero(sel[a:b])
-        idx += a
-        _pixels_to_world(rows[idx], cols[idx], z[idx], K, pose, world[pos:pos + idx.size])
-        pos += idx.size
-    del sel, z
-    ends = np.cumsum(per_group)
     out: dict[int, np.ndarray] = {}
-    for gid, keep, n, end in zip(groups.ids.tolist(), groups.keep.tolist(), per_group.tolist(),
-                                 ends.tolist()):
-        if keep and n > 0:
-            out[gid] = world[end - n:end]
+    # One output array per instance, filled in blocks of at most _CHUNK pixels: every temporary
+    # stays small and is recycled by the allocator, instead of fresh pages on every call (page
+    # faults were most of the cost of whole-frame passes).
+    for g in np.flatnonzero(groups.keep & (per_group > 0)).tolist():
+        start, stop = int(groups.starts[g]), int(groups.starts[g] + groups.counts[g])
+        pts = np.empty((int(per_group[g]), 3))
+        pos = 0
+        for a in range(start, stop, _CHUNK):
+            idx = np.flatnonzero(sel[a:min(a + _CHUNK, stop)])
+            idx += a
+            _pixels_to_world(rows[idx], cols[idx], z[idx], K, pose, pts[pos:pos + idx.size])
+            pos += idx.size
+        out[int(groups.ids[g])] = pts
     return out
 
 
@@ -174,19 +183,35 @@ def _pixels_to_world(rows: np.ndarray, cols: np.ndarray, z: np.ndarray, K: np.nd
         col += t[i]
 
 
+def _first_per_group(group: np.ndarray, *keys: np.ndarray) -> np.ndarray:
+    """Positions of the first element of each group after ordering by ``keys`` within groups."""
+    order = np.lexsort(tuple(reversed(keys)) + (group,))
+    g_sorted = group[order]
+    return order[np.concatenate([[0], np.flatnonzero(g_sorted[1:] != g_sorted[:-1]) + 1])]
+
+
+def _view_sample_step(height: int, width: int) -> int:
+    """Grid step for the view-point distance transform: about 20k samples, between 1 and 8
+    (with 8, the bounding box of any mask passing the 20-pixel rule still spans 2x2 samples)."""
+    return int(min(8, max(1, round(float(np.sqrt(height * width / 20_000.0))))))
+
+
 def _representative_points(groups: _Groups, instances: np.ndarray) -> np.ndarray:
     """(G, 2) [row, col] of a pixel deep inside each group's mask.
 
-    A chessboard distance transform of the label map sampled at even rows and columns measures
-    each sampled pixel's distance to the nearest label change (or the image border); per group the
-    sampled pixel with the largest distance wins, ties going to the one closest to the mask
-    centroid, then to the first in row-major order. Sampling at half resolution makes this one
-    transform cost a quarter of a full-resolution one. A mask with no pixel on the even grid (only
-    very thin masks) gets the mask pixel closest to its centroid. The winner is always one of the
-    group's own full-resolution pixels, so it lies inside the mask.
+    The label map is sampled every ``step`` rows and columns (``_view_sample_step``: 4 for
+    640x480, so the sample has ~20k pixels) and one chessboard distance transform gives each
+    sample its distance to the nearest label change or image border on that grid. Per group the
+    sample with the largest distance wins; ties go to the sample closest to the full mask's
+    centroid, then to the first in row-major order. A mask with no sample (only very thin masks)
+    gets its own pixel closest to its centroid. Either way the winner is one of the mask's pixels.
     """
     H, W = instances.shape
-    sub = instances[::2, ::2]
+    n_groups = groups.ids.size
+    cy = np.add.reduceat(groups.rows, groups.starts, dtype=np.float64) / groups.counts
+    cx = np.add.reduceat(groups.cols, groups.starts, dtype=np.float64) / groups.counts
+    step = _view_sample_step(H, W)
+    sub = instances[::step, ::step]
     edge = np.zeros(sub.shape, dtype=bool)
     diff_x = sub[:, 1:] != sub[:, :-1]
     edge[:, 1:] |= diff_x
@@ -196,52 +221,54 @@ def _representative_points(groups: _Groups, instances: np.ndarray) -> np.ndarray
     edge[:-1, :] |= diff_y
     edge[0, :] = edge[-1, :] = True
     edge[:, 0] = edge[:, -1] = True
-    # Chessboard distances at half resolution stay below 2**15 for any image under 65536 px.
-    dist = np.full((H, W), -1, dtype=np.int16 if max(H, W) < 65536 else np.int32)
-    dist[::2, ::2] = ndimage.distance_transform_cdt(~edge, metric="chessboard")
-    d = dist.ravel()[groups.flat]
-    del dist
-    gmax = np.maximum.reduceat(d, groups.starts)
-    best = np.flatnonzero(d == np.repeat(gmax, groups.counts))
-    del d
-    cy = np.add.reduceat(groups.rows, groups.starts, dtype=np.float64) / groups.counts
-    cx = np.add.reduceat(groups.cols, groups.starts, dtype=np.float64) / groups.counts
-    # Group of each candidate: the number of group starts at or before it, minus one.
-    g = np.searchsorted(groups.starts, best, side="right") - 1
-    d2 = (groups.rows[best] - cy[g]) ** 2 + (groups.cols[best] - cx[g]) ** 2
-    order = np.lexsort((best, d2, g))
-    g_sorted = g[order]
-    first = order[np.concatenate([[0], np.flatnonzero(g_sorted[1:] != g_sorted[:-1]) + 1])]
-    pick = best[first]
-    return np.stack([groups.rows[pick], groups.cols[pick]], axis=1)
-
-
-def _min_median(values: np.ndarray) -> tuple[float, float]:
-    """Minimum and median (mean of the two middle values for even counts) of a 1-D array, NaN for
-    an empty one; a partition rather than np.median, whose per-call overhead dominates here."""
-    n = values.size
-    if n == 0:
-        return float("nan"), float("nan")
-    k = n // 2
-    if n % 2:
-        part = np.partition(values, k)
-        return float(values.min()), float(part[k])
-    part = np.partition(values, [k - 1, k])
-    return float(values.min()), (float(part[k - 1]) + float(part[k])) / 2
+    dist = ndimage.distance_transform_cdt(~edge, metric="chessboard").ravel()
+    sub_flat = sub.ravel()
+    cand = np.flatnonzero(sub_flat > 0)
+    # Every sampled label is one of the frame's groups (same image), ids sorted ascending.
+    g = np.searchsorted(groups.ids, sub_flat[cand])
+    d = dist[cand]
+    gmax = np.full(n_groups, -1, dtype=d.dtype)
+    np.maximum.at(gmax, g, d)
+    best = np.flatnonzero(d == gmax[g])
+    g, cand = g[best], cand[best]
+    rows = (cand // sub.shape[1]) * step
+    cols = (cand % sub.shape[1]) * step
+    d2 = (rows - cy[g]) ** 2 + (cols - cx[g]) ** 2
+    out = np.full((n_groups, 2), -1, dtype=np.int64)
+    if cand.size:
+        pick = _first_per_group(g, d2, cand)
+        out[g[pick], 0] = rows[pick]
+        out[g[pick], 1] = cols[pick]
+    for k in np.flatnonzero(out[:, 0] < 0).tolist():
+        start, stop = int(groups.starts[k]), int(groups.starts[k] + groups.counts[k])
+        r, c = groups.rows[start:stop], groups.cols[start:stop]
+        i = int(np.argmin((r - cy[k]) ** 2 + (c - cx[k]) ** 2))  # first on ties: row-major
+        out[k] = r[i], c[i]
+    return out
 
 
 def _views(groups: _Groups, depth: np.ndarray, instances: np.ndarray) -> dict[int, dict]:
     if groups.ids.size == 0 or not groups.keep.any():
         return {}
     points = _representative_points(groups, instances)
-    z = depth.ravel()[groups.flat]
+    # Invalid depths become +inf: they then sort after every valid value, so a group's minimum is
+    # a reduceat and its median sits at fixed ranks of the group's slice.
+    z = depth.ravel()[groups.flat]  # a copy (fancy indexing), safe to edit
+    if not np.issubdtype(z.dtype, np.floating):
+        z = z.astype(np.float64)
     with np.errstate(invalid="ignore"):
-        valid = np.isfinite(z) & (z > 0)
+        z[~(z > 0)] = np.inf  # zero, negative, NaN and -inf
+    n_valid = np.add.reduceat(np.isfinite(z), groups.starts, dtype=np.int64)
+    zmins = np.minimum.reduceat(z, groups.starts)
     out: dict[int, dict] = {}
     for g in np.flatnonzero(groups.keep).tolist():
-        start, n = int(groups.starts[g]), int(groups.counts[g])
-        zg = z[start:start + n][valid[start:start + n]]
-        zmin, zmed = _min_median(zg)
+        start, n, nv = int(groups.starts[g]), int(groups.counts[g]), int(n_valid[g])
+        if nv:
+            lo, hi = (nv - 1) // 2, nv // 2
+            part = np.partition(z[start:start + n], [lo, hi] if hi != lo else lo)
+            zmin, zmed = float(zmins[g]), (float(part[lo]) + float(part[hi])) / 2
+        else:
+            zmin = zmed = float("nan")
         x1, y1, x2, y2 = (int(v) for v in groups.bbox[g])
         out[int(groups.ids[g])] = {
             "pixels": n,

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from typing import Protocol
 
 import numpy as np
-from scipy.spatial import cKDTree
+from .distances import closest_distance  # noqa: F401  (re-exported for callers)
 
 #: angular bins used to measure how completely one object surrounds a vertical axis
 COVERAGE_BINS = 36
@@ -40,6 +40,17 @@ class Verdict:
     @property
     def holds(self) -> bool:
         return self.margin > 0
+
+
+def vertical_scale(box: BoxLike) -> float:
+    """Normaliser for vertical offsets: the height, but never under 5% of the longest side, so that
+    flat things (a coin, a field, a road) are not judged on the thickness of their boxes alone."""
+    return max(float(box.size[2]), 0.05 * float(np.max(box.size)), 1e-12)
+
+
+def is_flat(box: BoxLike) -> bool:
+    """Thinner than 3% of its longest side: a marking on the ground rather than a standing object."""
+    return float(box.size[2]) < 0.03 * float(np.max(box.size))
 
 
 def _lin(value: float, border: float, full: float) -> float:
@@ -153,13 +164,6 @@ def angular_coverage(xy: np.ndarray, center: np.ndarray, bins: int = COVERAGE_BI
     return float(len(np.unique(idx)) / bins)
 
 
-def closest_distance(pa: np.ndarray, pb: np.ndarray) -> float:
-    """Smallest distance between two point sets (inf when one is empty)."""
-    if len(pa) == 0 or len(pb) == 0:
-        return float("inf")
-    small, big = (pa, pb) if len(pa) < len(pb) else (pb, pa)
-    d, _ = cKDTree(big).query(small, k=1)
-    return float(d.min())
 
 
 # ------------------------------------------------------------------------------ predicates
@@ -173,7 +177,7 @@ def support(a: BoxLike, pa: np.ndarray, b: BoxLike, pb: np.ndarray) -> Verdict:
     over = footprint_overlap(a, b) / area_a if area_a > 0 else 0.0
     t_over = _lin(over, 0.5, 0.9)
     a_bot = bottom(a)
-    tol = max(0.15 * float(a.size[2]), 0.02 * float(np.max(b.size)), 1e-6)
+    tol = max(0.15 * float(a.size[2]), 0.02 * float(b.size[2]), 1e-6)
     ring = 0.25 * float(np.max(a.size[:2]))
     near = pb[in_footprint(a, pb, grow=ring)] if len(pb) else pb
     below = near[near[:, 2] <= a_bot + tol] if len(near) else near
@@ -184,7 +188,11 @@ def support(a: BoxLike, pa: np.ndarray, b: BoxLike, pb: np.ndarray) -> Verdict:
     t_gap = float(np.clip(1.0 - abs(gap) / tol, -1.0, 1.0))
     rise = (h - bottom(b)) / max(float(b.size[2]), 1e-9)
     t_rise = _lin(rise, 0.1, 0.3)
-    return Verdict(min(t_over, t_gap, t_rise), {"overlap": over, "gap": gap, "surface_z": h, "rise": rise})
+    # and a stands well up on b, not level with its base (a track lying round a field)
+    above = (a_bot - bottom(b)) / max(float(b.size[2]), 1e-9)
+    t_above = _lin(above, 0.3, 0.6)
+    return Verdict(min(t_over, t_gap, t_rise, t_above),
+                   {"overlap": over, "gap": gap, "surface_z": h, "rise": rise, "above": above})
 
 
 def stacking(a: BoxLike, pa: np.ndarray, b: BoxLike, pb: np.ndarray, same_kind: bool) -> Verdict:
@@ -196,28 +204,37 @@ def stacking(a: BoxLike, pa: np.ndarray, b: BoxLike, pb: np.ndarray, same_kind: 
 
 
 def on_floor(a: BoxLike, floor_z: float) -> Verdict:
-    """``a`` stands on the support plane: its bottom within 10% of its height of ``floor_z``."""
-    e = abs(bottom(a) - floor_z) / max(float(a.size[2]), 1e-9)
+    """``a`` stands on the support plane: its bottom within a tenth of its vertical scale (height,
+    at least 5% of its longest side) of ``floor_z``."""
+    e = abs(bottom(a) - floor_z) / vertical_scale(a)
     return Verdict(float(np.clip(1.0 - e / 0.1, -1.0, 1.0)), {"height_above_floor": bottom(a) - floor_z})
 
 
 def hanging(a: BoxLike, pa: np.ndarray, floor_z: float, others: list[np.ndarray]) -> Verdict:
     """``a`` is held above the floor with nothing under it that could bear it: its bottom is at least
-    a quarter of its own height above ``floor_z``, and no other object's surface lies within a quarter
+    half its longest side above ``floor_z``, and no other object's surface lies within a quarter
     of its height below its bottom, in or just around its footprint (a picture on a wall, a ceiling
     lamp). Walls are not objects here, so "attached" is not tested: whatever is held up with nothing
     beneath it counts as hanging."""
     h = max(float(a.size[2]), 1e-9)
     a_bot = bottom(a)
-    elev = (a_bot - floor_z) / h
-    t_elev = _lin(elev, 0.25, 0.75)
+    # elevation against the object's longest side: a coin lifted by a floor-plane error of a few
+    # millimetres, or a tree whose trunk a drone never sees, is not hanging
+    elev = (a_bot - floor_z) / max(float(np.max(a.size)), 1e-9)
+    t_elev = _lin(elev, 0.5, 1.0)
     under = -np.inf
     # look in a ring around the footprint too: a lifted cloud never sees the surface right under a
     ring = 0.25 * float(np.max(a.size[:2]))
     for pts in others:
         if len(pts) == 0:
             continue
-        m = in_footprint(a, pts, grow=ring) & (pts[:, 2] < a_bot + 0.05 * h)
+        inner = in_footprint(a, pts)
+        around = in_footprint(a, pts, grow=ring)
+        # an object rising past a's bottom beside it (the post a banner hangs from, a bookcase
+        # next to a picture) is a neighbour, not a base; only what is directly under a, or ends
+        # below a, can bear it
+        beside = bool((pts[around & ~inner, 2] > a_bot + 0.05 * h).any())
+        m = (inner | (around & (not beside))) & (pts[:, 2] < a_bot + 0.05 * h)
         if m.any():
             under = max(under, float(pts[m, 2].max()))
     clearance = (a_bot - max(under, floor_z)) / h
@@ -239,39 +256,70 @@ def adhesion(a: BoxLike, pa: np.ndarray, b: BoxLike, pb: np.ndarray) -> Verdict:
     return Verdict(min(t_touch, t_side, t_apart), {"distance": d, "height_overlap": zov, "footprint_overlap": fo})
 
 
+def core(b: BoxLike, pb: np.ndarray, z0: float, z1: float) -> tuple[np.ndarray, np.ndarray] | None:
+    """Cross-section of ``b`` between heights z0 and z1 (a tree's trunk, not its canopy): its
+    centre (2,) and half-extents (2,) along b's own horizontal axes; None when b has no surface there."""
+    band = pb[(pb[:, 2] >= z0) & (pb[:, 2] <= z1)] if len(pb) else pb
+    if len(band) < 3:
+        return None
+    c, s = np.cos(b.yaw), np.sin(b.yaw)
+    R = np.array([[c, -s], [s, c]])
+    loc = band[:, :2] @ R
+    lo, hi = np.percentile(loc, 2, axis=0), np.percentile(loc, 98, axis=0)
+    return R @ ((lo + hi) / 2), (hi - lo) / 2
+
+
 def encircling(a: BoxLike, pa: np.ndarray, b: BoxLike, pb: np.ndarray) -> Verdict:
-    """``a`` surrounds ``b`` in the ground plane: b's axis near the middle of a's footprint, a's
-    surface present in nearly every direction around that axis, the two sharing some height, and b
-    not contained in a's box (that would be the reverse plug-in)."""
-    loc = to_local_xy(a, np.asarray(b.center, float)[None, :2])[0]
+    """``a`` surrounds ``b`` in the ground plane (a fence ring around a tree, a ring on a bolt, a
+    track around a field): b's cross-section at a's heights sits near the middle of a's footprint,
+    a's surface lies in nearly every direction around it, and b reaches down to a's base (an object
+    dropped into a container from above is plug-in, the reverse relation)."""
+    # b's cross-section at a's heights, above the plane a stands on
+    cs = core(b, pb, bottom(a) + 0.1 * float(a.size[2]), top(a))
+    if cs is None:
+        return Verdict(-1.0, {"coverage": 0.0})
+    c, half_core = cs
+    loc = to_local_xy(a, c[None, :])[0]
     half = np.maximum(np.asarray(a.size, float)[:2] / 2, 1e-12)
     r = float(np.max(np.abs(loc) / half))
     t_centre = _lin(-r, -0.8, -0.4)
-    ring = pa[~in_footprint(b, pa)] if len(pa) else pa
-    cov = angular_coverage(ring[:, :2], b.center[:2]) if len(ring) else 0.0
+    if len(pa):
+        cb, sb = np.cos(b.yaw), np.sin(b.yaw)
+        rel_xy = (pa[:, :2] - c) @ np.array([[cb, -sb], [sb, cb]])
+        ring = pa[np.any(np.abs(rel_xy) > half_core, axis=1)]
+    else:
+        ring = pa
+    cov = angular_coverage(ring[:, :2], c) if len(ring) else 0.0
     t_cov = _lin(cov, 0.75, 0.95)
-    zov = z_overlap(a, b) / max(min(float(a.size[2]), float(b.size[2])), 1e-12)
-    t_z = _lin(zov, 0.0, 0.3)
-    f = inside_fraction(b, a)
-    t_out = _lin(-f, -0.5, -0.3)
-    return Verdict(min(t_centre, t_cov, t_z, t_out),
-                   {"centre_offset": r, "coverage": cov, "height_overlap": zov, "inside_fraction": f})
+    low = (bottom(b) - bottom(a)) / vertical_scale(a)
+    t_low = _lin(-low, -0.5, -0.2)
+    return Verdict(min(t_centre, t_cov, t_low),
+                   {"centre_offset": r, "coverage": cov, "base_offset": low})
 
 
 def plug_in(a: BoxLike, pa: np.ndarray, b: BoxLike, pb: np.ndarray) -> Verdict:
-    """``a`` is plugged into ``b``: at least half of a's box inside b's, and b's surface surrounds
-    a's axis at a's heights (a container, not a shelf open on one side)."""
+    """``a`` is plugged into ``b``: at least half of a's box inside b's, b's surface surrounds a's
+    axis at a's heights (a container, not a shelf open on one side), and b has a floor under a."""
     f = inside_fraction(a, b)
     t_in = _lin(f, 0.5, 0.8)
+    # skip the lowest tenth of a: the surface a stands on is not a wall around it
+    z0 = bottom(a) + 0.1 * float(a.size[2])
     if len(pb):
-        # skip the lowest tenth of a: the surface a stands on is not a wall around it
-        z0 = bottom(a) + 0.1 * float(a.size[2])
         band = pb[(pb[:, 2] >= z0) & (pb[:, 2] <= top(a)) & ~in_footprint(a, pb)]
     else:
         band = pb
     cov = angular_coverage(band[:, :2], a.center[:2]) if len(band) else 0.0
     t_cov = _lin(cov, 0.7, 0.9)
-    return Verdict(min(t_in, t_cov), {"inside_fraction": f, "coverage": cov})
+    # a container has a floor: b's surface under the middle of a (the central half of its
+    # footprint), below a's bottom tenth; a ring or a running track around a field has none
+    if len(pb):
+        loc = to_local_xy(a, pb[:, :2])
+        mid = np.all(np.abs(loc) <= np.asarray(a.size, float)[:2] / 4, axis=1)
+        n_floor = int((mid & (pb[:, 2] <= z0)).sum())
+    else:
+        n_floor = 0
+    t_floor = 1.0 if n_floor >= 2 else -1.0
+    return Verdict(min(t_in, t_cov, t_floor), {"inside_fraction": f, "coverage": cov, "floor_points": n_floor})
 
 
 #: labels of the ordered pair relations, in the order ties are broken
@@ -281,8 +329,10 @@ PAIR_RELATIONS = ("plug-in", "encircling", "stacking", "support", "adhesion")
 def pair_margins(a: BoxLike, pa: np.ndarray, b: BoxLike, pb: np.ndarray, same_kind: bool) -> dict[str, float]:
     """Margin of every ordered pair relation of ``a`` with respect to ``b``."""
     sup = support(a, pa, b, pb).margin
+    # a container also surrounds what is plugged into it; that pair is plug-in read backwards
+    enc = min(encircling(a, pa, b, pb).margin, -plug_in(b, pb, a, pa).margin)
     return {"plug-in": plug_in(a, pa, b, pb).margin,
-            "encircling": encircling(a, pa, b, pb).margin,
+            "encircling": enc,
             "stacking": sup if same_kind else -1.0,
             "support": -1.0 if same_kind else sup,
             "adhesion": adhesion(a, pa, b, pb).margin}

@@ -178,8 +178,20 @@ def _json_default(value: Any) -> Any:
     raise TypeError(f"cannot store {type(value).__name__} in scene JSON")
 
 
-def _json_bytes(obj: Any) -> bytes:
-    return (json.dumps(obj, indent=1, default=_json_default, allow_nan=False) + "\n").encode("utf-8")
+def _json_bytes(obj: dict[str, Any], one_per_line: tuple[str, ...] = ("frames", "objects")) -> bytes:
+    """Indented JSON, except that the items of the ``one_per_line`` lists take one line each."""
+    def dump(value: Any, indent: int | None) -> str:
+        return json.dumps(value, indent=indent, default=_json_default, allow_nan=False)
+
+    lines = []
+    for key, value in obj.items():
+        if key in one_per_line and isinstance(value, list) and value:
+            items = ",\n".join("  " + dump(v, None) for v in value)
+            text = f"[\n{items}\n ]"
+        else:
+            text = dump(value, 1).replace("\n", "\n ")
+        lines.append(f" {json.dumps(key)}: {text}")
+    return ("{\n" + ",\n".join(lines) + "\n}\n").encode("utf-8")
 
 
 def _atomic_bytes(path: Path, data: bytes) -> None:

@@ -66,8 +66,9 @@ class TransformersBackend:
             return
         from transformers import AutoTokenizer, Qwen2_5_VLForConditionalGeneration
 
-        from spacevista.model.modeling import SpaceVistaForConditionalGeneration
+        from spacevista.model.modeling import SpaceVistaForConditionalGeneration, register_auto_classes
 
+        register_auto_classes()
         path = str(self.model_path)
         self.tokenizer = AutoTokenizer.from_pretrained(path, local_files_only=True)
         cls = SpaceVistaForConditionalGeneration if self.kind == "spacevista" else Qwen2_5_VLForConditionalGeneration

@@ -18,6 +18,7 @@ DEFAULT_EXPERT_TARGETS = ["q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "
 IMAGENET_MEAN = [0.485, 0.456, 0.406]
 IMAGENET_STD = [0.229, 0.224, 0.225]
 ROUTING_MODES = ("router", "hard")
+ROUTER_SCOPES = ("layer", "model")
 
 
 def dinov3_vitl16_config() -> DINOv3ViTConfig:
@@ -68,6 +69,8 @@ class SpaceVistaConfig(Qwen2_5_VLConfig):
         expert_routing (`"router"` or `"hard"`): learned per-layer routing, or a one-hot from ``scale_ids``.
         router_hidden_size (`int`, 64), router_temperature (`float`, 0.2): the per-layer router MLP and its
             softmax temperature.
+        router_scope (`"layer"` or `"model"`): one router per decoder layer (the paper's default), or one router
+            at the first layer whose weights every layer uses (the paper's model-wise ablation).
         router_aux_loss_coef (`float`, 0.0): weight of the cross-entropy of router weights against scale labels.
         router_balance_loss_coef (`float`, 0.0): weight of the load-balance term.
     """
@@ -96,6 +99,7 @@ class SpaceVistaConfig(Qwen2_5_VLConfig):
     expert_routing: str = "router"
     router_hidden_size: int = 64
     router_temperature: float = 0.2
+    router_scope: str = "layer"
     router_aux_loss_coef: float = 0.0
     router_balance_loss_coef: float = 0.0
 
@@ -152,6 +156,8 @@ class SpaceVistaConfig(Qwen2_5_VLConfig):
                 raise ValueError(f"unknown expert_target_modules {unknown}; choose from {DEFAULT_EXPERT_TARGETS}")
             if self.expert_routing not in ROUTING_MODES:
                 raise ValueError(f"expert_routing must be one of {ROUTING_MODES}, got {self.expert_routing!r}")
+            if self.router_scope not in ROUTER_SCOPES:
+                raise ValueError(f"router_scope must be one of {ROUTER_SCOPES}, got {self.router_scope!r}")
             if self.router_temperature <= 0:
                 raise ValueError(f"router_temperature must be > 0, got {self.router_temperature}")
             if self.router_hidden_size < 1:

@@ -217,12 +217,16 @@ def router_losses(probs: torch.Tensor, scale_ids: torch.Tensor | None) -> tuple[
 
 def inject_experts(layers: nn.ModuleList, hidden_size: int, *, num_experts: int, rank: int, scaling: float,
                    dropout: float, targets: list[str], router_hidden_size: int, temperature: float,
-                   state: RoutingState) -> list[torch.utils.hooks.RemovableHandle]:
+                   state: RoutingState, scope: str = "layer") -> list[torch.utils.hooks.RemovableHandle]:
     """Replace the target linear layers of every decoder layer with ``ExpertLinear`` and attach a
-    ``scale_router`` plus its routing pre-hook to each layer. Returns the hook handles."""
+    ``scale_router`` plus its routing pre-hook to each layer (``scope="layer"``), or to the first layer only,
+    its weights shared by all layers (``scope="model"``). Returns the hook handles."""
+    if scope not in ("layer", "model"):
+        raise ValueError(f"router scope must be 'layer' or 'model', got {scope!r}")
     handles = []
+    shared = ExpertGate() if scope == "model" else None
     for idx, layer in enumerate(layers):
-        gate = ExpertGate()
+        gate = shared if shared is not None else ExpertGate()
         found = 0
         for parent in (layer.self_attn, layer.mlp):
             for name in targets:
@@ -238,6 +242,8 @@ def inject_experts(layers: nn.ModuleList, hidden_size: int, *, num_experts: int,
                 found += 1
         if found != len(targets):
             raise ValueError(f"layer {idx}: found {found} of the expert targets {targets}")
+        if shared is not None and idx > 0:
+            continue
         layer.scale_router = ScaleRouter(hidden_size, router_hidden_size, num_experts, temperature).to(
             device=layer.self_attn.q_proj.weight.device, dtype=layer.self_attn.q_proj.weight.dtype)
         hook = LayerRoutingHook(idx, layer.scale_router, gate, state, num_experts)
@@ -266,3 +272,11 @@ def expert_parameter_report(model: nn.Module, names: list[str] | None = None) ->
         "router_parameters": router,
         "router_fraction": router / total if total else 0.0,
     }
+
+
+def scale_ids(scales: list) -> torch.Tensor:
+    """Expert indices (batch,) for scale labels ("tiny", "Tabletop", "drone", Scale.INDOOR, ...); drone shares
+    the outdoor expert, as in the official four-expert model."""
+    from spacevista.scene import Scale
+
+    return torch.tensor([Scale.parse(s).expert_index for s in scales], dtype=torch.long)

@@ -19,12 +19,12 @@ from pathlib import Path
 import torch
 from torch import nn
 from transformers import DINOv3ViTModel, Qwen2_5_VLForConditionalGeneration, Qwen2_5_VLModel
-from transformers.modeling_outputs import BaseModelOutputWithPooling, MultimodalCausalLMOutputWithPast
+from transformers.modeling_outputs import MultimodalCausalLMOutputWithPast
 from transformers.models.qwen2_5_vl.modeling_qwen2_5_vl import Qwen2_5_VLPreTrainedModel
 
 from spacevista.model.config import SpaceVistaConfig
 from spacevista.model.dense import DenseFusion, DenseMerger, dense_patch_grid, resize_grid
-from spacevista.model.experts import RoutingState, inject_experts, router_losses
+from spacevista.model.experts import ExpertLinear, RoutingState, inject_experts, router_losses
 
 
 #: legacy Qwen2.5-VL checkpoint names -> this module tree (names already in the new layout pass unchanged)
@@ -33,7 +33,8 @@ QWEN_KEY_MAPPING = {r"^visual": "model.visual", r"^model(?!\.(language_model|vis
 
 @dataclass
 class SpaceVistaCausalLMOutput(MultimodalCausalLMOutputWithPast):
-    """Qwen2.5-VL's output plus the routing: ``router_weights`` (batch, layers, K) when experts are on,
+    """Qwen2.5-VL's output plus the routing: ``router_weights`` (batch, layers, K) when experts are on
+    (router mode with ``router_scope="model"``: (batch, 1, K)),
     ``router_loss`` (the weighted auxiliary terms already added to ``loss``), ``lm_loss`` (before them)."""
 
     router_weights: torch.Tensor | None = None
@@ -75,7 +76,7 @@ class SpaceVistaModel(_OwnInitMixin, Qwen2_5_VLModel):
                 self.language_model.layers, hidden, num_experts=config.num_experts, rank=config.expert_rank,
                 scaling=config.expert_scaling, dropout=config.expert_dropout,
                 targets=list(config.expert_target_modules), router_hidden_size=config.router_hidden_size,
-                temperature=config.router_temperature, state=self.routing_state)
+                temperature=config.router_temperature, state=self.routing_state, scope=config.router_scope)
         self.post_init()
 
     # ---- dense branch -------------------------------------------------------------------------------
@@ -212,12 +213,10 @@ class SpaceVistaForConditionalGeneration(_OwnInitMixin, Qwen2_5_VLForConditional
         state = self.model.routing_state
         layers = self.model.language_model.layers
         if cfg.expert_routing == "hard" or state.reuse:
-            gates = [layer.self_attn.q_proj.gate.weights if hasattr(layer.self_attn.q_proj, "gate") else None
-                     for layer in layers]
-            gates = [g for g in gates if g is not None]
+            gates = [g for g in (_layer_gate_weights(layer) for layer in layers) if g is not None]
             result.router_weights = torch.stack(gates, dim=1) if len(gates) == len(layers) else None
             return result
-        probs = torch.stack([state.probs[i] for i in range(len(layers))], dim=1)  # (batch, layers, K)
+        probs = torch.stack([state.probs[i] for i in sorted(state.probs)], dim=1)  # (batch, routers, K)
         result.router_weights = probs
         if labels is not None and (cfg.router_aux_loss_coef > 0 or cfg.router_balance_loss_coef > 0):
             ce, balance = router_losses(probs, scale_ids)
@@ -260,4 +259,26 @@ class SpaceVistaForConditionalGeneration(_OwnInitMixin, Qwen2_5_VLForConditional
         return model
 
 
-__all__ = ["SpaceVistaConfig", "SpaceVistaModel", "SpaceVistaForConditionalGeneration", "SpaceVistaCausalLMOutput"]
+__all__ = ["SpaceVistaConfig", "SpaceVistaModel", "SpaceVistaForConditionalGeneration", "SpaceVistaCausalLMOutput",
+           "register_auto_classes"]
+
+
+def _layer_gate_weights(layer: nn.Module) -> torch.Tensor | None:
+    """The expert weights a decoder layer used in its last forward."""
+    for m in layer.modules():
+        if isinstance(m, ExpertLinear) and m.gate is not None:
+            return m.gate.weights
+    return None
+
+
+def register_auto_classes() -> None:
+    """Make ``AutoConfig`` / ``AutoModel`` / ``AutoModelForImageTextToText`` know ``model_type
+    "spacevista"`` (for tools that load by folder, e.g. a trainer reloading a reference model). Idempotent."""
+    from transformers import AutoConfig, AutoModel, AutoModelForImageTextToText
+    from transformers.models.auto.configuration_auto import CONFIG_MAPPING
+
+    if "spacevista" in CONFIG_MAPPING:
+        return
+    AutoConfig.register("spacevista", SpaceVistaConfig)
+    AutoModel.register(SpaceVistaConfig, SpaceVistaModel)
+    AutoModelForImageTextToText.register(SpaceVistaConfig, SpaceVistaForConditionalGeneration)

@@ -232,9 +232,12 @@ def chat_prompt(text: str, system: str | None = None, video: bool = True) -> str
 
 def build_inputs(tokenizer, frames: list[np.ndarray], text: str, system: str | None = None, *,
                  min_pixels: int = VIDEO_MIN_PIXELS, max_pixels: int = VIDEO_MAX_PIXELS,
-                 dense: bool = True, answer: str | None = None) -> dict[str, torch.Tensor]:
+                 dense: bool = True, answer: str | None = None, fps: float | None = None) -> dict[str, torch.Tensor]:
     """Tensors for one prompt (batch of 1): input_ids, attention_mask, mm_token_type_ids (0 text, 2 video),
     pixel_values_videos, video_grid_thw and, with ``dense``, dense_pixel_values.
+
+    ``fps`` (frames per second of the sampled frames) adds ``second_per_grid_ts`` = 2 / fps for the temporal
+    rope positions, as Qwen's processor does; without it Qwen2.5-VL assumes 1 s per temporal patch (fps 2).
 
     With ``answer`` the assistant turn is closed with it and ``labels`` mask everything but the answer."""
     rows, grid = (None, None) if not frames else patchify_video(frames, min_pixels, max_pixels)
@@ -262,6 +265,10 @@ def build_inputs(tokenizer, frames: list[np.ndarray], text: str, system: str | N
         out["video_grid_thw"] = torch.tensor([grid], dtype=torch.long)
         if dense:
             out["dense_pixel_values"] = torch.from_numpy(dense_frames(frames, grid))
+        if fps is not None:
+            if fps <= 0:
+                raise ValueError(f"fps must be positive, got {fps}")
+            out["second_per_grid_ts"] = torch.tensor([TEMPORAL_PATCH_SIZE / fps], dtype=torch.float32)
     if labels is not None:
         out["labels"] = torch.tensor([labels], dtype=torch.long)
     return out
@@ -280,7 +287,7 @@ def collate(items: list[dict[str, torch.Tensor]], pad_token_id: int) -> dict[str
                 x = it[key]
                 rows.append(torch.cat([torch.full((1, length - x.shape[1]), fill, dtype=x.dtype), x], dim=1))
             batch[key] = torch.cat(rows)
-    for key in ("pixel_values_videos", "video_grid_thw", "dense_pixel_values"):
+    for key in ("pixel_values_videos", "video_grid_thw", "dense_pixel_values", "second_per_grid_ts"):
         parts = [it[key] for it in items if key in it]
         if parts:
             if key == "dense_pixel_values" and len({p.shape[1:] for p in parts}) > 1:

@@ -40,18 +40,22 @@ class AppearanceOrder(Task):
     def propose(self, graph: SceneGraph, rng: np.random.Generator) -> list[Question]:
         self.dropped: Counter = Counter()
         named = unique_named(graph, askable(graph))
+        # first appearances must differ: keep one object per first frame (ties are dropped)
+        by_first: dict[int, list] = {}
+        for o in sample(named, len(named), rng):
+            by_first.setdefault(o.first_frame, []).append(o)
+        pool = [objs[0] for _, objs in sorted(by_first.items())]
+        self.dropped["tie"] += len(named) - len(pool)
+        if len(pool) < 3:
+            self.dropped["few_distinct_first_frames"] += 1
+            return []
         out: list[Question] = []
         seen: set[tuple[int, ...]] = set()
         for _ in range(4 * PER_SCENE):
             if len(out) >= PER_SCENE:
                 break
-            n = 3 + int(rng.integers(2))
-            if len(named) < n:
-                n = len(named)
-            if n < 3:
-                self.dropped["few_named_objects"] += 1
-                break
-            group = sample(named, n, rng)
+            n = min(3 + int(rng.integers(2)), len(pool))
+            group = sample(pool, n, rng)
             firsts = sorted(o.first_frame for o in group)
             if any(b - a < MIN_FRAME_GAP for a, b in zip(firsts, firsts[1:])):
                 self.dropped["tie"] += 1

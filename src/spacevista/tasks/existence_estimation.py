@@ -13,7 +13,7 @@ from collections import Counter
 
 import numpy as np
 
-from spacevista.geometry.relations import closest_distance
+from spacevista.geometry.relations import is_flat
 from spacevista.graph import GraphObject, SceneGraph
 from spacevista.tasks.base import TASKS, Facts, Question, Task, Unanswerable
 from spacevista.tasks.common import askable, sample
@@ -38,8 +38,11 @@ def measure(o: GraphObject, what: str) -> float:
 
 
 def size_test(o: GraphObject, ref: GraphObject, cmp: str) -> int:
-    """1 clearly passes, -1 clearly fails, 0 too close to call."""
+    """1 clearly passes, -1 clearly fails, 0 too close to call (always for a flat marking, whose
+    height and volume a lifted top face does not give)."""
     what, sign = COMPARATORS[cmp]
+    if is_flat(o.box) or is_flat(ref.box):
+        return 0
     r = measure(o, what) / max(measure(ref, what), 1e-18)
     r = r if sign > 0 else 1 / max(r, 1e-18)
     return 1 if r > SIZE_RATIO else (-1 if r < 1 / SIZE_RATIO else 0)
@@ -68,15 +71,8 @@ class ExistenceEstimation(Task):
     forms = ("mc",)
     quantity = "length"
 
-    def _dist(self, o: GraphObject, b: GraphObject) -> float:
-        key = (min(o.id, b.id), max(o.id, b.id))
-        if key not in self._cache:
-            self._cache[key] = closest_distance(o.points, b.points)
-        return self._cache[key]
-
     def propose(self, graph: SceneGraph, rng: np.random.Generator) -> list[Question]:
         self.dropped: Counter = Counter()
-        self._cache: dict[tuple[int, int], float] = {}
         objs = askable(graph)
         self._seen = visible(graph)
         out: list[Question] = []
@@ -91,7 +87,6 @@ class ExistenceEstimation(Task):
                 continue
             out.append(q)
             want = "no" if want == "yes" else "yes"
-        self._cache = {}
         return out
 
     def _try(self, graph: SceneGraph, objs: list[GraphObject], kind: str, want: str,
@@ -99,7 +94,7 @@ class ExistenceEstimation(Task):
         b = objs[int(rng.integers(len(objs)))]
         if kind == "size_near":
             a = objs[int(rng.integers(len(objs)))]
-            if a.id == b.id:
+            if a.id == b.id or is_flat(a.box):
                 return None
             cmp = list(COMPARATORS)[int(rng.integers(len(COMPARATORS)))]
             others = [o for o in self._seen if o.id not in (a.id, b.id)]
@@ -119,7 +114,7 @@ class ExistenceEstimation(Task):
         live = [o for o in others if tests[o.id] >= 0]
         if not live:
             return None
-        dists = sorted((self._dist(o, b), o.id) for o in live)
+        dists = sorted((graph.gap(o.id, b.id), o.id) for o in live)
         if want == "yes":
             sure = [d for d, oid in dists if tests[oid] == 1]
             if not sure or sure[0] <= 0:
@@ -152,7 +147,7 @@ class ExistenceEstimation(Task):
                   and (measure(o, what) - measure(a, what)) * sign > 0]
         else:
             ok = [o for o in visible(graph) if o.id != b.id and o.category == q.params["category"]]
-        near = [o for o in ok if closest_distance(o.points, b.points) <= radius]
+        near = [o for o in ok if graph.gap(o.id, b.id) <= radius]
         names = lambda objs: ", ".join(sorted(o.category for o in objs)) or "none"  # noqa: E731
         return Facts("yes" if near else "no", {"matching": names(ok), "within": names(near),
                                                "n_matching": len(ok), "n_within": len(near)})

@@ -6,6 +6,7 @@ from collections import Counter
 
 import numpy as np
 
+from spacevista.geometry.relations import is_flat
 from spacevista.graph import GraphObject, SceneGraph
 from spacevista.tasks.base import TASKS, Facts, Question, Task, Unanswerable
 from spacevista.tasks.common import askable, differs, pairs, sample
@@ -48,6 +49,11 @@ class SizeComparison(Task):
             if len(out) >= PER_SCENE:
                 break
             kind = KINDS[int(rng.integers(len(KINDS)))]
+            if kind != "width" and (is_flat(a.box) or is_flat(b.box)):
+                # a flat marking is lifted from its top face alone: its height (and so its volume)
+                # is not measured, only its extent on the ground
+                self.dropped["flat_object"] += 1
+                continue
             if not differs(measure(a, kind), measure(b, kind), MARGIN[kind]):
                 self.dropped["close_values"] += 1
                 continue

@@ -99,9 +99,17 @@ class SpatialRelation(Task):
                 if label is None:
                     self.dropped["relation_border"] += 1
                     continue
+                if rel.is_flat(a.box) and label != "encircling":
+                    # a flat marking (field, road, key) lifted from its top face alone: contact
+                    # relations other than encircling are not judged reliably
+                    self.dropped["flat_object"] += 1
+                    continue
                 pair_qs.append(Question(self.name, "mc", "pair", objects=[a.id, b.id], params={"label": label}))
         if graph.floor_z is not None:
             for a in objs:
+                if rel.is_flat(a.box):
+                    self.dropped["flat_object"] += 1
+                    continue
                 margins = placement_margins(graph, a)
                 label = rel.clear_label(margins, BORDER)
                 if label is None:
@@ -128,7 +136,7 @@ class SpatialRelation(Task):
             margins = pair_margins(graph, a, b)
             label = rel.classify_pair(margins)
             sup = rel.support(a.box, a.points, b.box, b.points).details
-            facts = {"len_gap": float(rel.closest_distance(a.points, b.points)),
+            facts = {"len_gap": float(graph.gap(a.id, b.id)),
                      "pct_over": round(100 * sup.get("overlap", 0.0)),
                      "pct_inside": round(100 * rel.inside_fraction(a.box, b.box)),
                      "pct_around": round(100 * rel.encircling(a.box, a.points, b.box, b.points).details["coverage"]),

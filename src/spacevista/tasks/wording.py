@@ -116,17 +116,27 @@ def log_spread(value: float, rng: np.random.Generator, n: int, min_ratio: float 
     none above ``upper`` (e.g. 180 degrees)."""
     out: list[float] = []
     base = round_sig(value)
-    attempts = 0
-    while len(out) < n:
-        attempts += 1
-        if attempts > 500:
-            raise RuntimeError(f"cannot spread {n} distractors around {value}")
+
+    def fits(cand: float) -> bool:
+        return (cand > 0 and (upper is None or cand <= upper)
+                and all(max(cand, o) / min(cand, o) >= min_ratio for o in out + [base]))
+
+    for _ in range(200):
+        if len(out) == n:
+            return out
         ratio = math.exp(rng.uniform(math.log(min_ratio), math.log(max_ratio)))
         cand = round_sig(value * ratio if rng.random() < 0.5 else value / ratio)
-        if cand <= 0 or (upper is not None and cand > upper):
-            continue
-        if all(max(cand, o) / min(cand, o) >= min_ratio for o in out + [base]):
+        if fits(cand):
             out.append(cand)
+    # crowded (e.g. an angle near its upper bound): fall back to a geometric ladder on both sides
+    ladder = [round_sig(value * min_ratio ** (k * 1.05)) for k in range(-12, 13) if k != 0]
+    for i in rng.permutation(len(ladder)):
+        if len(out) == n:
+            break
+        if fits(ladder[int(i)]):
+            out.append(ladder[int(i)])
+    if len(out) < n:
+        raise RuntimeError(f"cannot spread {n} distractors around {value}")
     return out
 
 
