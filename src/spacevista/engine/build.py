@@ -37,7 +37,7 @@ class BuildResult:
 def build(sources: list[str | Path], out: str | Path, *, seed: int = 0, tasks: list[str] | None = None,
           fmt: str = "auto", options: dict[str, Any] | None = None, runner: Runner | None = None,
           exclude_bench: list[str | Path] | None = None, stages: list[Stage] | None = None,
-          progress: Progress | None = None) -> BuildResult:
+          progress: Progress | None = None, perception: dict[str, Any] | None = None) -> BuildResult:
     """Build a QA dataset from ``sources`` into ``out``; see the module docstring."""
     t0 = time.perf_counter()
     out = Path(out).resolve()
@@ -47,7 +47,7 @@ def build(sources: list[str | Path], out: str | Path, *, seed: int = 0, tasks: l
     bench = load_bench_index(list(exclude_bench)) if exclude_bench else None
     scenes, errors = discover(sources, fmt)
     cfg = BuildConfig(out=str(out), seed=seed, tasks=tuple(sorted(tasks)) if tasks else None, fmt=fmt,
-                      options=dict(options or {}))
+                      options=dict(options or {}), perception=dict(perception or {}))
     runner = runner or make_runner("local")
     results = []
     for batch in rounds_by_scene_id(scenes, cfg.options):
@@ -57,7 +57,7 @@ def build(sources: list[str | Path], out: str | Path, *, seed: int = 0, tasks: l
         def step(done: int, total: int, offset: int = offset) -> None:
             if progress:
                 progress(offset + done, len(scenes))
-        results.extend(runner.run(rows, stages or default_stages(), cfg, step))
+        results.extend(runner.run(rows, stages or default_stages(cfg.perception), cfg, step))
     shards = []
     n_cached = 0
     for row in results:
