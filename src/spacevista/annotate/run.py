@@ -1,0 +1,348 @@
+"""One annotation run over a dataset: build requests, send the uncached ones, judge, write results.
+
+Files written in the dataset directory:
+
+- ``annotate_cache.jsonl``: one line per reply received, ``{hash, model, kind, id, text, usage}``,
+  appended and flushed as each reply arrives. A request whose prompt hash is there is never sent
+  again: this is both the cache and the resume (an interrupted run loses at most the requests in
+  flight).
+- ``annotations.jsonl``: one line per (item, model, kind): id, task, kind, model, prompt_hash,
+  rationale (the model's reasoning, or its instruction / rewritten question), answer (parsed),
+  agrees, reason, confidence, kept. The computed answer and grounded rationale in ``qa.jsonl`` are
+  never touched.
+- ``annotate_report.json``: counts kept and dropped per task, tokens, cost, requests sent / cached.
+- ``sft_distilled.json`` (with ``export=True``): ``sft.json``'s ShareGPT entries with the kept
+  distilled rationale as the assistant turn where there is one, the grounded rationale elsewhere.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import threading
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable, Protocol
+
+from spacevista.annotate.consistency import (PLANNING_TASKS, RELATION_TASKS, Judgement, choose,
+                                             distilled_rationale, judge)
+from spacevista.annotate.directions import check_instruction, check_rephrase
+from spacevista.annotate.prompts import build_prompt, plan_text, prompt_hash
+from spacevista.engine.exports import sharegpt_entry
+from spacevista.errors import SpaceVistaError
+from spacevista.eval.types import Prompt
+from spacevista.io.jsonl import read_jsonl
+from spacevista.records import QARecord
+
+CACHE = "annotate_cache.jsonl"
+ANNOTATIONS = "annotations.jsonl"
+REPORT = "annotate_report.json"
+EXPORT = "sft_distilled.json"
+
+
+class UsageBackend(Protocol):
+    """What a run needs of a model client (``OpenAIChatBackend`` is one)."""
+
+    model: str
+    concurrency: int
+    jpeg_quality: int
+
+    def complete_with_usage(self, prompt: Prompt) -> tuple[str, dict[str, Any]]:
+        ...
+
+
+@dataclass
+class AnnotateOptions:
+    """What to annotate and how."""
+
+    mode: str = "hinted"
+    tasks: tuple[str, ...] | None = None
+    limit: int | None = None
+    n_frames: int = 8
+    max_side: int = 448
+    max_new_tokens: int = 1024
+    instructions: bool = True
+    rephrase: bool = True
+    export: bool = False
+    price_in: float = 0.0  # per 1k prompt tokens
+    price_out: float = 0.0  # per 1k completion tokens
+
+
+@dataclass
+class Job:
+    record: QARecord
+    model: str
+    kind: str
+    prompt: Prompt
+    hash: str
+
+
+@dataclass
+class RunResult:
+    """Summary of a run (also written to ``annotate_report.json``)."""
+
+    report: dict[str, Any]
+    rows: list[dict[str, Any]] = field(default_factory=list)
+
+
+class ReplyCache:
+    """Append-only JSONL of replies keyed by prompt hash; safe to append from several threads."""
+
+    def __init__(self, path: Path):
+        self.path = path
+        self.entries: dict[str, dict[str, Any]] = {}
+        self._lock = threading.Lock()
+        if path.exists():
+            with open(path, encoding="utf-8") as f:
+                for line in f:
+                    if not line.strip():
+                        continue
+                    try:
+                        row = json.loads(line)
+                        self.entries[row["hash"]] = row
+                    except (json.JSONDecodeError, KeyError, TypeError):
+                        # a line cut by an interrupted write: that request is simply sent again
+                        continue
+
+    def get(self, h: str) -> dict[str, Any] | None:
+        return self.entries.get(h)
+
+    def put(self, row: dict[str, Any]) -> None:
+        line = json.dumps(row, ensure_ascii=False, sort_keys=True) + "\n"
+        with self._lock:
+            self.entries[row["hash"]] = row
+            with open(self.path, "a", encoding="utf-8") as f:
+                f.write(line)
+                f.flush()
+
+
+def load_records(root: Path, tasks: tuple[str, ...] | None, limit: int | None) -> list[QARecord]:
+    """The dataset's records, restricted to ``tasks`` and cut to the first ``limit``."""
+    qa = root / "qa.jsonl"
+    if not qa.exists():
+        raise SpaceVistaError(f"{root}: no qa.jsonl (not a dataset directory)")
+    recs = list(read_jsonl(qa))
+    if tasks:
+        known = {r.task for r in recs}
+        unknown = [t for t in tasks if t not in known]
+        if len(unknown) == len(tasks):
+            raise SpaceVistaError(f"{qa}: none of the tasks {list(tasks)} occur (present: {sorted(known)})")
+        recs = [r for r in recs if r.task in tasks]
+    return recs[:limit] if limit is not None else recs
+
+
+def kinds_for(record: QARecord, opts: AnnotateOptions) -> list[str]:
+    kinds = ["rationale"]
+    if opts.instructions and record.task in PLANNING_TASKS:
+        kinds.append("instruction")
+    if opts.rephrase and record.task in RELATION_TASKS:
+        kinds.append("rephrase")
+    return kinds
+
+
+def build_jobs(records: list[QARecord], root: Path, backends: list[UsageBackend],
+               opts: AnnotateOptions) -> list[Job]:
+    """Every request of the run, in record, model, kind order."""
+    jobs: list[Job] = []
+    for r in records:
+        prompts = {k: build_prompt(r, root, k, opts.mode, n_frames=opts.n_frames, max_side=opts.max_side,
+                                   max_new_tokens=opts.max_new_tokens) for k in kinds_for(r, opts)}
+        for b in backends:
+            for k, p in prompts.items():
+                jobs.append(Job(r, b.model, k, p, prompt_hash(b.model, p, b.jpeg_quality)))
+    return jobs
+
+
+def send(jobs: list[Job], backends: list[UsageBackend], cache: ReplyCache,
+         progress: Callable[[int, int], None] | None = None) -> tuple[int, int, dict[str, str]]:
+    """Send the jobs whose hash is not cached, each model on its own pool of ``concurrency`` threads.
+    Returns (requests answered, requests found in the cache, {hash: error} of requests that failed
+    for good)."""
+    by_model = {b.model: b for b in backends}
+    todo: dict[str, list[Job]] = {}
+    seen: set[str] = set()
+    cached = 0
+    for j in jobs:
+        if j.hash in seen:
+            continue
+        seen.add(j.hash)
+        if cache.get(j.hash) is None:
+            todo.setdefault(j.model, []).append(j)
+        else:
+            cached += 1
+    total = sum(len(v) for v in todo.values())
+    done = 0
+    errors: dict[str, str] = {}
+    lock = threading.Lock()
+
+    def one(j: Job) -> None:
+        nonlocal done
+        try:
+            text, usage = by_model[j.model].complete_with_usage(j.prompt)
+        except SpaceVistaError as e:
+            with lock:
+                errors[j.hash] = str(e)
+            return
+        cache.put({"hash": j.hash, "model": j.model, "kind": j.kind, "id": j.record.id, "text": text,
+                   "usage": usage})
+        with lock:
+            done += 1
+            if progress:
+                progress(done, total)
+
+    for model, js in todo.items():
+        b = by_model[model]
+        workers = max(1, min(b.concurrency, len(js)))
+        with ThreadPoolExecutor(workers) as ex:
+            list(ex.map(one, js))
+    return done, cached, errors
+
+
+def _usage(row: dict[str, Any] | None) -> tuple[int, int]:
+    u = (row or {}).get("usage") or {}
+    return int(u.get("prompt_tokens") or 0), int(u.get("completion_tokens") or 0)
+
+
+def _text_row(job: Job, text: str | None, ok: bool, why: str) -> dict[str, Any]:
+    return {"id": job.record.id, "task": job.record.task, "kind": job.kind, "model": job.model,
+            "prompt_hash": job.hash, "rationale": (text or "").strip(), "answer": None, "agrees": ok,
+            "reason": why, "confidence": None, "kept": False}
+
+
+def judge_all(jobs: list[Job], cache: ReplyCache, errors: dict[str, str]) -> tuple[list[dict[str, Any]], dict[str, QARecord], dict[str, Judgement]]:
+    """Annotation rows for every job, and the kept rationale per item id."""
+    rows: list[dict[str, Any]] = []
+    by_item: dict[str, list[tuple[Judgement, dict[str, Any]]]] = {}
+    first_ok: dict[tuple[str, str], dict[str, Any]] = {}
+    records: dict[str, QARecord] = {}
+    for j in jobs:
+        records[j.record.id] = j.record
+        hit = cache.get(j.hash)
+        if hit is None:
+            rows.append(_text_row(j, None, False, f"error: {errors.get(j.hash, 'no reply')}"))
+            if j.kind == "rationale":
+                by_item.setdefault(j.record.id, [])
+            continue
+        text = hit["text"]
+        if j.kind == "rationale":
+            jd = judge(j.record, j.model, text)
+            row = {"id": j.record.id, "task": j.record.task, "kind": j.kind, "model": j.model,
+                   "prompt_hash": j.hash, "rationale": jd.rationale, "answer": jd.parsed, "agrees": jd.agrees,
+                   "reason": jd.reason, "confidence": jd.confidence, "kept": False}
+            by_item.setdefault(j.record.id, []).append((jd, row))
+        elif j.kind == "instruction":
+            ok, why = check_instruction(text, plan_text(j.record))
+            row = _text_row(j, text, ok, "agrees" if ok else f"disagrees: {why}")
+            if ok and (j.record.id, j.kind) not in first_ok:
+                first_ok[(j.record.id, j.kind)] = row
+        else:
+            names = [s for s in (j.record.anchors or {}).get("semantics", []) if isinstance(s, str)]
+            names = [n for n in names if n.lower() in j.record.question.lower()]
+            ok, why = check_rephrase(text, j.record.question, names)
+            row = _text_row(j, text, ok, "agrees" if ok else f"disagrees: {why}")
+            if ok and (j.record.id, j.kind) not in first_ok:
+                first_ok[(j.record.id, j.kind)] = row
+        rows.append(row)
+    for row in first_ok.values():
+        row["kept"] = True
+    kept: dict[str, Judgement] = {}
+    for item_id, pairs in by_item.items():
+        best = choose([jd for jd, _ in pairs])
+        if best is not None:
+            kept[item_id] = best
+            for jd, row in pairs:
+                if jd is best:
+                    row["kept"] = True
+    return rows, records, kept
+
+
+def summarise(rows: list[dict[str, Any]], records: list[QARecord], jobs: list[Job], cache: ReplyCache,
+              sent: int, cached: int, opts: AnnotateOptions, models: list[str]) -> dict[str, Any]:
+    """Per-task counts, tokens and cost."""
+    per: dict[str, dict[str, int]] = {}
+    for r in records:
+        per.setdefault(r.task, {"items": 0, "kept": 0, "dropped": 0, "disagree": 0, "malformed": 0, "error": 0,
+                                "instruction_kept": 0, "instruction_dropped": 0,
+                                "rephrase_kept": 0, "rephrase_dropped": 0})["items"] += 1
+    item_kept: dict[str, bool] = {}
+    for row in rows:
+        t = per[row["task"]]
+        if row["kind"] == "rationale":
+            item_kept[row["id"]] = item_kept.get(row["id"], False) or row["kept"]
+            if not row["agrees"]:
+                key = row["reason"].split(":", 1)[0]
+                t[key if key in ("malformed", "error") else "disagree"] += 1
+    for r in records:
+        per[r.task]["kept" if item_kept.get(r.id) else "dropped"] += 1
+    for kind in ("instruction", "rephrase"):
+        got: dict[str, bool] = {}
+        task_of: dict[str, str] = {}
+        for row in rows:
+            if row["kind"] == kind:
+                got[row["id"]] = got.get(row["id"], False) or row["kept"]
+                task_of[row["id"]] = row["task"]
+        for i, ok in got.items():
+            per[task_of[i]][f"{kind}_{'kept' if ok else 'dropped'}"] += 1
+    sent_hashes = {j.hash for j in jobs}
+    tin = tout = 0
+    for h in sent_hashes:
+        a, b = _usage(cache.get(h))
+        tin, tout = tin + a, tout + b
+    total = {k: sum(v[k] for v in per.values()) for k in next(iter(per.values()), {})}
+    return {"models": models, "mode": opts.mode, "items": len(records), "requests": len(sent_hashes),
+            "sent": sent, "cached": cached,
+            "tokens": {"prompt": tin, "completion": tout},
+            "cost": round(tin / 1000 * opts.price_in + tout / 1000 * opts.price_out, 6),
+            "price_per_1k": {"in": opts.price_in, "out": opts.price_out},
+            "per_task": dict(sorted(per.items())), "total": total}
+
+
+def _dump(obj: Any, path: Path) -> None:
+    tmp = path.with_name(path.name + ".tmp")
+    tmp.write_text(json.dumps(obj, ensure_ascii=False, indent=1, sort_keys=True) + "\n", encoding="utf-8")
+    os.replace(tmp, path)
+
+
+def write_export(records: list[QARecord], kept: dict[str, Judgement], root: Path) -> int:
+    """``sft_distilled.json``; returns how many entries carry a distilled rationale."""
+    entries = []
+    n = 0
+    for r in records:
+        e = sharegpt_entry(r, root)
+        if r.id in kept:
+            e["messages"][1]["content"] = distilled_rationale(r, kept[r.id])
+            e["rationale_source"] = kept[r.id].model
+            n += 1
+        else:
+            e["rationale_source"] = "engine"
+        entries.append(e)
+    _dump(entries, root / EXPORT)
+    return n
+
+
+def annotate(root: str | Path, backends: list[UsageBackend], opts: AnnotateOptions = AnnotateOptions(),
+             progress: Callable[[int, int], None] | None = None) -> RunResult:
+    """Annotate the dataset in ``root`` with every backend; see the module docstring for the files."""
+    root = Path(root)
+    if not backends:
+        raise ValueError("annotate needs at least one model")
+    models = [b.model for b in backends]
+    if len(set(models)) != len(models):
+        raise ValueError(f"each --model once: {models}")
+    records = load_records(root, opts.tasks, opts.limit)
+    jobs = build_jobs(records, root, backends, opts)
+    cache = ReplyCache(root / CACHE)
+    sent, cached, errors = send(jobs, backends, cache, progress)
+    rows, _, kept = judge_all(jobs, cache, errors)
+    tmp = root / (ANNOTATIONS + ".tmp")
+    with open(tmp, "w", encoding="utf-8") as f:
+        for row in rows:
+            f.write(json.dumps(row, ensure_ascii=False, sort_keys=True) + "\n")
+    os.replace(tmp, root / ANNOTATIONS)
+    report = summarise(rows, records, jobs, cache, sent, cached, opts, models)
+    report["errors"] = len(errors)
+    if opts.export:
+        report["exported"] = write_export(records, kept, root)
+    _dump(report, root / REPORT)
+    return RunResult(report, rows)
