@@ -194,8 +194,14 @@ def send(jobs: list[Job], backends: list[UsageBackend], cache: ReplyCache,
     for model, js in todo.items():
         b = by_model[model]
         workers = max(1, min(b.concurrency, len(js)))
-        with ThreadPoolExecutor(workers) as ex:
-            list(ex.map(one, js))
+        ex = ThreadPoolExecutor(workers)
+        try:
+            for fut in [ex.submit(one, j) for j in js]:
+                fut.result()
+        finally:
+            # on an interruption, requests not started are dropped; those in flight finish and
+            # land in the cache, so a rerun sends neither twice
+            ex.shutdown(wait=True, cancel_futures=True)
     return done, cached, errors
 
 
