@@ -15,15 +15,20 @@ def report_table(report: dict[str, Any]):
     from rich.table import Table
 
     t = Table(title=f"annotate: {', '.join(report['models'])} ({report['mode']})")
-    cols = ("items", "kept", "dropped", "disagree", "malformed", "error", "instruction_kept",
-            "instruction_dropped", "rephrase_kept", "rephrase_dropped")
-    t.add_column("task")
+    cols = ("items", "kept", "dropped", "disagree", "malformed", "error")
+    t.add_column("task", no_wrap=True)
     for c in cols:
-        t.add_column(c.replace("_", " "), justify="right")
+        t.add_column(c, justify="right")
+    t.add_column("instr. kept/dropped", justify="right")
+    t.add_column("rephr. kept/dropped", justify="right")
+
+    def cells(row: dict[str, int]) -> list[str]:
+        return [*(str(row[c]) for c in cols), f"{row['instruction_kept']}/{row['instruction_dropped']}",
+                f"{row['rephrase_kept']}/{row['rephrase_dropped']}"]
     for task, row in report["per_task"].items():
-        t.add_row(task, *(str(row[c]) for c in cols))
+        t.add_row(task, *cells(row))
     if report["per_task"]:
-        t.add_row("total", *(str(report["total"][c]) for c in cols), style="bold")
+        t.add_row("total", *cells(report["total"]), style="bold")
     return t
 
 
