@@ -60,7 +60,8 @@ def judge(record: QARecord, model: str, text: str) -> Judgement:
     """Judge one completion against ``record``'s computed answer."""
     think, answer, conf = split_reply(text)
     if not think:
-        return Judgement(model, "", None, False, "malformed: no <think> reasoning", conf, 0.0)
+        # kept for inspection only: a reply without reasoning is never distilled
+        return Judgement(model, text.strip(), None, False, "malformed: no <think> reasoning", conf, 0.0)
     if record.answer_type == "text" and record.task in PLANNING_TASKS:
         ok, why = check_instruction(answer, record.answer)
         return Judgement(model, think, answer, ok, "agrees" if ok else f"disagrees: {why}", conf, float(ok))
