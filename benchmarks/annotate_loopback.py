@@ -38,8 +38,16 @@ def _h(*parts: str) -> int:
     return int(hashlib.sha256("|".join(parts).encode()).hexdigest()[:8], 16)
 
 
+_FLIP = {"left": "right", "right": "left", "above": "below", "below": "above", "closer": "farther",
+         "farther": "closer", "nearer": "farther"}
+
+
 def _swap_lr(text: str) -> str:
-    return re.sub(r"\b(left|right)\b", lambda m: "right" if m.group(1) == "left" else "left", text, count=1)
+    """The first relation word mirrored: the error a careless rewrite makes."""
+    out = re.sub(r"\b(left|right|above|below|closer|farther|nearer)\b", lambda m: _FLIP[m.group(1)], text, count=1)
+    if out == text:  # no relation word: point at the wrong frame instead
+        out = re.sub(r"\bframe (\d+)", lambda m: f"frame {int(m.group(1)) + 1}", text, count=1)
+    return out
 
 
 def _paraphrase_plan(plan: str) -> str:
@@ -81,7 +89,7 @@ def make_script(model: str, records: dict[str, object], wrong_mod: int, malforme
         if req.system == REPHRASE_SYSTEM:
             q = r.question[0].lower() + r.question[1:]
             out = f"Looking at the video, {q}"
-            return _swap_lr(out) if h % 3 == 0 and re.search(r"\b(left|right)\b", out) else out
+            return _swap_lr(out) if h % 3 == 0 else out
         if h % malformed_mod == 0:
             return f"I think the answer is probably {r.answer} but I cannot tell."
         facts = text.split("Measured by the engine: ")[-1].split("\nReply in")[0] if "Measured" in text else ""

@@ -46,3 +46,5 @@ def test_rephrase():
     ok, why = check_rephrase("Is it to the left of the laptop in frame 2?", q, ["mug", "laptop"])
     assert not ok and why == "rephrasing drops mug"
     assert check_rephrase("  ", q, []) == (False, "empty rephrasing")
+    ok, why = check_rephrase("In frame 3, is the mug to the left of the laptop?", q, ["mug", "laptop"])
+    assert not ok and why == "frame references ['3'] != question's ['2']"

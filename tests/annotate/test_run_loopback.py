@@ -52,6 +52,8 @@ def test_filter_keeps_and_drops_exactly(tiny: Path):
     assert (per["absolute_distance"]["kept"], per["absolute_distance"]["dropped"]) == (1, 1)
     assert (per["route_planning"]["instruction_kept"], per["route_planning"]["instruction_dropped"]) == (1, 1)
     assert per["manipulation_planning"]["instruction_kept"] == 1
+    assert per["route_planning"]["instruction_mismatch"] == 1
+    assert per["position_comparison"]["rephrase_mismatch"] == 1
     assert (per["position_comparison"]["rephrase_kept"], per["position_comparison"]["rephrase_dropped"]) == (1, 1)
     assert rep["total"]["kept"] == 7 and rep["total"]["dropped"] == 4
     assert (rep["sent"], rep["cached"], rep["errors"]) == (15, 0, 1)

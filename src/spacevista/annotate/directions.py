@@ -115,14 +115,21 @@ def relation_words(text: str) -> list[str]:
     return sorted(t for t in toks if t in _RELATION_KEEP)
 
 
+_FRAME_RE = re.compile(r"\bframes?\s+(\d+)")
+
+
 def check_rephrase(rephrased: str, question: str, names: list[str]) -> tuple[bool, str]:
     """Whether a rephrased question asks the same relation about the same objects: the same
-    relation tokens as ``question`` and every object name in ``names`` still present."""
+    relation tokens as ``question``, the same frame references ("frame 3": where the visual
+    prompts are drawn) and every object name in ``names`` still present."""
     if not rephrased.strip():
         return False, "empty rephrasing"
     want, got = relation_words(question), relation_words(rephrased)
     if want != got:
         return False, f"relation words {got} != question's {want}"
+    want_f, got_f = sorted(_FRAME_RE.findall(question.lower())), sorted(_FRAME_RE.findall(rephrased.lower()))
+    if want_f != got_f:
+        return False, f"frame references {got_f} != question's {want_f}"
     low = rephrased.lower()
     missing = [n for n in names if n and n.lower() not in low]
     if missing:

@@ -270,7 +270,8 @@ def summarise(rows: list[dict[str, Any]], records: list[QARecord], jobs: list[Jo
     for r in records:
         per.setdefault(r.task, {"items": 0, "kept": 0, "dropped": 0, "disagree": 0, "malformed": 0, "error": 0,
                                 "instruction_kept": 0, "instruction_dropped": 0,
-                                "rephrase_kept": 0, "rephrase_dropped": 0})["items"] += 1
+                                "rephrase_kept": 0, "rephrase_dropped": 0,
+                                "instruction_mismatch": 0, "rephrase_mismatch": 0})["items"] += 1
     item_kept: dict[str, bool] = {}
     for row in rows:
         t = per[row["task"]]
@@ -279,6 +280,8 @@ def summarise(rows: list[dict[str, Any]], records: list[QARecord], jobs: list[Jo
             if not row["agrees"]:
                 key = row["reason"].split(":", 1)[0]
                 t[key if key in ("malformed", "error") else "disagree"] += 1
+        elif row["reason"].startswith("disagrees"):
+            t[f"{row['kind']}_mismatch"] += 1  # replies whose directions / relation words differ
     for r in records:
         per[r.task]["kept" if item_kept.get(r.id) else "dropped"] += 1
     for kind in ("instruction", "rephrase"):
