@@ -167,3 +167,25 @@ def test_unknown_task_and_missing_dataset(tiny: Path, tmp_path: Path):
             annotate(tmp_path, [client(srv, "m-a")])
         assert srv.requests == 0
     assert set(REPLIES_A) == {r.id for r in tiny_records()}
+
+
+def test_retries_come_from_the_shared_backend(tiny: Path):
+    import threading
+
+    tried: set[str] = set()
+    lock = threading.Lock()
+
+    def flaky(req: ChatRequest) -> str | int:
+        # every prompt fails once with 503 before it is answered
+        key = req.system[:20] + req.text[-200:]
+        with lock:
+            first = key not in tried
+            tried.add(key)
+        return 503 if first else script_a(req)
+
+    with ScriptedServer(flaky) as srv:
+        c = client(srv, "m-a", concurrency=8)
+        rep = annotate(tiny, [c]).report
+        assert c.retries == 16 and srv.requests == 32  # 16 prompts, each sent twice by the retry loop
+    assert rep["sent"] == 15 and rep["errors"] == 1  # the 400 item is not retried
+    assert rep["total"]["kept"] == 7
