@@ -135,7 +135,8 @@ def run(root: Path, console: Console, show_prompts: bool) -> None:
     console.print(f"first run: {rep['requests']} requests ({rep['sent']} sent) in {dt:.2f} s; tokens "
                   f"{rep['tokens']['prompt']} in / {rep['tokens']['completion']} out; cost {rep['cost']:.4f} "
                   f"at 0.0004 / 0.0012 per 1k")
-    console.print(f"second run: {res2.report['cached']} cached, {n2} requests reached the servers")
+    console.print(f"second run: {res2.report['cached']} cached, {n2} requests reached the servers, "
+                  f"tokens this run {res2.report['tokens']['prompt']} in, cost {res2.report['cost']:.4f}")
     rows = [json.loads(x) for x in open(root / ANNOTATIONS, encoding="utf-8")]
     for title, pick in (("kept rationales", lambda r: r["kind"] == "rationale" and r["kept"]),
                         ("dropped rationales", lambda r: r["kind"] == "rationale" and not r["agrees"]),

@@ -74,7 +74,7 @@ def test_cli_on_demo(demo: Path):
     assert 0 < want_kept < len(recs)
     assert rep["total"]["kept"] == want_kept and rep["total"]["dropped"] == len(recs) - want_kept
     assert rep["total"]["malformed"] == sum(1 for i in range(len(recs)) if key(recs, i) % 5 == 4)
-    assert "total" in res.output and re.search(r"tokens: \d+ in", res.output)
+    assert "total" in res.output and re.search(r"tokens this run: \d+ in", res.output)
     export = json.loads((demo / "sft_distilled.json").read_text())
     assert len(export) == len(recs)
     assert sum(e["rationale_source"] == "m" for e in export) == want_kept

@@ -61,7 +61,7 @@ def test_filter_keeps_and_drops_exactly(tiny: Path):
     # tokens are the usage the server reported for the 15 answered requests
     seen = [r for r in srv.seen if r.text and not (r.system.startswith("You are") and "[q11]" in r.text)]
     want_in = sum(len(r.text.split()) + len(r.system.split()) + 64 * r.images for r in seen)
-    assert rep["tokens"]["prompt"] == want_in
+    assert rep["tokens"]["prompt"] == want_in and rep["tokens"] == rep["tokens_all"]
     assert rep["cost"] == pytest.approx(want_in / 1000 * 0.5 + rep["tokens"]["completion"] / 1000 * 2.0)
 
     # the export carries the distilled rationale with the engine's answer where one was kept
@@ -83,6 +83,7 @@ def test_cached_prompts_are_not_sent_again(tiny: Path):
         # only the refused item is tried again
         assert srv.requests - first == 1
         assert (rep["sent"], rep["cached"]) == (0, 15)
+        assert rep["tokens"] == {"prompt": 0, "completion": 0} and rep["tokens_all"]["prompt"] > 0
         # a different mode is a different prompt: sent once, then cached too
         annotate(tiny, [client(srv, "m-a")], AnnotateOptions(mode="blind", instructions=False, rephrase=False))
         n_blind = srv.requests - first - 1

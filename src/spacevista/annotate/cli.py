@@ -95,6 +95,7 @@ def annotate(dataset_dir: Path, backend: str, models: tuple[str, ...], base_url:
     console = Console()
     console.print(report_table(rep))
     console.print(f"requests: {rep['requests']} ({rep['sent']} sent, {rep['cached']} cached, "
-                  f"{rep['errors']} failed); tokens: {rep['tokens']['prompt']} in, "
-                  f"{rep['tokens']['completion']} out; cost: {rep['cost']:.4f}")
+                  f"{rep['errors']} failed); tokens this run: {rep['tokens']['prompt']} in, "
+                  f"{rep['tokens']['completion']} out; cost: {rep['cost']:.4f} (all replies used: "
+                  f"{rep['tokens_all']['prompt']} in, {rep['tokens_all']['completion']} out, {rep['cost_all']:.4f})")
     console.print(f"wrote {dataset_dir / REPORT}")

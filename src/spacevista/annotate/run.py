@@ -155,10 +155,10 @@ def build_jobs(records: list[QARecord], root: Path, backends: list[UsageBackend]
 
 
 def send(jobs: list[Job], backends: list[UsageBackend], cache: ReplyCache,
-         progress: Callable[[int, int], None] | None = None) -> tuple[int, int, dict[str, str]]:
+         progress: Callable[[int, int], None] | None = None) -> tuple[set[str], int, dict[str, str]]:
     """Send the jobs whose hash is not cached, each model on its own pool of ``concurrency`` threads.
-    Returns (requests answered, requests found in the cache, {hash: error} of requests that failed
-    for good)."""
+    Returns (hashes answered in this call, requests found in the cache, {hash: error} of requests
+    that failed for good)."""
     by_model = {b.model: b for b in backends}
     todo: dict[str, list[Job]] = {}
     seen: set[str] = set()
@@ -173,6 +173,7 @@ def send(jobs: list[Job], backends: list[UsageBackend], cache: ReplyCache,
             cached += 1
     total = sum(len(v) for v in todo.values())
     done = 0
+    answered: set[str] = set()
     errors: dict[str, str] = {}
     lock = threading.Lock()
 
@@ -188,6 +189,7 @@ def send(jobs: list[Job], backends: list[UsageBackend], cache: ReplyCache,
                    "usage": usage})
         with lock:
             done += 1
+            answered.add(j.hash)
             if progress:
                 progress(done, total)
 
@@ -202,7 +204,7 @@ def send(jobs: list[Job], backends: list[UsageBackend], cache: ReplyCache,
             # on an interruption, requests not started are dropped; those in flight finish and
             # land in the cache, so a rerun sends neither twice
             ex.shutdown(wait=True, cancel_futures=True)
-    return done, cached, errors
+    return answered, cached, errors
 
 
 def _usage(row: dict[str, Any] | None) -> tuple[int, int]:
@@ -264,7 +266,7 @@ def judge_all(jobs: list[Job], cache: ReplyCache, errors: dict[str, str]) -> tup
 
 
 def summarise(rows: list[dict[str, Any]], records: list[QARecord], jobs: list[Job], cache: ReplyCache,
-              sent: int, cached: int, opts: AnnotateOptions, models: list[str]) -> dict[str, Any]:
+              sent: set[str], cached: int, opts: AnnotateOptions, models: list[str]) -> dict[str, Any]:
     """Per-task counts, tokens and cost."""
     per: dict[str, dict[str, int]] = {}
     for r in records:
@@ -293,16 +295,25 @@ def summarise(rows: list[dict[str, Any]], records: list[QARecord], jobs: list[Jo
                 task_of[row["id"]] = row["task"]
         for i, ok in got.items():
             per[task_of[i]][f"{kind}_{'kept' if ok else 'dropped'}"] += 1
-    sent_hashes = {j.hash for j in jobs}
-    tin = tout = 0
-    for h in sent_hashes:
-        a, b = _usage(cache.get(h))
-        tin, tout = tin + a, tout + b
+    all_hashes = {j.hash for j in jobs}
+
+    def tokens(hashes: set[str]) -> tuple[int, int]:
+        tin = tout = 0
+        for h in hashes:
+            a, b = _usage(cache.get(h))
+            tin, tout = tin + a, tout + b
+        return tin, tout
+    tin, tout = tokens(sent)
+    ain, aout = tokens(all_hashes)
     total = {k: sum(v[k] for v in per.values()) for k in next(iter(per.values()), {})}
-    return {"models": models, "mode": opts.mode, "items": len(records), "requests": len(sent_hashes),
-            "sent": sent, "cached": cached,
-            "tokens": {"prompt": tin, "completion": tout},
-            "cost": round(tin / 1000 * opts.price_in + tout / 1000 * opts.price_out, 6),
+    def cost(a: int, b: int) -> float:
+        return round(a / 1000 * opts.price_in + b / 1000 * opts.price_out, 6)
+    # tokens / cost: what this run paid (sent requests); *_all: what the replies used cost in total,
+    # cached ones included
+    return {"models": models, "mode": opts.mode, "items": len(records), "requests": len(all_hashes),
+            "sent": len(sent), "cached": cached,
+            "tokens": {"prompt": tin, "completion": tout}, "cost": cost(tin, tout),
+            "tokens_all": {"prompt": ain, "completion": aout}, "cost_all": cost(ain, aout),
             "price_per_1k": {"in": opts.price_in, "out": opts.price_out},
             "per_task": dict(sorted(per.items())), "total": total}
 
