@@ -75,8 +75,8 @@ INSTRUCTION_SHOT = (
 
 REPHRASE_SYSTEM = (
     "You rewrite a spatial question in different words. Keep its meaning exactly: the same objects "
-    "(and the same frame and marker references), the same spatial relation, the same options. "
-    "Reply with the rewritten question only.")
+    "(and the same frame and marker references) and the same spatial relation, so that the same "
+    "options still answer it. Reply with the rewritten question only.")
 
 REPHRASE_SHOT = ("Is the mug to the left of the laptop in frame 2?",
                  "In frame 2, does the mug sit on the left side of the laptop?")
@@ -133,7 +133,8 @@ def instruction_text(record: QARecord) -> str:
 
 def rephrase_text(record: QARecord) -> str:
     shot_q, shot_r = REPHRASE_SHOT
-    return f"Example\nQuestion: {shot_q}\nRewritten: {shot_r}\n\nQuestion: {record.question}\nRewritten:"
+    opts = ("\nOptions (kept as they are, for context): " + "; ".join(record.options)) if record.options else ""
+    return f"Example\nQuestion: {shot_q}\nRewritten: {shot_r}\n\nQuestion: {record.question}{opts}\nRewritten:"
 
 
 def build_prompt(record: QARecord, root: Path, kind: str, mode: str = "hinted", *, n_frames: int = 8,
