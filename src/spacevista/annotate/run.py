@@ -218,14 +218,13 @@ def _text_row(job: Job, text: str | None, ok: bool, why: str) -> dict[str, Any]:
             "reason": why, "confidence": None, "kept": False}
 
 
-def judge_all(jobs: list[Job], cache: ReplyCache, errors: dict[str, str]) -> tuple[list[dict[str, Any]], dict[str, QARecord], dict[str, Judgement]]:
-    """Annotation rows for every job, and the kept rationale per item id."""
+def judge_all(jobs: list[Job], cache: ReplyCache,
+              errors: dict[str, str]) -> tuple[list[dict[str, Any]], dict[str, Judgement]]:
+    """Annotation rows for every job (in job order), and the kept rationale per item id."""
     rows: list[dict[str, Any]] = []
     by_item: dict[str, list[tuple[Judgement, dict[str, Any]]]] = {}
     first_ok: dict[tuple[str, str], dict[str, Any]] = {}
-    records: dict[str, QARecord] = {}
     for j in jobs:
-        records[j.record.id] = j.record
         hit = cache.get(j.hash)
         if hit is None:
             rows.append(_text_row(j, None, False, f"error: {errors.get(j.hash, 'no reply')}"))
@@ -262,7 +261,7 @@ def judge_all(jobs: list[Job], cache: ReplyCache, errors: dict[str, str]) -> tup
             for jd, row in pairs:
                 if jd is best:
                     row["kept"] = True
-    return rows, records, kept
+    return rows, kept
 
 
 def summarise(rows: list[dict[str, Any]], records: list[QARecord], jobs: list[Job], cache: ReplyCache,
@@ -354,7 +353,7 @@ def annotate(root: str | Path, backends: list[UsageBackend], opts: AnnotateOptio
     jobs = build_jobs(records, root, backends, opts)
     cache = ReplyCache(root / CACHE)
     sent, cached, errors = send(jobs, backends, cache, progress)
-    rows, _, kept = judge_all(jobs, cache, errors)
+    rows, kept = judge_all(jobs, cache, errors)
     tmp = root / (ANNOTATIONS + ".tmp")
     with open(tmp, "w", encoding="utf-8") as f:
         for row in rows:
