@@ -77,6 +77,15 @@ def test_filter_keeps_and_drops_exactly(tiny: Path):
     assert [json.loads(x)["answer"] for x in open(tiny / "qa.jsonl")] == [r.answer for r in tiny_records()]
 
 
+def test_chunks_give_the_same_result(tiny: Path, tmp_path: Path):
+    other = write_tiny(tmp_path / "chunked", tiny_records())
+    with ScriptedServer(script_a) as srv:
+        whole = annotate(tiny, [client(srv, "m-a")]).report
+        chunked = annotate(other, [client(srv, "m-a")], AnnotateOptions(chunk=3)).report
+    assert chunked == whole
+    assert (other / ANNOTATIONS).read_bytes() == (tiny / ANNOTATIONS).read_bytes()
+
+
 def test_cached_prompts_are_not_sent_again(tiny: Path):
     with ScriptedServer(script_a) as srv:
         annotate(tiny, [client(srv, "m-a")])
@@ -103,7 +112,7 @@ class Interrupt(Exception):
 
 def test_interrupted_run_resumes_without_repeats(tiny: Path):
     with ScriptedServer(script_a) as srv:
-        def stop_after_five(done: int, total: int) -> None:
+        def stop_after_five(done: int) -> None:
             if done == 5:
                 raise Interrupt
         with pytest.raises(Interrupt):

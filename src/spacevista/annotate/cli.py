@@ -66,11 +66,13 @@ def _split(values: tuple[str, ...]) -> tuple[str, ...] | None:
 @click.option("--rate-limit", default=0.0, show_default=True, help="requests per second per model (0: none)")
 @click.option("--temperature", default=0.0, show_default=True)
 @click.option("--seed", default=0, show_default=True, help="seed of the retry jitter")
+@click.option("--chunk", default=64, show_default=True, help="items whose prompts are built and sent together")
+@click.option("--progress/--no-progress", default=True, show_default=True)
 def annotate(dataset_dir: Path, backend: str, models: tuple[str, ...], base_url: str, api_key: str | None,
              tasks: tuple[str, ...], mode: str, concurrency: int, limit: int, n_frames: int, max_side: int,
              max_new_tokens: int, instructions: bool, rephrase: bool, export: bool, price_in: float,
              price_out: float, timeout: float, max_retries: int, rate_limit: float, temperature: float,
-             seed: int) -> None:
+             seed: int, chunk: int, progress: bool) -> None:
     """LLM rationales and free-form answers for DATASET_DIR, kept only when consistent with the engine."""
     from rich.console import Console
 
@@ -86,13 +88,19 @@ def annotate(dataset_dir: Path, backend: str, models: tuple[str, ...], base_url:
         raise click.UsageError(str(e)) from e
     opts = AnnotateOptions(mode=mode, tasks=_split(tasks), limit=limit or None, n_frames=n_frames,
                            max_side=max_side, max_new_tokens=max_new_tokens, instructions=instructions,
-                           rephrase=rephrase, export=export, price_in=price_in, price_out=price_out)
+                           rephrase=rephrase, export=export, price_in=price_in, price_out=price_out,
+                           chunk=chunk)
+    console = Console()
     try:
-        res = run_annotate(dataset_dir, clients, opts)
+        if progress:
+            with console.status("annotating: 0 replies") as status:
+                res = run_annotate(dataset_dir, clients, opts,
+                                   progress=lambda n: status.update(f"annotating: {n} replies"))
+        else:
+            res = run_annotate(dataset_dir, clients, opts)
     except (SpaceVistaError, ValueError) as e:
         raise click.ClickException(str(e)) from e
     rep = res.report
-    console = Console()
     console.print(report_table(rep))
     console.print(f"requests: {rep['requests']} ({rep['sent']} sent, {rep['cached']} cached, "
                   f"{rep['errors']} failed); tokens this run: {rep['tokens']['prompt']} in, "

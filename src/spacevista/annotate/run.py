@@ -67,6 +67,7 @@ class AnnotateOptions:
     export: bool = False
     price_in: float = 0.0  # per 1k prompt tokens
     price_out: float = 0.0  # per 1k completion tokens
+    chunk: int = 64  # items whose prompts are built and sent together
 
 
 @dataclass
@@ -156,7 +157,8 @@ def build_jobs(records: list[QARecord], root: Path, backends: list[UsageBackend]
 
 def send(jobs: list[Job], backends: list[UsageBackend], cache: ReplyCache,
          progress: Callable[[int, int], None] | None = None) -> tuple[set[str], int, dict[str, str]]:
-    """Send the jobs whose hash is not cached, each model on its own pool of ``concurrency`` threads.
+    """Send the jobs whose hash is not cached, each model on its own pool of ``concurrency`` threads
+    (the models' pools run side by side).
     Returns (hashes answered in this call, requests found in the cache, {hash: error} of requests
     that failed for good)."""
     by_model = {b.model: b for b in backends}
@@ -193,16 +195,15 @@ def send(jobs: list[Job], backends: list[UsageBackend], cache: ReplyCache,
             if progress:
                 progress(done, total)
 
-    for model, js in todo.items():
-        b = by_model[model]
-        workers = max(1, min(b.concurrency, len(js)))
-        ex = ThreadPoolExecutor(workers)
-        try:
-            for fut in [ex.submit(one, j) for j in js]:
-                fut.result()
-        finally:
-            # on an interruption, requests not started are dropped; those in flight finish and
-            # land in the cache, so a rerun sends neither twice
+    pools = {m: ThreadPoolExecutor(max(1, min(by_model[m].concurrency, len(js)))) for m, js in todo.items()}
+    try:
+        futures = [pools[m].submit(one, j) for m, js in todo.items() for j in js]
+        for fut in futures:
+            fut.result()
+    finally:
+        # on an interruption, requests not started are dropped; those in flight finish and land
+        # in the cache, so a rerun sends neither twice
+        for ex in pools.values():
             ex.shutdown(wait=True, cancel_futures=True)
     return answered, cached, errors
 
@@ -264,7 +265,7 @@ def judge_all(jobs: list[Job], cache: ReplyCache,
     return rows, kept
 
 
-def summarise(rows: list[dict[str, Any]], records: list[QARecord], jobs: list[Job], cache: ReplyCache,
+def summarise(rows: list[dict[str, Any]], records: list[QARecord], all_hashes: set[str], cache: ReplyCache,
               sent: set[str], cached: int, opts: AnnotateOptions, models: list[str]) -> dict[str, Any]:
     """Per-task counts, tokens and cost."""
     per: dict[str, dict[str, int]] = {}
@@ -294,8 +295,6 @@ def summarise(rows: list[dict[str, Any]], records: list[QARecord], jobs: list[Jo
                 task_of[row["id"]] = row["task"]
         for i, ok in got.items():
             per[task_of[i]][f"{kind}_{'kept' if ok else 'dropped'}"] += 1
-    all_hashes = {j.hash for j in jobs}
-
     def tokens(hashes: set[str]) -> tuple[int, int]:
         tin = tout = 0
         for h in hashes:
@@ -341,8 +340,9 @@ def write_export(records: list[QARecord], kept: dict[str, Judgement], root: Path
 
 
 def annotate(root: str | Path, backends: list[UsageBackend], opts: AnnotateOptions = AnnotateOptions(),
-             progress: Callable[[int, int], None] | None = None) -> RunResult:
-    """Annotate the dataset in ``root`` with every backend; see the module docstring for the files."""
+             progress: Callable[[int], None] | None = None) -> RunResult:
+    """Annotate the dataset in ``root`` with every backend; see the module docstring for the files.
+    ``progress(n)`` is called with the number of replies received so far in this run."""
     root = Path(root)
     if not backends:
         raise ValueError("annotate needs at least one model")
@@ -350,16 +350,35 @@ def annotate(root: str | Path, backends: list[UsageBackend], opts: AnnotateOptio
     if len(set(models)) != len(models):
         raise ValueError(f"each --model once: {models}")
     records = load_records(root, opts.tasks, opts.limit)
-    jobs = build_jobs(records, root, backends, opts)
     cache = ReplyCache(root / CACHE)
-    sent, cached, errors = send(jobs, backends, cache, progress)
-    rows, kept = judge_all(jobs, cache, errors)
+    rows: list[dict[str, Any]] = []
+    kept: dict[str, Judgement] = {}
+    sent: set[str] = set()
+    all_hashes: set[str] = set()
+    cached, errors = 0, {}
+    step = max(1, opts.chunk)
+    done_before = 0
+    for start in range(0, len(records), step):
+        # prompts (with their frames) are built per chunk so memory stays flat on large sets
+        jobs = build_jobs(records[start:start + step], root, backends, opts)
+        all_hashes.update(j.hash for j in jobs)
+
+        def chunk_progress(done: int, total: int, base: int = done_before) -> None:
+            progress(base + done)
+        s_c, c_c, e_c = send(jobs, backends, cache, chunk_progress if progress else None)
+        sent |= s_c
+        cached += c_c
+        errors.update(e_c)
+        done_before += len(s_c)
+        r_c, k_c = judge_all(jobs, cache, errors)
+        rows += r_c
+        kept.update(k_c)
     tmp = root / (ANNOTATIONS + ".tmp")
     with open(tmp, "w", encoding="utf-8") as f:
         for row in rows:
             f.write(json.dumps(row, ensure_ascii=False, sort_keys=True) + "\n")
     os.replace(tmp, root / ANNOTATIONS)
-    report = summarise(rows, records, jobs, cache, sent, cached, opts, models)
+    report = summarise(rows, records, all_hashes, cache, sent, cached, opts, models)
     report["errors"] = len(errors)
     if opts.export:
         report["exported"] = write_export(records, kept, root)
