@@ -159,6 +159,19 @@ def main() -> None:
     r = bench_accumulate()
     print(f"== accumulate 30 ellipse frames, 2 cm voxels: {r['seconds'] * 1e3:.0f} ms "
           f"({r['frames_per_s']:.0f} frames/s, {r['input_points']:.0f} points in)")
+    rendering_section()
+
+
+def rendering_section() -> None:
+    """Rendering throughput of the synthetic scenes (ray casting), from benchmarks/render.py."""
+    import importlib.util
+    from pathlib import Path
+
+    spec = importlib.util.spec_from_file_location("render_bench", Path(__file__).with_name("render.py"))
+    render = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(render)
+    print("== rendering (ray casting with Embree), per scale")
+    render.main(["--frames", "4"])
 
 
 if __name__ == "__main__":

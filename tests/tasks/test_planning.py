@@ -13,7 +13,7 @@ from spacevista.tasks import route_planning as rp
 from spacevista.tasks.base import TASKS, Question
 from spacevista.tasks.destination_location import placement_facts
 from spacevista.tasks.obstacles_location import sweep
-from tests.conftest import make_graph
+from tests.conftest import box_surface, make_graph
 
 MINE = ["route_planning", "navigation", "manipulation_planning", "obstacles_location",
         "destination_location", "object_location"]
@@ -110,9 +110,9 @@ def test_navigation_names_landmarks(street):
 
 def test_enclosed_goal_is_dropped_with_a_reason():
     walls = [(10 + i, f"wall {i}", c, s) for i, (c, s) in enumerate([
-        ((6.0, 1.2, 1.0), (2.6, 0.2, 2.0)), ((6.0, -1.2, 1.0), (2.6, 0.2, 2.0)),
-        ((4.8, 0.0, 1.0), (0.2, 2.6, 2.0)), ((7.2, 0.0, 1.0), (0.2, 2.6, 2.0))])]
-    g = make_graph([(1, "sofa", (0.0, 0.0, 0.4), (1.0, 0.9, 0.8)),
+        ((6.0, 2.0, 1.0), (4.2, 0.2, 2.0)), ((6.0, -2.0, 1.0), (4.2, 0.2, 2.0)),
+        ((4.0, 0.0, 1.0), (0.2, 4.2, 2.0)), ((8.0, 0.0, 1.0), (0.2, 4.2, 2.0))])]
+    g = make_graph([(1, "sofa", (-1.0, 0.0, 0.4), (1.0, 0.9, 0.8)),
                     (3, "lamp", (6.0, 0.0, 0.8), (0.3, 0.3, 1.6))] + walls, scale=Scale.INDOOR)
     task = TASKS.get("route_planning")()
     q, reason = task.make_question(g, 1, 3, "mc", 0)
@@ -135,7 +135,8 @@ def test_estimated_route_judged_in_exact_scene(room):
     exact = copy.deepcopy(room)
     exact.exact = True
     from spacevista.graph import GraphObject
-    exact.objects.append(GraphObject(9, "crate", Box3D((*poly[k], 0.3), (0.8, 0.8, 0.6)), np.zeros((20, 3)),
+    centre, size = (*poly[k], 0.3), (0.8, 0.8, 0.6)
+    exact.objects.append(GraphObject(9, "crate", Box3D(centre, size), box_surface(centre, size),
                                      dict(room.object(1).views)))
     facts = task.answer(q, exact)
     assert facts.value != est_plan
@@ -174,7 +175,9 @@ def test_place_on_top_gives_top_centre_plus_half_height(table):
 
 def test_object_location_directions(table):
     task = TASKS.get("object_location")()
-    ask = lambda a, b: task.answer(Question("object_location", "mc", "direction", objects=[a, b], frames=[1]), table).value
+    def ask(a, b):
+        return task.answer(Question("object_location", "mc", "direction", objects=[a, b], frames=[1]), table).value
+
     assert ask(1, 2) == "right"        # apple right of the box
     assert ask(2, 1) == "left"
     assert ask(6, 2) == "front-right"  # bowl: closer to the camera and to the right

@@ -36,7 +36,8 @@ def wrap_deg(angle: float) -> float:
     return a - 180.0
 
 
-def ground_actions(path: np.ndarray, heading0: float, round_turn: Round, round_dist: Round) -> list[tuple[float, float]]:
+def ground_actions(path: np.ndarray, heading0: float, round_turn: Round,
+                   round_dist: Round) -> list[tuple[float, float]]:
     """Legs ``(turn_deg, forward)`` that walk the 2-D polyline ``path`` from ``path[0]`` facing
     ``heading0``, aiming each leg from the walker's actual (rounded) position at the next vertex."""
     pos = np.asarray(path[0], dtype=np.float64).copy()

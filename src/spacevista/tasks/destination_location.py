@@ -21,8 +21,8 @@ from spacevista.graph import SceneGraph
 from spacevista.scene import Scale
 from spacevista.tasks.base import TASKS, Facts, Question, Task
 from spacevista.tasks.common import askable, pairs, sample
-from spacevista.tasks.placement import (BORDER_DEG, DIRECTIONS, MOVE_WORDS, RELATIONS, destination,
-                                        direction_label, ground_frame, local_box, require)
+from spacevista.tasks.placement import (BORDER_DEG, CLEARANCE, DIRECTIONS, MOVE_WORDS, RELATIONS, destination,
+                                        direction_label, ground_frame, local_box, nested, require, seen)
 from spacevista.tasks.wording import log_spread
 
 PER_SCENE = 4
@@ -32,7 +32,7 @@ RELATION_WORDS = {"left": "to the left of", "right": "to the right of", "front":
 
 def occupied(graph: SceneGraph, R: np.ndarray, a_id: int, dest: np.ndarray, half: np.ndarray) -> list[int]:
     """Objects whose ground-frame boxes overlap A's box placed at ``dest`` (touching is free)."""
-    others = [o for o in graph.objects if o.id != a_id]
+    others = [o for o in seen(graph) if o.id != a_id]
     if not others:
         return []
     boxes = [local_box(o, R) for o in others]
@@ -48,7 +48,7 @@ def placement_facts(graph: SceneGraph, q: Question) -> tuple[np.ndarray, np.ndar
     R = ground_frame(graph, q.frames[0])
     la = local_box(graph.object(q.objects[0]), R)
     lb = local_box(graph.object(q.objects[1]), R)
-    dest = destination(la, lb, q.params["relation"])
+    dest = destination(la, lb, q.params["relation"], CLEARANCE[graph.scale])
     move = dest - la.center
     facts = {"len_move": float(np.linalg.norm(move)), "len_du": abs(float(move[0])),
              "dir_u": "right" if move[0] > 0 else "left", "len_dv": abs(float(move[1])),
@@ -75,6 +75,12 @@ class DestinationLocation(Task):
                 break
             if rng.random() < 0.5:
                 a, b = b, a
+            if a.category == b.category:
+                self.dropped["same category"] += 1
+                continue
+            if nested(graph, [a.id, b.id]):
+                self.dropped["nested object asked about"] += 1
+                continue
             frames = sorted(set(a.views) & set(b.views))
             if not frames:
                 self.dropped["no frame shows both"] += 1

@@ -10,13 +10,15 @@ box:
   the other objects' boxes grown by A's half extents (the exact Minkowski sum of two axis-aligned
   boxes), and A may not go below the lower of its start and destination heights (the table).
 * The path is planned with RRT-Connect in 3-D among obstacles grown by a further ``MARGIN`` of A's
-  half extents, from a point lifted ``LIFT`` x A's half height above the start to the same point
-  above the destination, then shortcut and turned into axis-parallel moves (each segment replaced
+  half extents plus the scale's ``CLEARANCE``, from a point lifted clear of the start's support to
+  the same point above the destination, then shortcut and turned into axis-parallel moves (each segment replaced
   by a free staircase: lift first, lower last). Moves are rounded closed-loop to the three
   significant figures the text states.
+* Obstacles are the objects the video shows (``placement.seen``).
 * A move sequence is valid on a graph when, executed from A's centre in that graph, it touches no
-  obstacle (grown by A's exact half extents) and ends within ``REACH`` x A's half extents of the
-  destination on every axis.
+  obstacle (grown by A's exact half extents) and ends within ``REACH`` x A's half extents (plus half
+  the clearance) of the destination on every axis. A final "lower it" stops where A touches down,
+  as placing an object does.
 
 Words: "move it left/right" (-u/+u), "move it forward/back" (+v away from the camera / -v towards it),
 "lift it"/"lower it" (+w/-w). Multiple-choice distractors are variations of the answer (left and
@@ -41,12 +43,13 @@ from spacevista.scene import UNIT_METRES, Scale
 from spacevista.tasks.base import TASKS, Facts, Question, Task, Unanswerable
 from spacevista.tasks.common import askable, pairs, sample
 from spacevista.tasks.destination_location import RELATION_WORDS, occupied
-from spacevista.tasks.placement import RELATIONS, destination, ground_frame, local_box, nameable, require
+from spacevista.tasks.placement import (CLEARANCE, RELATIONS, destination, ground_frame, local_box, nameable, nested,
+                                        require, seen)
 from spacevista.tasks.wording import format_number, round_sig, to_unit
 
 MARGIN = 0.15
 LIFT = 0.3
-REACH = 0.5
+REACH = 0.75
 PER_SCENE = 3
 WORDS = {(0, 1): "move it right", (0, -1): "move it left", (1, 1): "move it forward",
          (1, -1): "move it back", (2, 1): "lift it", (2, -1): "lower it"}
@@ -68,6 +71,7 @@ class Setup:
     check: BoxSpace
     planning: BoxSpace
     ids: list[int]
+    clear: float
 
 
 def setup(graph: SceneGraph, q: Question) -> Setup:
@@ -75,8 +79,8 @@ def setup(graph: SceneGraph, q: Question) -> Setup:
     a_id, b_id = q.objects
     R = ground_frame(graph, q.frames[0])
     la, lb = local_box(graph.object(a_id), R), local_box(graph.object(b_id), R)
-    goal = destination(la, lb, q.params["relation"])
-    others = [o for o in graph.objects if o.id != a_id]
+    goal = destination(la, lb, q.params["relation"], CLEARANCE[graph.scale])
+    others = [o for o in seen(graph) if o.id != a_id]
     boxes = [local_box(o, R) for o in others]
     centers = np.stack([b.center for b in boxes]) if boxes else np.zeros((0, 3))
     sizes = np.stack([2 * b.half for b in boxes]) if boxes else np.zeros((0, 3))
@@ -88,20 +92,36 @@ def setup(graph: SceneGraph, q: Question) -> Setup:
     hi[2] = max(hi[2], max(la.center[2], goal[2]) + 4 * la.half[2])
     yaws = np.zeros(len(boxes))
     check = BoxSpace.from_boxes(lo - np.array([0, 0, REACH * la.half[2]]), hi, centers, sizes, yaws, la.half)
-    grow = la.half * np.array([1 + MARGIN, 1 + MARGIN, 1 + MARGIN])
-    planning = BoxSpace.from_boxes(lo, hi, centers, sizes, yaws, grow)
-    return Setup(la.center, goal, la.half, check, planning, [o.id for o in others])
+    clear = CLEARANCE[graph.scale]
+    planning = BoxSpace.from_boxes(lo, hi, centers, sizes, yaws, la.half * (1 + MARGIN) + clear)
+    return Setup(la.center, goal, la.half, check, planning, [o.id for o in others], clear)
 
 
 def execute(su: Setup, p: MovePlan) -> np.ndarray:
-    return execute_moves(su.start, p.moves)
+    """The executed path; a final "lower it" ends where A first touches down (placing an object
+    stops at contact), so only the moves before it can collide."""
+    poly = execute_moves(su.start, p.moves)
+    if p.moves and p.moves[-1][0] == 2 and p.moves[-1][1] < 0:
+        a, b = poly[-2], poly[-1]
+        lo, hi = 0.0, 1.0
+        if not su.check.segment_free(a, b):
+            for _ in range(30):
+                mid = (lo + hi) / 2
+                if su.check.segment_free(a, a + mid * (b - a)):
+                    lo = mid
+                else:
+                    hi = mid
+            poly = poly.copy()
+            poly[-1] = a + lo * (b - a)
+    return poly
 
 
 def valid(su: Setup, p: MovePlan) -> bool:
+    """Executed from A's centre: no collision, and the end within ``REACH`` of the destination."""
     poly = execute(su, p)
     if not su.check.path_free(poly):
         return False
-    return bool(np.all(np.abs(poly[-1] - su.goal) <= REACH * su.half))
+    return bool(np.all(np.abs(poly[-1] - su.goal) <= REACH * su.half + su.clear / 2))
 
 
 @TASKS.register("manipulation_planning")
@@ -119,7 +139,7 @@ class ManipulationPlanning(Task):
         return lambda d: round_sig(to_unit(d, unit)) * UNIT_METRES[unit]
 
     def _plan(self, graph: SceneGraph, su: Setup, seed: int) -> MovePlan | None:
-        up = np.array([0.0, 0.0, (MARGIN + LIFT) * su.half[2]])
+        up = np.array([0.0, 0.0, (MARGIN + LIFT) * su.half[2] + 1.5 * su.clear])
         s1, g1 = su.start + up, su.goal + up
         if not (su.check.segment_free(su.start, s1) and su.check.segment_free(g1, su.goal)):
             return None
@@ -141,6 +161,12 @@ class ManipulationPlanning(Task):
                 break
             if rng.random() < 0.5:
                 a, b = b, a
+            if a.category == b.category:
+                self.dropped["same category"] += 1
+                continue
+            if nested(graph, [a.id, b.id]):
+                self.dropped["nested object asked about"] += 1
+                continue
             frames = sorted(set(a.views) & set(b.views))
             if not frames:
                 self.dropped["no frame shows both"] += 1
@@ -193,10 +219,12 @@ class ManipulationPlanning(Task):
         names = nameable(graph)
         blockers = sorted({f"the {graph.object(i).category}" for i, h in zip(su.ids, hits) if h and i in names})
         lift = sum(d for ax, d in value.moves if ax == 2 and d > 0)
+        if blockers:
+            blocked = "a straight move would hit " + " and ".join(blockers)
+        else:
+            blocked = "a straight move would hit something" if hits.any() else "a straight move is clear"
         return Facts(value, {"len_path": path_length(poly), "n_moves": len(value.moves), "len_lift": lift,
-                             "len_straight": float(np.linalg.norm(su.goal - su.start)),
-                             "blocked": ("a straight move would hit " + " and ".join(blockers)) if blockers
-                             else ("a straight move would hit something" if hits.any() else "a straight move is clear")})
+                             "len_straight": float(np.linalg.norm(su.goal - su.start)), "blocked": blocked})
 
     def matches(self, q: Question, option: Any, value: Any) -> bool:
         if option == value:

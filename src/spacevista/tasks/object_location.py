@@ -18,10 +18,10 @@ import numpy as np
 
 from spacevista.graph import SceneGraph
 from spacevista.scene import Scale
-from spacevista.tasks.base import TASKS, Facts, Question, Task, Unanswerable
+from spacevista.tasks.base import TASKS, Facts, Question, Task
 from spacevista.tasks.common import askable, pairs, sample
 from spacevista.tasks.placement import (BORDER_DEG, DIRECTIONS, PLACE_WORDS, direction_angle, direction_label,
-                                        ground_frame, local_box, require)
+                                        ground_frame, local_box, nested, require)
 from spacevista.tasks.wording import log_spread
 
 PER_SCENE = 4
@@ -29,7 +29,8 @@ PER_SCENE = 4
 MIN_OFFSET_FRACTION = 0.5
 SIDES = {"left": (0, -1), "right": (0, 1), "front": (1, -1), "behind": (1, 1)}
 #: option text of a direction (A relative to B)
-OPTION_TEXT = {"right": "to the right", "behind-right": "behind and to the right", "behind": "behind (farther from the camera)",
+OPTION_TEXT = {"right": "to the right", "behind-right": "behind and to the right",
+               "behind": "behind (farther from the camera)",
                "behind-left": "behind and to the left", "left": "to the left",
                "front-left": "in front and to the left", "front": "in front (closer to the camera)",
                "front-right": "in front and to the right"}
@@ -54,6 +55,12 @@ class ObjectLocation(Task):
                 break
             if rng.random() < 0.5:
                 a, b = b, a
+            if a.category == b.category:
+                self.dropped["same category"] += 1
+                continue
+            if nested(graph, [a.id, b.id]):
+                self.dropped["nested object asked about"] += 1
+                continue
             frames = sorted(set(a.views) & set(b.views))
             if not frames:
                 self.dropped["no frame shows both"] += 1

@@ -9,7 +9,9 @@ A stands on, a flat mat) are below the move and never in the way.
 
 The answer is the set of objects in the way (possibly none). Asked only when the set is the same
 with A shrunk or grown by ``SLACK`` (no grazing contacts), every object in it can be named plainly
-(its category is unique in the scene) and three wrong sets can be built from nameable objects.
+(its category is unique in the scene), none of them holds or stands inside another object (a
+flower in a vase: its estimated box is cut by the vase), and three wrong sets can be built from
+nameable objects.
 """
 
 from __future__ import annotations
@@ -24,7 +26,8 @@ from spacevista.scene import Scale
 from spacevista.tasks.base import TASKS, Facts, Question, Task
 from spacevista.tasks.common import askable, pairs, sample
 from spacevista.tasks.destination_location import RELATION_WORDS, occupied
-from spacevista.tasks.placement import destination, ground_frame, local_box, nameable, require
+from spacevista.tasks.placement import (CLEARANCE, destination, ground_frame, local_box, nameable, nested, require,
+                                        seen)
 
 PER_SCENE = 3
 SIDE_RELATIONS = ("left", "right", "front", "behind")
@@ -40,10 +43,10 @@ def sweep(graph: SceneGraph, q: Question, scale: float = 1.0) -> tuple[list[int]
     a_id, b_id = q.objects
     R = ground_frame(graph, q.frames[0])
     la, lb = local_box(graph.object(a_id), R), local_box(graph.object(b_id), R)
-    dest = destination(la, lb, q.params["relation"])
+    dest = destination(la, lb, q.params["relation"], CLEARANCE[graph.scale])
     band_lo, band_hi = la.lo[2], la.hi[2]
     cands, boxes = [], []
-    for o in graph.objects:
+    for o in seen(graph):
         if o.id == a_id:
             continue
         lo_ = local_box(o, R)
@@ -80,6 +83,12 @@ class ObstaclesLocation(Task):
                 break
             if rng.random() < 0.5:
                 a, b = b, a
+            if a.category == b.category:
+                self.dropped["same category"] += 1
+                continue
+            if nested(graph, [a.id, b.id]):
+                self.dropped["nested object asked about"] += 1
+                continue
             frames = sorted(set(a.views) & set(b.views))
             if not frames:
                 self.dropped["no frame shows both"] += 1
@@ -90,12 +99,15 @@ class ObstaclesLocation(Task):
                          params={"relation": relation})
             R = ground_frame(graph, frame)
             la = local_box(a, R)
-            if occupied(graph, R, a.id, destination(la, local_box(b, R), relation), la.half):
+            if occupied(graph, R, a.id, destination(la, local_box(b, R), relation, CLEARANCE[graph.scale]), la.half):
                 self.dropped["destination occupied"] += 1
                 continue
             hit, cands, _ = sweep(graph, q)
             if sweep(graph, q, 1 - SLACK)[0] != hit or sweep(graph, q, 1 + SLACK)[0] != hit:
                 self.dropped["grazing contact"] += 1
+                continue
+            if nested(graph, hit):
+                self.dropped["nested objects in the way"] += 1
                 continue
             if any(h not in names for h in hit):
                 self.dropped["object in the way has no plain name"] += 1

@@ -4,16 +4,19 @@ Shared by the tabletop tasks (object, destination and obstacles location, manipu
 
 The *ground frame* of frame k has axes u = the camera's right direction projected on the ground
 plane, v = up x u (the camera's forward direction on the ground: away from the viewer) and w = world
-up. Every object is replaced by its axis-aligned box in that frame (the box around its upright
-box's corners), so "left/right" is -u/+u, "behind / farther" is +v, "in front / closer" is -v, and
+up. Every object is replaced by its axis-aligned box in that frame (the bounds of its surface
+points in that frame), so "left/right" is -u/+u, "behind / farther" is +v, "in front / closer" is -v, and
 boxes line up with the moves a question states.
 
 Destination of "place A <relation> B" (A's centre, in the ground frame):
-- left / right: beside B's -u / +u face with a gap of ``GAP`` x A's extent along u, centred on B
+- left / right: beside B's -u / +u face with a gap of ``GAP`` x A's extent along u (at least
+  ``CLEARANCE`` of the scale), centred on B
   along v, at A's current height;
 - front / behind: beside B's -v / +v face (front = the side facing the camera), same gap, centred
   on B along u, at A's current height;
 - top: above B's top centre, resting on it: B's top + half A's height.
+
+Only objects the video shows (``seen``) count as obstacles or occupants.
 """
 
 from __future__ import annotations
@@ -24,10 +27,14 @@ from dataclasses import dataclass
 import numpy as np
 
 from spacevista.graph import GraphObject, SceneGraph
+from spacevista.scene import Scale
 from spacevista.tasks.base import Unanswerable
 
-#: clearance between A and B at a side destination, as a fraction of A's extent along that axis
+#: clearance between A and B at a side destination, as a fraction of A's extent along that axis,
+#: and at least ``CLEARANCE`` of the scale
 GAP = 0.25
+#: a clearance that estimated boxes are expected to keep (about a tenth of a typical object)
+CLEARANCE = {Scale.TINY: 0.002, Scale.TABLETOP: 0.01, Scale.INDOOR: 0.05, Scale.OUTDOOR: 0.2, Scale.DRONE: 2.0}
 RELATIONS = ("left", "right", "front", "behind", "top")
 #: eight ground directions, counter-clockwise from +u (right), as angles in the u-v plane
 DIRECTIONS = ("right", "behind-right", "behind", "behind-left", "left", "front-left", "front", "front-right")
@@ -76,13 +83,16 @@ class LocalBox:
 
 
 def local_box(obj: GraphObject, R: np.ndarray) -> LocalBox:
-    """The object's upright box as an axis-aligned box of the ground frame ``R``."""
-    c = obj.box.corners() @ R.T
+    """The object's axis-aligned box in the ground frame ``R``: the bounds of its surface points
+    (of its upright box's corners when it has fewer than ten points). Points, not the box, because
+    the yaw of a round object's box is arbitrary and turns its ground-frame bounds by up to 41%."""
+    pts = obj.points if obj.points is not None and len(obj.points) >= 10 else obj.box.corners()
+    c = np.asarray(pts, dtype=np.float64) @ R.T
     lo, hi = c.min(axis=0), c.max(axis=0)
     return LocalBox((lo + hi) / 2, (hi - lo) / 2)
 
 
-def destination(a: LocalBox, b: LocalBox, relation: str) -> np.ndarray:
+def destination(a: LocalBox, b: LocalBox, relation: str, min_gap: float = 0.0) -> np.ndarray:
     """A's centre after "place A <relation> B" (module docstring), in the ground frame."""
     d = a.center.copy()
     if relation == "top":
@@ -92,7 +102,7 @@ def destination(a: LocalBox, b: LocalBox, relation: str) -> np.ndarray:
     other = 1 - axis
     d[other] = b.center[other]
     face = b.hi[axis] if sign > 0 else b.lo[axis]
-    d[axis] = face + sign * a.half[axis] * (1 + 2 * GAP)
+    d[axis] = face + sign * (a.half[axis] + max(2 * GAP * a.half[axis], min_gap))
     return d
 
 
@@ -107,6 +117,34 @@ def direction_label(vec: np.ndarray) -> tuple[str, float]:
     k = int(round(ang / 45.0)) % 8
     off = abs(((ang - 45.0 * k) + 180.0) % 360.0 - 180.0)
     return DIRECTIONS[k], 22.5 - off
+
+
+def seen(graph: SceneGraph) -> list[GraphObject]:
+    """The objects the video shows (visible in at least one frame). Obstacles and occupants are
+    taken from these only, on every graph: an object hidden for the whole video (a pen inside a
+    mug) is not part of what a question about the video can expect anyone to avoid."""
+    return [o for o in graph.objects if o.views]
+
+
+def nested(graph: SceneGraph, ids: list[int]) -> bool:
+    """Whether any of ``ids`` stands inside another seen object's footprint or holds one (a flower in
+    a vase, a pen in a mug): the inner object's estimated box is cut by the container, and moving
+    the container carries the inner one, so questions about such objects are not asked."""
+    objs = seen(graph)
+    for i in ids:
+        o = graph.object(i)
+        for other in objs:
+            if other.id == i:
+                continue
+            for inner, outer in ((o, other), (other, o)):
+                c = inner.box.center[:2] - outer.box.center[:2]
+                cy, sy = np.cos(outer.box.yaw), np.sin(outer.box.yaw)
+                local = np.array([cy * c[0] + sy * c[1], -sy * c[0] + cy * c[1]])
+                inside = np.all(np.abs(local) < outer.box.size[:2] / 2)
+                overlap_z = min(inner.box.top, outer.box.top) - max(inner.box.bottom, outer.box.bottom)
+                if inside and overlap_z > 0 and inner.box.width < outer.box.width:
+                    return True
+    return False
 
 
 def nameable(graph: SceneGraph) -> set[int]:

@@ -3,12 +3,16 @@
 Set-up of a question about start object S and target object G (both standing on the ground):
 
 * The walker is a disc of radius ``RADIUS[scale]`` on the ground plane (x, y). Obstacles are the
-  footprints of all objects (S and G included) whose bottom is lower than ``HEIGHT[scale]`` above the
-  ground, each grown by the radius; the walkable region is the bounding rectangle of the room's floor
+  footprints of the objects the video shows (S and G included) whose bottom is lower than
+  ``HEIGHT[scale]`` and whose top is higher than ``STEP[scale]`` above the ground (flat things such as
+  roads, fields and rugs are walked over), each grown by the radius. A footprint is the object's
+  box footprint when clearly elongated, else the world-axis bounds of its points (``footprint_box``:
+  a round object's box yaw is arbitrary); the walkable region is the bounding rectangle of the room's floor
   polygon when the graph has one, else of all footprints, widened by four radii.
 * Start: on the line from S's centre to G's centre, ``STANDOFF`` radii beyond the point where that
-  line leaves S's footprint. The walker starts there *facing G's centre*. Goal: the same
-  construction from G towards S.
+  line leaves S's footprint; when that spot is taken (inside a grown obstacle), the same
+  construction with the direction turned by +15, -15, +30, ... up to +-90 degrees, first free spot.
+  The walker starts there *facing G's centre*. Goal: the same construction from G towards S.
 * The route is planned with RRT-Connect (``spacevista.geometry.rrt``) among obstacles grown by
   ``PLAN_MARGIN`` radii (a safety margin for rounding and for estimated boxes), shortcut, and turned
   into legs "turn left/right by a degrees, go forward d" (turns rounded to 5 degrees, distances to
@@ -39,17 +43,31 @@ from spacevista.graph import GraphObject, SceneGraph
 from spacevista.scene import UNIT_METRES, Scale
 from spacevista.tasks.base import TASKS, Facts, Question, Task, Unanswerable
 from spacevista.tasks.common import askable, sample
-from spacevista.tasks.placement import nameable
+from spacevista.tasks.placement import nameable, seen
 from spacevista.tasks.wording import format_number, round_sig, to_unit
 
 #: walker radius per scale (metres): a person indoors and outdoors, a small vehicle between buildings
 RADIUS = {Scale.INDOOR: 0.25, Scale.OUTDOOR: 0.4, Scale.DRONE: 3.0, Scale.TABLETOP: 0.02, Scale.TINY: 0.002}
 #: objects whose bottom is below this height above the ground block the walker
 HEIGHT = {Scale.INDOOR: 1.8, Scale.OUTDOOR: 2.5, Scale.DRONE: 8.0, Scale.TABLETOP: 0.1, Scale.TINY: 0.01}
-STANDOFF = 2.0
-PLAN_MARGIN = 1.6
-REACH = 3.5
+#: objects no taller than this above the ground (a rug, a road, a field) can be walked over
+STEP = {Scale.INDOOR: 0.05, Scale.OUTDOOR: 0.2, Scale.DRONE: 0.5, Scale.TABLETOP: 0.005, Scale.TINY: 0.0005}
+#: footprints whose sides differ by less than this ratio count as round (see ``footprint_box``)
+ELONGATED = 1.3
+STANDOFF = 2.5
+#: the start must be at least this many radii from G's centre (else the facing direction is unstable)
+NEAR = 10.0
+#: the spot beside S (G) must be the same with the planning margin changed by this many radii
+SPOT_SLACK = 0.5
+#: turns of the start (goal) direction tried when the spot straight towards the target is taken
+BESIDE_DEG = (0, 15, -15, 30, -30, 45, -45, 60, -60, 75, -75, 90, -90)
+PLAN_MARGIN = 2.0
+REACH = 4.0
 PER_SCENE = 3
+#: outcomes of make_question that ran the planner
+PLANNED = ("", "no collision-free route", "too few verified distractors", "no landmark beside the route")
+#: at most this many planner runs per scene (failed searches are the slow part)
+MAX_RUNS = 10
 TURN_STEPS = (5.0, 1.0)
 
 
@@ -79,20 +97,33 @@ class Setup:
     radius: float
 
 
-def _exit_point(obj: GraphObject, toward: np.ndarray, beyond: float) -> np.ndarray:
-    """``beyond`` metres past where the ray from obj's centre towards ``toward`` leaves its footprint."""
-    c = obj.box.center[:2]
+def _exit_point(fp: tuple[np.ndarray, np.ndarray, float], toward: np.ndarray, beyond: float) -> np.ndarray:
+    """``beyond`` metres past where the ray from a footprint's centre towards ``toward`` leaves it
+    (``fp``: centre, size, yaw as from ``footprint_box``)."""
+    c, size, yaw = fp
     d = toward - c
     n = float(np.linalg.norm(d))
     if n < 1e-9:
         raise Unanswerable("start and target share a centre")
     d = d / n
-    cy, sy = math.cos(obj.box.yaw), math.sin(obj.box.yaw)
+    cy, sy = math.cos(yaw), math.sin(yaw)
     local = np.array([cy * d[0] + sy * d[1], -sy * d[0] + cy * d[1]])
-    half = obj.box.size[:2] / 2
+    half = size / 2
     with np.errstate(divide="ignore"):
-        t = float(np.min(np.where(np.abs(local) > 1e-12, half / np.abs(local), np.inf)))
+        t = float(np.min(np.where(np.abs(local) > 1e-12, half / np.maximum(np.abs(local), 1e-300), np.inf)))
     return c + d * (t + beyond)
+
+
+def footprint_box(obj: GraphObject) -> tuple[np.ndarray, np.ndarray, float]:
+    """The rectangle an object blocks on the ground: its box footprint when that is clearly
+    elongated (sides differ by ``ELONGATED`` or more), else the world-axis bounds of its surface
+    points. A near-square box's yaw is arbitrary (a round tree, a vase), and turning it moves the
+    corners by up to 41% of the side, so estimated and exact graphs would disagree on the corners."""
+    sx, sy = float(obj.box.size[0]), float(obj.box.size[1])
+    if max(sx, sy) >= ELONGATED * min(sx, sy) or obj.points is None or len(obj.points) < 10:
+        return obj.box.center[:2], obj.box.size[:2], obj.box.yaw
+    lo, hi = obj.points[:, :2].min(axis=0), obj.points[:, :2].max(axis=0)
+    return (lo + hi) / 2, hi - lo, 0.0
 
 
 def ground_of(graph: SceneGraph) -> float:
@@ -103,37 +134,68 @@ def ground_of(graph: SceneGraph) -> float:
 
 def footprint_distance(obj: GraphObject, p: np.ndarray) -> float:
     """Distance from a ground point to an object's footprint rectangle (0 inside)."""
-    rel = p - obj.box.center[:2]
-    cy, sy = math.cos(obj.box.yaw), math.sin(obj.box.yaw)
+    c, size, yaw = footprint_box(obj)
+    rel = p - c
+    cy, sy = math.cos(yaw), math.sin(yaw)
     local = np.array([cy * rel[0] + sy * rel[1], -sy * rel[0] + cy * rel[1]])
-    out = np.maximum(np.abs(local) - obj.box.size[:2] / 2, 0.0)
+    out = np.maximum(np.abs(local) - size / 2, 0.0)
     return float(np.linalg.norm(out))
 
 
-def setup(graph: SceneGraph, s_id: int, g_id: int) -> Setup:
-    """The question's start, heading, goal and obstacle spaces on ``graph``."""
+def footprints(graph: SceneGraph) -> dict[int, tuple[np.ndarray, np.ndarray, float]]:
+    """``footprint_box`` of every object, by id (computed once per graph by callers that set up
+    many questions)."""
+    return {o.id: footprint_box(o) for o in graph.objects}
+
+
+def setup(graph: SceneGraph, s_id: int, g_id: int, margin: float = PLAN_MARGIN,
+          fps: dict[int, tuple[np.ndarray, np.ndarray, float]] | None = None) -> Setup:
+    """The question's start, heading, goal and obstacle spaces on ``graph`` (``margin``: the
+    planning inflation in radii, which also decides which spots beside S and G are free; ``fps``:
+    precomputed ``footprints(graph)``)."""
     if not (graph.has(s_id) and graph.has(g_id)):
         raise Unanswerable("start or target object missing")
     r = RADIUS[graph.scale]
     ground = ground_of(graph)
-    obst = [o for o in graph.objects if o.box.bottom < ground + HEIGHT[graph.scale]]
+    obst = [o for o in seen(graph) if o.box.bottom < ground + HEIGHT[graph.scale]
+            and o.box.top > ground + STEP[graph.scale]]
     s, g = graph.object(s_id), graph.object(g_id)
-    start = _exit_point(s, g.box.center[:2], STANDOFF * r)
-    goal = _exit_point(g, s.box.center[:2], STANDOFF * r)
     if graph.room and graph.room.get("floor_polygon"):
         poly = np.asarray(graph.room["floor_polygon"], dtype=np.float64)
         lo, hi = poly.min(axis=0), poly.max(axis=0)
     else:
-        fps = np.concatenate([o.box.footprint() for o in graph.objects])
-        lo, hi = fps.min(axis=0) - 4 * r, fps.max(axis=0) + 4 * r
-    lo, hi = np.minimum(lo, np.minimum(start, goal) - r), np.maximum(hi, np.maximum(start, goal) + r)
-    centers = [o.box.center[:2] for o in obst]
-    sizes = [o.box.size[:2] for o in obst]
-    yaws = [o.box.yaw for o in obst]
+        corners = np.concatenate([o.box.footprint() for o in graph.objects])
+        lo, hi = corners.min(axis=0) - 4 * r, corners.max(axis=0) + 4 * r
+    if fps is None:
+        fps = footprints(graph)
+    shapes = [fps[o.id] for o in obst]
+    centers = [c for c, _, _ in shapes]
+    sizes = [z for _, z, _ in shapes]
+    yaws = [y for _, _, y in shapes]
     check = BoxSpace.from_boxes(lo - 2 * r, hi + 2 * r, centers, sizes, yaws, r)
-    planning = BoxSpace.from_boxes(lo, hi, centers, sizes, yaws, PLAN_MARGIN * r)
-    d = g.box.center[:2] - start
+    planning = BoxSpace.from_boxes(lo, hi, centers, sizes, yaws, margin * r)
+    cs, cg = fps[s.id][0], fps[g.id][0]
+    start = _beside(fps[s.id], cg, STANDOFF * r, planning)
+    goal = _beside(fps[g.id], cs, STANDOFF * r, planning)
+    d = cg - start
     return Setup(start, math.atan2(d[1], d[0]), goal, s, g, check, planning, [o.id for o in obst], r)
+
+
+def _beside(fp: tuple[np.ndarray, np.ndarray, float], toward: np.ndarray, beyond: float,
+            space: BoxSpace) -> np.ndarray:
+    """Where the walker stands beside a footprint: the exit point towards ``toward``
+    (``_exit_point``), or, when that spot is taken, the first free one with the direction turned by
+    +15, -15, +30, ... up to 90 degrees (the direct spot when none is free)."""
+    c = fp[0]
+    d = toward - c
+    base = math.atan2(d[1], d[0])
+    first = _exit_point(fp, toward, beyond)
+    for deg in BESIDE_DEG:
+        a = base + math.radians(deg)
+        p = first if deg == 0 else _exit_point(fp, c + np.array([math.cos(a), math.sin(a)]), beyond)
+        if space.point_free(p):
+            return p
+    return first
 
 
 def route(su: Setup, legs) -> np.ndarray:
@@ -228,36 +290,51 @@ class GroundRoute(Task):
     def propose(self, graph: SceneGraph, rng: np.random.Generator) -> list[Question]:
         self.dropped: Counter = Counter()
         ground = ground_of(graph) if graph.objects else 0.0
-        standing = [o for o in askable(graph) if o.box.bottom < ground + 0.5 * HEIGHT[graph.scale]]
-        cands = [(a, b) for a in standing for b in standing if a.id != b.id]
+        standing = [o for o in askable(graph) if o.box.bottom < ground + 0.5 * HEIGHT[graph.scale]
+                    and o.box.top > ground + STEP[graph.scale]]
+        # two objects of one category would both be named by prompts that read alike
+        cands = [(a, b) for a in standing for b in standing if a.category != b.category]
         out: list[Question] = []
-        for s, g in sample(cands, 6 * PER_SCENE, rng):
-            if len(out) >= PER_SCENE:
+        runs = 0
+        fps = footprints(graph)
+        for s, g in sample(cands, len(cands), rng):
+            if len(out) >= PER_SCENE or runs >= MAX_RUNS:
                 break
             seed = int(rng.integers(2**31 - 1))
             form = self.forms[int(rng.integers(len(self.forms)))]
-            q, reason = self.make_question(graph, s.id, g.id, form, seed)
+            q, reason = self.make_question(graph, s.id, g.id, form, seed, fps)
+            runs += reason in PLANNED
             if q is None:
                 self.dropped[reason] += 1
             else:
                 out.append(q)
         return out
 
-    def make_question(self, graph: SceneGraph, s_id: int, g_id: int, form: str,
-                      seed: int) -> tuple[Question | None, str]:
+    def make_question(self, graph: SceneGraph, s_id: int, g_id: int, form: str, seed: int,
+                      fps: dict | None = None) -> tuple[Question | None, str]:
         """The question "from S to G" with its planned route (and verified distractors for mc), or
         None and the reason it cannot be asked."""
+        fps = footprints(graph) if fps is None else fps
         try:
-            su = setup(graph, s_id, g_id)
+            su = setup(graph, s_id, g_id, fps=fps)
         except Unanswerable:
             return None, "degenerate start or target"
-        if not (su.check.point_free(su.start) and su.check.point_free(su.goal)):
+        if not (su.planning.point_free(su.start) and su.planning.point_free(su.goal)):
             return None, "start or goal crowded"
+        for m in (PLAN_MARGIN - SPOT_SLACK, PLAN_MARGIN + SPOT_SLACK):
+            other = setup(graph, s_id, g_id, m, fps)
+            if not (np.allclose(other.start, su.start) and np.allclose(other.goal, su.goal)):
+                return None, "start or goal spot ambiguous"
+        if float(np.linalg.norm(fps[g_id][0] - su.start)) < NEAR * su.radius:
+            # the heading towards G would swing with small errors in where S and G are
+            return None, "start too close to the target"
         if su.planning.segment_free(su.start, su.goal):
             return None, "straight line is free"
         p = self._plan(graph, su, seed)
         if p is None:
             return None, "no collision-free route"
+        if self.with_landmarks and not any(lm is not None for lm in p.landmarks):
+            return None, "no landmark beside the route"
         q = Question(self.name, form, "route", objects=[s_id, g_id], params={"seed": seed, "plan": p})
         if form == "mc":
             wrong = self._distractors(graph, su, p)
