@@ -201,3 +201,13 @@ def test_retries_come_from_the_shared_backend(tiny: Path):
         assert c.retries == 16 and srv.requests == 32  # 16 prompts, each sent twice by the retry loop
     assert rep["sent"] == 15 and rep["errors"] == 1  # the 400 item is not retried
     assert rep["total"]["kept"] == 7
+
+
+def test_missing_frame_names_scene_and_item(tiny: Path):
+    from spacevista.errors import SceneError
+
+    (tiny / "frames" / "b.png").unlink()
+    with ScriptedServer(script_a) as srv:
+        with pytest.raises(SceneError, match=r"scene 'tiny'.*item q1: cannot read frame .*b\.png"):
+            annotate(tiny, [client(srv, "m-a")])
+        assert srv.requests == 0

@@ -30,7 +30,7 @@ from spacevista.annotate.consistency import (PLANNING_TASKS, RELATION_TASKS, Jud
 from spacevista.annotate.directions import check_instruction, check_rephrase
 from spacevista.annotate.prompts import build_prompt, plan_text, prompt_hash
 from spacevista.engine.exports import sharegpt_entry
-from spacevista.errors import SpaceVistaError
+from spacevista.errors import SceneError, SpaceVistaError
 from spacevista.eval.types import Prompt
 from spacevista.io.jsonl import read_jsonl
 from spacevista.records import QARecord
@@ -147,8 +147,13 @@ def build_jobs(records: list[QARecord], root: Path, backends: list[UsageBackend]
     """Every request of the run, in record, model, kind order."""
     jobs: list[Job] = []
     for r in records:
-        prompts = {k: build_prompt(r, root, k, opts.mode, n_frames=opts.n_frames, max_side=opts.max_side,
-                                   max_new_tokens=opts.max_new_tokens) for k in kinds_for(r, opts)}
+        try:
+            prompts = {k: build_prompt(r, root, k, opts.mode, n_frames=opts.n_frames, max_side=opts.max_side,
+                                       max_new_tokens=opts.max_new_tokens) for k in kinds_for(r, opts)}
+        except (ValueError, OSError) as e:
+            # a missing or unreadable frame or mask: the dataset is broken here; replies already
+            # cached stay, so a rerun after the fix resumes
+            raise SceneError(r.scene_id, str(root / "qa.jsonl"), f"item {r.id}: {e}") from e
         for b in backends:
             for k, p in prompts.items():
                 jobs.append(Job(r, b.model, k, p, prompt_hash(b.model, p, b.jpeg_quality)))
