@@ -17,6 +17,7 @@ from typing import Any, Callable
 from spacevista.engine.cache import cache_key
 from spacevista.engine.shards import SHARD_DIR, Shard, cached_shard, remove_stale_temporaries, write_shard
 from spacevista.errors import SceneError
+from spacevista.scene import Scene
 
 Row = dict[str, str]
 
@@ -70,7 +71,8 @@ def _reader_name(path: Path, fmt: str) -> str:
     return detect_format(path)
 
 
-def _frame_hashes(scene, out: Path, frame_paths: list[str]) -> list[str]:
+def _frame_hashes(scene: Scene, out: Path, frame_paths: list[str]) -> list[str]:
+    """Pixel hashes of the source frames and of the frames written out (see ``leakage``)."""
     from spacevista.engine.leakage import array_sha256, image_sha256
 
     hashes = {array_sha256(f.rgb()) for f in scene.frames}
