@@ -73,6 +73,8 @@ def test_filter_keeps_and_drops_exactly(tiny: Path):
     assert exp["q2"]["rationale_source"] == "engine"
     assert exp["q2"]["messages"][1]["content"] == tiny_records()[1].rationale
     assert rep["exported"] == 7
+    assert exp["q6"]["instruction"].startswith("Turn slightly to your left") and "instruction" not in exp["q7"]
+    assert exp["q9"]["rephrased_question"].startswith("Looking at frame 1") and "rephrased_question" not in exp["q10"]
     # the dataset itself is untouched
     assert [json.loads(x)["answer"] for x in open(tiny / "qa.jsonl")] == [r.answer for r in tiny_records()]
 

@@ -327,12 +327,21 @@ def _dump(obj: Any, path: Path) -> None:
     os.replace(tmp, path)
 
 
-def write_export(records: list[QARecord], kept: dict[str, Judgement], root: Path) -> int:
-    """``sft_distilled.json``; returns how many entries carry a distilled rationale."""
+def write_export(records: list[QARecord], kept: dict[str, Judgement], root: Path,
+                 rows: list[dict[str, Any]] = ()) -> int:
+    """``sft_distilled.json``; returns how many entries carry a distilled rationale. Entries of
+    planning items with an accepted instruction get ``instruction``, relation items with an
+    accepted rephrasing ``rephrased_question`` (extra keys; the conversation is unchanged)."""
+    extra = {(row["id"], row["kind"]): row["rationale"] for row in rows
+             if row["kept"] and row["kind"] in ("instruction", "rephrase")}
     entries = []
     n = 0
     for r in records:
         e = sharegpt_entry(r, root)
+        if (r.id, "instruction") in extra:
+            e["instruction"] = extra[(r.id, "instruction")]
+        if (r.id, "rephrase") in extra:
+            e["rephrased_question"] = extra[(r.id, "rephrase")]
         if r.id in kept:
             e["messages"][1]["content"] = distilled_rationale(r, kept[r.id])
             e["rationale_source"] = kept[r.id].model
@@ -386,6 +395,6 @@ def annotate(root: str | Path, backends: list[UsageBackend], opts: AnnotateOptio
     report = summarise(rows, records, all_hashes, cache, sent, cached, opts, models)
     report["errors"] = len(errors)
     if opts.export:
-        report["exported"] = write_export(records, kept, root)
+        report["exported"] = write_export(records, kept, root, rows)
     _dump(report, root / REPORT)
     return RunResult(report, rows)
