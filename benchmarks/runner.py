@@ -8,6 +8,9 @@ Ray runner (local mode, ``ray.init(num_cpus=2)``, started once and not timed) wi
 Each configuration first runs a warm-up build of two scenes so that the driver and Ray's worker
 processes have imported the engine, as they have in any long build. Prints scenes/s per configuration and the
 ratios Ray 2 / Ray 1 and Ray 1 / local 1, and checks that every build wrote the same qa.jsonl.
+On a machine shared with other work the engine's figures follow the CPU share the processes get, so
+a scheduling check follows: the same runners over a stage that only sleeps 0.5 s per row, which
+shows the runners' parallelism and overhead independently of CPU contention.
 """
 
 from __future__ import annotations
@@ -30,6 +33,26 @@ def write_scenes(root: Path, n: int, frames: int, width: int, height: int) -> No
     for k in range(n):
         write_scene(generate_scene(scales[k % len(scales)], seed=100 + k, n_frames=frames, width=width,
                                    height=height), root)
+
+
+class SleepStage:
+    """A stage that only waits: measures how a runner schedules work, whatever the CPU load."""
+
+    def __init__(self, cfg, seconds: float = 0.5):
+        self.seconds = seconds
+
+    def __call__(self, row: dict[str, str]) -> dict[str, str]:
+        time.sleep(self.seconds)
+        return {"error": ""}
+
+
+def timed_sleep(runner, n: int) -> float:
+    from spacevista.engine.stages import BuildConfig, Stage
+
+    rows = [{"source": str(i), "shard": "", "cached": "", "error": ""} for i in range(n)]
+    t0 = time.perf_counter()
+    runner.run(rows, [Stage("sleep", SleepStage)], BuildConfig(out="."))
+    return time.perf_counter() - t0
 
 
 def timed_build(src: Path, out: Path, runner) -> tuple[float, bytes]:
@@ -65,8 +88,10 @@ def main() -> None:
         for p in sorted(src.iterdir())[:2]:
             shutil.copytree(p, warm / p.name)
         results: dict[str, float] = {}
+        sleeps: dict[str, float] = {}
         outputs: dict[str, bytes] = {}
         for w in (1, 2):
+            sleeps[f"local {w}"] = timed_sleep(LocalRunner(w), args.scenes)
             timed_build(warm, tmp / "out", LocalRunner(w))  # same warm-up as Ray: imports done
             dt, outputs[f"local-{w}"] = timed_build(src, tmp / "out", LocalRunner(w))
             results[f"local {w} process{'es' if w > 1 else ''}"] = args.scenes / dt
@@ -78,6 +103,7 @@ def main() -> None:
         for w in (1, 2):
             runner = RayRunner(w)
             timed_build(warm, tmp / "out", runner)
+            sleeps[f"ray {w}"] = timed_sleep(runner, args.scenes)
             dt, outputs[f"ray-{w}"] = timed_build(src, tmp / "out", runner)
             results[f"ray {w} worker{'s' if w > 1 else ''}"] = args.scenes / dt
         ray.shutdown()
@@ -93,8 +119,15 @@ def main() -> None:
     print(f"  ray start (not timed above): {ray_start:.1f} s")
     print(f"  ray 2 / ray 1 workers: {r21:.2f}x   ray 1 worker / local 1 process: {r1l:.2f}x")
     print(f"  identical qa.jsonl across all runs: {same}")
+    print(f"scheduling check: {args.scenes} rows of a 0.5 s sleep stage (ideal {args.scenes * 0.5:.1f} s with 1 worker, "
+          f"{args.scenes * 0.25:.1f} s with 2):")
+    for name, v in sleeps.items():
+        print(f"  {name:<20} {v:6.2f} s")
+    print(f"  ray 2 / ray 1 workers: {sleeps['ray 1'] / sleeps['ray 2']:.2f}x   "
+          f"ray 1 / local 1: {sleeps['local 1'] / sleeps['ray 1']:.2f}x (throughput ratio)")
     print(json.dumps({"scenes_per_s": {k: round(v, 4) for k, v in results.items()}, "ray2_over_ray1": round(r21, 3),
-                      "ray1_over_local1": round(r1l, 3), "identical": same}))
+                      "ray1_over_local1": round(r1l, 3), "identical": same,
+                      "sleep_seconds": {k: round(v, 3) for k, v in sleeps.items()}}))
 
 
 if __name__ == "__main__":

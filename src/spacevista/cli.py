@@ -25,6 +25,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "train": ("spacevista.train.cli:train", "SFT and GRPO training recipes"),
     "review": ("spacevista.review.cli:review", "serve the QA review web page"),
     "review-report": ("spacevista.review.cli:review_report", "preference rates from review judgements"),
+    "annotate": ("spacevista.annotate.cli:annotate", "LLM rationales and free-form answers with a consistency filter"),
 }
 
 

@@ -43,3 +43,16 @@ def test_ls_lists_tasks():
     assert res.exit_code == 0
     for name in ("object_size", "route_planning", "spatial_relation", "room_size"):
         assert name in res.output
+
+
+def test_ground_truth_without_depth_keeps_camera_tasks(tmp_path):
+    from spacevista.engine.pipeline import process_scene
+
+    scene = generate_scene("indoor", seed=2, n_frames=5, width=96, height=72)
+    for f in scene.frames:
+        f.depth_array = None
+        f.instance_array = None
+    res = process_scene(scene, tmp_path, seed=0)
+    assert res.records
+    assert {r.task for r in res.records} <= {"rotation_estimation", "view_change"}
+    assert all(r.engine_score is not None for r in res.records)

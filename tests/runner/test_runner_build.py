@@ -147,3 +147,18 @@ def test_source_without_depth_gets_camera_tasks_only(scene_root, tmp_path):
     assert set(scene["tasks"]) <= {"rotation_estimation", "view_change"} and scene["qa_count"] > 0
     needs = [s for s in scene["skipped"] if "depth and instance masks" in s["reason"]]
     assert {s["task"] for s in needs} >= {"object_size", "object_counting"}
+
+
+def test_sources_sharing_an_id_run_in_later_rounds(scene_root, tmp_path):
+    from spacevista.engine.discover import predicted_scene_id, rounds_by_scene_id
+
+    one, two = sorted(p for p in scene_root.iterdir() if p.is_dir())[:2]
+    a = copy_scene(one, tmp_path / "a" / "x")
+    b = copy_scene(two, tmp_path / "b" / "y", new_id=one.name)
+    c = tmp_path / "c" / "z"
+    c.mkdir(parents=True)
+    assert predicted_scene_id(b) == one.name and predicted_scene_id(c) == "z"
+    assert predicted_scene_id(c, {"scene_id": "given"}) == "given"
+    srcs = [str(one), str(two), str(a), str(b), str(c)]
+    same = sorted([str(one), str(a), str(b)])  # all three will be scene `one.name`
+    assert rounds_by_scene_id(srcs) == [sorted([same[0], str(two), str(c)]), [same[1]], [same[2]]]

@@ -9,6 +9,9 @@ from spacevista.engine.stages import Stage, default_stages
 
 from .conftest import SCENES, assert_same_tree
 
+# Ray Data reads its own deprecated settings when it ships the context to workers
+pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning:ray.data.context")
+
 ray = pytest.importorskip("ray", reason="the Ray runner needs the 'ray' extra (pip install spacevista[ray])")
 
 

@@ -16,8 +16,8 @@ from .conftest import assert_same_tree
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def _command(src: Path, out: Path) -> list[str]:
-    return [sys.executable, "-m", "spacevista.cli", "build", str(src), "--out", str(out), "--workers", "1"]
+def _command(src: Path, out: Path, workers: int = 1) -> list[str]:
+    return [sys.executable, "-m", "spacevista.cli", "build", str(src), "--out", str(out), "--workers", str(workers)]
 
 
 def _env() -> dict[str, str]:
@@ -68,9 +68,10 @@ def test_sigkill_at_several_points_then_resume(scene_root, reference_build, tmp_
 
 
 @pytest.mark.timeout(300)
-def test_kill_before_any_shard(scene_root, reference_build, tmp_path):
+def test_kill_before_any_shard_with_a_process_pool(scene_root, reference_build, tmp_path):
+    """Two worker processes: they die with the killed build, so nothing writes into the rerun."""
     out = tmp_path / "out"
-    proc = subprocess.Popen(_command(scene_root, out), env=_env(), stdout=subprocess.DEVNULL,
+    proc = subprocess.Popen(_command(scene_root, out, workers=2), env=_env(), stdout=subprocess.DEVNULL,
                             stderr=subprocess.DEVNULL)
     # wait until the first frames are on disk (a scene is half done), then kill
     t0 = time.monotonic()
@@ -78,6 +79,7 @@ def test_kill_before_any_shard(scene_root, reference_build, tmp_path):
         time.sleep(0.01)
     proc.send_signal(signal.SIGKILL)
     proc.wait()
-    done = subprocess.run(_command(scene_root, out), env=_env(), capture_output=True, text=True, timeout=240)
+    done = subprocess.run(_command(scene_root, out, workers=2), env=_env(), capture_output=True, text=True,
+                          timeout=240)
     assert done.returncode == 0, done.stdout + done.stderr
     assert_same_tree(reference_build, out)

@@ -1,6 +1,7 @@
 """``spacevista build`` as a function: sources -> sharded, resumable, filtered QA dataset.
 
-Steps: find the scenes; run the stages over them with a runner (each finished scene becomes an
+Steps: find the scenes; run the stages over them with a runner (sources expected to share a scene
+id go in later rounds, so they never write the same frame folder at once) (each finished scene becomes an
 atomic shard, and a shard whose cache key still matches is reused, which is also how a killed
 build resumes); then assemble the dataset from the shards (see ``assemble``).
 """
@@ -15,7 +16,7 @@ from typing import Any
 
 from spacevista.engine.assemble import assemble
 from spacevista.engine.cache import shard_name
-from spacevista.engine.discover import discover
+from spacevista.engine.discover import discover, rounds_by_scene_id
 from spacevista.engine.leakage import load_bench_index
 from spacevista.engine.runners import Progress, Runner, make_runner
 from spacevista.engine.shards import SHARD_DIR, read_shard, remove_stale_temporaries
@@ -36,7 +37,7 @@ class BuildResult:
 def build(sources: list[str | Path], out: str | Path, *, seed: int = 0, tasks: list[str] | None = None,
           fmt: str = "auto", options: dict[str, Any] | None = None, runner: Runner | None = None,
           exclude_bench: list[str | Path] | None = None, stages: list[Stage] | None = None,
-          progress: Progress | None = None) -> BuildResult:
+          progress: Progress | None = None, perception: dict[str, Any] | None = None) -> BuildResult:
     """Build a QA dataset from ``sources`` into ``out``; see the module docstring."""
     t0 = time.perf_counter()
     out = Path(out).resolve()
@@ -46,10 +47,17 @@ def build(sources: list[str | Path], out: str | Path, *, seed: int = 0, tasks: l
     bench = load_bench_index(list(exclude_bench)) if exclude_bench else None
     scenes, errors = discover(sources, fmt)
     cfg = BuildConfig(out=str(out), seed=seed, tasks=tuple(sorted(tasks)) if tasks else None, fmt=fmt,
-                      options=dict(options or {}))
-    rows = [{"source": s, "shard": shard_name(s), "cached": "", "error": ""} for s in scenes]
+                      options=dict(options or {}), perception=dict(perception or {}))
     runner = runner or make_runner("local")
-    results = runner.run(rows, stages or default_stages(), cfg, progress)
+    results = []
+    for batch in rounds_by_scene_id(scenes, cfg.options):
+        rows = [{"source": s, "shard": shard_name(s), "cached": "", "error": ""} for s in batch]
+        offset = len(results)
+
+        def step(done: int, total: int, offset: int = offset) -> None:
+            if progress:
+                progress(offset + done, len(scenes))
+        results.extend(runner.run(rows, stages or default_stages(cfg.perception), cfg, step))
     shards = []
     n_cached = 0
     for row in results:

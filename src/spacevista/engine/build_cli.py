@@ -36,8 +36,19 @@ def parse_options(pairs: tuple[str, ...]) -> dict[str, Any]:
               help="Leave out every scene that appears in this benchmark file (Bench JSON or qa.jsonl).")
 @click.option("--option", "reader_options", multiple=True, metavar="KEY=VALUE",
               help="Reader option (repeatable), e.g. num_frames=32.")
+@click.option("--depth", "depth_spec", default=None, metavar="NAME=PATH",
+              help="Metric depth specialist for sources without depth, e.g. depth-pro=/models/depth-pro.")
+@click.option("--detector", "detector_spec", default=None, metavar="NAME=PATH",
+              help="Open-vocabulary detector for sources without instance masks, e.g. grounding-dino=/models/gd.")
+@click.option("--tracker", "tracker_spec", default=None, metavar="NAME=PATH",
+              help="Video mask tracker prompted by the detector, e.g. sam2-video=/models/sam2.")
+@click.option("--categories", default="", help="Comma-separated detector prompts, e.g. 'chair,table,lamp'.")
+@click.option("--device", default="cpu", show_default=True, help="Device of the specialists (cpu, cuda).")
+@click.option("--dtype", default="float32", show_default=True, help="float32, bfloat16 or float16.")
 def build(sources: tuple[str, ...], out: str, fmt: str, runner: str, workers: int, ray_address: str | None,
-          seed: int, tasks: tuple[str, ...], exclude_bench: tuple[str, ...], reader_options: tuple[str, ...]) -> None:
+          seed: int, tasks: tuple[str, ...], exclude_bench: tuple[str, ...], reader_options: tuple[str, ...],
+          depth_spec: str | None, detector_spec: str | None, tracker_spec: str | None, categories: str,
+          device: str, dtype: str) -> None:
     """Build QA from SOURCES (scene folders, or folders of scene folders) into OUT.
 
     Writes qa.jsonl, qa.parquet, sft.json, grpo.jsonl, bench.json, report.json, errors.jsonl,
@@ -63,6 +74,16 @@ def build(sources: tuple[str, ...], out: str, fmt: str, runner: str, workers: in
         raise click.BadParameter(f"unknown task(s) {unknown}; known: {', '.join(TASKS.names())}",
                                  param_hint="--task")
     options = parse_options(reader_options)
+    perception: dict = {k: v for k, v in (("depth", depth_spec), ("detector", detector_spec),
+                                          ("tracker", tracker_spec)) if v}
+    if perception:
+        perception.update(device=device, dtype=dtype,
+                          categories=[c.strip() for c in categories.split(",") if c.strip()])
+        if bool(detector_spec) != bool(tracker_spec):
+            raise click.BadParameter("instance masks need both --detector and --tracker", param_hint="--detector")
+        if detector_spec and not perception["categories"]:
+            raise click.BadParameter("the detector needs prompts: --categories 'chair,table'",
+                                     param_hint="--categories")
     console = Console(stderr=True)
     the_runner = make_runner(runner, workers, ray_address)
     try:
@@ -73,7 +94,8 @@ def build(sources: tuple[str, ...], out: str, fmt: str, runner: str, workers: in
             def progress(done: int, total: int) -> None:
                 bar.update(job, completed=done, total=total)
             result = run_build(list(sources), out, seed=seed, tasks=list(tasks) or None, fmt=fmt, options=options,
-                               runner=the_runner, exclude_bench=list(exclude_bench), progress=progress)
+                               runner=the_runner, exclude_bench=list(exclude_bench), progress=progress,
+                               perception=perception)
     except ValueError as e:
         raise click.ClickException(str(e)) from e
     finally:

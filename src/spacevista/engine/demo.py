@@ -37,6 +37,12 @@ class DemoConfig:
     drop_rate: float = 0.0
     id_switch_rate: float = 0.0
 
+    def __post_init__(self) -> None:
+        if self.perception not in ("oracle", "degraded"):
+            raise ValueError(f"unknown perception {self.perception!r}; expected 'oracle' or 'degraded'")
+        if self.perception == "degraded":
+            self.degrade_config()  # validates the error strengths before any scene is built
+
     def perception_provenance(self) -> dict[str, Any]:
         """What produced the depth and masks, as recorded in every record's provenance."""
         if self.perception == "oracle":

@@ -6,7 +6,11 @@ does not depend on which runner (or how many workers) did the work.
 
 from __future__ import annotations
 
+import ctypes
+import ctypes.util
 import os
+import signal
+import sys
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from typing import Callable, Protocol
 
@@ -36,10 +40,23 @@ def chain(stages: list[Stage], cfg: BuildConfig) -> Callable[[Row], Row]:
 
 
 _WORKER_FN: Callable[[Row], Row] | None = None
+_PR_SET_PDEATHSIG = 1
 
 
-def _init_worker(stages: list[Stage], cfg: BuildConfig) -> None:
+def _die_with_parent(parent: int) -> None:
+    """Have the kernel kill this worker when the build process dies (Linux), so a killed build leaves
+    no orphan still writing frames while its rerun starts; elsewhere, and if the parent is already
+    gone, exit at once rather than work for nobody."""
+    if sys.platform.startswith("linux"):
+        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6", use_errno=True)
+        libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
+    if os.getppid() != parent:
+        os._exit(1)
+
+
+def _init_worker(stages: list[Stage], cfg: BuildConfig, parent: int) -> None:
     global _WORKER_FN  # the pool's per-process pipeline, built once per worker
+    _die_with_parent(parent)
     _WORKER_FN = chain(stages, cfg)
 
 
@@ -65,7 +82,8 @@ class LocalRunner:
                 if progress:
                     progress(i + 1, len(rows))
             return out  # type: ignore[return-value]
-        with ProcessPoolExecutor(max_workers=workers, initializer=_init_worker, initargs=(stages, cfg)) as pool:
+        with ProcessPoolExecutor(max_workers=workers, initializer=_init_worker,
+                                 initargs=(stages, cfg, os.getpid())) as pool:
             futures = {pool.submit(_run_row, row): i for i, row in enumerate(rows)}
             for done, fut in enumerate(as_completed(futures), 1):
                 out[futures[fut]] = fut.result()

@@ -11,7 +11,6 @@ import json
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 from spacevista.engine.generate import SceneQA
 from spacevista.records import QARecord

@@ -17,6 +17,7 @@ from typing import Any, Callable
 from spacevista.engine.cache import cache_key
 from spacevista.engine.shards import SHARD_DIR, Shard, cached_shard, remove_stale_temporaries, write_shard
 from spacevista.errors import SceneError
+from spacevista.scene import Scene
 
 Row = dict[str, str]
 
@@ -30,6 +31,8 @@ class BuildConfig:
     tasks: tuple[str, ...] | None = None
     fmt: str = "auto"
     options: dict[str, Any] = field(default_factory=dict)
+    #: specialists for sources that lack depth or instance masks (see ``PerceptionPlan``); empty: none
+    perception: dict[str, Any] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
         d = asdict(self)
@@ -39,7 +42,7 @@ class BuildConfig:
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> "BuildConfig":
         return cls(out=d["out"], seed=d["seed"], tasks=tuple(d["tasks"]) if d["tasks"] else None,
-                   fmt=d["fmt"], options=d["options"])
+                   fmt=d["fmt"], options=d["options"], perception=d.get("perception") or {})
 
 
 @dataclass(frozen=True)
@@ -70,12 +73,55 @@ def _reader_name(path: Path, fmt: str) -> str:
     return detect_format(path)
 
 
-def _frame_hashes(scene, out: Path, frame_paths: list[str]) -> list[str]:
+def _frame_hashes(scene: Scene, out: Path, frame_paths: list[str]) -> list[str]:
+    """Pixel hashes of the source frames and of the frames written out (see ``leakage``)."""
     from spacevista.engine.leakage import array_sha256, image_sha256
 
     hashes = {array_sha256(f.rgb()) for f in scene.frames}
     hashes.update(image_sha256(out / p) for p in frame_paths)
     return sorted(hashes)
+
+
+class Specialists:
+    """The perception specialists a build uses, loaded once per worker on first need.
+
+    ``plan`` maps ``depth``/``detector``/``tracker`` to ``"registry-name=/local/path"`` and may give
+    ``categories`` (detector prompts), ``device`` and ``dtype``. They run only on scenes that lack
+    the signal (``spacevista.perception.fill_scene``), and their provenance lands in the records.
+    """
+
+    def __init__(self, plan: dict[str, Any]):
+        self.plan = plan
+        self._loaded: dict[str, Any] | None = None
+
+    def _load(self) -> dict[str, Any]:
+        if self._loaded is None:
+            from spacevista.perception import SPECIALISTS
+
+            self._loaded = {}
+            for role in ("depth", "detector", "tracker"):
+                spec = self.plan.get(role)
+                if not spec:
+                    continue
+                name, _, path = str(spec).partition("=")
+                if not path:
+                    raise ValueError(f"{role} specialist must be NAME=PATH, got {spec!r}")
+                sp = SPECIALISTS.get(name)(path, device=self.plan.get("device", "cpu"),
+                                           dtype=self.plan.get("dtype", "float32"))
+                sp.load()
+                self._loaded[role] = sp
+        return self._loaded
+
+    def fill(self, scene: Scene) -> Scene:
+        if not self.plan or (scene.has_depth and scene.has_instances):
+            return scene
+        from spacevista.perception import fill_scene
+
+        sp = self._load()
+        if not scene.has_instances and ("detector" not in sp or "tracker" not in sp):
+            sp = {k: v for k, v in sp.items() if k == "depth"}
+        return fill_scene(scene, depth=sp.get("depth"), detector=sp.get("detector"), tracker=sp.get("tracker"),
+                          categories=list(self.plan.get("categories") or []) or None)
 
 
 class SceneStage:
@@ -84,6 +130,7 @@ class SceneStage:
     def __init__(self, cfg: BuildConfig):
         self.cfg = cfg
         self.out = Path(cfg.out)
+        self.specialists = Specialists(cfg.perception)
 
     def __call__(self, row: Row) -> Row:
         from spacevista.engine.pipeline import process_scene
@@ -95,7 +142,8 @@ class SceneStage:
         shard_path = self.out / SHARD_DIR / name
         scene_label = path.name
         try:
-            key = cache_key(path, self.cfg.seed, self.cfg.tasks, self.cfg.fmt, self.cfg.options)
+            key = cache_key(path, self.cfg.seed, self.cfg.tasks, self.cfg.fmt,
+                            {**self.cfg.options, **({"_perception": self.cfg.perception} if self.cfg.perception else {})})
         except OSError as e:
             return error_row(source, scene_label, "fingerprint", f"{type(e).__name__}: {e}")
         if cached_shard(shard_path, key) is not None:
@@ -107,10 +155,15 @@ class SceneStage:
         except Exception as e:  # noqa: BLE001
             return error_row(source, getattr(e, "scene", None) or scene_label, "open", _reason(e))
         try:
+            scene = self.specialists.fill(scene)
+        except Exception as e:  # noqa: BLE001
+            return error_row(source, scene.id, "perception", _reason(e))
+        try:
             for sub in ("frames", "masks"):
                 remove_stale_temporaries(self.out / sub / scene.id)
             result = process_scene(scene, self.out, self.cfg.seed, list(self.cfg.tasks) if self.cfg.tasks else None,
-                                   provenance={"reader": reader})
+                                   provenance={"reader": reader, **({"perception": scene.metadata["perception"]}
+                                                                    if "perception" in scene.metadata else {})})
             if not result.records:
                 why = "; ".join(f"{s['task']}: {s['reason']}" for s in result.skipped) or "no task applies"
                 return error_row(source, scene.id, "generate", f"no QA items ({why})")
@@ -130,6 +183,8 @@ def _reason(e: Exception) -> str:
     return f"{type(e).__name__}: {e}"
 
 
-def default_stages() -> list[Stage]:
-    """The stages of a build, in order."""
-    return [Stage("scene", SceneStage, num_cpus=1.0)]
+def default_stages(perception: dict[str, Any] | None = None) -> list[Stage]:
+    """The stages of a build, in order; with specialists on a GPU the scene stage becomes an actor
+    pool that reserves one GPU per worker and keeps its models loaded."""
+    gpu = bool(perception) and str((perception or {}).get("device", "cpu")).startswith("cuda")
+    return [Stage("scene", SceneStage, num_cpus=1.0, num_gpus=1.0 if gpu else 0.0, actor=bool(perception))]

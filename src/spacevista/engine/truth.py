@@ -21,7 +21,9 @@ def truth_graph(scene: Scene, rng: np.random.Generator | None = None) -> SceneGr
         raise SceneError(scene.id, None, "scene has no ground-truth meshes")
     rng = rng or np.random.default_rng(0)
     views: dict[int, dict[int, View]] = {}
-    for frame in scene.frames:
+    # without rendered depth and instance maps (e.g. a capture with annotated boxes only) visibility
+    # is unknown: objects keep no views and only camera questions can be checked exactly
+    for frame in (scene.frames if scene.has_depth and scene.has_instances else []):
         for oid, v in frame_views(frame.depth(), frame.instances()).items():
             views.setdefault(oid, {})[frame.index] = View(frame=frame.index, **v)
     objects = []

@@ -6,6 +6,8 @@ Importing this package loads neither torch nor any weights; specialists read loc
 
 from spacevista.perception.base import (SPECIALISTS, DepthPrediction, DepthSpecialist, Detector, HFSpecialist,
                                         RelativeDepthSpecialist, Tracker)
+from spacevista.perception.degrade import DegradeConfig, degrade_scene
+from spacevista.perception.fill import fill_scene
 
-__all__ = ["SPECIALISTS", "DepthPrediction", "DepthSpecialist", "Detector", "HFSpecialist",
-           "RelativeDepthSpecialist", "Tracker"]
+__all__ = ["SPECIALISTS", "DegradeConfig", "DepthPrediction", "DepthSpecialist", "Detector", "HFSpecialist",
+           "RelativeDepthSpecialist", "Tracker", "degrade_scene", "fill_scene"]

@@ -175,7 +175,10 @@ class OpenAIChatBackend:
             reply = json.loads(data)
         except (json.JSONDecodeError, UnicodeDecodeError) as e:
             raise RetryableError(f"malformed JSON reply ({e})") from e
-        return _content_text(reply)
+        text = _content_text(reply)
+        usage = reply.get("usage") if isinstance(reply, dict) else None
+        self._local.usage = usage if isinstance(usage, dict) else {}
+        return text
 
     def _delay(self, attempt: int, hint: float | None) -> float:
         with self._rng_lock:
@@ -202,6 +205,13 @@ class OpenAIChatBackend:
                     self.retries += 1
                 self._sleep(self._delay(attempt, e.retry_after))
         raise BackendError(f"item {prompt.id}: gave up after {self.max_retries + 1} attempts: {last}")
+
+    def complete_with_usage(self, prompt: Prompt) -> tuple[str, dict[str, Any]]:
+        """One completion and the ``usage`` object of the reply that gave it ({} when the server
+        sent none); the usage is read on the thread that made the request."""
+        self._local.usage = {}
+        text = self.complete(prompt)
+        return text, dict(getattr(self._local, "usage", {}) or {})
 
     def answer(self, prompts: list[Prompt]) -> list[str]:
         """Completions in order; up to ``concurrency`` requests in flight."""

@@ -82,6 +82,8 @@ def test_depth_anything_metric_and_relative(tiny_models):
     preds = sp.predict(_images(4), focal_px=[60.0] * 4)
     assert [p.depth.shape for p in preds] == [(30, 40)] * 4
     assert all(np.all((p.depth >= 0) & (p.depth <= 20.0)) for p in preds)  # max_depth * sigmoid
+    one = DepthAnythingMetric(tiny_models("depth-anything-metric"), batch_size=1).predict(_images(4))
+    assert all(np.allclose(a.depth, b.depth, atol=1e-5) for a, b in zip(preds, one))
     rel = DepthAnythingRelative(tiny_models("depth-anything-relative"))
     assert isinstance(rel, RelativeDepthSpecialist) and rel.inverse
     for n in (1, 5):

@@ -156,3 +156,58 @@ def test_fill_errors_and_noop(scene):
     same = fill_scene(scene)
     assert all(a is b for a, b in zip(same.frames, scene.frames))
     assert same.metadata["perception"] == {"depth": {"source": "native"}, "instances": {"source": "native"}}
+
+
+class FlickerDepth:
+    """Exact depth times a per-frame scale error (what a per-frame metric model does)."""
+
+    def __init__(self, scene, flicker):
+        self.scene, self.flicker = scene, flicker
+
+    def predict(self, images, focal_px=None):
+        return [DepthPrediction((f.depth() * k).astype(np.float32), fx)
+                for f, k, fx in zip(self.scene.frames, self.flicker, focal_px)]
+
+
+class ExactDisparity:
+    inverse = True
+
+    def __init__(self, scene):
+        self.scene = scene
+
+    def predict_video(self, frames):
+        out = []
+        for f in self.scene.frames:
+            d = f.depth().astype(np.float64)
+            with np.errstate(divide="ignore"):
+                out.append(np.where(d > 0, 3.0 / d + 0.05, np.nan))
+        return out
+
+
+def test_fill_depth_video_consistency(scene):
+    flicker = [1.0, 1.06, 0.95, 1.04, 0.97, 1.0]
+    bare = _bare(scene, depth=True, instances=False)
+    plain = fill_scene(bare, depth=FlickerDepth(scene, flicker))
+    consistent = fill_scene(bare, depth=FlickerDepth(scene, flicker), relative_depth=ExactDisparity(scene))
+    prov = consistent.metadata["perception"]["depth"]
+    assert prov["video_consistency"]["model"] == {"name": "ExactDisparity"}
+    assert len(prov["video_consistency"]["scales"]) == len(scene.frames)
+
+    def err(s):
+        errs = []
+        for a, b in zip(s.frames, scene.frames):
+            v = b.depth() > 0
+            errs.append(np.mean(np.abs(a.depth()[v] / b.depth()[v] - 1)))
+        return float(np.mean(errs))
+
+    assert err(consistent) < 0.5 * err(plain)
+
+
+def test_fill_depth_scale_prior_on_tiny():
+    tiny_scene = generate_scene("tiny", seed=2, n_frames=2, width=64, height=48)
+    room_like = FlickerDepth(tiny_scene, [40.0, 40.0])  # a room-trained model puts the scene metres away
+    out = fill_scene(_bare(tiny_scene, depth=True, instances=False), depth=room_like)
+    prior = out.metadata["perception"]["depth"]["scale_prior"]
+    assert prior["range_m"] == [0.03, 0.5] and all(f < 1 for f in prior["factors"])
+    v = out.frames[0].depth() > 0
+    assert np.median(out.frames[0].depth()[v]) == pytest.approx(0.5, rel=1e-5)

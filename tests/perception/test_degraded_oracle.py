@@ -95,3 +95,11 @@ def test_demo_degraded_records_provenance(tmp_path):
                                                "drop_rate": 0.0, "id_switch_rate": 0.0}
     rec = json.loads((tmp_path / "o" / "qa.jsonl").read_text().splitlines()[0])
     assert rec["provenance"]["perception"] == {"mode": "oracle"}
+
+
+def test_demo_config_validates():
+    with pytest.raises(ValueError, match="perception"):
+        DemoConfig(perception="magic")
+    with pytest.raises(ValueError, match="depth_noise"):
+        DemoConfig(perception="degraded", depth_noise=2.0)
+    assert DemoConfig().perception_provenance() == {"mode": "oracle"}
