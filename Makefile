@@ -23,7 +23,7 @@ demo: $(STAMP)
 	$(VENV)/bin/spacevista demo --out demo_out
 
 test: $(STAMP) browser
-	$(PY) -m pytest -p no:cacheprovider
+	$(PY) -m pytest -q -p no:cacheprovider
 
 bench: $(STAMP)
 	for f in benchmarks/*.py; do echo "== $$f"; $(PY) $$f || exit 1; done

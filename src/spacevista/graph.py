@@ -159,6 +159,18 @@ class SceneGraph:
     source: str = "native"
     exact: bool = False
     metadata: dict[str, Any] = field(default_factory=dict)
+    _gaps: dict[tuple[int, int], float] = field(default_factory=dict, init=False, repr=False, compare=False)
+
+    def gap(self, a: int, b: int) -> float:
+        """Closest distance between the surfaces (points) of objects ``a`` and ``b``, cached."""
+        key = (min(a, b), max(a, b))
+        if key not in self._gaps:
+            from spacevista.geometry.distances import closest_distance
+
+            oa, ob = self.object(a), self.object(b)
+            small, big = (oa, ob) if len(oa.points) <= len(ob.points) else (ob, oa)
+            self._gaps[key] = closest_distance(small.points, big.points, tree_b=big.tree)
+        return self._gaps[key]
 
     def object(self, object_id: int) -> GraphObject:
         for o in self.objects:

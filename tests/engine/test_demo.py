@@ -54,3 +54,30 @@ def test_different_seed_differs(tmp_path, demo_dirs):
     a, _, _, _ = demo_dirs
     run_demo(tmp_path, DemoConfig(seed=8, **SMALL))
     assert (tmp_path / "qa.jsonl").read_bytes() != (a / "qa.jsonl").read_bytes()
+
+
+def test_exports_validate_against_schemas(demo_dirs):
+    import jsonschema
+    from importlib import resources
+
+    def schema(name):
+        return json.loads(resources.files("spacevista.io").joinpath("schemas", f"{name}.json").read_text())
+
+    a, _, report, _ = demo_dirs
+    lines = (a / "qa.jsonl").read_text().splitlines()
+    for line in lines:
+        jsonschema.validate(json.loads(line), schema("qa_record"))
+    bench = json.loads((a / "bench.json").read_text())
+    sft = json.loads((a / "sft.json").read_text())
+    grpo = [json.loads(x) for x in (a / "grpo.jsonl").read_text().splitlines()]
+    assert len(bench) == len(sft) == len(grpo) == len(lines)
+    for e in bench:
+        jsonschema.validate(e, schema("bench_entry"))
+        for f in e["videos"][0]:
+            assert (a / f).is_file()
+    for e in sft:
+        jsonschema.validate(e, schema("sharegpt"))
+        assert e["messages"][0]["content"].startswith("<video>")
+        assert "<answer>" in e["messages"][1]["content"]
+    for e in grpo:
+        jsonschema.validate(e, schema("grpo"))

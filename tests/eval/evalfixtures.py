@@ -7,7 +7,6 @@ from pathlib import Path
 import numpy as np
 from PIL import Image
 
-from spacevista.io.jsonl import write_jsonl
 from spacevista.records import QARecord
 
 SCALES = ("tiny", "tabletop", "indoor", "outdoor", "drone")
@@ -22,7 +21,8 @@ def write_frames(folder: Path, n: int, seed: int, size: tuple[int, int] = (32, 2
     for i in range(n):
         arr = rng.integers(0, 255, (size[1], size[0], 3), dtype=np.uint8)
         p = folder / f"{i:03d}.png"
-        Image.fromarray(arr).save(p)
+        if not p.exists():  # scenes are shared by many records
+            Image.fromarray(arr).save(p)
         out.append(f"{folder.name}/{p.name}")
     return out
 

@@ -135,3 +135,40 @@ def test_cli_eval_score_leaderboard(engine_set: Path, tmp_path: Path):
     # without --resume an existing run is not overwritten
     r = runner.invoke(eval_cmd, ["--bench", str(engine_set), "--backend", "oracle", "--out", str(out), "--no-progress"])
     assert r.exit_code != 0 and "--resume" in r.output
+
+
+def test_official_entry_without_extra_metadata(tmp_path: Path):
+    """An entry as the official file has it (no unit/task/options keys): types, units, prompts."""
+    from PIL import Image
+
+    (tmp_path / "f").mkdir()
+    for i in range(3):
+        Image.new("RGB", (40, 30), (i * 50, 0, 0)).save(tmp_path / "f" / f"{i}.jpg")
+    frames = [f"f/{i}.jpg" for i in range(3)]
+    entries = [
+        {"id": "o1", "question": "How long is the cup, in centimeters?", "answer": "8.5", "videos": [frames],
+         "input_type": "image_bbox_text", "annotations": {"bboxes": [{"coords": [5, 5, 20, 20], "image_index": 2}]},
+         "metadata": {"category": "Indoor", "scale": "m", "original_type": "OBJECT_SIZE"}},
+        {"id": "o2", "question": "Which is closer?\nA. cup\nB. plate\nC. fork", "answer": "C", "videos": [frames],
+         "input_type": "image_text", "annotations": {}, "metadata": {"category": "Tabletop", "scale": "cm",
+                                                                      "original_type": "RELATIVE_DISTANCE"}},
+        {"id": "o3", "question": "How many mugs?", "answer": "3", "videos": [frames], "input_type": "image_text",
+         "annotations": {}, "metadata": {"category": "Tabletop", "scale": "cm", "original_type": "OBJECT_COUNTING"}},
+        {"id": "o4", "question": "What supports the cup?", "answer": "the table", "videos": [frames],
+         "input_type": "image_text", "annotations": {}, "metadata": {"category": "Indoor", "scale": "m",
+                                                                     "original_type": "SPATIAL_RELATION"}},
+    ]
+    p = tmp_path / "bench_all_clean.json"
+    p.write_text(json.dumps(entries))
+    bench, items = load_benchmark(p)
+    assert bench.name == "spacevista"
+    assert [it.answer_type for it in items] == ["numerical", "mc", "numerical", "text"]
+    assert items[0].unit == "cm" and items[2].unit == ""
+    assert items[1].options == ["cup", "plate", "fork"] and items[1].n_options == 3
+    assert items[0].task == "OBJECT_SIZE" and items[0].category == "Indoor"
+    prompt = build_prompt(items[0], n_frames=2, max_side=0)
+    assert len(prompt.images) == 2  # frames 0 and 2: the box frame is kept
+    from spacevista.eval.scoring import score_item
+    assert score_item(items[0], "<answer>0.085 m</answer>").score == 1.0
+    assert score_item(items[1], "<answer>(c)</answer>").score == 1.0
+    assert score_item(items[3], "<answer>The table.</answer>").score == 1.0

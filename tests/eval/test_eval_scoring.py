@@ -5,7 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from spacevista.eval.answers import extract_answer, normalize_text, parse_choice, parse_number
+from spacevista.eval.answers import (extract_answer, normalize_text, parse_choice, parse_number,
+                                     unit_in_question)
 from spacevista.eval.metrics import answer_type_of, mean_relative_accuracy, score_answer
 
 
@@ -82,7 +83,11 @@ def test_mra_matches_reference_on_random_pairs():
     yhat[:10] = 1.0 + np.arange(1, 11) * 0.05
     y[:10] = 1.0
     for p, t in zip(yhat.tolist(), y.tolist()):
-        assert mean_relative_accuracy(p, t) == float(reference_mra(p, t)), (p, t)
+        ref = float(reference_mra(p, t))
+        assert mean_relative_accuracy(p, t) == ref, (p, t)
+        # the scorer's inlined fast path, from text, agrees too
+        assert score_answer(repr(p), repr(t), "numerical").score == ref, (p, t)
+        assert score_answer(f"<answer>about {p!r}</answer>", repr(t), "numerical").score == ref, (p, t)
 
 
 @pytest.mark.parametrize("text,expected", [
@@ -97,7 +102,8 @@ def test_extract_answer(text, expected):
 @pytest.mark.parametrize("text,letter", [
     ("B", "B"), ("(c)", "C"), ("D.", "D"), ("**A**", "A"), ("Option E", "E"), ("choice: (b)", "B"),
     ("I would pick C here", "C"), ("A chair", None), ("I think so", None), ("Both B and C", None),
-    ("F", "F"),
+    ("F", "F"), ("e.g. the lamp", None), ("Answer: A cat", None), ("The answer is A because it is left", "A"),
+    ("I think so", None), ("answer is (d)", "D"), ("Answer: E.", "E"),
 ])
 def test_parse_choice(text, letter):
     got, why = parse_choice(text, 6)
@@ -134,3 +140,14 @@ def test_answer_type_of():
 
 def test_normalize_text():
     assert normalize_text("  The  Red, chair! ") == "red chair"
+
+
+@pytest.mark.parametrize("q,unit", [
+    ("How far apart are they (in meters)?", "m"), ("Give the length in centimetres.", "cm"),
+    ("What is the size of this room (in square meters)?", "m2"), ("Answer in mm.", "mm"),
+    ("What is the area in m^2?", "m2"), ("By how many degrees did it turn?", None),
+    ("Rotation in degrees?", "deg"), ("How many chairs are in the room?", None),
+    ("Is it in my hand?", None),
+])
+def test_unit_in_question(q, unit):
+    assert unit_in_question(q) == unit

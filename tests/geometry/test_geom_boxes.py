@@ -108,3 +108,13 @@ def test_iou_and_longest():
     assert r == pytest.approx(octagon / (8 - octagon))
     assert box_iou_3d_upright(*a, [0, 0, 5], [2, 2, 2], 0.0) == 0.0
     assert longest_dimension([0.2, 3.0, 1.0]) == 3.0
+
+
+def test_min_area_rectangle_of_a_many_sided_hull():
+    # 3000 points on a circle: the hull has thousands of edges (blocks of angles); any rectangle
+    # around a circle is a square of side 2r.
+    t = np.linspace(0, 2 * np.pi, 3000, endpoint=False)
+    pts = np.stack([np.cos(t), np.sin(t)], axis=1) * 2.0 + [5.0, -1.0]
+    c, s, _ = min_area_rectangle(pts)
+    np.testing.assert_allclose(s, [4.0, 4.0], atol=1e-5)
+    np.testing.assert_allclose(c, [5.0, -1.0], atol=1e-5)

@@ -113,3 +113,13 @@ def test_ray_to_z_depth_keeps_shape_and_misses():
     np.testing.assert_allclose(ray_to_z_depth(np.array([2.0, 5.0]), d, pose), [2.0, 4.0])
     out = ray_to_z_depth(np.array([[np.inf, 1.0]]), d, pose)
     assert out.shape == (1, 2) and np.isinf(out[0, 0])
+
+
+def test_valid_depth_mask_and_in_image():
+    from spacevista.geometry.cameras import valid_depth_mask
+
+    d = np.array([0.0, -1.0, np.nan, np.inf, -np.inf, 0.5])
+    assert valid_depth_mask(d).tolist() == [False, False, False, False, False, True]
+    uv = np.array([[0.0, 0.0], [639.99, 479.99], [640.0, 10.0], [-0.01, 5.0], [10.0, 10.0]])
+    z = np.array([1.0, 1.0, 1.0, 1.0, -1.0])
+    assert in_image(uv, z, 640, 480).tolist() == [True, True, False, False, False]

@@ -94,3 +94,10 @@ def test_polygon_contains():
     L = np.array([[0, 0], [2, 0], [2, 1], [1, 1], [1, 2], [0, 2]], float)
     pts = np.array([[0.5, 0.5], [1.5, 0.5], [0.5, 1.5], [1.5, 1.5], [3, 3], [-0.1, 0.5]])
     assert polygon_contains(L, pts).tolist() == [True, True, True, False, False, False]
+
+
+def test_polygon_contains_many_points_matches_analytic_square():
+    pts = np.random.default_rng(7).uniform(-1, 3, size=(300_000, 2))
+    square = np.array([[0, 0], [2, 0], [2, 2], [0, 2]], float)
+    expected = (pts[:, 0] > 0) & (pts[:, 0] < 2) & (pts[:, 1] > 0) & (pts[:, 1] < 2)
+    np.testing.assert_array_equal(polygon_contains(square, pts), expected)

@@ -89,6 +89,10 @@ def test_lift_frame_input_checks():
     with pytest.raises(ValueError, match="stride"):
         lift_frame(np.ones((4, 4)), np.ones((4, 4), np.int32), K, np.eye(4), stride=0)
     assert lift_frame(np.ones((4, 4)), np.zeros((4, 4), np.int32), K, np.eye(4)) == {}
+    with pytest.raises(ValueError, match="focal"):
+        lift_frame(np.ones((30, 30)), np.ones((30, 30), np.int32), np.zeros((3, 3)), np.eye(4))
+    with pytest.raises(ValueError, match="4x4"):
+        lift_frame(np.ones((30, 30)), np.ones((30, 30), np.int32), K, np.eye(3))
 
 
 def test_frame_views_fields():
@@ -122,15 +126,34 @@ def test_frame_views_point_inside_non_convex_masks():
     assert sorted(views) == [5]
     y, x = views[5]["point"]
     assert inst[y, x] == 5
-    # A one-pixel diagonal (bbox 25x25) with no pixel at an even row AND even column: the
-    # half-resolution distance transform never sees it, the fallback must still land on it.
-    inst2 = np.zeros((60, 60), np.int32)
+    # A one-pixel diagonal (bbox 25x25) in a 640x480 frame, where the distance transform samples
+    # every 4th row and column: no pixel of it is sampled, the fallback must still land on it.
+    inst2 = np.zeros((480, 640), np.int32)
     i = np.arange(25)
     inst2[i + 1, i] = 4
-    assert not np.any(inst2[::2, ::2] == 4)
-    views = frame_views(np.ones((60, 60)), inst2)
+    assert not np.any(inst2[::4, ::4] == 4)
+    views = frame_views(np.ones((480, 640)), inst2)
     y, x = views[4]["point"]
     assert inst2[y, x] == 4
+
+
+def test_frame_views_point_at_full_size():
+    H, W = 480, 640
+    inst = np.zeros((H, W), np.int32)
+    inst[100:161, 200:401] = 1  # rectangle: centre (130, 300)
+    rr, cc = np.mgrid[0:H, 0:W]
+    ring = (np.hypot(rr - 330, cc - 320) < 90) & (np.hypot(rr - 330, cc - 320) > 60)
+    inst[ring] = 2
+    inst[400:470, 20:30] = 3  # 10 px wide: dropped
+    views = frame_views(np.ones((H, W)), inst)
+    assert sorted(views) == [1, 2]
+    y, x = views[1]["point"]
+    assert abs(y - 130) <= 4 and abs(x - 300) <= 4
+    y, x = views[2]["point"]
+    assert inst[y, x] == 2
+    # Deep in the ring's band: at least 10 px from both circles.
+    r = np.hypot(y - 330, x - 320)
+    assert 70 <= r <= 80
 
 
 def test_lift_frame_with_views_agrees():
@@ -183,3 +206,50 @@ def test_remove_outliers_drops_planted_outliers():
     assert kept.tobytes() == remove_outliers(pts).tobytes()
     # Tiny clouds come back whole.
     assert remove_outliers(planted, k=8).shape == (4, 3)
+
+
+@pytest.mark.parametrize("offset", [0, 250, 70_000, 2**31 - 100])
+def test_lift_frame_any_id_range(offset):
+    # ids below 2**8, below 2**16 and above take different grouping paths; results must agree.
+    rng = np.random.default_rng(7)
+    depth, inst = scene(rng)
+    shifted = np.where(inst > 0, inst + offset, inst).astype(np.int64)
+    ref_pts, ref_views = lift_frame_with_views(depth, inst, K, POSE)
+    pts, views = lift_frame_with_views(depth, shifted, K, POSE)
+    assert sorted(pts) == [k + offset for k in sorted(ref_pts)]
+    for k in ref_pts:
+        np.testing.assert_array_equal(pts[k + offset], ref_pts[k])
+        assert views[k + offset] == ref_views[k]
+
+
+def test_views_build_graph_view_and_accept_integer_depth():
+    from spacevista.graph import View
+
+    depth = np.full((40, 40), 2000, dtype=np.uint16)  # e.g. millimetres, converted by the caller
+    depth[0, 0] = 0
+    inst = np.ones((40, 40), np.int32)
+    v = frame_views(depth, inst)[1]
+    assert v["min_depth"] == 2000.0 and v["median_depth"] == 2000.0
+    view = View(frame=3, **v)
+    assert view.bbox == (0, 0, 40, 40) and view.pixels == 1600
+    pts = lift_frame(depth, inst, K, np.eye(4))[1]
+    assert pts.shape == (1599, 3)
+
+
+def test_median_depth_even_and_odd_counts():
+    depth = np.array([[1.0, 2.0, 3.0, 4.0, np.nan]] * 20).repeat(4, axis=1)  # 20 x 20
+    inst = np.ones(depth.shape, np.int32)
+    v = frame_views(depth, inst)[1]
+    assert v["min_depth"] == 1.0 and v["median_depth"] == 2.5
+    depth[:, :4] = 0.0  # drop the 1.0 column block: valid values 2, 3, 4 (equal counts)
+    v = frame_views(depth, inst)[1]
+    assert v["min_depth"] == 2.0 and v["median_depth"] == 3.0
+
+
+def test_lifting_is_byte_identical_across_calls():
+    rng = np.random.default_rng(8)
+    depth, inst = scene(rng)
+    a, va = lift_frame_with_views(depth, inst, K, POSE, stride=2)
+    b, vb = lift_frame_with_views(depth.copy(), inst.copy(), K.copy(), POSE.copy(), stride=2)
+    assert list(a) == list(b) and va == vb
+    assert all(a[k].tobytes() == b[k].tobytes() for k in a)

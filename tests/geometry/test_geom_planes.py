@@ -77,6 +77,10 @@ def test_floor_up_on_a_tilted_room():
         up, height = floor_up(moved, np.random.default_rng(5), threshold=0.01, prior_up=p)
         assert math.degrees(math.acos(min(1.0, up @ true_up))) < 0.1
         assert height == pytest.approx(float(true_up @ [0, 0, 2.0]), abs=1e-3)
+        # After gravity alignment with the found up, the floor lies at z = height.
+        _, R = gravity_align(np.eye(4), up)
+        floor_z = (moved[:1500] @ R.T)[:, 2]
+        np.testing.assert_allclose(floor_z, height, atol=2e-3)
     with pytest.raises(ValueError):
         floor_up(moved, np.random.default_rng(5), 0.01, prior_up=[1, 0, 0.0], max_angle_deg=1)  # nothing within 1 deg
 
@@ -118,3 +122,15 @@ def test_gravity_align():
     np.testing.assert_allclose(up_from_cameras(aligned), up_from_cameras(base), atol=1e-12)
     single, _ = gravity_align(tilted[0], up)
     np.testing.assert_allclose(single, aligned[0])
+
+
+def test_ransac_scores_large_clouds_on_a_sample():
+    rng = np.random.default_rng(9)
+    normal = np.array([0.0, 0.6, 0.8])
+    inl = plane_points(normal, 2.0, 6000, rng, noise=0.001)
+    pts = np.concatenate([inl, rng.uniform(-4, 4, size=(3000, 3))])
+    n_est, d_est, mask = fit_plane_ransac(pts, np.random.default_rng(1), 0.005, score_sample=500)
+    if n_est @ normal < 0:
+        n_est, d_est = -n_est, -d_est
+    assert n_est @ normal > 0.9999 and d_est == pytest.approx(2.0, abs=0.003)
+    assert mask.shape == (9000,) and mask[:6000].mean() > 0.98

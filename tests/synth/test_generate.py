@@ -186,6 +186,9 @@ def test_recorded_relations_hold(scenes, scale):
             if b is not None:
                 dist = _distance(_mesh(b), a.mesh_vertices)
                 assert dist.min() < 0.01 * a.size.max()
+            elif rel.get("on") == "ceiling":
+                top = a.center[2] + a.size[2] / 2
+                assert abs(top - scene.metadata["room"]["ceiling_height"]) < 1e-9 * ext
             else:  # on a wall of the room
                 poly = np.asarray(scene.metadata["room"]["floor_polygon"])
                 d = min(_seg_dist(_footprint(a), poly[i], poly[(i + 1) % len(poly)]) for i in range(len(poly)))
@@ -222,3 +225,50 @@ def test_bad_arguments():
         generate_scene("tiny", 0, n_frames=0)
     with pytest.raises(ValueError):
         generate_scene("galaxy", 0)
+
+
+def test_l_shaped_room_keeps_cameras_and_objects_inside():
+    scene = generate_scene("indoor", 4, n_frames=6, width=48, height=36)
+    from spacevista.synth.layout import point_in_polygon
+    poly = np.asarray(scene.metadata["room"]["floor_polygon"])
+    assert len(poly) == 6  # seed 4 draws an L-shaped room
+    for fr in scene.frames:
+        assert point_in_polygon(fr.position[None, :2], poly)[0]
+    for o in scene.objects:
+        assert point_in_polygon(_footprint(o), poly).all(), o.category
+    # a closed room: every ray hits something
+    assert all((fr.depth() > 0).all() for fr in scene.frames)
+
+
+@pytest.mark.parametrize("scale,lo,hi", [("tiny", 0.1, 0.4), ("tabletop", 0.5, 1.2)])
+def test_orbit_distances(scenes, scale, lo, hi):
+    scene = scenes[Scale(scale)]
+    center = np.array([0.0, 0.0, scene.metadata["floor_z"]])
+    for fr in scene.frames:
+        assert lo <= np.linalg.norm(fr.position - center) <= hi
+
+
+def test_camera_heights(scenes):
+    assert all(1.4 < f.position[2] < 1.8 for f in scenes[Scale.OUTDOOR].frames)
+    assert all(30 <= f.position[2] <= 300 for f in scenes[Scale.DRONE].frames)
+    # drone frames look down obliquely: optical axis below the horizon, not straight down
+    for f in scenes[Scale.DRONE].frames:
+        assert -0.95 < f.pose[2, 2] < -0.2
+
+
+def test_object_sizes_follow_the_scale(scenes):
+    ranges = {Scale.TINY: (0.002, 0.06), Scale.TABLETOP: (0.03, 0.6), Scale.INDOOR: (0.3, 4.0),
+              Scale.OUTDOOR: (0.4, 40.0), Scale.DRONE: (4.0, 500.0)}
+    for scale, (lo, hi) in ranges.items():
+        for o in scenes[scale].objects:
+            assert lo <= o.size.max() <= hi, (scale, o.category, o.size)
+
+
+def test_boxes_contain_meshes(scenes):
+    for scene in scenes.values():
+        for o in scene.objects:
+            assert -np.pi <= o.yaw <= np.pi
+            c, s = np.cos(o.yaw), np.sin(o.yaw)
+            local = (o.mesh_vertices - o.center) @ np.array([[c, -s, 0], [s, c, 0], [0, 0, 1]])
+            assert (np.abs(local) <= o.size / 2 + 1e-9 * o.size.max()).all(), o.category
+            np.testing.assert_allclose(np.abs(local).max(0), o.size / 2, rtol=1e-9)  # tight

@@ -30,6 +30,26 @@ class DemoConfig:
     workers: int = 2
     tasks: tuple[str, ...] | None = None
     scales: tuple[str, ...] = tuple(s.value for s in Scale)
+    #: "oracle" (exact rendered depth and masks) or "degraded" (spacevista.perception.degrade)
+    perception: str = "oracle"
+    depth_noise: float = 0.0
+    mask_erosion: int = 0
+    drop_rate: float = 0.0
+    id_switch_rate: float = 0.0
+
+    def perception_provenance(self) -> dict[str, Any]:
+        """What produced the depth and masks, as recorded in every record's provenance."""
+        if self.perception == "oracle":
+            return {"mode": "oracle"}
+        if self.perception == "degraded":
+            return {"mode": "degraded", **self.degrade_config().to_dict()}
+        raise ValueError(f"unknown perception {self.perception!r}; expected 'oracle' or 'degraded'")
+
+    def degrade_config(self) -> Any:
+        from spacevista.perception.degrade import DegradeConfig
+
+        return DegradeConfig(depth_noise=self.depth_noise, mask_erosion=self.mask_erosion,
+                             drop_rate=self.drop_rate, id_switch_rate=self.id_switch_rate)
 
 
 def scene_seed(seed: int, scale: str, k: int) -> int:
@@ -43,8 +63,14 @@ def _one(job: tuple[str, int, DemoConfig, str]) -> SceneQA | dict[str, Any]:
     try:
         scene = generate_scene(Scale(scale), seed=scene_seed(cfg.seed, scale, k), n_frames=cfg.frames,
                                width=cfg.width, height=cfg.height)
-        return process_scene(scene, Path(out), cfg.seed, list(cfg.tasks) if cfg.tasks else None,
-                             provenance={"perception": "oracle", "source": "synth"})
+        tasks = list(cfg.tasks) if cfg.tasks else None
+        provenance = {"perception": cfg.perception_provenance(), "source": "synth"}
+        if cfg.perception == "degraded":
+            from spacevista.perception.degrade import degrade_scene
+
+            seen = degrade_scene(scene, cfg.degrade_config(), rng_for(cfg.seed, scene.id, "degrade"))
+            return process_scene(seen, Path(out), cfg.seed, tasks, provenance=provenance, truth=scene)
+        return process_scene(scene, Path(out), cfg.seed, tasks, provenance=provenance)
     except (SpaceVistaError, ValueError, KeyError) as e:
         return {"scene": f"{scale}-{k}", "stage": "demo", "reason": f"{type(e).__name__}: {e}"}
 

@@ -88,6 +88,8 @@ def generate_qa(est: SceneGraph, exact: SceneGraph | None, seed: int, task_names
             composed = compose(task, q, facts, exact_facts, est, frame_order, rng)
             score = None
             if exact is not None:
+                if composed.exact_answer is None:  # the exact graph could not answer it
+                    composed.exact_answer = ""
                 # the engine's answer scored exactly as a model's prediction would be
                 score = 0.0 if not composed.exact_answer else score_answer(
                     composed.answer, composed.exact_answer, composed.answer_type, unit=composed.unit,

@@ -10,7 +10,7 @@ from spacevista.errors import SceneError
 from spacevista.geometry.boxes import upright_box
 from spacevista.geometry.cameras import backproject
 from spacevista.geometry.room import room_extent, support_height
-from spacevista.geometry.lifting import MIN_MASK_PX, accumulate, frame_views, lift_frame, remove_outliers
+from spacevista.geometry.lifting import MIN_MASK_PX, accumulate, lift_frame_with_views, remove_outliers
 from spacevista.geometry.planes import gravity_align
 from spacevista.graph import Box3D, CameraPose, GraphObject, SceneGraph, View
 from spacevista.scene import Scene
@@ -19,7 +19,9 @@ from spacevista.scene import Scene
 @dataclass(frozen=True)
 class LiftConfig:
     """Lifting options: pixel stride, voxel size as a fraction of the scene scale's typical object,
-    outlier removal, and the minimum mask size (paper: 20x20 px)."""
+    outlier removal, the minimum mask size (paper: 20x20 px), and ``ground_snap``: a box whose
+    bottom floats above the surface under it by less than this fraction of its height is extended
+    down to it (the underside of a resting object is never seen); 0 disables it."""
 
     stride: int = 1
     voxel_fraction: float = 0.02
@@ -27,6 +29,7 @@ class LiftConfig:
     outlier_std: float = 2.0
     min_mask_px: int = MIN_MASK_PX
     background_stride: int = 4
+    ground_snap: float = 0.25
 
 
 #: typical object size per scale in metres (sets the voxel size)
@@ -82,13 +85,12 @@ def lift_scene(scene: Scene, config: LiftConfig = LiftConfig()) -> SceneGraph:
                              f"camera {frame.camera.height}x{frame.camera.width}")
         pose = align @ frame.pose
         cameras.append(CameraPose(frame.index, frame.camera, pose))
-        per_frame.append(lift_frame(depth, inst, frame.camera.K, pose, min_mask_px=config.min_mask_px,
-                                    stride=config.stride))
+        points, frame_view = lift_frame_with_views(depth, inst, frame.camera.K, pose,
+                                                   min_mask_px=config.min_mask_px, stride=config.stride)
+        per_frame.append(points)
         background.append(backproject(depth, frame.camera.K, pose, mask=inst == 0, stride=config.background_stride))
-        for oid, v in frame_views(depth, inst, min_mask_px=config.min_mask_px).items():
-            views.setdefault(oid, {})[frame.index] = View(frame.index, int(v["pixels"]), tuple(v["bbox"]),
-                                                          tuple(v["point"]), float(v["min_depth"]),
-                                                          float(v["median_depth"]))
+        for oid, v in frame_view.items():
+            views.setdefault(oid, {})[frame.index] = View(frame=frame.index, **v)
     voxel = TYPICAL_SIZE[scene.scale.value] * config.voxel_fraction
     merged = accumulate(per_frame, voxel=voxel)
     objects = []
@@ -99,6 +101,8 @@ def lift_scene(scene: Scene, config: LiftConfig = LiftConfig()) -> SceneGraph:
         center, size, yaw = upright_box(pts)
         objects.append(GraphObject(oid, cats.get(oid, "object"), Box3D(center, size, yaw), pts, views[oid]))
     floor_z, room = estimate_support(scene, objects, np.concatenate(background) if background else np.zeros((0, 3)))
+    if config.ground_snap > 0:
+        snap_to_support(objects, floor_z, config.ground_snap)
     return SceneGraph(scene.id, scene.scale, scene.metric, objects, cameras, np.array([0.0, 0.0, 1.0]),
                       floor_z=floor_z, room=room,
                       source=scene.source, exact=False, metadata={"up_method": scene.up_method})
@@ -121,3 +125,30 @@ def estimate_support(scene: Scene, objects: list[GraphObject], background: np.nd
         except ValueError:
             room = None
     return floor_z, room
+
+
+def snap_to_support(objects: list[GraphObject], floor_z: float | None, fraction: float) -> None:
+    """Extend each box down to the highest surface beneath it (the floor or another object's top
+    under its footprint centre) when the gap is under ``fraction`` of its height: cameras never see
+    the underside of a resting object, so lifted boxes otherwise come out short."""
+    for o in objects:
+        b = o.box
+        below = [floor_z] if floor_z is not None and floor_z <= b.bottom else []
+        for other in objects:
+            ob = other.box
+            if other.id == o.id or ob.top > b.bottom + 1e-9:
+                continue
+            # is this box's footprint centre inside the other's footprint (in the other's frame)?
+            c, s = np.cos(-ob.yaw), np.sin(-ob.yaw)
+            d = b.center[:2] - ob.center[:2]
+            local = np.array([c * d[0] - s * d[1], s * d[0] + c * d[1]])
+            if np.all(np.abs(local) <= ob.size[:2] / 2):
+                below.append(ob.top)
+        if not below:
+            continue
+        surface = max(below)
+        gap = b.bottom - surface
+        if 0 < gap < fraction * b.height:
+            top = b.top
+            b.size[2] = top - surface
+            b.center[2] = (top + surface) / 2

@@ -59,14 +59,19 @@ def materialise_masks(records: list[QARecord], scene: Scene, out_dir: Path) -> N
 
 
 def process_scene(scene: Scene, out_dir: Path, seed: int, task_names: list[str] | None = None,
-                  lift: LiftConfig = LiftConfig(), provenance: dict[str, Any] | None = None) -> SceneQA:
-    """Run the whole engine on one scene; raises SceneError naming what is wrong."""
+                  lift: LiftConfig = LiftConfig(), provenance: dict[str, Any] | None = None,
+                  truth: Scene | None = None) -> SceneQA:
+    """Run the whole engine on one scene; raises SceneError naming what is wrong.
+
+    ``truth`` is the clean scene when ``scene`` carries degraded perception: the exact graph
+    (answers, visibility) then comes from it, so accuracy is measured against the truth."""
     out_dir = Path(out_dir)
     frame_paths = write_frames(scene, out_dir)
     lifted = scene.has_depth and scene.has_instances
     est = lift_scene(scene, lift) if lifted else camera_graph(scene)
     est.frame_paths = frame_paths
-    exact = truth_graph(scene, rng_for(seed, scene.id, "truth")) if scene.has_ground_truth else None
+    clean = truth if truth is not None else scene
+    exact = truth_graph(clean, rng_for(seed, scene.id, "truth")) if clean.has_ground_truth else None
     if exact is not None:
         exact.frame_paths = frame_paths
     result = generate_qa(est, exact, seed, task_names, provenance, lifted=lifted)

@@ -10,6 +10,7 @@ import numpy as np
 from spacevista.engine.generate import SceneQA
 from spacevista.records import QARecord
 from spacevista.scene import Scale
+from spacevista.tasks.wording import template_count
 
 SCALE_ORDER = [s.value for s in Scale]
 
@@ -48,6 +49,7 @@ def summarise(results: list[SceneQA], errors: list[dict[str, Any]] | None = None
         "duplicate_rate": n_dup / max(1, n_dup + len(records)),
         "skipped": skipped,
         "errors": errors or [],
+        "templates": template_count(),
     }
 
 

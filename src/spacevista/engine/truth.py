@@ -23,9 +23,7 @@ def truth_graph(scene: Scene, rng: np.random.Generator | None = None) -> SceneGr
     views: dict[int, dict[int, View]] = {}
     for frame in scene.frames:
         for oid, v in frame_views(frame.depth(), frame.instances()).items():
-            views.setdefault(oid, {})[frame.index] = View(frame.index, int(v["pixels"]), tuple(v["bbox"]),
-                                                          tuple(v["point"]), float(v["min_depth"]),
-                                                          float(v["median_depth"]))
+            views.setdefault(oid, {})[frame.index] = View(frame=frame.index, **v)
     objects = []
     for o in scene.objects:
         pts = mesh_surface_samples(o.mesh_vertices, o.mesh_faces, SAMPLES, rng)

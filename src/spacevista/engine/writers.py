@@ -30,10 +30,15 @@ def write_parquet(records: list[QARecord], path: Path) -> None:
     os.replace(tmp, path)
 
 
-def write_dataset(records: Iterable[QARecord], out: Path) -> int:
-    """Write ``qa.jsonl`` and ``qa.parquet`` in canonical order (scale, scene, id)."""
+def write_dataset(records: Iterable[QARecord], out: Path, exports: bool = True) -> int:
+    """Write ``qa.jsonl`` and ``qa.parquet`` in canonical order (scene, id), and with ``exports``
+    the SFT, GRPO and SpaceVista-Bench files (see ``spacevista.engine.exports``)."""
     recs = sorted(records, key=lambda r: (r.scene_id, r.id))
     n = write_jsonl(recs, out / "qa.jsonl")
     if recs:
         write_parquet(recs, out / "qa.parquet")
+        if exports:
+            from spacevista.engine.exports import write_exports
+
+            write_exports(recs, out)
     return n

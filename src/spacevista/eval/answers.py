@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import math
 import re
+from functools import lru_cache
 
 _ANSWER_RE = re.compile(r"<answer>(.*?)</answer>", re.IGNORECASE | re.DOTALL)
 _OPEN_RE = re.compile(r"<answer>", re.IGNORECASE)
@@ -29,6 +30,11 @@ def extract_answer(text: str) -> str:
     """
     if "<" not in text:
         return text.strip()
+    end = text.rfind("</answer>")
+    if end >= 0:  # fast path for lower-case tags: the last complete pair
+        start = text.rfind("<answer>", 0, end)
+        if start >= 0:
+            return text[start + 8:end].strip()
     found = _ANSWER_RE.findall(text)
     if found:
         return found[-1].strip()
@@ -47,7 +53,7 @@ def extract_answer(text: str) -> str:
 
 _LETTERS = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
 # "B) text", "(B) text", "B. text", "B: text", "[B] text" at the very start
-_LEAD_RE = re.compile(r"^\s*[\(\[]?([A-Za-z])\s*(?:[\)\]\.:]|$)")
+_LEAD_RE = re.compile(r"^\s*[\(\[]?([A-Za-z])\s*(?:[\)\]\.:](?![A-Za-z])|$)")
 # "Answer: B", "the answer is (B)", "option B", "choice: b." ; a lower-case letter only when
 # punctuation or the end follows, so "the answer is a chair" is no choice
 _CUE_RE = re.compile(
@@ -55,6 +61,18 @@ _CUE_RE = re.compile(
     r"(?:(?i:option|choice)\s*)?[\(\[]?(?:([A-Z])(?![A-Za-z'])|([a-z])(?=\s*(?:[\)\]\.,;:!]|$)))")
 # a lone capital letter token, e.g. "I pick B here"
 _LONE_RE = re.compile(r"(?<![\w'’])([A-Z])(?![\w'’])")
+# "A"/"I" then a lower-case word is an article or a pronoun, unless the word reads as a reason
+_WORD_AFTER_RE = re.compile(r" ([a-z]+)")
+_AFTER_LETTER_OK = frozenset(("because", "since", "as", "is", "was", "and", "or", "from", "with", "which",
+                              "would", "should", "seems", "looks", "fits", "matches"))
+
+
+def _is_word(text: str, letter: str, end: int) -> bool:
+    """Whether the capital ``letter`` ending at ``end`` is the word "A" or "I", not a choice."""
+    if letter not in "AI":
+        return False
+    m = _WORD_AFTER_RE.match(text, end)
+    return bool(m) and m.group(1) not in _AFTER_LETTER_OK
 
 
 def parse_choice(answer: str, n_options: int = 0, options: list[str] | None = None) -> tuple[str | None, str | None]:
@@ -81,7 +99,7 @@ def parse_choice(answer: str, n_options: int = 0, options: list[str] | None = No
         if c in valid:
             return c, None
     m = _CUE_RE.search(answer)
-    if m:
+    if m and not (m.group(1) and _is_word(answer, m.group(1), m.end())):
         c = (m.group(1) or m.group(2)).upper()
         if c in valid:
             return c, None
@@ -95,10 +113,8 @@ def parse_choice(answer: str, n_options: int = 0, options: list[str] | None = No
         c = m.group(1)
         if c not in valid:
             continue
-        if c in "AI":
-            nxt = answer[m.end():m.end() + 2]
-            if len(nxt) == 2 and nxt[0] == " " and nxt[1].islower():
-                continue
+        if _is_word(answer, c, m.end()):
+            continue
         if c not in lone:
             lone.append(c)
     if len(lone) == 1:
@@ -136,14 +152,18 @@ _NUM = r"[-+−]?(?:\d{1,3}(?:,\d{3})+|\d+)?(?:\.\d+)?(?:[eE][-+]?\d+)?"
 _UNIT_ALT = "|".join(sorted((re.escape(k) for k in _UNIT_WORDS), key=len, reverse=True))
 # a number, an optional magnitude suffix (k, thousand, million), then an optional unit with an
 # optional power ("m2", "m^2", "m²", "square metres" is handled by the prefix group)
-_NUMBER_RE = re.compile(
-    r"(?<![\w.])(?P<num>" + _NUM + r")(?![\d])"
+# a number that holds at least one digit (no empty matches: the scan stays cheap)
+_NUMBER_RE = re.compile(r"(?<![\w.])[-+−]?(?:\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d*)?|\.\d+)(?:[eE][-+]?\d+)?(?!\d)")
+# what may follow the last number: a magnitude suffix (k, thousand, million), then a unit with an
+# optional power ("m2", "m^2", "m²"; "square metres" via the prefix group)
+_SUFFIX_RE = re.compile(
     r"(?:\s*(?P<mag>k|K|thousand|million|billion)(?![a-zA-Z]))?"
     r"(?:\s*(?P<sq>square|sq\.?|cubic|cu\.?)\s*)?"
     r"(?:\s*(?P<unit>" + _UNIT_ALT + r")(?![a-zA-Z])(?:\s*(?:\^?\s*(?P<pow>[23])|(?P<sup>[²³])))?)?")
 _RANGE_RE = re.compile(
     r"(?:between\s+)?(?P<a>" + _NUM + r")\s*(?:-|–|to|and)\s*(?P<b>" + _NUM + r")(?=\s|$|[a-zA-Z°])",
     re.IGNORECASE)
+_SUP = {"²": 2, "³": 3}
 _MAG = {"k": 1e3, "K": 1e3, "thousand": 1e3, "million": 1e6, "billion": 1e9}
 
 _SMALL = {"zero": 0, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7,
@@ -220,14 +240,17 @@ def parse_number(answer: str, unit: str = "") -> tuple[float | None, str | None]
     try:
         v = float(s)
     except ValueError:
-        pass
-    else:
-        if math.isfinite(v):
-            return v, None
-        return None, f"not a finite number: {s!r}"
+        return parse_number_text(s, unit)
+    if math.isfinite(v):
+        return v, None
+    return None, f"not a finite number: {s!r}"
+
+
+def parse_number_text(s: str, unit: str = "") -> tuple[float | None, str | None]:
+    """:func:`parse_number` for a stripped answer that ``float()`` does not read."""
     if not s:
         return None, "empty answer"
-    matches = [m for m in _NUMBER_RE.finditer(s) if m.group("num") and any(ch.isdigit() for ch in m.group("num"))]
+    matches = list(_NUMBER_RE.finditer(s))
     if not matches:
         m = None
         for m in _WORD_RE.finditer(s):
@@ -238,34 +261,55 @@ def parse_number(answer: str, unit: str = "") -> tuple[float | None, str | None]
         um = _UNIT_AFTER_RE.match(s, m.end())
         if um:
             stated = _UNIT_WORDS.get(um.group("unit"), _UNIT_WORDS.get(um.group("unit").lower()))
-            p = int(um.group("pow") or {"²": 2, "³": 3}.get(um.group("sup") or "", 1))
+            p = int(um.group("pow") or _SUP.get(um.group("sup"), 1))
             value = _convert(value, stated, p, unit)
         return value, None
     last = matches[-1]
-    rng = None
-    if len(matches) >= 2:
-        for rm in _RANGE_RE.finditer(s):
-            if rm.end("b") == matches[-1].end("num") or rm.start("b") == matches[-1].start("num"):
-                rng = rm
     try:
-        value = _to_float(last.group("num"))
-        if rng is not None:
-            value = (_to_float(rng.group("a")) + value) / 2.0
+        value = _to_float(last.group(0))
+        if len(matches) >= 2:
+            for rm in _RANGE_RE.finditer(s):
+                if rm.end("b") == last.end():
+                    value = (_to_float(rm.group("a")) + value) / 2.0
+                    break
     except ValueError:
-        return None, f"cannot read the number {last.group('num')!r}"
-    mag = last.group("mag")
+        return None, f"cannot read the number {last.group(0)!r}"
+    suf = _SUFFIX_RE.match(s, last.end())
+    mag = suf.group("mag")
     if mag:
         value *= _MAG[mag]
-    u = last.group("unit")
+    u = suf.group("unit")
     if u:
         stated = _UNIT_WORDS.get(u, _UNIT_WORDS.get(u.lower()))
-        sq = (last.group("sq") or "").lower()
-        p = int(last.group("pow") or {"²": 2, "³": 3}.get(last.group("sup") or "", 0) or
-                (2 if sq.startswith("s") else 3 if sq.startswith("c") else 1))
+        sq = suf.group("sq")
+        p = int(suf.group("pow") or _SUP.get(suf.group("sup"), 0) or
+                (1 if not sq else 2 if sq[0] in "sS" else 3))
         value = _convert(value, stated, p, unit)
     if not math.isfinite(value):
         return None, f"not a finite number: {last.group(0)!r}"
     return value, None
+
+
+_QUNIT_RE = re.compile(
+    r"\b(?:in|measured in|using|units? of)\s+(?:the\s+unit\s+of\s+)?(?P<sq>square\s+|sq\.?\s+|cubic\s+)?"
+    r"(?P<u>millimet(?:er|re)s?|centimet(?:er|re)s?|kilomet(?:er|re)s?|met(?:er|re)s?|degrees?|mm|cm|km|m)"
+    r"(?![a-zA-Z])(?P<pow>\s*(?:\^?\s*[23]|[²³]))?", re.IGNORECASE)
+
+
+def unit_in_question(question: str) -> str | None:
+    """The answer unit a question asks for ("in meters" -> ``m``, "in square meters" -> ``m2``,
+    "in cm" -> ``cm``, "in degrees" -> ``deg``); ``None`` when it states none."""
+    m = _QUNIT_RE.search(question)
+    if not m:
+        return None
+    u = _UNIT_WORDS.get(m.group("u").lower())
+    if u is None:
+        return None
+    if u == "deg":
+        return u
+    sq, pw = (m.group("sq") or "").lower(), (m.group("pow") or "").strip(" ^")
+    power = 2 if sq.startswith(("sq", "square")) or pw in ("2", "²") else 3 if sq.startswith("cu") or pw in ("3", "³") else 1
+    return u if power == 1 else f"{u}{power}"
 
 
 # ----------------------------------------------------------------------------- text
@@ -275,11 +319,15 @@ _ARTICLE_RE = re.compile(r"\b(?:a|an|the)\b")
 _SPACE_RE = re.compile(r"\s+")
 
 
+_ARTICLES = frozenset(("a", "an", "the"))
+
+
+@lru_cache(maxsize=65536)
 def normalize_text(text: str) -> str:
     """Lower case, punctuation removed, articles (a, an, the) removed, whitespace collapsed."""
     t = text.lower()
-    if t.isalnum():
-        return t
+    if t.replace(" ", "").isalnum():  # no punctuation: words only
+        return " ".join(w for w in t.split() if w not in _ARTICLES)
     t = _PUNCT_RE.sub(" ", t)
     t = _ARTICLE_RE.sub(" ", t)
     return _SPACE_RE.sub(" ", t).strip()

@@ -44,7 +44,8 @@ def _show(m: dict, fmt: str, title: str = "") -> None:
 @click.option("--max-side", default=448, show_default=True, help="longest image side sent (0: keep)")
 @click.option("--mode", type=click.Choice(["think", "direct"]), default="think", show_default=True,
               help="think: <think>/<answer> instructions; direct: VSI-Bench's direct-answer suffixes")
-@click.option("--concurrency", default=8, show_default=True, help="requests in flight")
+@click.option("--concurrency", default=8, show_default=True,
+              help="requests in flight (API backends; local models run one call at a time)")
 @click.option("--batch-size", default=1, show_default=True, help="prompts per backend call")
 @click.option("--limit", default=0, show_default=True, help="first N items only (0: all)")
 @click.option("--resume", is_flag=True, help="continue an existing results.jsonl")
@@ -83,8 +84,10 @@ def eval_cmd(bench_path: Path, bench_format: str, backend: str, model: str, base
         model_backend = create_backend(backend, cfg)
     except (ValueError, ImportError, KeyError, FileNotFoundError, ConfigError) as e:
         raise click.ClickException(str(e)) from e
+    # one local model in one process: calls go one at a time (use --batch-size to batch them)
+    local = backend in ("transformers", "vllm")
     opts = RunOptions(n_frames=n_frames, max_side=max_side, mode=mode, max_new_tokens=max_new_tokens,
-                      concurrency=concurrency, batch_size=batch_size, resume=resume,
+                      concurrency=1 if local else concurrency, batch_size=batch_size, resume=resume,
                       with_images=backend not in ("oracle", "chance", "prior"))
     out_dir.mkdir(parents=True, exist_ok=True)
     (out_dir / "run.json").write_text(json.dumps({

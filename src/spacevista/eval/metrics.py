@@ -17,7 +17,8 @@ from typing import Any
 
 import numpy as np
 
-from spacevista.eval.answers import extract_answer, normalize_text, parse_choice, parse_number
+from spacevista.eval.answers import (_LETTERS, _WRAP, extract_answer, normalize_text, parse_choice,
+                                     parse_number_text)
 
 #: the ten confidence thresholds θ of MRA
 MRA_THRESHOLDS: tuple[float, ...] = tuple(float(t) for t in np.linspace(0.50, 0.95, 10))
@@ -63,17 +64,34 @@ def score_answer(prediction: str | None, answer: str, answer_type: str, *, unit:
     """
     if prediction is None:
         return Score(0.0, None, "no prediction")
-    ans = extract_answer(prediction)
+    ans = prediction.strip() if "<" not in prediction else extract_answer(prediction)
     if answer_type == "mc":
-        letter, why = parse_choice(ans, n_options or (len(options) if options else 0), options)
+        n = n_options or (len(options) if options else 0)
+        bare = ans.strip(_WRAP)
+        if len(bare) == 1:  # fast path: a lone letter
+            c = bare.upper()
+            if c in (_LETTERS[:n] if n else _LETTERS):
+                return Score(1.0 if c == answer.strip().upper() else 0.0, c)
+        letter, why = parse_choice(ans, n, options)
         if letter is None:
             return Score(0.0, None, why)
         return Score(1.0 if letter == answer.strip().upper() else 0.0, letter)
     if answer_type == "numerical":
-        value, why = parse_number(ans, unit)
-        if value is None:
-            return Score(0.0, None, why)
-        return Score(mean_relative_accuracy(value, float(answer)), value)
+        try:  # fast path: a bare number
+            value = float(ans)
+        except ValueError:
+            value, why = parse_number_text(ans, unit)
+            if value is None:
+                return Score(0.0, None, why)
+        else:
+            if value != value or value in (math.inf, -math.inf):
+                return Score(0.0, None, f"not a finite number: {ans!r}")
+        target = float(answer)
+        if target == 0:
+            err = 0.0 if value == 0 else math.inf
+        else:
+            err = abs(value - target) / abs(target)
+        return Score((_N_TOL - bisect_left(_TOL_ASC, err)) / _N_TOL, value)
     if answer_type == "text":
         norm = normalize_text(ans)
         if not norm:

@@ -228,6 +228,7 @@ def radar_chart(named: Iterable[tuple[str, dict[str, Any]]], path: str | Path, b
     ax.set_xticks(angles)
     ax.set_xticklabels([a.replace("_", " ") for a in axes], fontsize=8)
     ax.set_ylim(0, 100)
+    ax.set_rlabel_position(180.0 / len(axes))  # radial scale between the first two axes
     ax.legend(loc="upper right", bbox_to_anchor=(1.3, 1.1), fontsize=8)
     if title:
         ax.set_title(title)

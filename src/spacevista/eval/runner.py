@@ -126,6 +126,8 @@ def run_items(items: list[EvalItem], backend: Backend, out_dir: str | Path, opts
         return list(zip(chunk, answers))
 
     new_rows: dict[str, dict[str, Any]] = {}
+    if progress is not None:
+        progress(0, total)
     chunks = iter(list(_chunks(pending, opts.batch_size)))
     ex = ThreadPoolExecutor(max(1, opts.concurrency))
     inflight: dict[Future, list[EvalItem]] = {}

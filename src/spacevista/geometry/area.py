@@ -98,9 +98,14 @@ def polygon_contains(poly: np.ndarray, pts: np.ndarray) -> np.ndarray:
         return np.zeros(pts.shape[0], dtype=bool)
     x0, y0 = poly[:, 0][None, :], poly[:, 1][None, :]
     x1, y1 = np.roll(poly[:, 0], -1)[None, :], np.roll(poly[:, 1], -1)[None, :]
-    px, py = pts[:, 0][:, None], pts[:, 1][:, None]
-    straddles = (y0 > py) != (y1 > py)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        x_cross = x0 + (py - y0) * (x1 - x0) / (y1 - y0)
-    crossings = straddles & (px < x_cross)
-    return (np.count_nonzero(crossings, axis=1) % 2) == 1
+    out = np.empty(pts.shape[0], dtype=bool)
+    # Points are tested in blocks so the (block, edges) matrices stay around a million entries.
+    block = max(1, 1_000_000 // poly.shape[0])
+    for a in range(0, pts.shape[0], block):
+        px, py = pts[a:a + block, 0][:, None], pts[a:a + block, 1][:, None]
+        straddles = (y0 > py) != (y1 > py)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            x_cross = x0 + (py - y0) * (x1 - x0) / (y1 - y0)
+        crossings = straddles & (px < x_cross)
+        out[a:a + block] = (np.count_nonzero(crossings, axis=1) % 2) == 1
+    return out

@@ -33,12 +33,23 @@ def _rot2(yaw: float) -> np.ndarray:
 
 
 def _extents(points2d: np.ndarray, angles: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """Min and max of the points along local x and y for each candidate angle (A,)."""
-    c, s = np.cos(angles)[:, None], np.sin(angles)[:, None]
+    """Min and max of the points along local x and y for each candidate angle (A,).
+
+    Angles are handled in blocks so the (block, N) matrices stay near a million entries.
+    """
+    out = np.empty((4, angles.size))
     px, py = points2d[:, 0][None, :], points2d[:, 1][None, :]
-    lx = px * c + py * s
-    ly = -px * s + py * c
-    return lx.min(axis=1), lx.max(axis=1), ly.min(axis=1), ly.max(axis=1)
+    block = max(1, 1_000_000 // max(1, points2d.shape[0]))
+    for a in range(0, angles.size, block):
+        ang = angles[a:a + block]
+        c, s = np.cos(ang)[:, None], np.sin(ang)[:, None]
+        lx = px * c + py * s
+        ly = -px * s + py * c
+        out[0, a:a + block] = lx.min(axis=1)
+        out[1, a:a + block] = lx.max(axis=1)
+        out[2, a:a + block] = ly.min(axis=1)
+        out[3, a:a + block] = ly.max(axis=1)
+    return out[0], out[1], out[2], out[3]
 
 
 def _normalise_yaw(yaw: float) -> float:

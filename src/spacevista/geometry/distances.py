@@ -43,9 +43,28 @@ def closest_pair(points_a: np.ndarray, points_b: np.ndarray) -> tuple[float, np.
     return float(dist[i]), pa.copy(), pb.copy()
 
 
-def closest_distance(points_a: np.ndarray, points_b: np.ndarray) -> float:
-    """Smallest Euclidean distance between any point of ``a`` and any point of ``b`` (metres)."""
-    return closest_pair(points_a, points_b)[0]
+def closest_distance(points_a: np.ndarray, points_b: np.ndarray, tree_b: cKDTree | None = None) -> float:
+    """Smallest Euclidean distance between any point of ``a`` and any point of ``b`` (metres).
+
+    Exact, but prunes: a strided subset of ``a`` gives an upper bound ``u``; only points of ``a``
+    inside ``b``'s bounding box grown by ``u`` can beat it, and only those are queried (with
+    ``distance_upper_bound``). Pass ``tree_b`` (a KD-tree of ``points_b``) to reuse it across calls.
+    Raises ValueError on empty or non-finite input.
+    """
+    a = _cloud(points_a, "points_a")
+    b = _cloud(points_b, "points_b")
+    if tree_b is None:
+        if len(a) > len(b):
+            a, b = b, a
+        tree_b = cKDTree(b)
+    step = max(1, len(a) // 256)
+    upper = float(tree_b.query(a[::step], k=1)[0].min())
+    lo, hi = b.min(0) - upper, b.max(0) + upper
+    near = a[np.all((a >= lo) & (a <= hi), axis=1)]
+    if len(near):
+        d = tree_b.query(near, k=1, distance_upper_bound=upper * (1 + 1e-9) + 1e-12)[0]
+        upper = min(upper, float(d.min()))
+    return upper
 
 
 def centroid_distance(points_a: np.ndarray, points_b: np.ndarray) -> float:

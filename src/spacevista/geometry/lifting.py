@@ -35,6 +35,9 @@ __all__ = [
     "remove_outliers",
 ]
 
+# Pixels processed per block when lifting (see _lift).
+_CHUNK = 1 << 15
+
 #: Objects whose mask bounding box is narrower or shorter than this (pixels) are ignored in a frame.
 MIN_MASK_PX = 20
 
@@ -70,29 +73,48 @@ def _group(instances: np.ndarray, min_mask_px: int) -> _Groups:
     flat_ids = instances.ravel()
     fg = np.flatnonzero(flat_ids > 0)
     labels = flat_ids[fg]
-    # Stable sort keeps each group's pixels in row-major order, so a group's first pixel has its
-    # smallest row and its last pixel its largest row.
-    order = np.argsort(labels, kind="stable")
     # Pixel indices fit in int32 for any image under 2**31 pixels; the narrower type halves the
     # memory this hot path touches (fresh pages are a large part of its cost).
     index_type = np.int32 if H * W < 2**31 else np.int64
-    flat = fg.astype(index_type)[order]
-    labels = labels[order]
-    del fg, order
-    if flat.size == 0:
+    if labels.size == 0:
         empty = np.zeros(0, dtype=np.int64)
         return _Groups(W, empty, empty, empty, empty, empty, empty, np.zeros((0, 4), np.int64),
                        np.zeros(0, bool))
-    starts = np.concatenate([[0], np.flatnonzero(labels[1:] != labels[:-1]) + 1])
-    counts = np.diff(np.append(starts, labels.size))
-    rows, cols = np.divmod(flat, index_type(W))
+    # A stable sort keeps each group's pixels in row-major order, so a group's first pixel has
+    # its smallest row and its last pixel its largest row.
+    max_id = int(labels.max())
+    if max_id < 2**16:
+        # numpy's stable sort is a radix sort for 8/16-bit keys, and a histogram of such keys gives
+        # the groups without touching the sorted labels.
+        key = labels.astype(np.uint8 if max_id < 2**8 else np.uint16)
+        order = np.argsort(key, kind="stable")
+        per_id = np.bincount(key)
+        del key
+        ids = np.flatnonzero(per_id)
+        counts = per_id[ids]
+    else:
+        order = np.argsort(labels, kind="stable")
+        sorted_labels = labels[order]
+        first = np.concatenate([[0], np.flatnonzero(sorted_labels[1:] != sorted_labels[:-1]) + 1])
+        ids = sorted_labels[first]
+        counts = np.diff(np.append(first, sorted_labels.size))
+        del sorted_labels
+    del labels
+    flat = fg.astype(index_type)[order]
+    del fg, order
+    starts = np.zeros(counts.size, dtype=np.int64)
+    np.cumsum(counts[:-1], out=starts[1:])
+    # Floor division by a same-typed scalar is several times faster than np.divmod here.
+    rows = flat // index_type(W)
+    cols = flat - rows * index_type(W)
     x1 = np.minimum.reduceat(cols, starts).astype(np.int64)
     x2 = np.maximum.reduceat(cols, starts).astype(np.int64) + 1
     y1 = rows[starts].astype(np.int64)
     y2 = rows[starts + counts - 1].astype(np.int64) + 1
     bbox = np.stack([x1, y1, x2, y2], axis=1)
     keep = ((x2 - x1) >= min_mask_px) & ((y2 - y1) >= min_mask_px)
-    return _Groups(W, labels[starts].astype(np.int64), starts, counts, rows, cols, flat, bbox, keep)
+    return _Groups(W, ids.astype(np.int64), starts, counts.astype(np.int64), rows, cols, flat, bbox,
+                   keep)
 
 
 def _lift(groups: _Groups, depth: np.ndarray, K: np.ndarray, pose: np.ndarray,
@@ -101,66 +123,95 @@ def _lift(groups: _Groups, depth: np.ndarray, K: np.ndarray, pose: np.ndarray,
     pose = np.asarray(pose, dtype=np.float64)
     if K.shape != (3, 3) or pose.shape != (4, 4):
         raise ValueError(f"K must be 3x3 and pose 4x4, got {K.shape} and {pose.shape}")
+    if not (np.all(np.isfinite(K)) and np.all(np.isfinite(pose)) and K[0, 0] != 0 and K[1, 1] != 0):
+        raise ValueError("K and pose must be finite, with non-zero focal lengths")
     if groups.ids.size == 0 or not groups.keep.any():
         return {}
     z = depth.ravel()[groups.flat]
     with np.errstate(invalid="ignore"):
         sel = z > 0
     sel &= np.isfinite(z)
-    if not groups.keep.all():
-        sel &= np.repeat(groups.keep, groups.counts)
     rows, cols = groups.rows, groups.cols
     if stride > 1:
         sel &= (rows % stride == 0) & (cols % stride == 0)
     per_group = np.add.reduceat(sel, groups.starts, dtype=np.int64)
-    idx = np.flatnonzero(sel)
-    del sel
+    out: dict[int, np.ndarray] = {}
+    # One output array per instance, filled in blocks of at most _CHUNK pixels: every temporary
+    # stays small and is recycled by the allocator, instead of fresh pages on every call (page
+    # faults were most of the cost of whole-frame passes).
+    for g in np.flatnonzero(groups.keep & (per_group > 0)).tolist():
+        start, stop = int(groups.starts[g]), int(groups.starts[g] + groups.counts[g])
+        pts = np.empty((int(per_group[g]), 3))
+        pos = 0
+        for a in range(start, stop, _CHUNK):
+            idx = np.flatnonzero(sel[a:min(a + _CHUNK, stop)])
+            idx += a
+            _pixels_to_world(rows[idx], cols[idx], z[idx], K, pose, pts[pos:pos + idx.size])
+            pos += idx.size
+        out[int(groups.ids[g])] = pts
+    return out
+
+
+def _pixels_to_world(rows: np.ndarray, cols: np.ndarray, z: np.ndarray, K: np.ndarray,
+                     pose: np.ndarray, out: np.ndarray) -> None:
+    """World points of pixel centres (rows, cols) at z-depth ``z``, written into ``out`` (n, 3).
+
+    The camera point is ``z * ((u - cx - s*y) / fx, (v - cy) / fy, 1)`` at ``u = col + 0.5``,
+    ``v = row + 0.5``; the world point ``R @ cam + t``, computed one output column at a time
+    (faster than stacking and a (n, 3) x (3, 3) product, with fewer temporaries).
+    """
     fx, s, cx = K[0]
     fy, cy = K[1, 1], K[1, 2]
     R, t = pose[:3, :3], pose[:3, 3]
-    # cam = z * [x, y, 1] with x, y the normalised coordinates of the pixel centre; then
-    # world = cam @ R^T + t. Built column by column in place to keep temporaries few.
-    cam = np.empty((idx.size, 3))
-    cam[:, 2] = z[idx]
-    del z
-    y = cam[:, 1]
-    y[:] = rows[idx]
-    y += 0.5 - cy
-    y /= fy
-    x = cam[:, 0]
-    x[:] = cols[idx]
-    x += 0.5 - cx
+    zz = z.astype(np.float64)
+    y = rows * (1.0 / fy)
+    y += (0.5 - cy) / fy
+    x = cols * (1.0 / fx)
+    x += (0.5 - cx) / fx
     if s != 0.0:
-        x -= s * y
-    x /= fx
-    del idx
-    x *= cam[:, 2]
-    y *= cam[:, 2]
-    world = np.matmul(cam, R.T)
-    del cam
-    world += t
-    ends = np.cumsum(per_group)
-    out: dict[int, np.ndarray] = {}
-    for gid, keep, n, end in zip(groups.ids.tolist(), groups.keep.tolist(), per_group.tolist(),
-                                 ends.tolist()):
-        if keep and n > 0:
-            out[gid] = world[end - n:end]
-    return out
+        x -= (s / fx) * y
+    x *= zz
+    y *= zz
+    tmp = np.empty_like(zz)
+    for i in range(3):
+        col = out[:, i]
+        np.multiply(x, R[i, 0], out=col)
+        np.multiply(y, R[i, 1], out=tmp)
+        col += tmp
+        np.multiply(zz, R[i, 2], out=tmp)
+        col += tmp
+        col += t[i]
+
+
+def _first_per_group(group: np.ndarray, *keys: np.ndarray) -> np.ndarray:
+    """Positions of the first element of each group after ordering by ``keys`` within groups."""
+    order = np.lexsort(tuple(reversed(keys)) + (group,))
+    g_sorted = group[order]
+    return order[np.concatenate([[0], np.flatnonzero(g_sorted[1:] != g_sorted[:-1]) + 1])]
+
+
+def _view_sample_step(height: int, width: int) -> int:
+    """Grid step for the view-point distance transform: about 20k samples, between 1 and 8
+    (with 8, the bounding box of any mask passing the 20-pixel rule still spans 2x2 samples)."""
+    return int(min(8, max(1, round(float(np.sqrt(height * width / 20_000.0))))))
 
 
 def _representative_points(groups: _Groups, instances: np.ndarray) -> np.ndarray:
     """(G, 2) [row, col] of a pixel deep inside each group's mask.
 
-    A chessboard distance transform of the label map sampled at even rows and columns measures
-    each sampled pixel's distance to the nearest label change (or the image border); per group the
-    sampled pixel with the largest distance wins, ties going to the one closest to the mask
-    centroid, then to the first in row-major order. Sampling at half resolution makes this one
-    transform cost a quarter of a full-resolution one. A mask with no pixel on the even grid (only
-    very thin masks) gets the mask pixel closest to its centroid. The winner is always one of the
-    group's own full-resolution pixels, so it lies inside the mask.
+    The label map is sampled every ``step`` rows and columns (``_view_sample_step``: 4 for
+    640x480, so the sample has ~20k pixels) and one chessboard distance transform gives each
+    sample its distance to the nearest label change or image border on that grid. Per group the
+    sample with the largest distance wins; ties go to the sample closest to the full mask's
+    centroid, then to the first in row-major order. A mask with no sample (only very thin masks)
+    gets its own pixel closest to its centroid. Either way the winner is one of the mask's pixels.
     """
     H, W = instances.shape
-    sub = instances[::2, ::2]
+    n_groups = groups.ids.size
+    cy = np.add.reduceat(groups.rows, groups.starts, dtype=np.float64) / groups.counts
+    cx = np.add.reduceat(groups.cols, groups.starts, dtype=np.float64) / groups.counts
+    step = _view_sample_step(H, W)
+    sub = instances[::step, ::step]
     edge = np.zeros(sub.shape, dtype=bool)
     diff_x = sub[:, 1:] != sub[:, :-1]
     edge[:, 1:] |= diff_x
@@ -170,38 +221,52 @@ def _representative_points(groups: _Groups, instances: np.ndarray) -> np.ndarray
     edge[:-1, :] |= diff_y
     edge[0, :] = edge[-1, :] = True
     edge[:, 0] = edge[:, -1] = True
-    dist = np.full((H, W), -1, dtype=np.int32)
-    dist[::2, ::2] = ndimage.distance_transform_cdt(~edge, metric="chessboard")
-    d = dist.ravel()[groups.flat]
-    gmax = np.maximum.reduceat(d, groups.starts)
-    group_of = np.repeat(np.arange(groups.ids.size), groups.counts)
-    best = np.flatnonzero(d == gmax[group_of])
-    rows_f = groups.rows.astype(np.float64)
-    cols_f = groups.cols.astype(np.float64)
-    cy = np.add.reduceat(rows_f, groups.starts) / groups.counts
-    cx = np.add.reduceat(cols_f, groups.starts) / groups.counts
-    g = group_of[best]
-    d2 = (rows_f[best] - cy[g]) ** 2 + (cols_f[best] - cx[g]) ** 2
-    order = np.lexsort((best, d2, g))
-    g_sorted = g[order]
-    first = order[np.concatenate([[0], np.flatnonzero(g_sorted[1:] != g_sorted[:-1]) + 1])]
-    pick = best[first]
-    return np.stack([groups.rows[pick], groups.cols[pick]], axis=1)
+    dist = ndimage.distance_transform_cdt(~edge, metric="chessboard").ravel()
+    sub_flat = sub.ravel()
+    cand = np.flatnonzero(sub_flat > 0)
+    # Every sampled label is one of the frame's groups (same image), ids sorted ascending.
+    g = np.searchsorted(groups.ids, sub_flat[cand])
+    d = dist[cand]
+    gmax = np.full(n_groups, -1, dtype=d.dtype)
+    np.maximum.at(gmax, g, d)
+    best = np.flatnonzero(d == gmax[g])
+    g, cand = g[best], cand[best]
+    rows = (cand // sub.shape[1]) * step
+    cols = (cand % sub.shape[1]) * step
+    d2 = (rows - cy[g]) ** 2 + (cols - cx[g]) ** 2
+    out = np.full((n_groups, 2), -1, dtype=np.int64)
+    if cand.size:
+        pick = _first_per_group(g, d2, cand)
+        out[g[pick], 0] = rows[pick]
+        out[g[pick], 1] = cols[pick]
+    for k in np.flatnonzero(out[:, 0] < 0).tolist():
+        start, stop = int(groups.starts[k]), int(groups.starts[k] + groups.counts[k])
+        r, c = groups.rows[start:stop], groups.cols[start:stop]
+        i = int(np.argmin((r - cy[k]) ** 2 + (c - cx[k]) ** 2))  # first on ties: row-major
+        out[k] = r[i], c[i]
+    return out
 
 
 def _views(groups: _Groups, depth: np.ndarray, instances: np.ndarray) -> dict[int, dict]:
     if groups.ids.size == 0 or not groups.keep.any():
         return {}
     points = _representative_points(groups, instances)
-    z = depth.ravel()[groups.flat]
+    # Invalid depths become +inf: they then sort after every valid value, so a group's minimum is
+    # a reduceat and its median sits at fixed ranks of the group's slice.
+    z = depth.ravel()[groups.flat]  # a copy (fancy indexing), safe to edit
+    if not np.issubdtype(z.dtype, np.floating):
+        z = z.astype(np.float64)
     with np.errstate(invalid="ignore"):
-        valid = np.isfinite(z) & (z > 0)
+        z[~(z > 0)] = np.inf  # zero, negative, NaN and -inf
+    n_valid = np.add.reduceat(np.isfinite(z), groups.starts, dtype=np.int64)
+    zmins = np.minimum.reduceat(z, groups.starts)
     out: dict[int, dict] = {}
     for g in np.flatnonzero(groups.keep).tolist():
-        start, n = int(groups.starts[g]), int(groups.counts[g])
-        zg = z[start:start + n][valid[start:start + n]]
-        if zg.size:
-            zmin, zmed = float(zg.min()), float(np.median(zg))
+        start, n, nv = int(groups.starts[g]), int(groups.counts[g]), int(n_valid[g])
+        if nv:
+            lo, hi = (nv - 1) // 2, nv // 2
+            part = np.partition(z[start:start + n], [lo, hi] if hi != lo else lo)
+            zmin, zmed = float(zmins[g]), (float(part[lo]) + float(part[hi])) / 2
         else:
             zmin = zmed = float("nan")
         x1, y1, x2, y2 = (int(v) for v in groups.bbox[g])

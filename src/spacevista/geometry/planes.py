@@ -63,7 +63,8 @@ def fit_plane_lstsq(points: np.ndarray) -> tuple[np.ndarray, float]:
 
 def fit_plane_ransac(points: np.ndarray, rng: np.random.Generator, threshold: float,
                      iterations: int = 200, axis: np.ndarray | None = None,
-                     max_angle_deg: float | None = None) -> tuple[np.ndarray, float, np.ndarray]:
+                     max_angle_deg: float | None = None,
+                     score_sample: int = 200_000) -> tuple[np.ndarray, float, np.ndarray]:
     """Robust plane fit: RANSAC on random point triples, refined by least squares on inliers.
 
     Args:
@@ -73,6 +74,8 @@ def fit_plane_ransac(points: np.ndarray, rng: np.random.Generator, threshold: fl
         iterations: number of triples tried.
         axis, max_angle_deg: optional constraint; only planes whose normal is within
             ``max_angle_deg`` of ``+-axis`` are considered (e.g. roughly horizontal planes).
+        score_sample: clouds larger than this score the hypotheses on a random subset of this
+            many points (drawn from ``rng``); the final inliers and refit use every point.
 
     Returns:
         ``(normal (3,), d, inlier_mask (N,))`` for the hypothesis with the most inliers (ties:
@@ -117,10 +120,13 @@ def fit_plane_ransac(points: np.ndarray, rng: np.random.Generator, threshold: fl
     normals = normals[cand]
     ds = -np.einsum("ij,ij->i", normals, p0[cand])
 
+    scored = local
+    if n > score_sample:
+        scored = local[np.sort(rng.choice(n, size=int(score_sample), replace=False))]
     best_count, best = -1, 0
-    block = max(1, _SCORE_BLOCK_ENTRIES // n)
+    block = max(1, _SCORE_BLOCK_ENTRIES // scored.shape[0])
     for s in range(0, cand.size, block):
-        dist = np.abs(local @ normals[s:s + block].T + ds[s:s + block])
+        dist = np.abs(scored @ normals[s:s + block].T + ds[s:s + block])
         counts = np.count_nonzero(dist <= threshold, axis=0)
         i = int(np.argmax(counts))
         if counts[i] > best_count:

@@ -1,1 +1,9 @@
-"""model"""
+"""The SpaceVista model: Qwen2.5-VL + a frozen DINOv3 dense branch fused by cross-attention + scale experts
+with per-layer routers.
+
+Modules (import what you need; nothing heavy is imported here):
+``config`` (SpaceVistaConfig), ``modeling`` (SpaceVistaForConditionalGeneration), ``experts`` (ExpertLinear,
+routers, losses), ``dense`` (merger, fusion), ``freeze`` (apply_freeze_plan), ``processing`` (patchifier,
+tokenizers, build_inputs), ``tiny`` (tiny random models), ``params`` (analytic parameter counts),
+``backend`` (TransformersBackend), ``cli`` (``spacevista ask``), ``video`` (frame reading).
+"""

@@ -1,47 +1,17 @@
-"""Camera helpers and the camera paths typical of each scale.
+"""The camera paths typical of each scale, as look-at poses.
 
-Conventions match ``spacevista.geometry.cameras``: OpenCV axes (x right, y down, z forward), poses
-camera-to-world, pixel (row r, col c) has its centre at image coordinates (c + 0.5, r + 0.5).
+Conventions are those of ``spacevista.geometry``: OpenCV axes (x right, y down, z forward), poses
+camera-to-world, pixel (row r, col c) centred at image coordinates (c + 0.5, r + 0.5).
 """
 
 from __future__ import annotations
 
 import numpy as np
 
-from spacevista.scene import Camera, Scale
+from spacevista.geometry.poses import look_at
+from spacevista.scene import Scale
 
-
-def look_at(eye, target, up=(0.0, 0.0, 1.0)) -> np.ndarray:
-    """Camera-to-world pose (4x4, OpenCV axes) of a camera at ``eye`` looking at ``target``."""
-    eye = np.asarray(eye, dtype=np.float64)
-    forward = np.asarray(target, dtype=np.float64) - eye
-    forward /= np.linalg.norm(forward)
-    right = np.cross(forward, np.asarray(up, dtype=np.float64))
-    n = np.linalg.norm(right)
-    if n < 1e-9:  # looking straight along up: any right vector will do
-        right = np.cross(forward, [0.0, 1.0, 0.0])
-        n = np.linalg.norm(right)
-    right /= n
-    down = np.cross(forward, right)
-    pose = np.eye(4)
-    pose[:3, 0], pose[:3, 1], pose[:3, 2], pose[:3, 3] = right, down, forward, eye
-    return pose
-
-
-def pixel_rays(camera: Camera, pose: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """World ray origins and directions (H*W, 3), row-major, for pixel centres.
-
-    Directions are scaled so that their component along the optical axis is 1: a hit at parameter
-    t along such a ray has z-depth exactly t.
-    """
-    cols = np.arange(camera.width, dtype=np.float64) + 0.5
-    rows = np.arange(camera.height, dtype=np.float64) + 0.5
-    u, v = np.meshgrid(cols, rows)
-    d_cam = np.stack([(u - camera.cx) / camera.fx, (v - camera.cy) / camera.fy,
-                      np.ones_like(u)], axis=-1).reshape(-1, 3)
-    dirs = d_cam @ pose[:3, :3].T
-    origins = np.broadcast_to(pose[:3, 3], dirs.shape)
-    return origins, dirs
+__all__ = ["HFOV", "look_at", "loop_points", "orbit", "walk_loop"]
 
 
 #: horizontal field of view (degrees) per scale: macro lens, phone, phone, phone, drone camera

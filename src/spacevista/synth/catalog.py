@@ -256,6 +256,15 @@ def lamp(rng):
             tube(0.16, 0.17, 0.28, [0, 0, h - 0.28], _mat(rng, [(0.95, 0.9, 0.75), (0.9, 0.9, 0.9)], STRIPES, 0.05))]
 
 
+def pendant_lamp(rng):
+    """A lamp hanging from the ceiling: cord and shade; local z = 0 is the shade's rim."""
+    cord = _u(rng, 0.4, 0.8)
+    shade = _mat(rng, [(0.95, 0.9, 0.75), (0.85, 0.3, 0.2), (0.2, 0.3, 0.35)], STRIPES, 0.05)
+    r = _u(rng, 0.15, 0.25)
+    return [tube(r - 0.01, r, 0.22, [0, 0, 0], shade), cylinder(0.03, 0.05, [0, 0, 0.22], Material(DARK[0])),
+            cylinder(0.006, cord, [0, 0, 0.27], Material(DARK[0]), sections=8)]
+
+
 def tv(rng):
     w = _u(rng, 1.0, 1.4)
     hgt = w * 0.56
@@ -492,7 +501,8 @@ CATALOG: dict[Scale, dict[str, Category]] = {
         Category("cabinet", cabinet, (0.6, 1.1)), Category("lamp", lamp, (1.5, 1.7)),
         Category("tv", tv, (1.0, 1.4)), Category("bookshelf", bookshelf, (1.8, 2.0)),
         Category("plant", plant, (0.6, 1.3)), Category("picture", picture, (0.5, 1.0)),
-        Category("vase", small_vase, (0.3, 0.45))]},
+        Category("vase", small_vase, (0.3, 0.45)),
+        Category("pendant lamp", pendant_lamp, (0.67, 1.07))]},
     Scale.OUTDOOR: {c.name: c for c in [
         Category("car", car, (3.9, 4.8)), Category("bench", bench, (1.5, 2.0)),
         Category("tree", tree, (4.5, 11.0)), Category("lamp post", lamp_post, (4.0, 6.0)),

@@ -18,13 +18,15 @@ from spacevista.synth import cameras as cams
 from spacevista.synth.catalog import CATALOG, fence_ring, pen
 from spacevista.synth.catalog import field as field_parts
 from spacevista.synth.catalog import track as track_parts
-from spacevista.synth.layout import Layout, Placed
-from spacevista.synth.render import Renderer
+from spacevista.synth.layout import Layout, Placed, point_in_polygon, rects_overlap
+from spacevista.synth.render import Lighting, Renderer
 from spacevista.synth.shapes import CHECKER, NOISE, Material, Part, box, cylinder, rot_z
 
 GENERATOR_VERSION = "1"
 #: a frame "sees" an object when at least this many of its pixels are visible
 MIN_VISIBLE_PIXELS = 20
+#: frame rate implied by the timestamps (frames are sampled sparsely, as from a video)
+FPS = 2.0
 
 
 @dataclass
@@ -36,6 +38,7 @@ class Composition:
     poses: list[np.ndarray]
     floor_z: float
     metadata: dict[str, Any] = field(default_factory=dict)
+    lighting: Lighting | None = None
 
 
 def _build(scale: Scale, name: str, rng: np.random.Generator) -> list[Part]:
@@ -65,11 +68,11 @@ def _rect(x0: float, y0: float, x1: float, y1: float) -> np.ndarray:
 
 def _tiny(rng: np.random.Generator, n_frames: int) -> Composition:
     S = Scale.TINY
-    table_top = 0.75
+    # a wide turntable at table height, so that its top is the one dominant plane in every view
+    # (a small plate on a table would put a second plane a few millimetres below the objects)
+    floor_z = 0.75
     plate_r = float(rng.uniform(0.085, 0.1))
-    floor_z = table_top + 0.006
-    bg = [box([1.2, 0.8, 0.04], [0, 0, table_top - 0.02], Material((0.55, 0.4, 0.28), NOISE, 0.02)),
-          cylinder(plate_r, 0.006, [0, 0, table_top], Material((0.85, 0.85, 0.82), CHECKER, 0.01), sections=48)]
+    bg = [cylinder(0.3, 0.02, [0, 0, floor_z - 0.02], Material((0.85, 0.85, 0.82), CHECKER, 0.01), sections=64)]
     lay = Layout(rng, _circle(plate_r - 0.004), margin=0.002)
     bolt = lay.place_free("bolt", _build(S, "bolt", rng), floor_z)
     if bolt is not None:
@@ -175,9 +178,29 @@ def _indoor(rng: np.random.Generator, n_frames: int) -> Composition:
         if pic is not None:
             lay.relate("hanging", pic, None, on="wall")
     _add_free(lay, S, ["lamp"] + ["plant"] * int(rng.integers(1, 3)), 0.0)
+    _hang_from_ceiling(lay, _build(S, "pendant lamp", rng), H)
     poses = cams.walk_loop(center, semi, 1.5, n_frames, rng)
     room = {"floor_polygon": poly.tolist(), "floor_z": 0.0, "ceiling_height": H}
-    return Composition(lay, bg, poses, 0.0, {"room": room})
+    # indoors: soft light from above and one side, with more ambient so the ceiling is not dark
+    light = Lighting(direction=(0.5, 0.3, 0.8), ambient=0.5, diffuse=0.55)
+    return Composition(lay, bg, poses, 0.0, {"room": room}, light)
+
+
+def _hang_from_ceiling(lay: Layout, parts: list[Part], ceiling: float, tries: int = 40) -> Placed | None:
+    """A pendant lamp whose cord meets the ceiling, over a free patch of floor (nothing under it)."""
+    for _ in range(tries):
+        lamp = Placed("pendant lamp", parts, 0.0)
+        lo, hi = lay.region.min(axis=0) + 0.5, lay.region.max(axis=0) - 0.5
+        lamp.pos = np.array([*lay.rng.uniform(lo, hi), ceiling - lamp.hi[2]])
+        fp = lamp.footprint()
+        if not point_in_polygon(fp, lay.region).all():
+            continue
+        if any(rects_overlap(fp, o.footprint(), lay.margin) for o in lay.objects):
+            continue
+        lay.add(lamp)
+        lay.relate("hanging", lamp, None, on="ceiling")
+        return lamp
+    return None
 
 
 def _chairs_around(lay: Layout, tbl: Placed, n: int) -> None:
@@ -323,13 +346,13 @@ def generate_scene(scale: Scale | str, seed: int, n_frames: int = 16, width: int
     lay = comp.layout
     world = {o.id: o.world_parts() for o in lay.objects}
     parts = [(p, 0) for p in comp.background] + [(p, oid) for oid, ps in world.items() for p in ps]
-    renderer = Renderer(parts)
+    renderer = Renderer(parts, comp.lighting)
     camera = Camera.from_fov(width, height, cams.HFOV[scale])
     frames, pixels = [], np.zeros((len(comp.poses), len(lay.objects) + 1), dtype=np.int64)
     for i, pose in enumerate(comp.poses):
         rgb, depth, inst = renderer.render(camera, pose)
         pixels[i] = np.bincount(inst.ravel(), minlength=len(lay.objects) + 1)
-        frames.append(Frame(index=i, camera=camera, pose=pose, timestamp=i / 2.0,
+        frames.append(Frame(index=i, camera=camera, pose=pose, timestamp=i / FPS,
                             rgb_array=rgb, depth_array=depth, instance_array=inst))
     objects = []
     for o in lay.objects:

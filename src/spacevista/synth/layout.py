@@ -48,12 +48,12 @@ class Placed:
         return [p.transformed(self.transform) for p in self.parts]
 
     def box(self) -> tuple[np.ndarray, np.ndarray, float]:
-        """(center, size, yaw) of the upright box in world coordinates."""
+        """(center, size, yaw) of the upright box in world coordinates, yaw in [-pi, pi]."""
         c_local = (self.lo + self.hi) / 2
         c, s = np.cos(self.yaw), np.sin(self.yaw)
         center = self.pos + np.array([c * c_local[0] - s * c_local[1], s * c_local[0] + c * c_local[1],
                                       c_local[2]])
-        return center, self.hi - self.lo, self.yaw
+        return center, self.hi - self.lo, float(np.arctan2(np.sin(self.yaw), np.cos(self.yaw)))
 
     def footprint(self) -> np.ndarray:
         """Corners (4, 2) of the box footprint in world xy."""

@@ -14,7 +14,7 @@ import trimesh
 from trimesh.ray.ray_pyembree import RayMeshIntersector
 
 from spacevista.scene import Camera
-from spacevista.synth.cameras import pixel_rays
+from spacevista.geometry.cameras import pixel_rays, ray_to_z_depth
 from spacevista.synth.shapes import CHECKER, NOISE, STRIPES, WOOD, Part
 
 
@@ -54,7 +54,12 @@ class Renderer:
         self.face_texture = np.concatenate(tex)
         self.face_tex_scale = np.concatenate(tex_scale)
         self._normals = np.asarray(self.mesh.face_normals, dtype=np.float64)
-        self._p0 = np.asarray(self.mesh.triangles[:, 0, :], dtype=np.float64)
+        self._face_attr = np.concatenate([
+            self._normals, self.face_color, self.face_texture[:, None], self.face_tex_scale[:, None]],
+            axis=1).astype(np.float32)
+        # plane of each triangle: n . x = d
+        self._plane_d = np.einsum("ij,ij->i", self._normals, self.mesh.vertices[self.mesh.faces[:, 0]])
+        self._ray_cache: dict[tuple[bytes, int, int], np.ndarray] = {}
         self._intersector = RayMeshIntersector(self.mesh)
 
     @property
@@ -64,55 +69,73 @@ class Renderer:
     def cast(self, origins: np.ndarray, dirs: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """First-hit triangle per ray (-1 on a miss) and the ray parameter t of the hit (float64).
 
-        ``dirs`` need not be unit length: t is measured in units of the given direction.
+        ``origins`` is (N, 3) or one shared (3,) origin; ``dirs`` need not be unit length: t is
+        measured in units of the given direction.
         """
-        tri = self._intersector.intersects_first(origins, dirs)
+        origins = np.asarray(origins, dtype=np.float64)
+        tri = np.array(self._intersector.intersects_first(np.broadcast_to(origins, dirs.shape), dirs),
+                       dtype=np.int64)
+        idx = np.flatnonzero(tri >= 0)
         t = np.zeros(len(dirs))
-        hit = tri >= 0
-        n = self._normals[tri[hit]]
-        denom = np.einsum("ij,ij->i", n, dirs[hit])
-        num = np.einsum("ij,ij->i", n, self._p0[tri[hit]] - origins[hit])
-        with np.errstate(divide="ignore", invalid="ignore"):
-            th = num / denom
-        bad = ~np.isfinite(th) | (th <= 0)
-        th[bad] = 0.0
-        t[hit] = th
-        tri = tri.copy()
-        idx = np.flatnonzero(hit)
-        tri[idx[bad]] = -1
+        t[idx] = self._plane_t(tri[idx], np.broadcast_to(origins, dirs.shape)[idx], dirs[idx])
+        tri[idx[t[idx] <= 0]] = -1
         return tri, t
 
-    def render(self, camera: Camera, pose: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        origins, dirs = pixel_rays(camera, pose)
-        origins = np.ascontiguousarray(origins)
-        tri, t = self.cast(origins, dirs)
-        hit = tri >= 0
-        h, w = camera.height, camera.width
-        # pixel_rays scales directions to unit optical-axis component, so t is the z-depth
-        depth = np.where(hit, t, 0.0).astype(np.float32).reshape(h, w)
-        inst = np.zeros(len(tri), dtype=np.int32)
-        inst[hit] = self.face_instance[tri[hit]]
-        rgb = self._shade(origins, dirs, tri, t, hit)
-        return rgb.reshape(h, w, 3), depth, inst.reshape(h, w)
+    def _plane_t(self, tri: np.ndarray, origins: np.ndarray, dirs: np.ndarray) -> np.ndarray:
+        """Ray parameter of the hit on each triangle's plane, in float64 (0 where degenerate)."""
+        n = self._normals[tri]
+        denom = np.einsum("ij,ij->i", n, dirs)
+        num = self._plane_d[tri] - np.einsum("ij,ij->i", n, origins)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            t = num / denom
+        t[~np.isfinite(t) | (t <= 0)] = 0.0
+        return t
 
-    def _shade(self, origins, dirs, tri, t, hit) -> np.ndarray:
+    def render(self, camera: Camera, pose: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        dirs = self._camera_rays(camera) @ pose[:3, :3].T
+        tri, t = self.cast(pose[:3, 3], dirs)
+        h, w = camera.height, camera.width
+        idx = np.flatnonzero(tri >= 0)
+        # t is the distance along unit rays; depth maps hold z-depth (along the optical axis)
+        depth = np.zeros(len(tri), dtype=np.float32)
+        depth[idx] = ray_to_z_depth(t[idx], dirs[idx], pose)
+        inst = np.zeros(len(tri), dtype=np.int32)
+        th = tri[idx]
+        inst[idx] = self.face_instance[th]
+        rgb = self._shade(pose[:3, 3], dirs, idx, th, t[idx])
+        return rgb.reshape(h, w, 3), depth.reshape(h, w), inst.reshape(h, w)
+
+    def _camera_rays(self, camera: Camera) -> np.ndarray:
+        """Unit pixel-centre rays of ``camera`` in its own frame (cached per camera)."""
+        key = (camera.K.tobytes(), camera.width, camera.height)
+        if key not in self._ray_cache:
+            self._ray_cache[key] = pixel_rays(camera.K, camera.width, camera.height, np.eye(4))[1]
+        return self._ray_cache[key]
+
+    def _shade(self, eye: np.ndarray, dirs: np.ndarray, idx: np.ndarray, th: np.ndarray,
+               t: np.ndarray) -> np.ndarray:
+        """Display RGB of every ray; ``idx`` are the rays that hit, ``th``/``t`` their triangles/distances."""
         lt = self.lighting
-        unit = dirs / np.linalg.norm(dirs, axis=1, keepdims=True)
-        # sky gradient for misses
-        up = np.clip(unit[:, 2], 0.0, 1.0)[:, None]
-        out = (1 - up) * np.asarray(lt.sky_horizon) + up * np.asarray(lt.sky_zenith)
-        th = tri[hit]
-        p = origins[hit] + t[hit, None] * dirs[hit]
-        n = self._normals[th]
-        facing = np.einsum("ij,ij->i", n, unit[hit])
-        n = n * np.where(facing > 0, -1.0, 1.0)[:, None]  # two-sided surfaces
-        light = np.asarray(lt.direction, dtype=np.float64)
+        n_rays = len(dirs)
+        out = np.empty((n_rays, 3), dtype=np.float32)
+        miss = np.ones(n_rays, dtype=bool)
+        miss[idx] = False
+        if miss.any():  # sky gradient by the ray's elevation (directions are unit length)
+            up = np.clip(dirs[miss, 2], 0.0, 1.0).astype(np.float32)[:, None]
+            out[miss] = (1 - up) * np.asarray(lt.sky_horizon, np.float32) + up * np.asarray(lt.sky_zenith, np.float32)
+        d = dirs[idx].astype(np.float32)
+        attr = self._face_attr[th]  # one gather: normal (3), colour (3), texture kind, texture scale
+        n = attr[:, 0:3]
+        p = (eye.astype(np.float32) + t.astype(np.float32)[:, None] * d)
+        light = np.asarray(lt.direction, dtype=np.float32)
         light /= np.linalg.norm(light)
-        lambert = np.clip(n @ light, 0.0, 1.0)
-        base = self.face_color[th] * _texture(p, self.face_texture[th], self.face_tex_scale[th])[:, None]
-        out[hit] = base * (lt.ambient + lt.diffuse * lambert)[:, None]
-        idx = (np.clip(out, 0.0, 1.0) * (_LUT_SIZE - 1) + 0.5).astype(np.int32)
-        return _SRGB_LUT[idx]
+        # two-sided surfaces: light the side that faces the camera
+        nl = n @ light
+        nl = np.where(np.einsum("ij,ij->i", n, d) > 0, -nl, nl)
+        gain = (lt.ambient + lt.diffuse * np.clip(nl, 0.0, 1.0)) * _texture(p, attr[:, 6], attr[:, 7])
+        out[idx] = attr[:, 3:6] * gain[:, None]
+        lut_idx = (np.clip(out, 0.0, 1.0) * (_LUT_SIZE - 1) + 0.5).astype(np.int32)
+        return _SRGB_LUT[lut_idx]
 
 
 _LUT_SIZE = 4096
@@ -130,7 +153,7 @@ def _hash3(i: np.ndarray, j: np.ndarray, k: np.ndarray) -> np.ndarray:
 
 def _texture(p: np.ndarray, kind: np.ndarray, scale: np.ndarray) -> np.ndarray:
     """Brightness factor of each hit point for its procedural texture (world coordinates)."""
-    f = np.ones(len(p))
+    f = np.ones(len(p), dtype=np.float32)
     q = p / scale[:, None]
     cells = np.floor(q).astype(np.int64)
     m = kind == CHECKER

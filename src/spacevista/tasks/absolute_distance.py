@@ -14,13 +14,10 @@ MIN_GAP_FRACTION = 0.25
 
 
 def closest(graph: SceneGraph, a: int, b: int) -> float:
-    """Closest distance between the two objects' surface points (KD-tree of the larger cloud)."""
-    oa, ob = graph.object(a), graph.object(b)
-    if len(oa.points) == 0 or len(ob.points) == 0:
+    """Closest distance between the two objects' surface points (cached on the graph)."""
+    if len(graph.object(a).points) == 0 or len(graph.object(b).points) == 0:
         raise Unanswerable("object without points")
-    small, big = (oa, ob) if len(oa.points) < len(ob.points) else (ob, oa)
-    d, _ = big.tree.query(small.points, k=1)
-    return float(d.min())
+    return graph.gap(a, b)
 
 
 def gap_lower_bound(pa: np.ndarray, pb: np.ndarray) -> float:

@@ -69,6 +69,11 @@ class Task:
         """Quantity of this question's numerical value (tasks asking area or volume override it)."""
         return self.quantity
 
+    def label_options(self, q: Question) -> bool:
+        """True when mc values are labels (e.g. object ids) even though they are ints, so options are
+        worded by ``describe`` rather than as numbers with units."""
+        return False
+
     def propose(self, graph: SceneGraph, rng: np.random.Generator) -> list[Question]:
         """Candidate questions that the estimated graph supports unambiguously."""
         raise NotImplementedError

@@ -18,3 +18,12 @@ from spacevista.tasks import (  # noqa: F401  (planning and tabletop location ta
     obstacles_location,
     route_planning,
 )
+from spacevista.tasks import (  # noqa: F401  relation and comparison tasks
+    appearance_order,
+    existence_estimation,
+    object_matching,
+    position_comparison,
+    relative_distance,
+    size_comparison,
+    spatial_relation,
+)

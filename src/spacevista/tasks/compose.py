@@ -56,7 +56,8 @@ def compose(task: Task, q: Question, est: Facts, exact: Facts | None, graph: Sce
     slots: dict[str, Any] = task_slots(task, q, graph, ref, frame_order)
     where = f"templates/{task.name}.yaml {q.form}/{q.kind}"
     question = fill(pick_template(task.name, q.form, q.kind, rng), slots, where)
-    unit = unit_for(graph.scale, task.quantity_of(q)) if q.form == "numerical" or _is_numeric(est.value) else ""
+    numeric = q.form == "numerical" or (_is_numeric(est.value) and not task.label_options(q))
+    unit = unit_for(graph.scale, task.quantity_of(q)) if numeric else ""
 
     options: list[str] = []
     exact_answer: str | None = None
@@ -71,7 +72,7 @@ def compose(task: Task, q: Question, est: Facts, exact: Facts | None, graph: Sce
         values = list(distractors)
         pos = int(rng.integers(len(values) + 1))
         values.insert(pos, est.value)
-        if _is_numeric(est.value):
+        if numeric:
             options = [_option_number(v, task.quantity_of(q), unit) for v in values]
         else:
             options = [task.describe(q, v, graph) for v in values]
@@ -79,7 +80,7 @@ def compose(task: Task, q: Question, est: Facts, exact: Facts | None, graph: Sce
             raise ValueError(f"{task.name}: duplicate options {options}")
         answer = letters(len(options))[pos]
         if exact is not None:
-            hit = _exact_index(task, q, values, exact.value)
+            hit = _exact_index(task, q, values, exact.value, numeric)
             exact_answer = letters(len(options))[hit] if hit is not None else ""
     else:
         answer = task.describe(q, est.value, graph)
@@ -107,10 +108,14 @@ def task_slots(task: Task, q: Question, graph: SceneGraph, ref: Referrer,
     """Default slots: objects as {a}, {b}, {c}...; frames as {frame}, {frame2}... (1-based);
     unit words; plus whatever the task adds through ``extra_slots``."""
     slots: dict[str, Any] = {}
+    pinned = q.params.get("prompt_frames")  # optional: mark object i on frame pinned[i]
     for i, oid in enumerate(q.objects):
         key = "abcdefgh"[i]
-        # a question about one frame prompts its objects on that frame
-        r = ref.refer(graph.object(oid), q.frames[0] if len(q.frames) == 1 else None)
+        if pinned:
+            r = ref.refer(graph.object(oid), frame=pinned[i], pin=True)
+        else:
+            # a question about one frame prompts its objects on that frame when they are seen there
+            r = ref.refer(graph.object(oid), frame=q.frames[0] if len(q.frames) == 1 else None)
         slots[key] = r.text
         slots[f"{key}_name"] = r.name
     for i, f in enumerate(q.frames):
@@ -139,9 +144,9 @@ def _option_number(v: float, quantity: str, unit: str) -> str:
     return f"{text} {unit}".strip() if quantity != "count" else text
 
 
-def _exact_index(task: Task, q: Question, values: list[Any], exact: Any) -> int | None:
+def _exact_index(task: Task, q: Question, values: list[Any], exact: Any, numeric: bool) -> int | None:
     """Option that stands for the exact value: the nearest in log ratio for numbers, else equality."""
-    if _is_numeric(exact):
+    if numeric and _is_numeric(exact):
         if exact <= 0:
             return None
         ratios = [abs(math.log(max(v, 1e-12) / exact)) for v in values]

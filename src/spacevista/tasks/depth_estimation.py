@@ -33,7 +33,6 @@ class DepthEstimation(Task):
                 continue
             # mc: the others must also be visible in that frame and clearly farther
             others = [o for o in objs if o.id != obj.id and frame in o.views and o.category != obj.category]
-            d0 = obj.views[frame].min_depth
             nearest = min([obj] + others, key=lambda o: o.views[frame].min_depth)
             others = [o for o in others if differs(o.views[frame].min_depth, nearest.views[frame].min_depth, 0.15)
                       and o.id != nearest.id]
@@ -43,7 +42,6 @@ class DepthEstimation(Task):
             if len(by_cat) < 3 or nearest.category in by_cat:
                 continue
             chosen = sample(sorted(by_cat.values()), 3, rng) + [nearest.id]
-            del d0
             out.append(Question(self.name, "mc", "nearest", objects=[], frames=[frame],
                                 params={"candidates": sorted(chosen),
                                         "semantics": sorted(graph.object(i).category for i in chosen)}))
@@ -70,8 +68,9 @@ class DepthEstimation(Task):
     def choices(self, q, facts, graph, rng):
         return [c for c in q.params["candidates"] if c != facts.value]
 
+    def label_options(self, q: Question) -> bool:
+        return q.kind == "nearest"
+
     def describe(self, q, option, graph):
         return graph.object(option).category
 
-    def extra_slots(self, q: Question, graph: SceneGraph) -> dict:
-        return {}

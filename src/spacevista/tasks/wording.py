@@ -116,17 +116,27 @@ def log_spread(value: float, rng: np.random.Generator, n: int, min_ratio: float 
     none above ``upper`` (e.g. 180 degrees)."""
     out: list[float] = []
     base = round_sig(value)
-    attempts = 0
-    while len(out) < n:
-        attempts += 1
-        if attempts > 500:
-            raise RuntimeError(f"cannot spread {n} distractors around {value}")
+
+    def fits(cand: float) -> bool:
+        return (cand > 0 and (upper is None or cand <= upper)
+                and all(max(cand, o) / min(cand, o) >= min_ratio for o in out + [base]))
+
+    for _ in range(200):
+        if len(out) == n:
+            return out
         ratio = math.exp(rng.uniform(math.log(min_ratio), math.log(max_ratio)))
         cand = round_sig(value * ratio if rng.random() < 0.5 else value / ratio)
-        if cand <= 0 or (upper is not None and cand > upper):
-            continue
-        if all(max(cand, o) / min(cand, o) >= min_ratio for o in out + [base]):
+        if fits(cand):
             out.append(cand)
+    # crowded (e.g. an angle near its upper bound): fall back to a geometric ladder on both sides
+    ladder = [round_sig(value * min_ratio ** (k * 1.05)) for k in range(-12, 13) if k != 0]
+    for i in rng.permutation(len(ladder)):
+        if len(out) == n:
+            break
+        if fits(ladder[int(i)]):
+            out.append(ladder[int(i)])
+    if len(out) < n:
+        raise RuntimeError(f"cannot spread {n} distractors around {value}")
     return out
 
 
@@ -166,15 +176,18 @@ class Referrer:
     def needs_prompt(self, obj: GraphObject) -> bool:
         return self._counts.get(obj.category, 0) != 1
 
-    def refer(self, obj: GraphObject, frame: int | None = None) -> Reference:
+    def refer(self, obj: GraphObject, frame: int | None = None, pin: bool = False) -> Reference:
         """'the mug' when its category is unique in the scene, else a point/box/mask prompt on
-        ``frame`` when the object is seen there, otherwise on the frame where it is seen largest."""
+        ``frame`` when the object is seen there, otherwise on the frame where it is seen largest.
+        ``pin`` forces a prompt on ``frame`` even for a unique category (questions about what is
+        marked where, e.g. object matching) and fails when the object is not seen there."""
         name = obj.category
-        if not self.needs_prompt(obj):
+        if not pin and not self.needs_prompt(obj):
             ref = Reference(text=f"the {name}", name=name)
         else:
-            if not obj.views:
-                raise ValueError(f"object {obj.id} has no view to prompt on")
+            if not obj.views or (pin and frame not in obj.views):
+                raise ValueError(f"object {obj.id} has no view to prompt on"
+                                 + (f" in frame {frame}" if frame is not None else ""))
             if self.prompt_type is None:
                 self.prompt_type = PROMPT_TYPES[int(self.rng.integers(len(PROMPT_TYPES)))]
             if frame is None or frame not in obj.views:

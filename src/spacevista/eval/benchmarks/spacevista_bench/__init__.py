@@ -1,6 +1,7 @@
 """SpaceVista-Bench: the official JSON list (see :mod:`spacevista.io.bench`).
 
-Answer type from the answer (A–E mc, a float numerical, else text); the overall score is the
+Answer type from the answer (A–E mc, a float numerical, else text); the unit of a numerical
+answer is the one the question asks for ("in centimeters"), else the scale's; the overall score is the
 mean over items, reported per category (Indoor, Outdoor, Tabletop, TinyTabletop) and per
 ``original_type``. Point, box and mask prompts are drawn on the frame they name.
 """
@@ -10,6 +11,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from spacevista.eval.answers import unit_in_question
 from spacevista.eval.benchmarks import BENCHMARKS, Benchmark, options_in_text
 from spacevista.eval.items import EvalItem
 from spacevista.eval.metrics import answer_type_of
@@ -56,7 +58,7 @@ class SpaceVistaBench(Benchmark):
         if path.is_dir() or path.suffix.lower() != ".json":
             return False
         with open(path, encoding="utf-8") as f:
-            head = f.read(4096)
+            head = f.read(1 << 20)  # an entry is far shorter than 1 MB
         return head.lstrip().startswith("[") and '"videos"' in head
 
     def load(self, path: Path) -> list[EvalItem]:
@@ -67,6 +69,8 @@ class SpaceVistaBench(Benchmark):
             atype = answer_type_of(e["answer"])
             otype = str(meta.get("original_type", ""))
             unit = meta.get("unit")
+            if unit is None:  # the unit the question asks for, else the scene's scale unit
+                unit = unit_in_question(e["question"])
             if unit is None:
                 unit = "" if "COUNT" in otype.upper() else _UNIT_OF_SCALE.get(str(meta.get("scale", "")), "")
             options = list(meta.get("options") or []) or options_in_text(e["question"])

@@ -1,0 +1,112 @@
+"""Throughput of the evaluation harness.
+
+1. API backend: 400 items against a loopback chat-completions server that answers each request
+   after 50 ms, at concurrency 1 and 16 (the runner writes and scores every row as it goes).
+2. Scoring: items per second of the scorer on a realistic mix of completions.
+
+Run: PYTHONPATH=src OMP_NUM_THREADS=1 python benchmarks/eval_backend.py [--items 400] [--delay 0.05]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import json
+import socket
+import tempfile
+import threading
+import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+from spacevista.eval.backends.openai_api import OpenAIChatBackend
+from spacevista.eval.items import EvalItem
+from spacevista.eval.metrics import score_answer
+from spacevista.eval.runner import RunOptions, run_items
+
+
+def serve(delay: float) -> ThreadingHTTPServer:
+    """A chat-completions server that sleeps ``delay`` seconds, then answers ``<answer>A</answer>``."""
+
+    class Handler(BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"
+
+        def setup(self) -> None:
+            super().setup()
+            # as production servers do: without it Nagle + delayed ACK add ~40 ms per reply
+            self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+        def do_POST(self) -> None:
+            self.rfile.read(int(self.headers.get("Content-Length", "0")))
+            time.sleep(delay)
+            body = json.dumps({"choices": [{"message": {"role": "assistant", "content": "<answer>A</answer>"}}]}).encode()
+            self.send_response(200)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+    httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    httpd.daemon_threads = True
+    threading.Thread(target=httpd.serve_forever, daemon=True).start()
+    return httpd
+
+
+def api_run(n: int, concurrency: int, url: str) -> float:
+    items = [EvalItem(id=f"i{i}", benchmark="engine", question=f"q{i}", answer="A", answer_type="mc",
+                      task="t", n_options=4) for i in range(n)]
+    backend = OpenAIChatBackend("bench", url, timeout=30, concurrency=concurrency)
+    with tempfile.TemporaryDirectory() as d:
+        t0 = time.perf_counter()
+        s = run_items(items, backend, Path(d), RunOptions(concurrency=concurrency, with_images=False))
+        dt = time.perf_counter() - t0
+    assert len(s.rows) == n and all(r["score"] == 1.0 for r in s.rows)
+    return dt
+
+
+MIX = [  # (completion, answer, type, unit)
+    ("B", "B", "mc", ""), ("<answer>C</answer>", "C", "mc", ""), ("3.5", "3.2", "numerical", "m"),
+    ("<think>the table is long</think><answer>1.8</answer>", "2.0", "numerical", "m"),
+    ("(A)", "A", "mc", ""), ("about 35 cm", "0.4", "numerical", "m"), ("12", "12", "numerical", ""),
+    ("<answer>on top of</answer>", "on top of", "text", ""),
+]
+
+
+def scoring_rate(n: int) -> tuple[float, float]:
+    """Items per wall-clock second and per CPU second of this process (the second is the fair
+    figure on a shared machine)."""
+    work = (MIX * (n // len(MIX) + 1))[:n]
+    t0, c0 = time.perf_counter(), time.process_time()
+    for pred, ans, at, unit in work:
+        score_answer(pred, ans, at, unit=unit, n_options=4)
+    return n / (time.perf_counter() - t0), n / (time.process_time() - c0)
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--items", type=int, default=400)
+    ap.add_argument("--delay", type=float, default=0.05)
+    ap.add_argument("--score-items", type=int, default=400_000)
+    a = ap.parse_args()
+    httpd = serve(a.delay)
+    url = f"http://127.0.0.1:{httpd.server_address[1]}/v1"
+    t1 = api_run(a.items, 1, url)
+    t16 = api_run(a.items, 16, url)
+    httpd.shutdown()
+    print(f"api backend, {a.items} items, server reply {1000 * a.delay:.0f} ms")
+    print(f"  concurrency  1: {t1:7.2f} s  ({a.items / t1:7.1f} items/s)")
+    print(f"  concurrency 16: {t16:7.2f} s  ({a.items / t16:7.1f} items/s)")
+    print(f"  speed-up: {t1 / t16:.1f}x")
+    runs = [scoring_rate(a.score_items) for _ in range(3)]
+    wall, cpu = max(r[0] for r in runs), max(r[1] for r in runs)
+    print(f"scoring: {wall:,.0f} items/s wall, {cpu:,.0f} items per CPU second "
+          f"(mix of {len(MIX)} completion shapes, best of 3)")
+    if hasattr(os, "getloadavg"):
+        print(f"load average during the run: {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,151 @@
+"""ARKitScenes frame folders (``<video_id>/<video_id>_frames/``).
+
+::
+
+    lowres_wide/<video_id>_<timestamp>.png               colour (256x192)
+    lowres_depth/<video_id>_<timestamp>.png              uint16 millimetres, 0 = invalid
+    lowres_wide_intrinsics/<video_id>_<timestamp>.pincam "width height fx fy cx cy"
+    lowres_wide.traj                                      per line: timestamp, axis-angle (3, radians),
+                                                          translation (3, metres)
+
+Each trajectory line is the world-to-camera transform (``x_cam = R x_world + t``, ``R`` from the
+axis-angle) and is inverted here; its camera axes are OpenCV's. Frames are matched to trajectory
+lines by timestamp as ARKitScenes' own loader does (equal to 3 decimals, else the nearest within
+5 ms); unmatched frames are skipped with a reason. Intrinsics files may carry a timestamp off by
+1 ms. The trajectory is metric; depth of another size is resampled onto the colour grid.
+"""
+
+from __future__ import annotations
+
+import functools
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from spacevista.errors import SceneError
+from spacevista.readers.base import (COMMON_OPTIONS, READERS, DepthRemap, check_options, check_rigid,
+                                     finish_scene, image_size, load_depth_png, make_camera, read_text,
+                                     rgb_loader, select_indices)
+from spacevista.readers.conventions import axis_angle_to_rotmat, world_to_camera_to_c2w
+from spacevista.readers.up import resolve_up
+from spacevista.scene import Frame, Scale, Scene
+
+_OPTIONS = COMMON_OPTIONS + ("depth_scale", "max_time_offset", "up")
+
+
+def _frames_dir(path: Path) -> Path:
+    if (path / "lowres_wide.traj").is_file():
+        return path
+    sub = path / f"{path.name}_frames"
+    return sub if (sub / "lowres_wide.traj").is_file() else path
+
+
+def read_traj(scene: str, path: Path) -> list[tuple[float, np.ndarray]]:
+    """(timestamp, camera-to-world) per line of an ARKitScenes ``.traj`` file."""
+    out = []
+    for n, line in enumerate(read_text(scene, path).splitlines(), 1):
+        t = line.split()
+        if not t:
+            continue
+        if len(t) != 7:
+            raise SceneError(scene, str(path), f"line {n}: expected 7 columns, found {len(t)}")
+        try:
+            v = [float(x) for x in t]
+        except ValueError as e:
+            raise SceneError(scene, str(path), f"line {n}: not numeric: {e}") from e
+        c2w = world_to_camera_to_c2w(axis_angle_to_rotmat(v[1:4]), np.asarray(v[4:7]))
+        out.append((v[0], c2w))
+    return out
+
+
+def read_pincam(scene: str, path: Path) -> tuple[np.ndarray, tuple[int, int]]:
+    """K and the declared (width, height) of a ``.pincam`` file."""
+    try:
+        w, h, fx, fy, cx, cy = (float(x) for x in read_text(scene, path).split())
+    except ValueError as e:
+        raise SceneError(scene, str(path), f"expected 'width height fx fy cx cy': {e}") from e
+    K = np.array([[fx, 0.0, cx], [0.0, fy, cy], [0.0, 0.0, 1.0]])
+    return K, (int(round(w)), int(round(h)))
+
+
+def _pincam_for(folder: Path, video: str, ts: str) -> Path:
+    p = folder / f"{video}_{ts}.pincam"
+    if p.is_file():
+        return p
+    for off in (-0.001, 0.001):
+        q = folder / f"{video}_{float(ts) + off:.3f}.pincam"
+        if q.is_file():
+            return q
+    return p
+
+
+@READERS.register("arkitscenes")
+class ARKitScenesReader:
+    """ARKitScenes lowres_wide frames: .traj world-to-camera (axis-angle) inverted, .pincam intrinsics, mm depth."""
+
+    #: scales this source typically holds (listed by ``spacevista ls``)
+    scales = (Scale.INDOOR,)
+
+    @classmethod
+    def detect(cls, path: str | Path) -> bool:
+        p = Path(path)
+        return p.is_dir() and (_frames_dir(p) / "lowres_wide.traj").is_file()
+
+    @classmethod
+    def read(cls, path: str | Path, **options: Any) -> Scene:
+        """Options: ``depth_scale`` (0.001), ``max_time_offset`` (seconds, 0.005), ``num_frames``,
+        ``stride``, ``scale``, ``scene_id``, ``up``."""
+        root = _frames_dir(Path(path))
+        video = root.name[: -len("_frames")] if root.name.endswith("_frames") else root.name
+        sid = str(options.get("scene_id") or video)
+        check_options(sid, options, _OPTIONS)
+        traj = read_traj(sid, root / "lowres_wide.traj")
+        if not traj:
+            raise SceneError(sid, str(root / "lowres_wide.traj"), "empty trajectory")
+        tts = np.array([t for t, _ in traj])
+        color_dir = root / "lowres_wide"
+        stamps = []
+        if color_dir.is_dir():
+            for q in color_dir.glob("*.png"):
+                vid, _, ts = q.stem.rpartition("_")
+                try:
+                    stamps.append((float(ts), ts, vid))
+                except ValueError:
+                    continue
+        if not stamps:
+            raise SceneError(sid, str(color_dir), "no <video_id>_<timestamp>.png colour frames")
+        stamps.sort()
+        max_dt = float(options.get("max_time_offset", 0.005))
+        depth_scale = float(options.get("depth_scale", 1e-3))
+        keep = select_indices(len(stamps), options.get("num_frames"), int(options.get("stride", 1)))
+        frames: list[Frame] = []
+        skipped: list[dict[str, Any]] = []
+        for i in keep:
+            t, ts, vid = stamps[i]
+            img = color_dir / f"{vid}_{ts}.png"
+            exact = np.nonzero(np.round(tts, 3) == round(t, 3))[0]
+            j = int(exact[0]) if len(exact) else int(np.argmin(np.abs(tts - t)))
+            if abs(tts[j] - t) > max_dt and not len(exact):
+                skipped.append({"frame": ts, "file": str(img),
+                                "reason": f"no trajectory pose within {max_dt * 1000:g} ms"})
+                continue
+            pose = check_rigid(sid, f"{root / 'lowres_wide.traj'} (t={tts[j]:.3f})", traj[j][1])
+            K, declared = read_pincam(sid, _pincam_for(root / "lowres_wide_intrinsics", vid, ts))
+            w, h = image_size(sid, img)
+            cam = make_camera(sid, _pincam_for(root / "lowres_wide_intrinsics", vid, ts), K, w, h, declared)
+            dp = root / "lowres_depth" / f"{vid}_{ts}.png"
+            depth_loader = None
+            if dp.is_file():
+                dsize = image_size(sid, dp)
+                remap = DepthRemap(np.diag([dsize[0] / w, dsize[1] / h, 1.0]) @ K, dsize, K, (w, h))
+                depth_loader = functools.partial(load_depth_png, str(dp), sid, depth_scale, (0,), remap)
+            frames.append(Frame(index=len(frames), camera=cam, pose=pose, timestamp=t, image_path=str(img),
+                                depth_path=str(dp) if depth_loader else None, rgb_loader=rgb_loader(img, sid),
+                                depth_loader=depth_loader))
+        scene = Scene(id=sid, scale=options.get("scale", "indoor"), frames=frames, metric=True, up_method="unknown",
+                      source="arkitscenes", root=root,
+                      metadata={"format": "arkitscenes", "video_id": video,
+                                "source_timestamps": [stamps[i][1] for i in keep]})
+        finish_scene(scene, skipped)
+        return resolve_up(scene, options.get("up", "auto"))

@@ -1,0 +1,302 @@
+"""Shared machinery of the readers: the registry, format detection and the checks every reader runs.
+
+A reader is a class registered with ``@READERS.register("name")`` that has two class methods:
+``detect(path) -> bool`` (cheap: looks at file names only) and ``read(path, **options) -> Scene``.
+Frames get lazy loaders (``functools.partial`` of module-level functions, so scenes pickle), and
+nothing but headers is read while a scene is built.
+"""
+
+from __future__ import annotations
+
+import functools
+from pathlib import Path
+from typing import Any, Callable, Iterable, Protocol, Sequence
+
+import numpy as np
+from PIL import Image
+
+from spacevista.errors import SceneError
+from spacevista.registry import Registry
+from spacevista.scene import Camera, Scene
+
+#: Detection order: the most specific layouts first, so that a folder that holds two layouts is read
+#: by the reader that understands the richer one.
+DETECTION_ORDER: tuple[str, ...] = ("scannet", "arkitscenes", "wildrgbd", "co3d", "uco3d", "rgbd_folder",
+                                    "nerfstudio", "colmap", "video")
+
+READERS: Registry["ReaderType"] = Registry("reader", modules=tuple(
+    f"spacevista.readers.{m}" for m in ("nerfstudio", "rgbd_folder", "colmap", "scannet", "co3d",
+                                        "wildrgbd", "arkitscenes", "video", "uco3d")))
+
+
+class ReaderType(Protocol):
+    """What a registered reader provides."""
+
+    @classmethod
+    def detect(cls, path: str | Path) -> bool: ...
+
+    @classmethod
+    def read(cls, path: str | Path, **options: Any) -> Scene: ...
+
+
+def detect_format(path: str | Path) -> str:
+    """Name of the reader that understands ``path``; raises ``SceneError`` when none does."""
+    p = Path(path)
+    if not p.exists():
+        raise SceneError(None, str(p), "path does not exist")
+    names = READERS.names()
+    ordered = [n for n in DETECTION_ORDER if n in names] + [n for n in names if n not in DETECTION_ORDER]
+    for name in ordered:
+        if READERS.get(name).detect(p):
+            return name
+    if p.is_dir() and not any(p.iterdir()):
+        raise SceneError(None, str(p), "folder is empty")
+    raise SceneError(None, str(p), f"unknown format: no reader recognises it (readers: {', '.join(ordered)})")
+
+
+def read_source(path: str | Path, format: str = "auto", **options: Any) -> Scene:
+    """Read ``path`` into a Scene with the named reader, or the detected one when ``format='auto'``."""
+    name = detect_format(path) if format == "auto" else format
+    if name not in READERS:
+        raise SceneError(None, str(path), f"unknown format {name!r}; known: {', '.join(READERS.names())}")
+    return READERS.get(name).read(path, **options)
+
+
+# --------------------------------------------------------------------------- options and ids
+
+def scene_id_for(path: Path, options: dict[str, Any]) -> str:
+    """The scene id: the ``scene_id`` option, else the folder (or file stem) name."""
+    sid = options.get("scene_id")
+    if sid:
+        return str(sid)
+    return path.stem if path.is_file() else path.name
+
+
+def check_options(scene: str, given: dict[str, Any], allowed: Iterable[str]) -> None:
+    """Reject options a reader does not know, so typos do not pass silently."""
+    unknown = sorted(set(given) - set(allowed))
+    if unknown:
+        raise SceneError(scene, None, f"unknown reader option(s) {unknown}; allowed: {sorted(allowed)}")
+
+
+COMMON_OPTIONS = ("scene_id", "scale", "num_frames", "stride")
+
+
+def select_indices(n: int, num_frames: int | None = None, stride: int = 1) -> list[int]:
+    """Indices of the frames to keep: every ``stride``-th, then at most ``num_frames`` evenly spaced.
+
+    Deterministic: the same ``n`` and options always give the same indices.
+    """
+    if stride < 1:
+        raise ValueError(f"stride must be >= 1, got {stride}")
+    idx = list(range(0, n, stride))
+    if num_frames is not None:
+        if num_frames < 1:
+            raise ValueError(f"num_frames must be >= 1, got {num_frames}")
+        if len(idx) > num_frames:
+            picks = np.linspace(0, len(idx) - 1, num_frames).round().astype(int)
+            idx = [idx[i] for i in picks]
+    return idx
+
+
+# --------------------------------------------------------------------------- files
+
+def require_file(scene: str, path: Path, what: str = "file") -> Path:
+    """``path`` if it is a readable file, else a SceneError naming it."""
+    if not path.is_file():
+        raise SceneError(scene, str(path), f"missing {what}")
+    return path
+
+
+def read_text(scene: str, path: Path) -> str:
+    require_file(scene, path)
+    try:
+        return path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as e:
+        raise SceneError(scene, str(path), f"unreadable: {e}") from e
+
+
+def read_matrix(scene: str, path: Path, shape: tuple[int, int]) -> np.ndarray:
+    """A whitespace-separated numeric matrix of exactly ``shape`` (non-finite values allowed)."""
+    text = read_text(scene, path)
+    try:
+        values = [float(t) for t in text.split()]
+    except ValueError as e:
+        raise SceneError(scene, str(path), f"not a numeric matrix: {e}") from e
+    if len(values) != shape[0] * shape[1]:
+        raise SceneError(scene, str(path), f"expected {shape[0]}x{shape[1]} numbers, found {len(values)}")
+    return np.asarray(values, dtype=np.float64).reshape(shape)
+
+
+def image_size(scene: str, path: Path) -> tuple[int, int]:
+    """(width, height) of an image from its header alone."""
+    require_file(scene, path, "image")
+    try:
+        with Image.open(path) as im:
+            return int(im.width), int(im.height)
+    except (OSError, ValueError) as e:
+        raise SceneError(scene, str(path), f"unreadable image: {e}") from e
+
+
+def open_image_array(path: str, scene: str) -> np.ndarray:
+    try:
+        with Image.open(path) as im:
+            im.load()
+            return np.asarray(im)
+    except (OSError, ValueError) as e:
+        raise SceneError(scene, path, f"unreadable image: {e}") from e
+
+
+def load_rgb(path: str, scene: str = "", size: tuple[int, int] | None = None) -> np.ndarray:
+    """HxWx3 uint8; ``size=(w, h)`` resizes bilinearly (used for downscale folders of other sizes)."""
+    try:
+        with Image.open(path) as im:
+            im = im.convert("RGB")
+            if size is not None and im.size != tuple(size):
+                im = im.resize(tuple(size), Image.BILINEAR)
+            return np.asarray(im)
+    except (OSError, ValueError) as e:
+        raise SceneError(scene, path, f"unreadable image: {e}") from e
+
+
+def load_depth_png(path: str, scene: str = "", scale: float = 1e-3, invalid: Sequence[int] = (0,),
+                   remap: "DepthRemap | None" = None) -> np.ndarray:
+    """16-bit PNG depth in integer units (``scale`` metres per unit) -> float32 metres, invalid = 0."""
+    raw = open_image_array(path, scene)
+    if raw.ndim != 2:
+        raise SceneError(scene, path, f"depth image must have one channel, got shape {raw.shape}")
+    raw = raw.astype(np.uint32)
+    depth = (raw * scale).astype(np.float32)
+    for v in invalid:
+        depth[raw == v] = 0.0
+    if remap is None:
+        return depth
+    if (depth.shape[1], depth.shape[0]) != remap.depth_size:
+        raise SceneError(scene, path, f"depth image is {depth.shape[1]}x{depth.shape[0]}, expected "
+                                      f"{remap.depth_size[0]}x{remap.depth_size[1]}")
+    return remap(depth)
+
+
+def load_instance_png(path: str, scene: str = "", size: tuple[int, int] | None = None,
+                      remap: "DepthRemap | None" = None) -> np.ndarray:
+    """Integer-valued PNG -> HxW int32 ids; ``remap`` moves it to another camera's grid, else it is
+    resized nearest-neighbour to ``size=(w, h)`` if needed."""
+    arr = open_image_array(path, scene)
+    if arr.ndim == 3:  # palette/RGB masks: take the first channel, ids are stored there
+        arr = arr[..., 0]
+    arr = arr.astype(np.int32)
+    if remap is not None:
+        if (arr.shape[1], arr.shape[0]) != remap.depth_size:
+            raise SceneError(scene, path, f"instance image is {arr.shape[1]}x{arr.shape[0]}, expected "
+                                          f"{remap.depth_size[0]}x{remap.depth_size[1]}")
+        return remap(arr)
+    if size is not None and (arr.shape[1], arr.shape[0]) != tuple(size):
+        arr = _nearest_resize(arr, size)
+    return arr
+
+
+def load_rgb_remapped(path: str, scene: str, remap: "DepthRemap") -> np.ndarray:
+    """Colour image moved onto another camera's pixel grid (nearest-neighbour through intrinsics)."""
+    return remap(load_rgb(path, scene))
+
+
+def _nearest_resize(arr: np.ndarray, size: tuple[int, int]) -> np.ndarray:
+    w, h = size
+    ys = np.minimum(((np.arange(h) + 0.5) * arr.shape[0] / h).astype(int), arr.shape[0] - 1)
+    xs = np.minimum(((np.arange(w) + 0.5) * arr.shape[1] / w).astype(int), arr.shape[1] - 1)
+    return arr[ys[:, None], xs[None, :]]
+
+
+class DepthRemap:
+    """Resamples an image (depth, colour or ids) from one camera's pixel grid onto another's.
+
+    Named for its main use, depth onto the colour grid. Valid when both cameras share their optical centre and axes (registered RGB-D sensors, ScanNet,
+    7-Scenes): a colour pixel ``u_c`` sees the ray ``K_c^-1 u_c``, which lands on the depth pixel
+    ``K_d K_c^-1 u_c``; z along the shared optical axis is unchanged, so the depth value is copied by
+    nearest-neighbour lookup (never interpolated across depth edges).
+    """
+
+    def __init__(self, K_depth: np.ndarray, depth_size: tuple[int, int], K_color: np.ndarray,
+                 color_size: tuple[int, int]):
+        self.depth_size = tuple(depth_size)
+        self.color_size = tuple(color_size)
+        w, h = color_size
+        Kd, Kc = np.asarray(K_depth, float), np.asarray(K_color, float)
+        ud = Kd[0, 0] * (np.arange(w) - Kc[0, 2]) / Kc[0, 0] + Kd[0, 2]
+        vd = Kd[1, 1] * (np.arange(h) - Kc[1, 2]) / Kc[1, 1] + Kd[1, 2]
+        self.xs = np.rint(ud).astype(int)
+        self.ys = np.rint(vd).astype(int)
+        self.x_ok = (self.xs >= 0) & (self.xs < depth_size[0])
+        self.y_ok = (self.ys >= 0) & (self.ys < depth_size[1])
+        self.identity = (self.depth_size == self.color_size and np.array_equal(self.xs, np.arange(w))
+                         and np.array_equal(self.ys, np.arange(h)))
+
+    def __call__(self, depth: np.ndarray) -> np.ndarray:
+        if (depth.shape[1], depth.shape[0]) != self.depth_size:
+            raise ValueError(f"image is {depth.shape[1]}x{depth.shape[0]}, expected "
+                             f"{self.depth_size[0]}x{self.depth_size[1]}")
+        if self.identity:
+            return depth
+        xs = np.clip(self.xs, 0, self.depth_size[0] - 1)
+        ys = np.clip(self.ys, 0, self.depth_size[1] - 1)
+        out = depth[ys[:, None], xs[None, :]].copy()
+        out[~(self.y_ok[:, None] & self.x_ok[None, :])] = 0
+        return out
+
+
+# --------------------------------------------------------------------------- geometry checks
+
+def check_rigid(scene: str, file: str | Path, pose: np.ndarray, tol: float = 1e-4) -> np.ndarray:
+    """``pose`` as float64 4x4 if it is a finite rigid transform (rotation, det +1, last row 0001)."""
+    T = np.asarray(pose, dtype=np.float64)
+    if T.shape != (4, 4):
+        raise SceneError(scene, str(file), f"pose must be 4x4, got shape {T.shape}")
+    if not np.all(np.isfinite(T)):
+        raise SceneError(scene, str(file), "pose has non-finite values")
+    R = T[:3, :3]
+    err = np.abs(R.T @ R - np.eye(3)).max()
+    if err > tol or abs(np.linalg.det(R) - 1) > tol or np.abs(T[3] - [0, 0, 0, 1]).max() > tol:
+        raise SceneError(scene, str(file),
+                         f"pose is not a rigid transform (|R^T R - I| = {err:.2g}, det = {np.linalg.det(R):.4g})")
+    return T
+
+
+def make_camera(scene: str, file: str | Path, K: np.ndarray, width: int, height: int,
+                declared: tuple[int, int] | None = None) -> Camera:
+    """A Camera, checking the intrinsics against the actual image size.
+
+    ``declared`` is the (w, h) the intrinsics were written for; it must equal the image size. The
+    principal point must lie inside the image either way.
+    """
+    if declared is not None and (int(declared[0]), int(declared[1])) != (int(width), int(height)):
+        raise SceneError(scene, str(file), f"intrinsics are for {declared[0]}x{declared[1]} but the image is "
+                                           f"{width}x{height}")
+    K = np.asarray(K, dtype=np.float64)
+    if not (0 < K[0, 2] < width and 0 < K[1, 2] < height):
+        raise SceneError(scene, str(file), f"principal point ({K[0, 2]:g}, {K[1, 2]:g}) lies outside the "
+                                           f"{width}x{height} image: intrinsics do not match the image size")
+    try:
+        return Camera(K, int(width), int(height))
+    except ValueError as e:
+        raise SceneError(scene, str(file), str(e)) from e
+
+
+def intrinsics_matrix(fx: float, fy: float, cx: float, cy: float) -> np.ndarray:
+    """3x3 pinhole K in pixels."""
+    return np.array([[fx, 0.0, cx], [0.0, fy, cy], [0.0, 0.0, 1.0]], dtype=np.float64)
+
+
+def rgb_loader(path: Path, scene: str, size: tuple[int, int] | None = None) -> Callable[[], np.ndarray]:
+    """A picklable loader of the colour image at ``path``."""
+    return functools.partial(load_rgb, str(path), scene, size)
+
+
+def finish_scene(scene: Scene, skipped: list[dict[str, Any]]) -> Scene:
+    """Record skipped frames and refuse scenes left without frames."""
+    scene.metadata.setdefault("skipped", []).extend(skipped)
+    if not scene.frames:
+        reasons = "; ".join(f"{s.get('file')}: {s.get('reason')}" for s in skipped[:3])
+        raise SceneError(scene.id, str(scene.root) if scene.root else None,
+                         "no usable frames" + (f" ({reasons})" if reasons else ""))
+    return scene
+

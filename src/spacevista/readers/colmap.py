@@ -1,0 +1,94 @@
+"""COLMAP sparse models, text or binary.
+
+``path`` is the model folder (``cameras``, ``images``, ``points3D`` ``.bin`` or ``.txt``) or a project
+folder holding ``sparse/0`` or ``sparse``; images are looked up in the ``images`` option, else in
+``<project>/images``. COLMAP already uses OpenCV camera axes; its ``images`` entries are
+world-to-camera (``qvec`` w-first, ``tvec``) and are inverted here. Distortion parameters are recorded
+per camera in ``scene.metadata["cameras"]``, not undone. Non-metric unless ``metric_scale`` is given.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from spacevista.errors import SceneError
+from spacevista.readers.base import (COMMON_OPTIONS, READERS, check_options, check_rigid, finish_scene,
+                                     image_size, make_camera, rgb_loader, select_indices)
+from spacevista.readers.colmap_model import FISHEYE, find_model, read_model
+from spacevista.readers.conventions import qvec_to_rotmat, world_to_camera_to_c2w
+from spacevista.readers.up import resolve_up
+from spacevista.scene import Frame, Scale, Scene
+
+_OPTIONS = COMMON_OPTIONS + ("metric_scale", "images", "up")
+
+
+def _images_dir(path: Path, model: Path) -> Path:
+    for d in (path / "images", model.parent / "images", model.parent.parent / "images"):
+        if d.is_dir():
+            return d
+    return path / "images"
+
+
+@READERS.register("colmap")
+class ColmapReader:
+    """COLMAP sparse model (text or binary); world-to-camera inverted; non-metric unless scaled."""
+
+    #: scales this source typically holds (listed by ``spacevista ls``)
+    scales = tuple(Scale)
+
+    @classmethod
+    def detect(cls, path: str | Path) -> bool:
+        p = Path(path)
+        return p.is_dir() and find_model(p) is not None
+
+    @classmethod
+    def read(cls, path: str | Path, **options: Any) -> Scene:
+        """Options: ``images`` (image folder), ``metric_scale``, ``num_frames``, ``stride``, ``scale``,
+        ``scene_id``, ``up``."""
+        p = Path(path)
+        found = find_model(p) if p.is_dir() else None
+        project = p.parent.parent if p.name.isdigit() and p.parent.name == "sparse" else (
+            p.parent if p.name == "sparse" else p)
+        sid = str(options.get("scene_id") or project.name)
+        check_options(sid, options, _OPTIONS)
+        if found is None:
+            raise SceneError(sid, str(p / "cameras.bin"), "no COLMAP model (cameras + images, .bin or .txt)")
+        model, ext = found
+        cams, images = read_model(sid, model, ext)
+        if not images:
+            raise SceneError(sid, str(model / f"images.{ext}"), "model has no registered images")
+        img_dir = Path(options["images"]) if options.get("images") else _images_dir(p, model)
+        metric_scale = options.get("metric_scale")
+        ordered = sorted(images.values(), key=lambda im: im.name)
+        keep = select_indices(len(ordered), options.get("num_frames"), int(options.get("stride", 1)))
+        frames = []
+        for i in keep:
+            im = ordered[i]
+            if im.camera_id not in cams:
+                raise SceneError(sid, str(model / f"images.{ext}"), f"image {im.name} uses unknown camera {im.camera_id}")
+            cam = cams[im.camera_id]
+            img = img_dir / im.name
+            w, h = image_size(sid, img)
+            camera = make_camera(sid, model / f"cameras.{ext}", cam.K(), w, h, (cam.width, cam.height))
+            pose = world_to_camera_to_c2w(qvec_to_rotmat(im.qvec), im.tvec)
+            pose = check_rigid(sid, f"{model / f'images.{ext}'} (image {im.name})", pose)
+            if metric_scale is not None:
+                pose[:3, 3] *= float(metric_scale)
+            frames.append(Frame(index=len(frames), camera=camera, pose=pose, image_path=str(img),
+                                rgb_loader=rgb_loader(img, sid)))
+        metadata: dict[str, Any] = {
+            "format": "colmap", "model": str(model), "model_format": ext, "images_dir": str(img_dir),
+            "source_image_names": [ordered[i].name for i in keep],
+            "cameras": {c.id: {"model": c.model, "params": list(c.params), "distortion": list(c.distortion())}
+                        for c in cams.values()},
+            "distortion_handling": "recorded, not undistorted",
+        }
+        if any(c.model in FISHEYE for c in cams.values()):
+            metadata["warnings"] = ["fisheye camera model: the Scene camera is only its pinhole part"]
+        if metric_scale is not None:
+            metadata["metric_scale"] = float(metric_scale)
+        scene = Scene(id=sid, scale=options.get("scale", "indoor"), frames=frames, metric=metric_scale is not None,
+                      up_method="unknown", source="colmap", root=project, metadata=metadata)
+        finish_scene(scene, [])
+        return resolve_up(scene, options.get("up", "auto"))

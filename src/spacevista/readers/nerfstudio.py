@@ -1,0 +1,170 @@
+"""nerfstudio / instant-ngp ``transforms.json`` (the layout DL3DV ships).
+
+Intrinsics come from the top level (``fl_x, fl_y, cx, cy, w, h`` or instant-ngp's
+``camera_angle_x``) and may be overridden per frame. Distortion (``k1 k2 k3 k4 p1 p2``) is recorded
+in ``scene.metadata["distortion"]``, not undone: images stay as captured and the Scene camera is the
+pinhole part. Poses are OpenGL camera-to-world and are converted to OpenCV axes here.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import math
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from spacevista.errors import SceneError
+from spacevista.readers.base import (COMMON_OPTIONS, READERS, check_options, check_rigid, finish_scene,
+                                     image_size, intrinsics_matrix, load_depth_png, make_camera, rgb_loader,
+                                     scene_id_for, select_indices)
+from spacevista.readers.conventions import opengl_to_opencv
+from spacevista.readers.up import resolve_up
+from spacevista.scene import Frame, Scale, Scene
+
+_DIST_KEYS = ("k1", "k2", "k3", "k4", "p1", "p2")
+_OPTIONS = COMMON_OPTIONS + ("metric_scale", "downscale", "up")
+
+
+def _transforms_path(path: Path) -> Path:
+    return path if path.is_file() else path / "transforms.json"
+
+
+@READERS.register("nerfstudio")
+class NerfstudioReader:
+    """nerfstudio / instant-ngp transforms.json (DL3DV); OpenGL poses -> OpenCV; non-metric unless scaled."""
+
+    #: scales this source typically holds (listed by ``spacevista ls``)
+    scales = (Scale.INDOOR, Scale.OUTDOOR, Scale.DRONE)
+
+    @classmethod
+    def detect(cls, path: str | Path) -> bool:
+        p = Path(path)
+        if p.is_file():
+            return p.suffix == ".json" and p.name.startswith("transforms")
+        return (p / "transforms.json").is_file()
+
+    @classmethod
+    def read(cls, path: str | Path, **options: Any) -> Scene:
+        """Options: ``metric_scale`` (metres per source unit; makes the scene metric), ``downscale``
+        (read ``images_<n>/`` instead of ``images/``), ``num_frames``, ``stride``, ``scale``,
+        ``scene_id``, ``up`` (see ``readers.up.resolve_up``)."""
+        p = Path(path)
+        tf = _transforms_path(p)
+        root = tf.parent
+        sid = scene_id_for(root, options)
+        check_options(sid, options, _OPTIONS)
+        if not tf.is_file():
+            raise SceneError(sid, str(tf), "missing transforms.json")
+        try:
+            meta = json.loads(tf.read_text(encoding="utf-8"))
+        except (OSError, UnicodeDecodeError, json.JSONDecodeError) as e:
+            raise SceneError(sid, str(tf), f"unreadable JSON: {e}") from e
+        frames_meta = meta.get("frames")
+        if not isinstance(frames_meta, list) or not frames_meta:
+            raise SceneError(sid, str(tf), "no 'frames' list")
+        metric_scale = options.get("metric_scale")
+        downscale = int(options.get("downscale") or 1)
+        keep = select_indices(len(frames_meta), options.get("num_frames"), int(options.get("stride", 1)))
+        depth_unit = float(meta.get("depth_unit_scale_factor", 1e-3))
+
+        frames: list[Frame] = []
+        skipped: list[dict[str, Any]] = []
+        for out_i, i in enumerate(keep):
+            fm = {**meta, **frames_meta[i]}
+            if "file_path" not in fm or "transform_matrix" not in fm:
+                raise SceneError(sid, str(tf), f"frame {i} lacks file_path or transform_matrix")
+            img = _image_path(root, str(fm["file_path"]), downscale)
+            w, h = image_size(sid, img)
+            K, declared = _intrinsics(sid, tf, fm, i)
+            if downscale != 1 or declared is None:
+                # images_<n>/ hold images 1/n the size (rounded); scale K by the actual ratio
+                dw, dh = declared if declared is not None else (w, h)
+                sx, sy = w / dw, h / dh
+                if downscale != 1 and not (abs(sx * downscale - 1) < 0.05 and abs(sy * downscale - 1) < 0.05):
+                    raise SceneError(sid, str(img), f"image is {w}x{h}, not 1/{downscale} of {dw}x{dh}")
+                K = np.diag([sx, sy, 1.0]) @ K
+                declared = None
+            cam = make_camera(sid, img, K, w, h, declared)
+            try:
+                pose_gl = np.asarray(fm["transform_matrix"], dtype=np.float64)
+            except (TypeError, ValueError) as e:
+                raise SceneError(sid, str(tf), f"frame {i}: transform_matrix is not numeric: {e}") from e
+            if pose_gl.shape == (3, 4):
+                pose_gl = np.vstack([pose_gl, [0, 0, 0, 1]])
+            pose = opengl_to_opencv(check_rigid(sid, f"{tf} (frame {i}: {fm['file_path']})", pose_gl))
+            if metric_scale is not None:
+                pose[:3, 3] *= float(metric_scale)
+            depth_loader = None
+            depth_path = None
+            if fm.get("depth_file_path"):
+                dp = root / str(fm["depth_file_path"])
+                depth_path = str(dp)
+                depth_loader = functools.partial(load_depth_png, str(dp), sid, depth_unit, (0,), None)
+            frames.append(Frame(index=out_i, camera=cam, pose=pose, image_path=str(img),
+                                depth_path=depth_path, rgb_loader=rgb_loader(img, sid),
+                                depth_loader=depth_loader))
+
+        dist = {k: float(meta[k]) for k in _DIST_KEYS if k in meta and float(meta[k]) != 0.0}
+        metadata: dict[str, Any] = {
+            "format": "nerfstudio", "transforms": str(tf), "source_frame_indices": keep,
+            "camera_model": meta.get("camera_model", "OPENCV" if dist else "PINHOLE"),
+            "distortion": dist, "distortion_handling": "recorded, not undistorted",
+        }
+        if "applied_transform" in meta:
+            metadata["applied_transform"] = meta["applied_transform"]
+        if metric_scale is not None:
+            metadata["metric_scale"] = float(metric_scale)
+        scene = Scene(id=sid, scale=options.get("scale", "indoor"), frames=frames,
+                      metric=metric_scale is not None, up_method="unknown", source="nerfstudio", root=root,
+                      metadata=metadata)
+        finish_scene(scene, skipped)
+        return resolve_up(scene, options.get("up", "auto"))
+
+
+def _image_path(root: Path, file_path: str, downscale: int) -> Path:
+    rel = Path(file_path)
+    if downscale != 1:
+        parts = list(rel.parts)
+        if parts and parts[0] in (".",):
+            parts = parts[1:]
+        if not parts or not parts[0].startswith("images"):
+            raise SceneError(root.name, file_path, "downscale needs file paths under images/")
+        parts[0] = f"images_{downscale}"
+        rel = Path(*parts)
+    p = root / rel
+    if not p.suffix and not p.exists():
+        # instant-ngp's NeRF-synthetic files omit the extension
+        for ext in (".png", ".jpg", ".jpeg"):
+            if p.with_suffix(ext).exists():
+                return p.with_suffix(ext)
+    return p
+
+
+def _intrinsics(sid: str, tf: Path, fm: dict[str, Any], i: int) -> tuple[np.ndarray, tuple[int, int] | None]:
+    """K and the (w, h) it was written for; ``None`` size when the file does not state one."""
+    try:
+        w = int(fm["w"]) if "w" in fm else None
+        h = int(fm["h"]) if "h" in fm else None
+        if "fl_x" in fm:
+            fx = float(fm["fl_x"])
+            fy = float(fm.get("fl_y", fx))
+        elif "camera_angle_x" in fm:
+            if w is None:
+                raise SceneError(sid, str(tf), "camera_angle_x needs 'w' to give a focal length")
+            fx = 0.5 * w / math.tan(0.5 * float(fm["camera_angle_x"]))
+            fy = 0.5 * h / math.tan(0.5 * float(fm["camera_angle_y"])) if ("camera_angle_y" in fm and h) else fx
+        else:
+            raise SceneError(sid, str(tf), f"frame {i}: no focal length (fl_x or camera_angle_x)")
+        if "cx" in fm and "cy" in fm:
+            cx, cy = float(fm["cx"]), float(fm["cy"])
+        elif w is not None and h is not None:
+            cx, cy = w / 2.0, h / 2.0
+        else:
+            raise SceneError(sid, str(tf), f"frame {i}: no principal point and no image size")
+    except (TypeError, ValueError) as e:
+        raise SceneError(sid, str(tf), f"frame {i}: bad intrinsics: {e}") from e
+    declared = (w, h) if (w is not None and h is not None) else None
+    return intrinsics_matrix(fx, fy, cx, cy), declared

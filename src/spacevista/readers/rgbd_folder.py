@@ -1,0 +1,120 @@
+"""RGB-D frame folders in the 7-Scenes layout.
+
+One sequence folder holds ``frame-XXXXXX.color.(png|jpg)``, ``frame-XXXXXX.depth.png`` (uint16
+millimetres; 0 and 65535 are invalid) and ``frame-XXXXXX.pose.txt`` (4x4 camera-to-world, metres,
+OpenCV axes). ``camera-intrinsics.txt`` (3x3, the colour camera) sits in the folder or its parent;
+an optional ``depth-intrinsics.txt`` gives the depth camera's own 3x3 when it differs. An optional
+``gravity-direction.txt`` (unit vector in world coordinates pointing down) gives the up vector.
+
+Colour and depth of different sizes: the frame's camera is the colour camera; depth is resampled
+onto the colour pixel grid by nearest-neighbour lookup through both intrinsics (the sensors are
+taken to share their centre and axes). Without ``depth-intrinsics.txt`` the depth camera is the
+colour camera scaled by the ratio of the image sizes.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from spacevista.errors import SceneError
+from spacevista.readers.base import (COMMON_OPTIONS, READERS, DepthRemap, check_options, check_rigid,
+                                     finish_scene, image_size, load_depth_png, make_camera, read_matrix,
+                                     rgb_loader, scene_id_for, select_indices)
+from spacevista.readers.up import resolve_up
+from spacevista.scene import Frame, Scale, Scene
+
+_FRAME = re.compile(r"^frame-(\d+)\.pose\.txt$")
+_OPTIONS = COMMON_OPTIONS + ("depth_scale", "up")
+
+
+def _find(folder: Path, name: str) -> Path | None:
+    for d in (folder, folder.parent):
+        if (d / name).is_file():
+            return d / name
+    return None
+
+
+@READERS.register("rgbd_folder")
+class RGBDFolderReader:
+    """7-Scenes-style RGB-D frame folder: colour, mm depth, camera-to-world pose text per frame (metric)."""
+
+    #: scales this source typically holds (listed by ``spacevista ls``)
+    scales = (Scale.TABLETOP, Scale.INDOOR)
+
+    @classmethod
+    def detect(cls, path: str | Path) -> bool:
+        p = Path(path)
+        return p.is_dir() and any(_FRAME.match(q.name) for q in p.glob("frame-*.pose.txt"))
+
+    @classmethod
+    def read(cls, path: str | Path, **options: Any) -> Scene:
+        """Options: ``depth_scale`` (metres per depth unit, default 0.001), ``num_frames``, ``stride``,
+        ``scale``, ``scene_id``, ``up``."""
+        root = Path(path)
+        sid = scene_id_for(root, options)
+        check_options(sid, options, _OPTIONS)
+        if not root.is_dir():
+            raise SceneError(sid, str(root), "not a folder")
+        ids = sorted((m.group(1) for q in root.iterdir() if (m := _FRAME.match(q.name))), key=int)
+        if not ids:
+            raise SceneError(sid, str(root), "no frame-XXXXXX.pose.txt files (empty or not a 7-Scenes folder)")
+        kpath = _find(root, "camera-intrinsics.txt")
+        if kpath is None:
+            raise SceneError(sid, str(root / "camera-intrinsics.txt"), "missing camera intrinsics")
+        K = read_matrix(sid, kpath, (3, 3))
+        dkpath = _find(root, "depth-intrinsics.txt")
+        K_depth = read_matrix(sid, dkpath, (3, 3)) if dkpath is not None else None
+        depth_scale = float(options.get("depth_scale", 1e-3))
+
+        keep = select_indices(len(ids), options.get("num_frames"), int(options.get("stride", 1)))
+        frames: list[Frame] = []
+        skipped: list[dict[str, Any]] = []
+        remaps: dict[tuple, DepthRemap] = {}
+        for i in keep:
+            fid = ids[i]
+            stem = root / f"frame-{fid}"
+            pose_file = Path(f"{stem}.pose.txt")
+            pose = read_matrix(sid, pose_file, (4, 4))
+            if not np.all(np.isfinite(pose)):
+                skipped.append({"frame": fid, "file": str(pose_file), "reason": "invalid pose (non-finite values)"})
+                continue
+            pose = check_rigid(sid, pose_file, pose)
+            color = next((Path(f"{stem}.color{e}") for e in (".png", ".jpg") if Path(f"{stem}.color{e}").is_file()),
+                         None)
+            if color is None:
+                raise SceneError(sid, f"{stem}.color.png", "missing colour image")
+            w, h = image_size(sid, color)
+            cam = make_camera(sid, kpath, K, w, h)
+            depth_file = Path(f"{stem}.depth.png")
+            depth_loader = None
+            if depth_file.is_file():
+                dw, dh = image_size(sid, depth_file)
+                Kd = K_depth if K_depth is not None else np.diag([dw / w, dh / h, 1.0]) @ K
+                key = (dw, dh, w, h)
+                if key not in remaps:
+                    remaps[key] = DepthRemap(Kd, (dw, dh), K, (w, h))
+                depth_loader = functools.partial(load_depth_png, str(depth_file), sid, depth_scale, (0, 65535),
+                                                 remaps[key])
+            frames.append(Frame(index=len(frames), camera=cam, pose=pose, image_path=str(color),
+                                depth_path=str(depth_file) if depth_loader else None,
+                                rgb_loader=rgb_loader(color, sid), depth_loader=depth_loader))
+
+        up, up_method = np.array([0.0, 0.0, 1.0]), "unknown"
+        gpath = _find(root, "gravity-direction.txt")
+        if gpath is not None:
+            g = read_matrix(sid, gpath, (1, 3)).reshape(3)
+            if not np.all(np.isfinite(g)) or np.linalg.norm(g) < 1e-9:
+                raise SceneError(sid, str(gpath), "gravity direction has no direction")
+            up, up_method = -g / np.linalg.norm(g), "gravity"
+        scene = Scene(id=sid, scale=options.get("scale", "indoor"), frames=frames, metric=True, up=up,
+                      up_method=up_method, source="rgbd_folder", root=root,
+                      metadata={"format": "rgbd_folder", "intrinsics": str(kpath),
+                                "depth_intrinsics": str(dkpath) if dkpath else "colour intrinsics scaled to depth size",
+                                "source_frame_ids": [ids[i] for i in keep]})
+        finish_scene(scene, skipped)
+        return resolve_up(scene, options.get("up", "auto"))

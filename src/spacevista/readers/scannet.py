@@ -1,0 +1,192 @@
+"""ScanNet export folders (the layout ScanNet's SensReader writes, plus the scene's annotation files).
+
+::
+
+    scene0000_00/
+      color/0.jpg ...            colour frames (1296x968 in ScanNet)
+      depth/0.png ...            uint16 millimetres (640x480), 0 = invalid
+      pose/0.txt ...             4x4 camera-to-world, metres, OpenCV axes; rows of -inf = tracking lost
+      intrinsic/intrinsic_color.txt, intrinsic/intrinsic_depth.txt   4x4 (upper-left 3x3 is K)
+      scene0000_00.txt           optional: "axisAlignment = m00 m01 ... m33" (row-major 4x4)
+      instance-filt/0.png ...    optional: 2-D instance ids, pixel value = objectId + 1, 0 = unannotated
+      scene0000_00.aggregation.json (or scene0000_00_vh_clean.aggregation.json)
+                                 optional: segGroups [{objectId, label, ...}]
+
+Resolution: ``resolution="color"`` (default) keeps the colour camera and moves depth onto its grid;
+``resolution="depth"`` keeps the depth camera and moves colour onto the depth grid. Both use
+nearest-neighbour lookup through the two intrinsics (ScanNet's colour/depth extrinsic is identity).
+Instance ids keep ScanNet's value (objectId + 1) so that 0 stays background;
+``scene.metadata["categories"] = {objectId + 1: label}``.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from spacevista.errors import SceneError
+from spacevista.readers.base import (COMMON_OPTIONS, READERS, DepthRemap, check_options, check_rigid,
+                                     finish_scene, image_size, load_depth_png, load_instance_png,
+                                     load_rgb_remapped, make_camera, read_matrix, read_text, rgb_loader,
+                                     scene_id_for, select_indices)
+from spacevista.readers.up import resolve_up
+from spacevista.scene import Frame, Scale, Scene
+
+_OPTIONS = COMMON_OPTIONS + ("resolution", "depth_scale", "axis_align", "annotated_only", "up")
+
+
+def _numbered(folder: Path, suffixes: tuple[str, ...]) -> dict[int, Path]:
+    out = {}
+    if folder.is_dir():
+        for q in folder.iterdir():
+            if q.suffix.lower() in suffixes and q.stem.isdigit():
+                out[int(q.stem)] = q
+    return out
+
+
+def _find_scene_file(root: Path, names: list[str]) -> Path | None:
+    for d in (root, root.parent):
+        for n in names:
+            if (d / n).is_file():
+                return d / n
+    return None
+
+
+def read_axis_alignment(scene: str, path: Path) -> np.ndarray | None:
+    """The 4x4 ``axisAlignment`` of a ScanNet scene meta file, or ``None`` when it has none."""
+    for line in read_text(scene, path).splitlines():
+        key, _, value = line.partition("=")
+        if key.strip() == "axisAlignment":
+            try:
+                vals = [float(x) for x in value.split()]
+            except ValueError as e:
+                raise SceneError(scene, str(path), f"axisAlignment is not numeric: {e}") from e
+            if len(vals) != 16:
+                raise SceneError(scene, str(path), f"axisAlignment needs 16 numbers, found {len(vals)}")
+            return check_rigid(scene, path, np.asarray(vals).reshape(4, 4))
+    return None
+
+
+def read_aggregation(scene: str, path: Path) -> dict[int, str]:
+    """``{objectId + 1: label}`` from a ScanNet aggregation file (the 2-D instance-filt id convention)."""
+    try:
+        data = json.loads(read_text(scene, path))
+        return {int(g["objectId"]) + 1: str(g["label"]) for g in data["segGroups"]}
+    except (json.JSONDecodeError, KeyError, TypeError, ValueError) as e:
+        raise SceneError(scene, str(path), f"bad aggregation file: {e}") from e
+
+
+@READERS.register("scannet")
+class ScanNetReader:
+    """ScanNet export (color/, depth/ mm, pose/ camera-to-world, intrinsic/), axis alignment, 2-D instances."""
+
+    #: scales this source typically holds (listed by ``spacevista ls``)
+    scales = (Scale.INDOOR,)
+
+    @classmethod
+    def detect(cls, path: str | Path) -> bool:
+        p = Path(path)
+        return p.is_dir() and all((p / d).is_dir() for d in ("color", "pose", "intrinsic"))
+
+    @classmethod
+    def read(cls, path: str | Path, **options: Any) -> Scene:
+        """Options: ``resolution`` ("color" | "depth"), ``depth_scale`` (default 0.001), ``axis_align``
+        (default True), ``annotated_only`` (default: True when instance-filt/ exists), ``num_frames``, ``stride``, ``scale``, ``scene_id``, ``up``."""
+        root = Path(path)
+        sid = scene_id_for(root, options)
+        check_options(sid, options, _OPTIONS)
+        resolution = options.get("resolution", "color")
+        if resolution not in ("color", "depth"):
+            raise SceneError(sid, None, f"resolution must be 'color' or 'depth', got {resolution!r}")
+        colors = _numbered(root / "color", (".jpg", ".png"))
+        poses = _numbered(root / "pose", (".txt",))
+        depths = _numbered(root / "depth", (".png",))
+        instances = _numbered(root / "instance-filt", (".png",))
+        if not colors:
+            raise SceneError(sid, str(root / "color"), "no colour frames")
+        Kc = read_matrix(sid, root / "intrinsic" / "intrinsic_color.txt", (4, 4))[:3, :3]
+        kd_path = root / "intrinsic" / "intrinsic_depth.txt"
+        Kd = read_matrix(sid, kd_path, (4, 4))[:3, :3] if depths else None
+        depth_scale = float(options.get("depth_scale", 1e-3))
+
+        name = root.name  # ScanNet names its scene files after the folder
+        meta_file = _find_scene_file(root, [f"{name}.txt"])
+        align = read_axis_alignment(sid, meta_file) if (meta_file and options.get("axis_align", True)) else None
+        agg = _find_scene_file(root, [f"{name}.aggregation.json", f"{name}_vh_clean.aggregation.json"])
+        categories = read_aggregation(sid, agg) if agg else {}
+
+        # lifting needs instance maps in every frame: when the scan has 2-D instances, read only the
+        # annotated frames unless told otherwise
+        annotated_only = options.get("annotated_only", bool(instances))
+        ids = sorted(colors)
+        skipped: list[dict[str, Any]] = []
+        if annotated_only:
+            skipped = [{"frame": i, "file": str(root / "instance-filt" / f"{i}.png"), "reason": "no instance annotation"}
+                       for i in ids if i not in instances]
+            ids = [i for i in ids if i in instances]
+        keep = select_indices(len(ids), options.get("num_frames"), int(options.get("stride", 1)))
+        frames: list[Frame] = []
+        remaps: dict[tuple, DepthRemap] = {}
+
+        def remap(K_from, size_from, K_to, size_to):
+            key = (size_from, size_to, K_from.tobytes(), K_to.tobytes())
+            if key not in remaps:
+                remaps[key] = DepthRemap(K_from, size_from, K_to, size_to)
+            return remaps[key]
+
+        for i in keep:
+            fid = ids[i]
+            if fid not in poses:
+                skipped.append({"frame": fid, "file": str(root / "pose" / f"{fid}.txt"), "reason": "missing pose"})
+                continue
+            pose = read_matrix(sid, poses[fid], (4, 4))
+            if not np.all(np.isfinite(pose)):
+                skipped.append({"frame": fid, "file": str(poses[fid]), "reason": "invalid pose (-inf: tracking lost)"})
+                continue
+            pose = check_rigid(sid, poses[fid], pose)
+            if align is not None:
+                pose = align @ pose
+            cw, ch = image_size(sid, colors[fid])
+            dsize = image_size(sid, depths[fid]) if fid in depths else None
+            if resolution == "depth" and dsize is None:
+                raise SceneError(sid, str(root / "depth" / f"{fid}.png"), "missing depth (resolution='depth')")
+            if resolution == "color":
+                cam = make_camera(sid, root / "intrinsic" / "intrinsic_color.txt", Kc, cw, ch)
+                rgb = rgb_loader(colors[fid], sid)
+            else:
+                cam = make_camera(sid, kd_path, Kd, *dsize)
+                rgb = functools.partial(load_rgb_remapped, str(colors[fid]), sid, remap(Kc, (cw, ch), Kd, dsize))
+            depth = None
+            if dsize is not None:
+                make_camera(sid, kd_path, Kd, *dsize)  # depth intrinsics must fit the depth image too
+                depth = functools.partial(load_depth_png, str(depths[fid]), sid, depth_scale, (0,),
+                                          remap(Kd, dsize, cam.K, (cam.width, cam.height)))
+            inst = None
+            if fid in instances:
+                isize = image_size(sid, instances[fid])
+                # instance images are drawn in the colour camera, at colour size or scaled
+                Ki = np.diag([isize[0] / cw, isize[1] / ch, 1.0]) @ Kc
+                inst = functools.partial(load_instance_png, str(instances[fid]), sid, None,
+                                         remap(Ki, isize, cam.K, (cam.width, cam.height)))
+            frames.append(Frame(index=len(frames), camera=cam, pose=pose, image_path=str(colors[fid]),
+                                depth_path=str(depths[fid]) if depth else None,
+                                instance_path=str(instances[fid]) if inst else None,
+                                rgb_loader=rgb, depth_loader=depth, instance_loader=inst))
+
+        metadata: dict[str, Any] = {"format": "scannet", "resolution": resolution,
+                                    "source_frame_ids": [ids[i] for i in keep],
+                                    "instance_id_convention": "ScanNet objectId + 1; 0 = unannotated"}
+        if categories:
+            metadata["categories"] = categories
+            metadata["aggregation"] = str(agg)
+        if align is not None:
+            metadata["axis_alignment"] = align.tolist()
+        scene = Scene(id=sid, scale=options.get("scale", "indoor"), frames=frames, metric=True,
+                      up_method="axis_alignment" if align is not None else "unknown", source="scannet",
+                      root=root, metadata=metadata)
+        finish_scene(scene, skipped)
+        return resolve_up(scene, options.get("up", "auto"))

@@ -1,0 +1,114 @@
+"""WildRGB-D scene folders.
+
+::
+
+    <category>/scenes/scene_000/
+      rgb/00000.png ...     colour frames
+      depth/00000.png ...   uint16 millimetres, 0 = invalid
+      masks/00000.png ...   object mask (nonzero = the object)
+      metadata              JSON: "K" (9 numbers, column-major), "w", "h"
+      cam_poses.txt         per line: frame_id, then the 4x4 camera-to-world (OpenCV axes, metres), row-major
+
+Poses come from RGB-D SLAM at real scale, so the scene is metric. The mask becomes instance 1 named
+after the category folder. Depth is assumed registered to colour (same camera); if its size differs
+it is resampled onto the colour grid through the scaled intrinsics.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from spacevista.errors import SceneError
+from spacevista.readers.base import (COMMON_OPTIONS, READERS, DepthRemap, check_options, check_rigid,
+                                     finish_scene, image_size, load_depth_png, load_instance_png, make_camera,
+                                     read_text, rgb_loader, scene_id_for, select_indices)
+from spacevista.readers.up import resolve_up
+from spacevista.scene import Frame, Scale, Scene
+
+_OPTIONS = COMMON_OPTIONS + ("depth_scale", "up")
+
+
+def load_wildrgbd_mask(path: str, scene: str, size: tuple[int, int]) -> np.ndarray:
+    """Object mask PNG -> int32 instance map with the object as 1."""
+    m = load_instance_png(path, scene, size)
+    return (m > 0).astype(np.int32)
+
+
+@READERS.register("wildrgbd")
+class WildRGBDReader:
+    """WildRGB-D scene folder: rgb/, depth/ (mm), masks/, metadata (K), cam_poses.txt (camera-to-world); metric."""
+
+    #: scales this source typically holds (listed by ``spacevista ls``)
+    scales = (Scale.TABLETOP,)
+
+    @classmethod
+    def detect(cls, path: str | Path) -> bool:
+        p = Path(path)
+        return p.is_dir() and (p / "cam_poses.txt").is_file() and (p / "metadata").is_file() and (p / "rgb").is_dir()
+
+    @classmethod
+    def read(cls, path: str | Path, **options: Any) -> Scene:
+        """Options: ``depth_scale`` (default 0.001), ``num_frames``, ``stride``, ``scale``, ``scene_id``, ``up``."""
+        root = Path(path)
+        sid = scene_id_for(root, options)
+        check_options(sid, options, _OPTIONS)
+        meta_path = root / "metadata"
+        try:
+            meta = json.loads(read_text(sid, meta_path))
+            K = np.asarray(meta["K"], dtype=np.float64).reshape(3, 3).T  # stored column-major
+            declared = (int(meta["w"]), int(meta["h"]))
+        except (json.JSONDecodeError, KeyError, TypeError, ValueError) as e:
+            raise SceneError(sid, str(meta_path), f"bad metadata (needs K, w, h): {e!r}") from e
+        pose_path = root / "cam_poses.txt"
+        entries = []
+        for n, line in enumerate(read_text(sid, pose_path).splitlines(), 1):
+            t = line.split()
+            if not t:
+                continue
+            try:
+                vals = [float(x) for x in t]
+            except ValueError as e:
+                raise SceneError(sid, str(pose_path), f"line {n}: not numeric: {e}") from e
+            if len(vals) != 17:
+                raise SceneError(sid, str(pose_path), f"line {n}: expected frame id + 16 numbers, found {len(vals)}")
+            entries.append((int(vals[0]), np.asarray(vals[1:]).reshape(4, 4)))
+        if not entries:
+            raise SceneError(sid, str(pose_path), "no poses")
+        entries.sort(key=lambda e: e[0])
+        depth_scale = float(options.get("depth_scale", 1e-3))
+        category = root.parent.parent.name if root.parent.name == "scenes" else root.parent.name
+        keep = select_indices(len(entries), options.get("num_frames"), int(options.get("stride", 1)))
+        frames: list[Frame] = []
+        skipped: list[dict[str, Any]] = []
+        for i in keep:
+            fid, pose = entries[i]
+            if not np.all(np.isfinite(pose)):
+                skipped.append({"frame": fid, "file": str(pose_path), "reason": "invalid pose (non-finite values)"})
+                continue
+            pose = check_rigid(sid, f"{pose_path} (frame {fid})", pose)
+            img = root / "rgb" / f"{fid:05d}.png"
+            w, h = image_size(sid, img)
+            cam = make_camera(sid, meta_path, K, w, h, declared)
+            dp = root / "depth" / f"{fid:05d}.png"
+            depth_loader = None
+            if dp.is_file():
+                dsize = image_size(sid, dp)
+                remap = DepthRemap(np.diag([dsize[0] / w, dsize[1] / h, 1.0]) @ K, dsize, K, (w, h))
+                depth_loader = functools.partial(load_depth_png, str(dp), sid, depth_scale, (0,), remap)
+            mp = root / "masks" / f"{fid:05d}.png"
+            inst_loader = functools.partial(load_wildrgbd_mask, str(mp), sid, (w, h)) if mp.is_file() else None
+            frames.append(Frame(index=len(frames), camera=cam, pose=pose, image_path=str(img),
+                                depth_path=str(dp) if depth_loader else None,
+                                instance_path=str(mp) if inst_loader else None, rgb_loader=rgb_loader(img, sid),
+                                depth_loader=depth_loader, instance_loader=inst_loader))
+        scene = Scene(id=sid, scale=options.get("scale", "tabletop"), frames=frames, metric=True, up_method="unknown",
+                      source="wildrgbd", root=root,
+                      metadata={"format": "wildrgbd", "category": category, "categories": {1: category},
+                                "source_frame_ids": [entries[i][0] for i in keep]})
+        finish_scene(scene, skipped)
+        return resolve_up(scene, options.get("up", "auto"))

@@ -1,0 +1,90 @@
+"""Appearance order: the order in which objects first appear in the video.
+
+An object "appears" in the first frame where its visible mask passes the 20x20 px rule; the
+scene graph's views already apply that rule, so the first appearance is ``GraphObject.first_frame``.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections import Counter
+
+import numpy as np
+
+from spacevista.graph import SceneGraph
+from spacevista.tasks.base import TASKS, Facts, Question, Task, Unanswerable
+from spacevista.tasks.common import askable, sample
+from spacevista.tasks.relative_distance import unique_named
+
+PER_SCENE = 2
+#: two objects whose first appearances are fewer frames apart than this count as a tie
+MIN_FRAME_GAP = 1
+
+
+def join_names(names: list[str]) -> str:
+    """'the a, the b and the c'."""
+    items = [f"the {n}" for n in names]
+    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
+
+
+@TASKS.register("appearance_order")
+class AppearanceOrder(Task):
+    """Order of first appearance of 3-4 named objects; options are orderings."""
+
+    name = "appearance_order"
+    original_type = "APPEAR_ORDER"
+    forms = ("mc",)
+    metric = False
+    quantity = "count"
+
+    def propose(self, graph: SceneGraph, rng: np.random.Generator) -> list[Question]:
+        self.dropped: Counter = Counter()
+        named = unique_named(graph, askable(graph))
+        # first appearances must differ: keep one object per first frame (ties are dropped)
+        by_first: dict[int, list] = {}
+        for o in sample(named, len(named), rng):
+            by_first.setdefault(o.first_frame, []).append(o)
+        pool = [objs[0] for _, objs in sorted(by_first.items())]
+        self.dropped["tie"] += len(named) - len(pool)
+        if len(pool) < 3:
+            self.dropped["few_distinct_first_frames"] += 1
+            return []
+        out: list[Question] = []
+        seen: set[tuple[int, ...]] = set()
+        for _ in range(4 * PER_SCENE):
+            if len(out) >= PER_SCENE:
+                break
+            n = min(3 + int(rng.integers(2)), len(pool))
+            group = sample(pool, n, rng)
+            firsts = sorted(o.first_frame for o in group)
+            if any(b - a < MIN_FRAME_GAP for a, b in zip(firsts, firsts[1:])):
+                self.dropped["tie"] += 1
+                continue
+            key = tuple(sorted(o.id for o in group))
+            if key in seen:
+                continue
+            seen.add(key)
+            out.append(Question(self.name, "mc", "order", params={
+                "candidates": [o.id for o in group], "semantics": [o.category for o in group]}))
+        return out
+
+    def answer(self, q: Question, graph: SceneGraph) -> Facts:
+        ids = q.params["candidates"]
+        if not all(graph.has(o) and graph.object(o).views for o in ids):
+            raise Unanswerable("candidate missing or never visible")
+        first = {o: graph.object(o).first_frame for o in ids}
+        order = tuple(sorted(ids, key=lambda o: (first[o], o)))
+        frame_pos = {c.frame: k + 1 for k, c in enumerate(graph.cameras)}
+        listing = "; ".join(f"the {graph.object(o).category} in frame {frame_pos.get(first[o], first[o])}"
+                            for o in order)
+        return Facts(order, {"listing": listing})
+
+    def choices(self, q, facts, graph, rng):
+        perms = [p for p in itertools.permutations(facts.value) if p != facts.value]
+        return [perms[int(i)] for i in rng.permutation(len(perms))[:3]]
+
+    def describe(self, q, option, graph):
+        return ", ".join(graph.object(o).category for o in option)
+
+    def extra_slots(self, q: Question, graph: SceneGraph) -> dict:
+        return {"objects": join_names([graph.object(o).category for o in q.params["candidates"]])}

@@ -1,0 +1,170 @@
+"""Existence estimation: is there some object satisfying a stated size and distance constraint
+with named objects? ("Is there any object taller than the chair within 1 m of the table?")
+
+Distances are closest-surface distances (as in absolute distance). A question is asked only when
+every other object clearly passes or clearly fails each constraint, or clearly satisfies both, so
+that a small estimation error cannot flip the yes/no answer. Yes and no are balanced per scene.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import Counter
+
+import numpy as np
+
+from spacevista.geometry.relations import is_flat
+from spacevista.graph import GraphObject, SceneGraph
+from spacevista.tasks.base import TASKS, Facts, Question, Task, Unanswerable
+from spacevista.tasks.common import askable, sample
+from spacevista.tasks.object_counting import plural
+from spacevista.tasks.wording import format_number, to_unit, unit_for
+
+PER_SCENE = 4
+#: size comparisons must differ by this ratio to count as clear
+SIZE_RATIO = 1.15
+#: a distance counts as clearly inside (outside) the stated radius below 1/DIST_RATIO (above DIST_RATIO) of it
+DIST_RATIO = 1.3
+COMPARATORS = {"taller": ("height", 1), "shorter": ("height", -1), "larger": ("volume", 1), "smaller": ("volume", -1)}
+
+
+def visible(graph: SceneGraph) -> list[GraphObject]:
+    """Objects seen somewhere in the video: the only ones "is there any object" can be about."""
+    return [o for o in graph.objects if o.views and len(o.points)]
+
+
+def measure(o: GraphObject, what: str) -> float:
+    return o.box.height if what == "height" else o.box.volume
+
+
+def size_test(o: GraphObject, ref: GraphObject, cmp: str) -> int:
+    """1 clearly passes, -1 clearly fails, 0 too close to call (always for a flat marking, whose
+    height and volume a lifted top face does not give)."""
+    what, sign = COMPARATORS[cmp]
+    if is_flat(o.box) or is_flat(ref.box):
+        return 0
+    r = measure(o, what) / max(measure(ref, what), 1e-18)
+    r = r if sign > 0 else 1 / max(r, 1e-18)
+    return 1 if r > SIZE_RATIO else (-1 if r < 1 / SIZE_RATIO else 0)
+
+
+def dist_test(d: float, radius: float) -> int:
+    return 1 if d < radius / DIST_RATIO else (-1 if d > radius * DIST_RATIO else 0)
+
+
+def nice_radius(d: float, graph: SceneGraph) -> float:
+    """A round radius (1, 2 or 5 times a power of ten in the scale's unit) near ``d`` metres."""
+    unit = unit_for(graph.scale, "length")
+    v = to_unit(d, unit)
+    mag = 10 ** math.floor(math.log10(v))
+    best = min((m * mag for m in (1, 1.5, 2, 3, 5, 10)), key=lambda x: abs(math.log(x / v)))
+    return best * (d / v)
+
+
+@TASKS.register("existence_estimation")
+class ExistenceEstimation(Task):
+    """Yes/no: does an object exist that satisfies a size constraint relative to one named object
+    (``size_near``) or belongs to a category (``category_near``), within a radius of another?"""
+
+    name = "existence_estimation"
+    original_type = "EXISTENCE"
+    forms = ("mc",)
+    quantity = "length"
+
+    def propose(self, graph: SceneGraph, rng: np.random.Generator) -> list[Question]:
+        self.dropped: Counter = Counter()
+        objs = askable(graph)
+        self._seen = visible(graph)
+        out: list[Question] = []
+        want = "yes" if rng.random() < 0.5 else "no"
+        for _ in range(6 * PER_SCENE):
+            if len(out) >= PER_SCENE or len(objs) < 3:
+                break
+            kind = "size_near" if rng.random() < 0.6 else "category_near"
+            q = self._try(graph, objs, kind, want, rng)
+            if q is None:
+                self.dropped[f"no_clear_{want}"] += 1
+                continue
+            out.append(q)
+            want = "no" if want == "yes" else "yes"
+        return out
+
+    def _try(self, graph: SceneGraph, objs: list[GraphObject], kind: str, want: str,
+             rng: np.random.Generator) -> Question | None:
+        b = objs[int(rng.integers(len(objs)))]
+        if kind == "size_near":
+            a = objs[int(rng.integers(len(objs)))]
+            if a.id == b.id or is_flat(a.box):
+                return None
+            cmp = list(COMPARATORS)[int(rng.integers(len(COMPARATORS)))]
+            others = [o for o in self._seen if o.id not in (a.id, b.id)]
+            tests = {o.id: size_test(o, a, cmp) for o in others}
+            params = {"cmp": cmp}
+            objects = [a.id, b.id]
+        else:
+            cats = sorted({o.category for o in objs if o.category != b.category})
+            if not cats:
+                return None
+            cat = cats[int(rng.integers(len(cats)))]
+            others = [o for o in self._seen if o.id != b.id]
+            tests = {o.id: (1 if o.category == cat else -1) for o in others}
+            params = {"category": cat}
+            objects = [b.id]
+        # size-passing (or undecided) objects decide the answer through their distance to b
+        live = [o for o in others if tests[o.id] >= 0]
+        if not live:
+            return None
+        dists = sorted((graph.gap(o.id, b.id), o.id) for o in live)
+        if want == "yes":
+            sure = [d for d, oid in dists if tests[oid] == 1]
+            if not sure or sure[0] <= 0:
+                return None
+            radius = nice_radius(sure[0] * DIST_RATIO * 1.3, graph)
+            if dist_test(sure[0], radius) != 1:
+                return None
+        else:
+            if dists[0][0] <= 0:
+                return None
+            radius = nice_radius(dists[0][0] / (DIST_RATIO * 1.3), graph)
+            if any(dist_test(d, radius) != -1 for d, _ in dists):
+                return None
+        # the radius must be a meaningful length at this scale: not below a tenth of b's size
+        if radius < 0.1 * b.box.longest:
+            return None
+        params.update({"radius": radius, "expected": want,
+                       "semantics": sorted({graph.object(i).category for i in objects})})
+        return Question(self.name, "mc", kind, objects=objects, params=params)
+
+    def answer(self, q: Question, graph: SceneGraph) -> Facts:
+        if not all(graph.has(o) for o in q.objects):
+            raise Unanswerable("object missing")
+        b = graph.object(q.objects[-1])
+        radius = q.params["radius"]
+        if q.kind == "size_near":
+            a = graph.object(q.objects[0])
+            what, sign = COMPARATORS[q.params["cmp"]]
+            ok = [o for o in visible(graph) if o.id not in (a.id, b.id)
+                  and (measure(o, what) - measure(a, what)) * sign > 0]
+        else:
+            ok = [o for o in visible(graph) if o.id != b.id and o.category == q.params["category"]]
+        near = [o for o in ok if graph.gap(o.id, b.id) <= radius]
+        names = lambda objs: ", ".join(sorted(o.category for o in objs)) or "none"  # noqa: E731
+        return Facts("yes" if near else "no", {"matching": names(ok), "within": names(near),
+                                               "n_matching": len(ok), "n_within": len(near)})
+
+    def choices(self, q, facts, graph, rng):
+        return ["no" if facts.value == "yes" else "yes"]
+
+    def describe(self, q, option, graph):
+        return {"yes": "yes", "no": "no"}[option]
+
+    def extra_slots(self, q: Question, graph: SceneGraph) -> dict:
+        unit = unit_for(graph.scale, "length")
+        slots = {"radius": f"{format_number(to_unit(q.params['radius'], unit))} {unit}"}
+        if q.kind == "size_near":
+            slots["cmp"] = q.params["cmp"]
+            slots["what"] = COMPARATORS[q.params["cmp"]][0]
+        else:
+            slots["category"] = q.params["category"]
+            slots["categories"] = plural(q.params["category"])
+        return slots

@@ -1,0 +1,87 @@
+"""Object matching: are the objects marked in an early frame and a late frame the same instance?"""
+
+from __future__ import annotations
+
+from collections import Counter
+
+import numpy as np
+
+from spacevista.graph import GraphObject, SceneGraph
+from spacevista.tasks.base import TASKS, Facts, Question, Task, Unanswerable
+from spacevista.tasks.common import askable, sample
+
+PER_SCENE = 2
+#: two instances are asked about only when their centres are at least this many object sizes apart
+MIN_SEPARATION = 1.0
+
+
+def _early_late(obj: GraphObject) -> tuple[int, int]:
+    return obj.frames[0], obj.frames[-1]
+
+
+@TASKS.register("object_matching")
+class ObjectMatching(Task):
+    """Visual prompts on two frames; yes when both mark the same instance, no for two instances of
+    one category. Yes and no are balanced within a scene."""
+
+    name = "object_matching"
+    original_type = "OBJECT_MATCHING"
+    forms = ("mc",)
+    metric = False
+    quantity = "count"
+
+    def propose(self, graph: SceneGraph, rng: np.random.Generator) -> list[Question]:
+        self.dropped: Counter = Counter()
+        objs = askable(graph, min_views=2)
+        same: list[Question] = []
+        for o in sample(objs, len(objs), rng):
+            i, j = _early_late(o)
+            same.append(Question(self.name, "mc", "same", objects=[o.id, o.id], frames=[i, j],
+                                 params={"prompt_frames": [i, j]}))
+        diff: list[Question] = []
+        for cat, group in sorted(graph.by_category().items()):
+            group = [o for o in group if o in objs]
+            for a in group:
+                for b in group:
+                    if a.id == b.id:
+                        continue
+                    i, j = a.frames[0], b.frames[-1]
+                    if j <= i:
+                        self.dropped["frames_not_ordered"] += 1
+                        continue
+                    if np.linalg.norm(a.centroid - b.centroid) < MIN_SEPARATION * max(a.box.longest, b.box.longest):
+                        self.dropped["instances_too_close"] += 1
+                        continue
+                    diff.append(Question(self.name, "mc", "same", objects=[a.id, b.id], frames=[i, j],
+                                         params={"prompt_frames": [i, j]}))
+        diff = sample(diff, len(diff), rng)
+        n = min(len(same), len(diff), PER_SCENE // 2) or 0
+        if n == 0:
+            self.dropped["unbalanced"] += len(same) + len(diff)
+            return []
+        out = same[:n] + diff[:n]
+        return sample(out, len(out), rng)
+
+    def answer(self, q: Question, graph: SceneGraph) -> Facts:
+        (a, b), (i, j) = q.objects, q.frames
+        if not (graph.has(a) and graph.has(b)):
+            raise Unanswerable("object missing")
+        oa, ob = graph.object(a), graph.object(b)
+        if i not in oa.views or j not in ob.views:
+            raise Unanswerable("marked object not visible in its frame")
+        frame_pos = {c.frame: k + 1 for k, c in enumerate(graph.cameras)}
+        value = "yes" if a == b else "no"
+        track = (f"the {oa.category} marked in frame {frame_pos[i]} is tracked through "
+                 f"{len(oa.views)} frames, from frame {frame_pos[oa.frames[0]]} to frame {frame_pos[oa.frames[-1]]}")
+        if a == b:
+            verdict = f"It is the object marked in frame {frame_pos[j]}, so they are the same instance"
+        else:
+            verdict = (f"The object marked in frame {frame_pos[j]} is another {ob.category}, tracked from frame "
+                       f"{frame_pos[ob.frames[0]]} to frame {frame_pos[ob.frames[-1]]}, so they are different instances")
+        return Facts(value, {"track": track, "verdict": verdict})
+
+    def choices(self, q, facts, graph, rng):
+        return ["no" if facts.value == "yes" else "yes"]
+
+    def describe(self, q, option, graph):
+        return {"yes": "yes, the same object", "no": "no, two different objects"}[option]

@@ -1,0 +1,112 @@
+"""Relative distance: centroid-to-centroid distance (numerical), or which of several objects is
+closest to / farthest from a reference object (multiple choice)."""
+
+from __future__ import annotations
+
+from collections import Counter
+
+import numpy as np
+
+from spacevista.graph import GraphObject, SceneGraph
+from spacevista.tasks.base import TASKS, Facts, Question, Task, Unanswerable
+from spacevista.tasks.common import askable, pairs, sample
+from spacevista.tasks.wording import format_number, log_spread, to_unit, unit_for
+
+PER_SCENE = 4
+#: numerical pairs must be this far apart (in mean object sizes), so that the error of a lifted
+#: centroid (at most about half an object) stays small against the distance asked
+MIN_SEPARATION = 1.0
+#: in mc, the winner must beat every other candidate by this relative margin (definition: > 10%)
+MC_MARGIN = 0.15
+CANDIDATES = 4
+
+
+def centre_distance(a: GraphObject, b: GraphObject) -> float:
+    return float(np.linalg.norm(a.centroid - b.centroid))
+
+
+def unique_named(graph: SceneGraph, objs: list[GraphObject]) -> list[GraphObject]:
+    """Objects whose category is unique in the scene, so that an option can name them plainly."""
+    counts = Counter(o.category for o in graph.objects)
+    return [o for o in objs if counts[o.category] == 1]
+
+
+@TASKS.register("relative_distance")
+class RelativeDistance(Task):
+    """Distance between object centres, and closest / farthest of several objects from a reference."""
+
+    name = "relative_distance"
+    original_type = "OBJECT_RELATIVE_DISTANCE"
+    forms = ("numerical", "mc")
+    quantity = "length"
+
+    def propose(self, graph: SceneGraph, rng: np.random.Generator) -> list[Question]:
+        self.dropped: Counter = Counter()
+        objs = askable(graph)
+        out: list[Question] = []
+        n_num = PER_SCENE // 2
+        for a, b in sample(pairs(objs), len(pairs(objs)), rng):
+            if len(out) >= n_num:
+                break
+            if centre_distance(a, b) < MIN_SEPARATION * 0.5 * (a.box.longest + b.box.longest):
+                self.dropped["too_close"] += 1
+                continue
+            if rng.random() < 0.5:
+                a, b = b, a
+            out.append(Question(self.name, "numerical", "centroid", objects=[a.id, b.id]))
+        named = unique_named(graph, objs)
+        for ref in sample(objs, len(objs), rng):
+            if len(out) >= PER_SCENE:
+                break
+            pool = [o for o in named if o.id != ref.id]
+            if len(pool) < 3:
+                self.dropped["few_candidates"] += 1
+                continue
+            kind = "closest" if rng.random() < 0.5 else "farthest"
+            cands = sample(pool, min(CANDIDATES, len(pool)), rng)
+            d = sorted(centre_distance(ref, o) for o in cands)
+            best, second = (d[0], d[1]) if kind == "closest" else (d[-1], d[-2])
+            if abs(best - second) <= MC_MARGIN * max(best, second):
+                self.dropped["close_distances"] += 1
+                continue
+            out.append(Question(self.name, "mc", kind, objects=[ref.id],
+                                params={"candidates": sorted(o.id for o in cands),
+                                        "semantics": [ref.category] + sorted(o.category for o in cands)}))
+        return out
+
+    def answer(self, q: Question, graph: SceneGraph) -> Facts:
+        if not all(graph.has(o) for o in q.objects):
+            raise Unanswerable("object missing")
+        if q.kind == "centroid":
+            a, b = (graph.object(o) for o in q.objects)
+            d = centre_distance(a, b)
+            return Facts(d, {"len_value": d, "centre_a": fmt_point(a.centroid, graph),
+                                 "centre_b": fmt_point(b.centroid, graph)})
+        ref = graph.object(q.objects[0])
+        dist = {o: centre_distance(ref, graph.object(o)) for o in q.params["candidates"] if graph.has(o)}
+        if len(dist) < 2:
+            raise Unanswerable("candidates missing")
+        pick = min if q.kind == "closest" else max
+        best = pick(dist, key=lambda o: (dist[o], o))
+        listing = "; ".join(f"{graph.object(o).category} {fmt_len(dist[o], graph)}" for o in sorted(dist))
+        return Facts(("object", best), {"listing": listing, "winner": graph.object(best).category})
+
+    def choices(self, q, facts, graph, rng):
+        if q.form == "numerical":
+            return log_spread(facts.value, rng, 3)
+        return [("object", o) for o in q.params["candidates"] if ("object", o) != facts.value]
+
+    def describe(self, q, option, graph):
+        return graph.object(option[1]).category
+
+
+def fmt_len(value: float, graph: SceneGraph) -> str:
+    """A length in the scale's unit with its symbol, as answers are written."""
+    unit = unit_for(graph.scale, "length")
+    return f"{format_number(to_unit(value, unit))} {unit}"
+
+
+def fmt_point(p: np.ndarray, graph: SceneGraph) -> str:
+    """World coordinates of a point in the scale's unit."""
+    unit = unit_for(graph.scale, "length")
+    return "(" + ", ".join(format_number(to_unit(v, unit)) for v in p) + f") {unit}"

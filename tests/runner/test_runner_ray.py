@@ -1,0 +1,36 @@
+"""The Ray runner (local mode) writes the same bytes as the local runner, as tasks and as an actor pool."""
+
+from __future__ import annotations
+
+import pytest
+
+from spacevista.engine.build import build
+from spacevista.engine.stages import Stage, default_stages
+
+from .conftest import SCENES, assert_same_tree
+
+ray = pytest.importorskip("ray", reason="the Ray runner needs the 'ray' extra (pip install spacevista[ray])")
+
+
+@pytest.fixture(scope="module")
+def ray_runner():
+    from spacevista.engine.ray_runner import RayRunner
+
+    runner = RayRunner(workers=2)
+    yield runner
+    runner.shutdown()
+
+
+@pytest.mark.timeout(300)
+def test_ray_matches_local_bytes(scene_root, reference_build, tmp_path, ray_runner):
+    res = build([scene_root], tmp_path, seed=0, runner=ray_runner)
+    assert res.scenes_built == len(SCENES) and not res.errors
+    assert_same_tree(reference_build, tmp_path)
+
+
+@pytest.mark.timeout(300)
+def test_ray_actor_pool_stage_matches(scene_root, reference_build, tmp_path, ray_runner):
+    stages = [Stage(s.name, s.make, s.num_cpus, s.num_gpus, actor=True) for s in default_stages()]
+    res = build([scene_root], tmp_path, seed=0, runner=ray_runner, stages=stages)
+    assert res.scenes_built == len(SCENES) and not res.errors
+    assert_same_tree(reference_build, tmp_path)

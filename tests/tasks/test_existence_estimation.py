@@ -1,0 +1,64 @@
+import numpy as np
+import pytest
+from relation_scenes import check_generated, comparison_room, template_counts
+
+from spacevista.tasks.base import TASKS, Question
+
+
+@pytest.fixture
+def task():
+    return TASKS.get("existence_estimation")()
+
+
+def test_size_near_known(task):
+    g = comparison_room()
+    # taller than the chair (0.9 m): table no (0.75), lamp yes (1.6), at 0.35 m... lamp is 1.45 m from the table
+    yes = Question("existence_estimation", "mc", "size_near", objects=[1, 2], params={"cmp": "taller", "radius": 2.0})
+    no = Question("existence_estimation", "mc", "size_near", objects=[1, 2], params={"cmp": "taller", "radius": 1.0})
+    assert task.answer(yes, g).value == "yes"
+    assert task.answer(no, g).value == "no"
+    assert task.choices(no, task.answer(no, g), g, np.random.default_rng(0)) == ["yes"]
+
+
+def test_category_near_known(task):
+    g = comparison_room()
+    q = Question("existence_estimation", "mc", "category_near", objects=[2], params={"category": "chair", "radius": 1.0})
+    assert task.answer(q, g).value == "yes"  # chair 1 is 0.6 m from the table's corner region
+    q.params["category"] = "sofa"
+    assert task.answer(q, g).value == "no"
+
+
+def test_proposals_balanced_and_clear(task):
+    g = comparison_room()
+    vals = []
+    for seed in range(8):
+        for q in task.propose(g, np.random.default_rng(seed)):
+            v = task.answer(q, g).value
+            assert v == q.params["expected"]
+            vals.append(v)
+            # a 20% change of the radius does not flip the answer
+            for s in (0.8, 1.2):
+                q2 = Question(q.task, q.form, q.kind, q.objects, q.frames, {**q.params, "radius": q.params["radius"] * s})
+                assert task.answer(q2, g).value == v
+    assert vals.count("yes") >= 3 and vals.count("no") >= 3
+    assert abs(vals.count("yes") - vals.count("no")) <= max(2, len(vals) // 4)
+
+
+def test_generated_records_score_one():
+    check_generated(comparison_room(), "existence_estimation", seed=4)
+
+
+def test_templates_are_many():
+    assert all(n >= 20 for n in template_counts("existence_estimation").values())
+
+
+def test_flat_marking_size_is_undecided():
+    from relation_scenes import aa_box, box_points, build
+
+    from spacevista.tasks.existence_estimation import size_test
+
+    objs = [(1, "rug", aa_box((0, 0, 0.005), (2.0, 1.5, 0.01)), box_points((0, 0, 0.005), (2.0, 1.5, 0.01), 600, 1)),
+            (2, "chair", aa_box((3, 0, 0.45), (0.5, 0.5, 0.9)), box_points((3, 0, 0.45), (0.5, 0.5, 0.9), 600, 2))]
+    g = build(objs)
+    assert size_test(g.object(1), g.object(2), "shorter") == 0
+    assert size_test(g.object(2), g.object(1), "larger") == 0
