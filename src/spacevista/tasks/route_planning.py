@@ -10,7 +10,8 @@ Set-up of a question about start object S and target object G (both standing on 
   a round object's box yaw is arbitrary); the walkable region is the bounding rectangle of the room's floor
   polygon when the graph has one, else of all footprints, widened by four radii.
 * Start: where the line from S's centre to G's centre leaves S's footprint grown by ``STANDOFF``
-  radii (so at least that far from S); when that spot is taken (inside a grown obstacle), the same
+  radii (so at least that far from S); centres and footprints here are the world-axis bounds of the
+  objects' points (``spot_box``), which do not depend on a box's yaw; when that spot is taken (inside a grown obstacle), the same
   construction with the direction turned by +15, -15, +30, ... up to +-90 degrees, first free spot.
   The walker starts there *facing G's centre*. Goal: the same construction from G towards S.
 * The route is planned with RRT-Connect (``spacevista.geometry.rrt``) among obstacles grown by
@@ -147,14 +148,28 @@ def footprint_distance(obj: GraphObject, p: np.ndarray) -> float:
     return float(np.linalg.norm(out))
 
 
-def footprints(graph: SceneGraph) -> dict[int, tuple[np.ndarray, np.ndarray, float]]:
-    """``footprint_box`` of every object, by id (computed once per graph by callers that set up
-    many questions)."""
-    return {o.id: footprint_box(o) for o in graph.objects}
+def spot_box(obj: GraphObject) -> tuple[np.ndarray, np.ndarray, float]:
+    """The rectangle the start and goal spots are placed around: the world-axis bounds of the
+    object's surface points (of its box footprint without points). It does not depend on the box's
+    yaw, which a partial view of a round object (a plant seen from one side) gets wrong."""
+    if obj.points is None or len(obj.points) < 10:
+        fp = obj.box.footprint()
+        lo, hi = fp.min(axis=0), fp.max(axis=0)
+    else:
+        lo, hi = obj.points[:, :2].min(axis=0), obj.points[:, :2].max(axis=0)
+    return (lo + hi) / 2, hi - lo, 0.0
+
+
+def footprints(graph: SceneGraph) -> dict:
+    """``footprint_box`` of every object by id, and ``spot_box`` by ``("spot", id)`` (computed once
+    per graph by callers that set up many questions)."""
+    out: dict = {o.id: footprint_box(o) for o in graph.objects}
+    out.update({("spot", o.id): spot_box(o) for o in graph.objects})
+    return out
 
 
 def setup(graph: SceneGraph, s_id: int, g_id: int, margin: float = PLAN_MARGIN,
-          fps: dict[int, tuple[np.ndarray, np.ndarray, float]] | None = None) -> Setup:
+          fps: dict | None = None) -> Setup:
     """The question's start, heading, goal and obstacle spaces on ``graph`` (``margin``: the
     planning inflation in radii, which also decides which spots beside S and G are free; ``fps``:
     precomputed ``footprints(graph)``)."""
@@ -179,9 +194,9 @@ def setup(graph: SceneGraph, s_id: int, g_id: int, margin: float = PLAN_MARGIN,
     yaws = [y for _, _, y in shapes]
     check = BoxSpace.from_boxes(lo - 2 * r, hi + 2 * r, centers, sizes, yaws, r)
     planning = BoxSpace.from_boxes(lo, hi, centers, sizes, yaws, margin * r)
-    cs, cg = fps[s.id][0], fps[g.id][0]
-    start = _beside(fps[s.id], cg, STANDOFF * r, planning)
-    goal = _beside(fps[g.id], cs, STANDOFF * r, planning)
+    cs, cg = fps["spot", s.id][0], fps["spot", g.id][0]
+    start = _beside(fps["spot", s.id], cg, STANDOFF * r, planning)
+    goal = _beside(fps["spot", g.id], cs, STANDOFF * r, planning)
     d = cg - start
     robust = BoxSpace.from_boxes(lo - 2 * r, hi + 2 * r, centers, sizes, yaws, ROBUST * r)
     return Setup(start, math.atan2(d[1], d[0]), goal, s, g, check, planning, [o.id for o in obst], r, robust)
@@ -333,7 +348,7 @@ class GroundRoute(Task):
             if not (np.allclose(other.start, su.start) and np.allclose(other.goal, su.goal)
                     and other.planning.point_free(other.start) and other.planning.point_free(other.goal)):
                 return None, "start or goal spot ambiguous"
-        if float(np.linalg.norm(fps[g_id][0] - su.start)) < NEAR * su.radius:
+        if float(np.linalg.norm(fps["spot", g_id][0] - su.start)) < NEAR * su.radius:
             # the heading towards G would swing with small errors in where S and G are
             return None, "start too close to the target"
         if su.planning.segment_free(su.start, su.goal):
