@@ -27,8 +27,8 @@ from spacevista.scene import Scale
 from spacevista.tasks.base import TASKS, Facts, Question, Task
 from spacevista.tasks.common import askable, pairs, sample
 from spacevista.tasks.destination_location import RELATION_WORDS, occupied
-from spacevista.tasks.placement import (CLEARANCE, destination, ground_frame, local_box, nameable, nested, require,
-                                        seen)
+from spacevista.tasks.placement import (CLEARANCE, BoxMemo, destination, ground_frame, local_box, nameable, nested,
+                                        require, seen)
 
 PER_SCENE = 3
 SIDE_RELATIONS = ("left", "right", "front", "behind")
@@ -38,21 +38,22 @@ SLACK = 0.3
 BAND = 0.25
 
 
-def sweep(graph: SceneGraph, q: Question, scale: float = 1.0,
-          shift: float = 0.0) -> tuple[list[int], list[int], dict]:
+def sweep(graph: SceneGraph, q: Question, scale: float = 1.0, shift: float = 0.0,
+          box=local_box) -> tuple[list[int], list[int], dict]:
     """(objects in the way, all objects in A's height band, facts) for the question's move.
-    ``scale`` grows A's half extents, ``shift`` adds to every height overlap (ambiguity tests)."""
+    ``scale`` grows A's half extents, ``shift`` adds to every height overlap (ambiguity tests);
+    ``box`` computes ground-frame boxes (a ``BoxMemo`` while proposing)."""
     require(graph, q.objects)
     a_id, b_id = q.objects
     R = ground_frame(graph, q.frames[0])
-    la, lb = local_box(graph.object(a_id), R), local_box(graph.object(b_id), R)
+    la, lb = box(graph.object(a_id), R), box(graph.object(b_id), R)
     dest = destination(la, lb, q.params["relation"], CLEARANCE[graph.scale])
     band_lo, band_hi = _bottom(graph, la), la.hi[2]
     cands, boxes = [], []
     for o in seen(graph):
         if o.id == a_id:
             continue
-        lo_ = local_box(o, R)
+        lo_ = box(o, R)
         overlap = min(band_hi, lo_.hi[2]) - max(band_lo, _bottom(graph, lo_)) + shift
         if overlap >= BAND * (band_hi - band_lo):
             cands.append(o.id)
@@ -88,6 +89,7 @@ class ObstaclesLocation(Task):
     def propose(self, graph: SceneGraph, rng: np.random.Generator) -> list[Question]:
         self.dropped: Counter = Counter()
         names = nameable(graph)
+        memo = BoxMemo()
         out: list[Question] = []
         cands = pairs(askable(graph))
         for a, b in sample(cands, len(cands), rng):
@@ -110,16 +112,16 @@ class ObstaclesLocation(Task):
             q = Question(self.name, "mc", "obstacles", objects=[a.id, b.id], frames=[frame],
                          params={"relation": relation})
             R = ground_frame(graph, frame)
-            la = local_box(a, R)
-            if occupied(graph, R, a.id, destination(la, local_box(b, R), relation, CLEARANCE[graph.scale]), la.half):
+            la = memo(a, R)
+            if occupied(graph, R, a.id, destination(la, memo(b, R), relation, CLEARANCE[graph.scale]), la.half, memo):
                 self.dropped["destination occupied"] += 1
                 continue
-            hit, cands, _ = sweep(graph, q)
-            if sweep(graph, q, 1 - SLACK)[0] != hit or sweep(graph, q, 1 + SLACK)[0] != hit:
+            hit, cands, _ = sweep(graph, q, box=memo)
+            if sweep(graph, q, 1 - SLACK, box=memo)[0] != hit or sweep(graph, q, 1 + SLACK, box=memo)[0] != hit:
                 self.dropped["grazing contact"] += 1
                 continue
             clear = CLEARANCE[graph.scale]
-            if sweep(graph, q, shift=-clear)[0] != hit or sweep(graph, q, shift=clear)[0] != hit:
+            if sweep(graph, q, shift=-clear, box=memo)[0] != hit or sweep(graph, q, shift=clear, box=memo)[0] != hit:
                 self.dropped["height band ambiguous"] += 1
                 continue
             if nested(graph, hit):

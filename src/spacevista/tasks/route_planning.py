@@ -4,16 +4,18 @@ Set-up of a question about start object S and target object G (both standing on 
 
 * The walker is a disc of radius ``RADIUS[scale]`` on the ground plane (x, y). Obstacles are the
   footprints of the objects the video shows (S and G included) whose bottom is lower than
-  ``HEIGHT[scale]`` and whose top is higher than ``STEP[scale]`` above the ground (flat things such as
-  roads, fields and rugs are walked over), each grown by the radius. A footprint is the object's
-  box footprint when clearly elongated, else the world-axis bounds of its points (``footprint_box``:
-  a round object's box yaw is arbitrary); the walkable region is the bounding rectangle of the room's floor
-  polygon when the graph has one, else of all footprints, widened by four radii.
+  ``HEIGHT[scale]`` and whose top is higher than ``STEP[scale]`` above the ground (flat things such
+  as roads, fields and rugs are walked over), each grown by the radius. A footprint is the object's
+  box footprint when clearly elongated, else the world-axis bounds of its points
+  (``footprint_box``: a round object's box yaw is arbitrary). The walkable region is the bounding
+  rectangle of the room's floor polygon when the graph has one, else of all footprints, widened by
+  four radii.
 * Start: where the line from S's centre to G's centre leaves S's footprint grown by ``STANDOFF``
-  radii (so at least that far from S); centres and footprints here are the world-axis bounds of the
-  objects' points (``spot_box``), which do not depend on a box's yaw; when that spot is taken (inside a grown obstacle), the same
-  construction with the direction turned by +15, -15, +30, ... up to +-90 degrees, first free spot.
-  The walker starts there *facing G's centre*. Goal: the same construction from G towards S.
+  radii (so at least that far from S); centres and footprints here are the world-axis bounds of
+  the objects' points (``spot_box``), which do not depend on a box's yaw. When that spot is taken
+  (inside a grown obstacle), the same construction with the direction turned by +15, -15, +30, ...
+  up to +-90 degrees, first free spot. The walker starts there *facing G's centre*. Goal: the same
+  construction from G towards S.
 * The route is planned with RRT-Connect (``spacevista.geometry.rrt``) among obstacles grown by
   ``PLAN_MARGIN`` radii (a safety margin for rounding and for estimated boxes), shortcut, and turned
   into legs "turn left/right by a degrees, go forward d" (turns rounded to 5 degrees, distances to
@@ -23,12 +25,14 @@ Set-up of a question about start object S and target object G (both standing on 
   A plan is stated only when it is valid on the estimated graph with half a radius to spare on both
   (``ROBUST``), so that small errors of the estimate do not make it invalid in the exact scene.
 
-Questions are asked only when the straight line from start to goal is blocked. The multiple-choice
-distractors are variations of the answer (mirrored turns, the straight line, one turn flipped, a leg
-shortened or lengthened, legs reversed), each executed and kept only when it is *invalid* on the
-estimated graph. The exact answer: the estimated route when it is still valid in the exact scene
-(then its option is the exact option); otherwise a route planned on the exact graph, and the exact
-option is whichever option is valid in the exact scene, if any.
+Questions are asked only when the straight line from start to goal is blocked, the start is at least
+``NEAR`` radii from G's centre, the start and goal spots do not change when the planning margin
+changes by ``SPOT_SLACK`` radii, and S and G differ in category. The multiple-choice distractors are
+variations of the answer (mirrored turns, the straight line, one turn flipped, a leg shortened or
+lengthened, legs reversed), each executed and kept only when it is *invalid* on the estimated graph.
+The exact answer: the estimated route when it is still valid in the exact scene (then its option is
+the exact option); otherwise a route planned on the exact graph, and the exact option is whichever
+option is valid in the exact scene, if any.
 """
 
 from __future__ import annotations
