@@ -30,12 +30,13 @@ RELATION_WORDS = {"left": "to the left of", "right": "to the right of", "front":
                   "behind": "behind", "top": "on top of"}
 
 
-def occupied(graph: SceneGraph, R: np.ndarray, a_id: int, dest: np.ndarray, half: np.ndarray) -> list[int]:
+def occupied(graph: SceneGraph, R: np.ndarray, a_id: int, dest: np.ndarray, half: np.ndarray,
+             box=local_box) -> list[int]:
     """Objects whose ground-frame boxes overlap A's box placed at ``dest`` (touching is free)."""
     others = [o for o in seen(graph) if o.id != a_id]
     if not others:
         return []
-    boxes = [local_box(o, R) for o in others]
+    boxes = [box(o, R) for o in others]
     centers = np.stack([bx.center for bx in boxes])
     halves = np.stack([bx.half for bx in boxes]) + half
     inside = np.all(np.abs(centers - dest) < halves - 1e-9, axis=1)

@@ -5,13 +5,14 @@ A is slid in a straight line, at its current height, from where it stands to the
 Object C is in the way when A's ground-frame box, swept along that segment, enters C's ground-frame
 box: the segment of A's centre crosses C's box grown by A's half extents (the exact Minkowski sum
 of two axis-aligned boxes). Objects that do not reach into a quarter of A's height band (the table
-A stands on, a flat mat) are below the move and never in the way.
+A stands on, a flat mat) are below the move and never in the way; bottoms within two clearances of
+the support plane count as on it (undersides are never seen, so estimated bottoms float).
 
 The answer is the set of objects in the way (possibly none). Asked only when the set is the same
-with A shrunk or grown by ``SLACK`` (no grazing contacts), every object in it can be named plainly
-(its category is unique in the scene), none of them holds or stands inside another object (a
-flower in a vase: its estimated box is cut by the vase), and three wrong sets can be built from
-nameable objects.
+with A shrunk or grown by ``SLACK`` (no grazing contacts) and with every height overlap changed by
+the scale's clearance, every object in it can be named plainly (its category is unique in the
+scene), none of the objects involved holds or stands inside another (a flower in a vase: its
+estimated box is cut by the vase), and three wrong sets can be built from nameable objects.
 """
 
 from __future__ import annotations
@@ -26,31 +27,34 @@ from spacevista.scene import Scale
 from spacevista.tasks.base import TASKS, Facts, Question, Task
 from spacevista.tasks.common import askable, pairs, sample
 from spacevista.tasks.destination_location import RELATION_WORDS, occupied
-from spacevista.tasks.placement import (CLEARANCE, destination, ground_frame, local_box, nameable, nested, require,
-                                        seen)
+from spacevista.tasks.placement import (CLEARANCE, BoxMemo, destination, ground_frame, local_box, nameable, nested,
+                                        require, seen)
 
 PER_SCENE = 3
 SIDE_RELATIONS = ("left", "right", "front", "behind")
 #: A's box is shrunk and grown by this fraction to test that the answer does not hinge on a graze
-SLACK = 0.2
+SLACK = 0.3
 #: an object is in A's height band when it overlaps at least this fraction of A's height
 BAND = 0.25
 
 
-def sweep(graph: SceneGraph, q: Question, scale: float = 1.0) -> tuple[list[int], list[int], dict]:
-    """(objects in the way, all objects in A's height band, facts) for the question's move."""
+def sweep(graph: SceneGraph, q: Question, scale: float = 1.0, shift: float = 0.0,
+          box=local_box) -> tuple[list[int], list[int], dict]:
+    """(objects in the way, all objects in A's height band, facts) for the question's move.
+    ``scale`` grows A's half extents, ``shift`` adds to every height overlap (ambiguity tests);
+    ``box`` computes ground-frame boxes (a ``BoxMemo`` while proposing)."""
     require(graph, q.objects)
     a_id, b_id = q.objects
     R = ground_frame(graph, q.frames[0])
-    la, lb = local_box(graph.object(a_id), R), local_box(graph.object(b_id), R)
+    la, lb = box(graph.object(a_id), R), box(graph.object(b_id), R)
     dest = destination(la, lb, q.params["relation"], CLEARANCE[graph.scale])
-    band_lo, band_hi = la.lo[2], la.hi[2]
+    band_lo, band_hi = _bottom(graph, la), la.hi[2]
     cands, boxes = [], []
     for o in seen(graph):
         if o.id == a_id:
             continue
-        lo_ = local_box(o, R)
-        overlap = min(band_hi, lo_.hi[2]) - max(band_lo, lo_.lo[2])
+        lo_ = box(o, R)
+        overlap = min(band_hi, lo_.hi[2]) - max(band_lo, _bottom(graph, lo_)) + shift
         if overlap >= BAND * (band_hi - band_lo):
             cands.append(o.id)
             boxes.append(lo_)
@@ -62,6 +66,14 @@ def sweep(graph: SceneGraph, q: Question, scale: float = 1.0) -> tuple[list[int]
         hit = [c for c, m in zip(cands, mask) if m]
     facts = {"len_move": float(np.linalg.norm(dest - la.center)), "n_hits": len(hit)}
     return sorted(hit), cands, facts
+
+
+def _bottom(graph: SceneGraph, box) -> float:
+    """Bottom of a ground-frame box, put on the support plane when it is within two clearances of
+    it: undersides are never seen, so estimated bottoms float a little above the table."""
+    if graph.floor_z is not None and box.lo[2] - graph.floor_z < 2 * CLEARANCE[graph.scale]:
+        return float(min(box.lo[2], graph.floor_z))
+    return float(box.lo[2])
 
 
 @TASKS.register("obstacles_location")
@@ -77,8 +89,10 @@ class ObstaclesLocation(Task):
     def propose(self, graph: SceneGraph, rng: np.random.Generator) -> list[Question]:
         self.dropped: Counter = Counter()
         names = nameable(graph)
+        memo = BoxMemo()
         out: list[Question] = []
-        for a, b in sample(pairs(askable(graph)), 4 * PER_SCENE, rng):
+        cands = pairs(askable(graph))
+        for a, b in sample(cands, len(cands), rng):
             if len(out) >= PER_SCENE:
                 break
             if rng.random() < 0.5:
@@ -98,13 +112,17 @@ class ObstaclesLocation(Task):
             q = Question(self.name, "mc", "obstacles", objects=[a.id, b.id], frames=[frame],
                          params={"relation": relation})
             R = ground_frame(graph, frame)
-            la = local_box(a, R)
-            if occupied(graph, R, a.id, destination(la, local_box(b, R), relation, CLEARANCE[graph.scale]), la.half):
+            la = memo(a, R)
+            if occupied(graph, R, a.id, destination(la, memo(b, R), relation, CLEARANCE[graph.scale]), la.half, memo):
                 self.dropped["destination occupied"] += 1
                 continue
-            hit, cands, _ = sweep(graph, q)
-            if sweep(graph, q, 1 - SLACK)[0] != hit or sweep(graph, q, 1 + SLACK)[0] != hit:
+            hit, cands, _ = sweep(graph, q, box=memo)
+            if sweep(graph, q, 1 - SLACK, box=memo)[0] != hit or sweep(graph, q, 1 + SLACK, box=memo)[0] != hit:
                 self.dropped["grazing contact"] += 1
+                continue
+            clear = CLEARANCE[graph.scale]
+            if sweep(graph, q, shift=-clear, box=memo)[0] != hit or sweep(graph, q, shift=clear, box=memo)[0] != hit:
+                self.dropped["height band ambiguous"] += 1
                 continue
             if nested(graph, hit):
                 self.dropped["nested objects in the way"] += 1

@@ -92,6 +92,20 @@ def local_box(obj: GraphObject, R: np.ndarray) -> LocalBox:
     return LocalBox((lo + hi) / 2, (hi - lo) / 2)
 
 
+class BoxMemo:
+    """``local_box`` remembered per (object, ground frame) while one graph is being proposed on;
+    bounding thousands of surface points again for every candidate question is the slow part."""
+
+    def __init__(self) -> None:
+        self._boxes: dict[tuple[int, bytes], LocalBox] = {}
+
+    def __call__(self, obj: GraphObject, R: np.ndarray) -> LocalBox:
+        key = (obj.id, R.tobytes())
+        if key not in self._boxes:
+            self._boxes[key] = local_box(obj, R)
+        return self._boxes[key]
+
+
 def destination(a: LocalBox, b: LocalBox, relation: str, min_gap: float = 0.0) -> np.ndarray:
     """A's centre after "place A <relation> B" (module docstring), in the ground frame."""
     d = a.center.copy()

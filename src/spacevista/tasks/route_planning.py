@@ -4,28 +4,35 @@ Set-up of a question about start object S and target object G (both standing on 
 
 * The walker is a disc of radius ``RADIUS[scale]`` on the ground plane (x, y). Obstacles are the
   footprints of the objects the video shows (S and G included) whose bottom is lower than
-  ``HEIGHT[scale]`` and whose top is higher than ``STEP[scale]`` above the ground (flat things such as
-  roads, fields and rugs are walked over), each grown by the radius. A footprint is the object's
-  box footprint when clearly elongated, else the world-axis bounds of its points (``footprint_box``:
-  a round object's box yaw is arbitrary); the walkable region is the bounding rectangle of the room's floor
-  polygon when the graph has one, else of all footprints, widened by four radii.
-* Start: on the line from S's centre to G's centre, ``STANDOFF`` radii beyond the point where that
-  line leaves S's footprint; when that spot is taken (inside a grown obstacle), the same
-  construction with the direction turned by +15, -15, +30, ... up to +-90 degrees, first free spot.
-  The walker starts there *facing G's centre*. Goal: the same construction from G towards S.
+  ``HEIGHT[scale]`` and whose top is higher than ``STEP[scale]`` above the ground (flat things such
+  as roads, fields and rugs are walked over), each grown by the radius. A footprint is the object's
+  box footprint when clearly elongated, else the world-axis bounds of its points
+  (``footprint_box``: a round object's box yaw is arbitrary). The walkable region is the bounding
+  rectangle of the room's floor polygon when the graph has one, else of all footprints, widened by
+  four radii.
+* Start: where the line from S's centre to G's centre leaves S's footprint grown by ``STANDOFF``
+  radii (so at least that far from S); centres and footprints here are the world-axis bounds of
+  the objects' points (``spot_box``), which do not depend on a box's yaw. When that spot is taken
+  (inside a grown obstacle), the same construction with the direction turned by +15, -15, +30, ...
+  up to +-90 degrees, first free spot. The walker starts there *facing G's centre*. Goal: the same
+  construction from G towards S.
 * The route is planned with RRT-Connect (``spacevista.geometry.rrt``) among obstacles grown by
   ``PLAN_MARGIN`` radii (a safety margin for rounding and for estimated boxes), shortcut, and turned
   into legs "turn left/right by a degrees, go forward d" (turns rounded to 5 degrees, distances to
   the three significant figures the question states; closed-loop, see ``geometry.paths``).
 * A leg sequence is *valid* on a graph when, executed from that graph's start facing that graph's
   G, it touches no obstacle grown by one radius and ends within ``REACH`` radii of G's footprint.
+  A plan is stated only when it is valid on the estimated graph with half a radius to spare on both
+  (``ROBUST``), so that small errors of the estimate do not make it invalid in the exact scene.
 
-Questions are asked only when the straight line from start to goal is blocked. The multiple-choice
-distractors are variations of the answer (mirrored turns, the straight line, one turn flipped, a leg
-shortened or lengthened, legs reversed), each executed and kept only when it is *invalid* on the
-estimated graph. The exact answer: the estimated route when it is still valid in the exact scene
-(then its option is the exact option); otherwise a route planned on the exact graph, and the exact
-option is whichever option is valid in the exact scene, if any.
+Questions are asked only when the straight line from start to goal is blocked, the start is at least
+``NEAR`` radii from G's centre, the start and goal spots do not change when the planning margin
+changes by ``SPOT_SLACK`` radii, and S and G differ in category. The multiple-choice distractors are
+variations of the answer (mirrored turns, the straight line, one turn flipped, a leg shortened or
+lengthened, legs reversed), each executed and kept only when it is *invalid* on the estimated graph.
+The exact answer: the estimated route when it is still valid in the exact scene (then its option is
+the exact option); otherwise a route planned on the exact graph, and the exact option is whichever
+option is valid in the exact scene, if any.
 """
 
 from __future__ import annotations
@@ -54,7 +61,7 @@ HEIGHT = {Scale.INDOOR: 1.8, Scale.OUTDOOR: 2.5, Scale.DRONE: 8.0, Scale.TABLETO
 STEP = {Scale.INDOOR: 0.05, Scale.OUTDOOR: 0.2, Scale.DRONE: 0.5, Scale.TABLETOP: 0.005, Scale.TINY: 0.0005}
 #: footprints whose sides differ by less than this ratio count as round (see ``footprint_box``)
 ELONGATED = 1.3
-STANDOFF = 2.5
+STANDOFF = 3.0
 #: the start must be at least this many radii from G's centre (else the facing direction is unstable)
 NEAR = 10.0
 #: the spot beside S (G) must be the same with the planning margin changed by this many radii
@@ -62,7 +69,9 @@ SPOT_SLACK = 0.5
 #: turns of the start (goal) direction tried when the spot straight towards the target is taken
 BESIDE_DEG = (0, 15, -15, 30, -30, 45, -45, 60, -60, 75, -75, 90, -90)
 PLAN_MARGIN = 2.0
-REACH = 4.0
+REACH = 5.0
+#: a stated plan must stay this many radii clear on the graph it is planned on (1 = just clear)
+ROBUST = 1.5
 PER_SCENE = 3
 #: outcomes of make_question that ran the planner
 PLANNED = ("", "no collision-free route", "too few verified distractors", "no landmark beside the route")
@@ -95,11 +104,13 @@ class Setup:
     planning: BoxSpace
     ids: list[int]
     radius: float
+    robust: BoxSpace | None = None
 
 
 def _exit_point(fp: tuple[np.ndarray, np.ndarray, float], toward: np.ndarray, beyond: float) -> np.ndarray:
-    """``beyond`` metres past where the ray from a footprint's centre towards ``toward`` leaves it
-    (``fp``: centre, size, yaw as from ``footprint_box``)."""
+    """Where the ray from a footprint's centre towards ``toward`` leaves the footprint grown by
+    ``beyond`` on every side (``fp``: centre, size, yaw as from ``footprint_box``): a spot at least
+    ``beyond`` from the footprint."""
     c, size, yaw = fp
     d = toward - c
     n = float(np.linalg.norm(d))
@@ -107,11 +118,10 @@ def _exit_point(fp: tuple[np.ndarray, np.ndarray, float], toward: np.ndarray, be
         raise Unanswerable("start and target share a centre")
     d = d / n
     cy, sy = math.cos(yaw), math.sin(yaw)
-    local = np.array([cy * d[0] + sy * d[1], -sy * d[0] + cy * d[1]])
-    half = size / 2
-    with np.errstate(divide="ignore"):
-        t = float(np.min(np.where(np.abs(local) > 1e-12, half / np.maximum(np.abs(local), 1e-300), np.inf)))
-    return c + d * (t + beyond)
+    local = np.abs(np.array([cy * d[0] + sy * d[1], -sy * d[0] + cy * d[1]]))
+    half = size / 2 + beyond
+    t = float(np.min(np.where(local > 1e-12, half / np.maximum(local, 1e-300), np.inf)))
+    return c + d * t
 
 
 def footprint_box(obj: GraphObject) -> tuple[np.ndarray, np.ndarray, float]:
@@ -142,14 +152,28 @@ def footprint_distance(obj: GraphObject, p: np.ndarray) -> float:
     return float(np.linalg.norm(out))
 
 
-def footprints(graph: SceneGraph) -> dict[int, tuple[np.ndarray, np.ndarray, float]]:
-    """``footprint_box`` of every object, by id (computed once per graph by callers that set up
-    many questions)."""
-    return {o.id: footprint_box(o) for o in graph.objects}
+def spot_box(obj: GraphObject) -> tuple[np.ndarray, np.ndarray, float]:
+    """The rectangle the start and goal spots are placed around: the world-axis bounds of the
+    object's surface points (of its box footprint without points). It does not depend on the box's
+    yaw, which a partial view of a round object (a plant seen from one side) gets wrong."""
+    if obj.points is None or len(obj.points) < 10:
+        fp = obj.box.footprint()
+        lo, hi = fp.min(axis=0), fp.max(axis=0)
+    else:
+        lo, hi = obj.points[:, :2].min(axis=0), obj.points[:, :2].max(axis=0)
+    return (lo + hi) / 2, hi - lo, 0.0
+
+
+def footprints(graph: SceneGraph) -> dict:
+    """``footprint_box`` of every object by id, and ``spot_box`` by ``("spot", id)`` (computed once
+    per graph by callers that set up many questions)."""
+    out: dict = {o.id: footprint_box(o) for o in graph.objects}
+    out.update({("spot", o.id): spot_box(o) for o in graph.objects})
+    return out
 
 
 def setup(graph: SceneGraph, s_id: int, g_id: int, margin: float = PLAN_MARGIN,
-          fps: dict[int, tuple[np.ndarray, np.ndarray, float]] | None = None) -> Setup:
+          fps: dict | None = None) -> Setup:
     """The question's start, heading, goal and obstacle spaces on ``graph`` (``margin``: the
     planning inflation in radii, which also decides which spots beside S and G are free; ``fps``:
     precomputed ``footprints(graph)``)."""
@@ -174,11 +198,12 @@ def setup(graph: SceneGraph, s_id: int, g_id: int, margin: float = PLAN_MARGIN,
     yaws = [y for _, _, y in shapes]
     check = BoxSpace.from_boxes(lo - 2 * r, hi + 2 * r, centers, sizes, yaws, r)
     planning = BoxSpace.from_boxes(lo, hi, centers, sizes, yaws, margin * r)
-    cs, cg = fps[s.id][0], fps[g.id][0]
-    start = _beside(fps[s.id], cg, STANDOFF * r, planning)
-    goal = _beside(fps[g.id], cs, STANDOFF * r, planning)
+    cs, cg = fps["spot", s.id][0], fps["spot", g.id][0]
+    start = _beside(fps["spot", s.id], cg, STANDOFF * r, planning)
+    goal = _beside(fps["spot", g.id], cs, STANDOFF * r, planning)
     d = cg - start
-    return Setup(start, math.atan2(d[1], d[0]), goal, s, g, check, planning, [o.id for o in obst], r)
+    robust = BoxSpace.from_boxes(lo - 2 * r, hi + 2 * r, centers, sizes, yaws, ROBUST * r)
+    return Setup(start, math.atan2(d[1], d[0]), goal, s, g, check, planning, [o.id for o in obst], r, robust)
 
 
 def _beside(fp: tuple[np.ndarray, np.ndarray, float], toward: np.ndarray, beyond: float,
@@ -219,13 +244,14 @@ def merge_straight(legs, round_dist) -> list[tuple[float, float]]:
     return out
 
 
-def valid(su: Setup, p: RoutePlan, graph: SceneGraph) -> bool:
+def valid(su: Setup, p: RoutePlan, graph: SceneGraph, robust: bool = False) -> bool:
     """Executed from this graph's start, the plan stays clear, reaches G and passes its landmarks
-    on the stated sides."""
+    on the stated sides. ``robust``: with half a radius to spare on clearance and on reach (the test
+    a plan must pass on the estimated graph before it is stated)."""
     poly = route(su, p.legs)
-    if not su.check.path_free(poly):
+    if not (su.robust if robust else su.check).path_free(poly):
         return False
-    if footprint_distance(su.target, poly[-1]) > REACH * su.radius:
+    if footprint_distance(su.target, poly[-1]) > (REACH - (ROBUST - 1) * robust) * su.radius:
         return False
     for k, lm in enumerate(p.landmarks):
         if lm is None:
@@ -256,7 +282,7 @@ class GroundRoute(Task):
                 p = RoutePlan(tuple(cand))
                 if self.with_landmarks:
                     p = RoutePlan(p.legs, self._landmarks(graph, su, p.legs))
-                if valid(su, p, graph):
+                if valid(su, p, graph, robust=True):
                     return p
         return None
 
@@ -323,9 +349,10 @@ class GroundRoute(Task):
             return None, "start or goal crowded"
         for m in (PLAN_MARGIN - SPOT_SLACK, PLAN_MARGIN + SPOT_SLACK):
             other = setup(graph, s_id, g_id, m, fps)
-            if not (np.allclose(other.start, su.start) and np.allclose(other.goal, su.goal)):
+            if not (np.allclose(other.start, su.start) and np.allclose(other.goal, su.goal)
+                    and other.planning.point_free(other.start) and other.planning.point_free(other.goal)):
                 return None, "start or goal spot ambiguous"
-        if float(np.linalg.norm(fps[g_id][0] - su.start)) < NEAR * su.radius:
+        if float(np.linalg.norm(fps["spot", g_id][0] - su.start)) < NEAR * su.radius:
             # the heading towards G would swing with small errors in where S and G are
             return None, "start too close to the target"
         if su.planning.segment_free(su.start, su.goal):
