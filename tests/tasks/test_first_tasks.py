@@ -91,3 +91,17 @@ def test_depth_nearest_options_are_object_names(room_graph):
                 assert set(r.options) <= names, r.options
                 assert r.unit == ""
     assert seen
+
+
+def test_two_prompts_in_one_question_are_numbered(room_graph):
+    # both chairs need a visual prompt: the distance question between them must tell them apart
+    from spacevista.tasks.base import Question
+    from spacevista.tasks.compose import compose
+
+    task = TASKS.get("absolute_distance")()
+    q = Question("absolute_distance", "numerical", "closest", objects=[1, 2])
+    facts = task.answer(q, room_graph)
+    c = compose(task, q, facts, facts, room_graph, [0, 1, 2, 3], np.random.default_rng(0))
+    kind = {"image_point_text": "point", "image_bbox_text": "box", "image_mask_text": "mask"}[c.input_type]
+    assert f"{kind} 1" in c.question and f"{kind} 2" in c.question
+    assert sum(len(v) for v in c.annotations.values()) == 2

@@ -109,15 +109,19 @@ def task_slots(task: Task, q: Question, graph: SceneGraph, ref: Referrer,
     unit words; plus whatever the task adds through ``extra_slots``."""
     slots: dict[str, Any] = {}
     pinned = q.params.get("prompt_frames")  # optional: mark object i on frame pinned[i]
+    keys = []
     for i, oid in enumerate(q.objects):
         key = "abcdefgh"[i]
+        keys.append(key)
         if pinned:
             r = ref.refer(graph.object(oid), frame=pinned[i], pin=True)
         else:
             # a question about one frame prompts its objects on that frame when they are seen there
             r = ref.refer(graph.object(oid), frame=q.frames[0] if len(q.frames) == 1 else None)
-        slots[key] = r.text
         slots[f"{key}_name"] = r.name
+    ref.number_prompts()
+    for key, r in zip(keys, ref.refs):
+        slots[key] = r.text
     for i, f in enumerate(q.frames):
         slots["frame" if i == 0 else f"frame{i + 1}"] = frame_order.index(f) + 1
     unit = unit_for(graph.scale, task.quantity_of(q))

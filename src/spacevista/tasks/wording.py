@@ -158,6 +158,7 @@ class Reference:
     prompt: str | None = None
     frame: int | None = None
     annotation: dict[str, Any] | None = None
+    pattern: str | None = None  # text with a {num} slot, for numbering several prompts
 
 
 @dataclass
@@ -195,17 +196,26 @@ class Referrer:
             view = obj.views[frame]
             k = self.frame_order.index(frame)
             if self.prompt_type == "point":
-                text = f"the {name} marked by the red point in frame {k + 1}"
+                pattern = f"the {name} marked by the red point{{num}} in frame {k + 1}"
                 ann = {"kind": "points", "coords": [int(view.point[0]), int(view.point[1])], "image_index": k}
             elif self.prompt_type == "bbox":
-                text = f"the {name} inside the red box in frame {k + 1}"
+                pattern = f"the {name} inside the red box{{num}} in frame {k + 1}"
                 ann = {"kind": "bboxes", "coords": [int(v) for v in view.bbox], "image_index": k}
             else:
-                text = f"the {name} highlighted by the red mask in frame {k + 1}"
+                pattern = f"the {name} highlighted by the red mask{{num}} in frame {k + 1}"
                 ann = {"kind": "masks", "object_ids": [obj.id], "image_index": k}
-            ref = Reference(text=text, name=name, prompt=self.prompt_type, frame=frame, annotation=ann)
+            ref = Reference(text=pattern.format(num=""), name=name, prompt=self.prompt_type, frame=frame,
+                            annotation=ann, pattern=pattern)
         self.refs.append(ref)
         return ref
+
+    def number_prompts(self) -> None:
+        """With several visual prompts in one question, name them "box 1", "box 2"... in the order
+        of their annotations (the order a viewer numbers them), so no two references read alike."""
+        prompted = [r for r in self.refs if r.pattern]
+        if len(prompted) > 1:
+            for i, r in enumerate(prompted, 1):
+                r.text = r.pattern.format(num=f" {i}")
 
     def input_type(self) -> str:
         return INPUT_TYPE[self.prompt_type if any(r.prompt for r in self.refs) else None]
