@@ -20,9 +20,8 @@ import numpy as np
 from spacevista.graph import SceneGraph
 from spacevista.scene import Scale
 from spacevista.tasks.base import TASKS, Facts, Question, Task
-from spacevista.tasks.common import askable, pairs, sample
 from spacevista.tasks.placement import (BORDER_DEG, CLEARANCE, DIRECTIONS, MOVE_WORDS, RELATIONS, destination,
-                                        direction_label, ground_frame, local_box, nested, require, seen)
+                                        direction_label, ground_frame, local_box, object_pairs, require, seen)
 from spacevista.tasks.wording import log_spread
 
 PER_SCENE = 4
@@ -71,22 +70,7 @@ class DestinationLocation(Task):
     def propose(self, graph: SceneGraph, rng: np.random.Generator) -> list[Question]:
         self.dropped: Counter = Counter()
         out: list[Question] = []
-        for a, b in sample(pairs(askable(graph)), 3 * PER_SCENE, rng):
-            if len(out) >= PER_SCENE:
-                break
-            if rng.random() < 0.5:
-                a, b = b, a
-            if a.category == b.category:
-                self.dropped["same category"] += 1
-                continue
-            if nested(graph, [a.id, b.id]):
-                self.dropped["nested object asked about"] += 1
-                continue
-            frames = sorted(set(a.views) & set(b.views))
-            if not frames:
-                self.dropped["no frame shows both"] += 1
-                continue
-            frame = frames[int(rng.integers(len(frames)))]
+        for a, b, frame in object_pairs(graph, rng, 3 * PER_SCENE, self.dropped):
             relation = RELATIONS[int(rng.integers(len(RELATIONS)))]
             form = self.forms[int(rng.integers(len(self.forms)))]
             q = Question(self.name, form, "distance" if form == "numerical" else "direction",
@@ -109,6 +93,8 @@ class DestinationLocation(Task):
                     self.dropped["direction near a sector border"] += 1
                     continue
             out.append(q)
+            if len(out) >= PER_SCENE:
+                break
         return out
 
     def answer(self, q: Question, graph: SceneGraph) -> Facts:

@@ -41,10 +41,9 @@ from spacevista.geometry.rrt import BoxSpace, path_length, plan
 from spacevista.graph import SceneGraph
 from spacevista.scene import UNIT_METRES, Scale
 from spacevista.tasks.base import TASKS, Facts, Question, Task, Unanswerable
-from spacevista.tasks.common import askable, pairs, sample
 from spacevista.tasks.destination_location import RELATION_WORDS, occupied
-from spacevista.tasks.placement import (CLEARANCE, RELATIONS, destination, ground_frame, local_box, nameable, nested,
-                                        require, seen)
+from spacevista.tasks.placement import (CLEARANCE, RELATIONS, destination, ground_frame, local_box, nameable,
+                                        object_pairs, require, seen)
 from spacevista.tasks.wording import format_number, round_sig, to_unit
 
 MARGIN = 0.15
@@ -156,22 +155,7 @@ class ManipulationPlanning(Task):
     def propose(self, graph: SceneGraph, rng: np.random.Generator) -> list[Question]:
         self.dropped: Counter = Counter()
         out: list[Question] = []
-        for a, b in sample(pairs(askable(graph)), 4 * PER_SCENE, rng):
-            if len(out) >= PER_SCENE:
-                break
-            if rng.random() < 0.5:
-                a, b = b, a
-            if a.category == b.category:
-                self.dropped["same category"] += 1
-                continue
-            if nested(graph, [a.id, b.id]):
-                self.dropped["nested object asked about"] += 1
-                continue
-            frames = sorted(set(a.views) & set(b.views))
-            if not frames:
-                self.dropped["no frame shows both"] += 1
-                continue
-            frame = frames[int(rng.integers(len(frames)))]
+        for a, b, frame in object_pairs(graph, rng, 4 * PER_SCENE, self.dropped):
             relation = RELATIONS[int(rng.integers(len(RELATIONS)))]
             seed = int(rng.integers(2**31 - 1))
             form = self.forms[int(rng.integers(len(self.forms)))]
@@ -180,6 +164,8 @@ class ManipulationPlanning(Task):
                 self.dropped[reason] += 1
             else:
                 out.append(q)
+                if len(out) >= PER_SCENE:
+                    break
         return out
 
     def make_question(self, graph: SceneGraph, a_id: int, b_id: int, relation: str, frame: int, form: str,

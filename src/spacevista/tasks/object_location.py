@@ -19,9 +19,8 @@ import numpy as np
 from spacevista.graph import SceneGraph
 from spacevista.scene import Scale
 from spacevista.tasks.base import TASKS, Facts, Question, Task
-from spacevista.tasks.common import askable, pairs, sample
 from spacevista.tasks.placement import (BORDER_DEG, DIRECTIONS, PLACE_WORDS, direction_angle, direction_label,
-                                        ground_frame, local_box, nested, require)
+                                        ground_frame, local_box, object_pairs, require)
 from spacevista.tasks.wording import log_spread
 
 PER_SCENE = 4
@@ -50,22 +49,7 @@ class ObjectLocation(Task):
     def propose(self, graph: SceneGraph, rng: np.random.Generator) -> list[Question]:
         self.dropped: Counter = Counter()
         out: list[Question] = []
-        for a, b in sample(pairs(askable(graph)), 3 * PER_SCENE, rng):
-            if len(out) >= PER_SCENE:
-                break
-            if rng.random() < 0.5:
-                a, b = b, a
-            if a.category == b.category:
-                self.dropped["same category"] += 1
-                continue
-            if nested(graph, [a.id, b.id]):
-                self.dropped["nested object asked about"] += 1
-                continue
-            frames = sorted(set(a.views) & set(b.views))
-            if not frames:
-                self.dropped["no frame shows both"] += 1
-                continue
-            frame = frames[int(rng.integers(len(frames)))]
+        for a, b, frame in object_pairs(graph, rng, 3 * PER_SCENE, self.dropped):
             R = ground_frame(graph, frame)
             la, lb = local_box(a, R), local_box(b, R)
             vec = la.center - lb.center
@@ -80,6 +64,8 @@ class ObjectLocation(Task):
                     self.dropped["direction near a sector border"] += 1
                     continue
                 out.append(Question(self.name, "mc", "direction", objects=[a.id, b.id], frames=[frame]))
+                if len(out) >= PER_SCENE:
+                    break
             else:
                 axis = int(rng.integers(2))
                 off = float(vec[axis])
@@ -89,6 +75,8 @@ class ObjectLocation(Task):
                 side = ("right" if off > 0 else "left") if axis == 0 else ("behind" if off > 0 else "front")
                 out.append(Question(self.name, "numerical", "offset", objects=[a.id, b.id], frames=[frame],
                                     params={"side": side}))
+                if len(out) >= PER_SCENE:
+                    break
         return out
 
     def answer(self, q: Question, graph: SceneGraph) -> Facts:

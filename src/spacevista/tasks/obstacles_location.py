@@ -25,10 +25,9 @@ from spacevista.geometry.rrt import BoxSpace
 from spacevista.graph import SceneGraph
 from spacevista.scene import Scale
 from spacevista.tasks.base import TASKS, Facts, Question, Task
-from spacevista.tasks.common import askable, pairs, sample
 from spacevista.tasks.destination_location import RELATION_WORDS, occupied
-from spacevista.tasks.placement import (CLEARANCE, BoxMemo, destination, ground_frame, local_box, nameable, nested,
-                                        require, seen)
+from spacevista.tasks.placement import (CLEARANCE, BoxMemo, destination, ground_frame, local_box, nameable,
+                                        nested, object_pairs, require, seen)
 
 PER_SCENE = 3
 SIDE_RELATIONS = ("left", "right", "front", "behind")
@@ -91,23 +90,7 @@ class ObstaclesLocation(Task):
         names = nameable(graph)
         memo = BoxMemo()
         out: list[Question] = []
-        cands = pairs(askable(graph))
-        for a, b in sample(cands, len(cands), rng):
-            if len(out) >= PER_SCENE:
-                break
-            if rng.random() < 0.5:
-                a, b = b, a
-            if a.category == b.category:
-                self.dropped["same category"] += 1
-                continue
-            if nested(graph, [a.id, b.id]):
-                self.dropped["nested object asked about"] += 1
-                continue
-            frames = sorted(set(a.views) & set(b.views))
-            if not frames:
-                self.dropped["no frame shows both"] += 1
-                continue
-            frame = frames[int(rng.integers(len(frames)))]
+        for a, b, frame in object_pairs(graph, rng, None, self.dropped):
             relation = SIDE_RELATIONS[int(rng.integers(len(SIDE_RELATIONS)))]
             q = Question(self.name, "mc", "obstacles", objects=[a.id, b.id], frames=[frame],
                          params={"relation": relation})
@@ -137,6 +120,8 @@ class ObstaclesLocation(Task):
                 continue
             q.params["wrong"] = [list(w) for w in wrong]
             out.append(q)
+            if len(out) >= PER_SCENE:
+                break
         return out
 
     def answer(self, q: Question, graph: SceneGraph) -> Facts:

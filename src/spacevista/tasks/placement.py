@@ -22,7 +22,9 @@ Only objects the video shows (``seen``) count as obstacles or occupants.
 from __future__ import annotations
 
 import math
+from collections import Counter
 from dataclasses import dataclass
+from typing import Iterator
 
 import numpy as np
 
@@ -179,3 +181,27 @@ def require(graph: SceneGraph, ids: list[int]) -> None:
     for i in ids:
         if not graph.has(i):
             raise Unanswerable(f"object {i} not in scene {graph.scene_id}")
+
+
+def object_pairs(graph: SceneGraph, rng: np.random.Generator, tries: int | None, dropped: Counter
+                 ) -> Iterator[tuple[GraphObject, GraphObject, int]]:
+    """Ordered pairs (A, B) of askable objects for "move A relative to B" questions, in random order
+    (``tries`` pairs at most; None: all), with a random frame that shows both. Pairs of one category
+    (ambiguous names), nested objects and pairs never seen together are counted in ``dropped``."""
+    from spacevista.tasks.common import askable, pairs, sample
+
+    cands = pairs(askable(graph))
+    for a, b in sample(cands, len(cands) if tries is None else tries, rng):
+        if rng.random() < 0.5:
+            a, b = b, a
+        if a.category == b.category:
+            dropped["same category"] += 1
+            continue
+        if nested(graph, [a.id, b.id]):
+            dropped["nested object asked about"] += 1
+            continue
+        frames = sorted(set(a.views) & set(b.views))
+        if not frames:
+            dropped["no frame shows both"] += 1
+            continue
+        yield a, b, frames[int(rng.integers(len(frames)))]
