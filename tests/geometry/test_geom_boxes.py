@@ -118,3 +118,20 @@ def test_min_area_rectangle_of_a_many_sided_hull():
     c, s, _ = min_area_rectangle(pts)
     np.testing.assert_allclose(s, [4.0, 4.0], atol=1e-5)
     np.testing.assert_allclose(c, [5.0, -1.0], atol=1e-5)
+
+
+def test_trimmed_box_ignores_a_noise_shell():
+    rng = np.random.default_rng(3)
+    n = 20000
+    pts = rng.uniform(-0.5, 0.5, size=(n, 3)) * np.array([2.0, 1.0, 0.5])
+    noisy = pts.copy()
+    shell = rng.choice(n, size=n // 200, replace=False)  # 0.5% of points thrown far out
+    noisy[shell] *= 3.0
+    _, plain, _ = upright_box(noisy)
+    _, trimmed, _ = upright_box(noisy, trim=0.01)
+    assert plain[0] > 2.5
+    assert np.allclose(trimmed, [2.0, 1.0, 0.5], rtol=0.05)
+    _, size, _ = upright_box(pts, trim=0.0)
+    assert np.allclose(size, [2.0, 1.0, 0.5], rtol=0.01)
+    with pytest.raises(ValueError):
+        upright_box(pts, trim=0.5)

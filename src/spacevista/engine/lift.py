@@ -21,7 +21,9 @@ class LiftConfig:
     """Lifting options: pixel stride, voxel size as a fraction of the scene scale's typical object,
     outlier removal, the minimum mask size (paper: 20x20 px), and ``ground_snap``: a box whose
     bottom floats above the surface under it by less than this fraction of its height is extended
-    down to it (the underside of a resting object is never seen); 0 disables it."""
+    down to it (the underside of a resting object is never seen); 0 disables it. ``box_trim``:
+    box extents run between this quantile and its complement of the points along each box axis,
+    so a shell of depth noise does not inflate them."""
 
     stride: int = 1
     voxel_fraction: float = 0.02
@@ -30,6 +32,7 @@ class LiftConfig:
     min_mask_px: int = MIN_MASK_PX
     background_stride: int = 4
     ground_snap: float = 0.25
+    box_trim: float = 0.0
 
 
 #: typical object size per scale in metres (sets the voxel size)
@@ -98,7 +101,7 @@ def lift_scene(scene: Scene, config: LiftConfig = LiftConfig()) -> SceneGraph:
         pts = remove_outliers(merged[oid], k=config.outlier_k, std_ratio=config.outlier_std)
         if len(pts) < 10 or oid not in views:
             continue
-        center, size, yaw = upright_box(pts)
+        center, size, yaw = upright_box(pts, trim=config.box_trim)
         objects.append(GraphObject(oid, cats.get(oid, "object"), Box3D(center, size, yaw), pts, views[oid]))
     floor_z, room = estimate_support(scene, objects, np.concatenate(background) if background else np.zeros((0, 3)))
     if config.ground_snap > 0:

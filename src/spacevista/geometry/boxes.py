@@ -104,11 +104,14 @@ def min_area_rectangle(points2d: np.ndarray) -> tuple[np.ndarray, np.ndarray, fl
     return center, np.array([sx, sy]), _normalise_yaw(yaw)
 
 
-def upright_box(points: np.ndarray, up_axis: int = 2) -> tuple[np.ndarray, np.ndarray, float]:
+def upright_box(points: np.ndarray, up_axis: int = 2, trim: float = 0.0) -> tuple[np.ndarray, np.ndarray, float]:
     """Fit an upright oriented box to a point cloud.
 
     Height is the extent along ``up_axis``; the horizontal rectangle is ``min_area_rectangle`` of
     the points projected on the ground (PCA first, refined by rotating calipers on the convex hull).
+    With ``trim`` > 0 the extents along the box axes run from the ``trim`` to the ``1 - trim``
+    quantile instead of min to max, so a thin shell of noisy points (per-pixel depth noise) does
+    not inflate the box; the orientation still comes from the full cloud.
 
     Returns ``(center (3,), size (3,), yaw)`` with ``size = (long side, short side, height)`` and
     ``yaw`` in [-pi/2, pi/2) about ``up_axis``, measured from the first horizontal axis towards the
@@ -117,10 +120,23 @@ def upright_box(points: np.ndarray, up_axis: int = 2) -> tuple[np.ndarray, np.nd
     points = np.asarray(points, dtype=np.float64)
     if points.ndim != 2 or points.shape[1] != 3 or points.shape[0] == 0:
         raise ValueError(f"need a non-empty (N, 3) array of points, got shape {points.shape}")
+    if not 0.0 <= trim < 0.5:
+        raise ValueError(f"trim must be in [0, 0.5), got {trim}")
     a, b = horizontal_axes(up_axis)
     c2, s2, yaw = min_area_rectangle(points[:, [a, b]])
     h = points[:, up_axis]
     lo, hi = float(h.min()), float(h.max())
+    if trim > 0:
+        R = _rot2(float(yaw))
+        local = (points[:, [a, b]] - c2) @ R  # coordinates along the box's own horizontal axes
+        qlo = np.quantile(local, trim, axis=0)
+        qhi = np.quantile(local, 1 - trim, axis=0)
+        c2 = c2 + R @ ((qlo + qhi) / 2)
+        s2 = qhi - qlo
+        lo, hi = float(np.quantile(h, trim)), float(np.quantile(h, 1 - trim))
+        if s2[0] < s2[1]:  # keep the long side first
+            s2 = s2[::-1].copy()
+            yaw = (float(yaw) + math.pi) % math.pi - math.pi / 2
     center = np.empty(3)
     center[a], center[b], center[up_axis] = c2[0], c2[1], (lo + hi) / 2
     return center, np.array([s2[0], s2[1], hi - lo]), yaw

@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from spacevista.geometry.area import footprint_area
+from spacevista.geometry.boxes import points_in_box
 from spacevista.graph import SceneGraph
 from spacevista.scene import Scale
 from spacevista.tasks.base import TASKS, Facts, Question, Task, Unanswerable
@@ -31,7 +32,10 @@ class AreaEstimation(Task):
         if not graph.has(q.objects[0]):
             raise Unanswerable("object missing")
         o = graph.object(q.objects[0])
-        area = footprint_area(o.points)
+        # the hull of the points inside the object's box: stray noisy points (whose trimmed extent
+        # the box already ignores) must not stretch the outline
+        inside = points_in_box(o.points, o.box.center, o.box.size, o.box.yaw, tol=0.02 * o.box.longest)
+        area = footprint_area(o.points[inside] if inside.sum() >= 3 else o.points)
         return Facts(area, {"area_value": area, "len_x": float(o.box.size[0]), "len_y": float(o.box.size[1])})
 
     def choices(self, q, facts, graph, rng):
