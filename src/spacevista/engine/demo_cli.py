@@ -63,6 +63,7 @@ def demo(out: str, scenes_per_scale: int, seed: int, frames: int, width: int, he
                   f"per scale {report['scales']}; duplicate rate {report['duplicate_rate']:.4%}")
     for e in report["errors"]:
         console.print(f"[red]scene {e['scene']} failed[/red] ({e['stage']}): {e['reason']}")
-    console.print(f"wrote {out}/qa.jsonl, {out}/qa.parquet, {out}/report.json")
+    console.print(f"wrote {out}/qa.jsonl, qa.parquet, sft.json, grpo.jsonl, bench.json, report.json, "
+                  "engine_accuracy.md, frames/, masks/")
     if report["errors"]:
         raise SystemExit(1)
