@@ -8,7 +8,7 @@ be answered from both and the engine's own correctness measured.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Callable
 
 import numpy as np
 
@@ -160,6 +160,14 @@ class SceneGraph:
     exact: bool = False
     metadata: dict[str, Any] = field(default_factory=dict)
     _gaps: dict[tuple[int, int], float] = field(default_factory=dict, init=False, repr=False, compare=False)
+    _memo: dict[Any, Any] = field(default_factory=dict, init=False, repr=False, compare=False)
+
+    def memo(self, key: Any, compute: Callable[[], Any]) -> Any:
+        """``compute()`` once per ``key`` for this graph (derived values that several questions,
+        or several tasks of one scene, read again: predicate margins, per-object bounds)."""
+        if key not in self._memo:
+            self._memo[key] = compute()
+        return self._memo[key]
 
     def gap(self, a: int, b: int) -> float:
         """Closest distance between the surfaces (points) of objects ``a`` and ``b``, cached."""
