@@ -102,6 +102,7 @@ class GraphObject:
     views: dict[int, View] = field(default_factory=dict)
     attributes: dict[str, Any] = field(default_factory=dict)
     _tree: Any = field(default=None, init=False, repr=False, compare=False)
+    _bounds: Any = field(default=None, init=False, repr=False, compare=False)
 
     @property
     def tree(self) -> Any:
@@ -111,6 +112,13 @@ class GraphObject:
 
             self._tree = cKDTree(self.points)
         return self._tree
+
+    @property
+    def bounds(self) -> tuple[np.ndarray, np.ndarray]:
+        """Per-axis minimum and maximum (3,) of ``points``, computed once (needs a point)."""
+        if self._bounds is None:
+            self._bounds = (self.points.min(0), self.points.max(0))
+        return self._bounds
 
     @property
     def centroid(self) -> np.ndarray:

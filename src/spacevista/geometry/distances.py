@@ -10,6 +10,7 @@ from scipy.spatial import cKDTree
 __all__ = [
     "closest_pair",
     "closest_distance",
+    "closest_upper_bound",
     "centroid_distance",
     "camera_depth",
     "mesh_surface_samples",
@@ -65,6 +66,13 @@ def closest_distance(points_a: np.ndarray, points_b: np.ndarray, tree_b: cKDTree
         d = tree_b.query(near, k=1, distance_upper_bound=upper * (1 + 1e-9) + 1e-12)[0]
         upper = min(upper, float(d.min()))
     return upper
+
+
+def closest_upper_bound(points_a: np.ndarray, tree_b: cKDTree) -> float:
+    """A distance actually reached between a strided subset of ``a`` and the points of the KD-tree
+    ``tree_b``: never less than :func:`closest_distance` of the two clouds, and cheap."""
+    a = _cloud(points_a, "points_a")
+    return float(tree_b.query(a[::max(1, len(a) // 64)], k=1)[0].min())
 
 
 def centroid_distance(points_a: np.ndarray, points_b: np.ndarray) -> float:
