@@ -94,3 +94,20 @@ def test_graph_memo_computes_once():
     assert g.memo("k", lambda: calls.append(1) or 5) == 5
     assert g.memo("k", lambda: calls.append(1) or 6) == 5
     assert calls == [1]
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_closest_distance_is_the_smallest_nearest_neighbour_distance(seed):
+    """Pruning never changes the value: it equals the unpruned minimum over every point of a."""
+    from scipy.spatial import cKDTree
+
+    rng = np.random.default_rng(seed)
+    for offset in (0.0, 0.3, 2.0, 1e3):
+        # a thin diagonal rod and a blob: bounding boxes are a poor fit, so pruning is tested hard
+        t = rng.uniform(0, 1, (400, 1))
+        a = np.hstack([t, t, 0.5 * t]) + rng.normal(scale=0.01, size=(400, 3)) + offset
+        b = rng.normal(scale=0.3, size=(900, 3)) + np.array([0.8, 0.1, 0.2])
+        tree = cKDTree(b)
+        full = float(tree.query(a, k=1)[0].min())
+        assert rel.closest_distance(a, b, tree_b=tree) == full
+        assert rel.closest_distance(a, b) == full
