@@ -15,6 +15,7 @@ Nothing here imports the rest of the project.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any, Callable, Protocol
 
 import numpy as np
@@ -61,11 +62,38 @@ def _lin(value: float, border: float, full: float) -> float:
 # ------------------------------------------------------------------------------ box geometry
 
 def footprint(box: BoxLike) -> np.ndarray:
-    """Ground-plane corners (4, 2) of an upright box, counter-clockwise."""
-    sx, sy = np.asarray(box.size, float)[:2] / 2
+    """Ground-plane corners (4, 2) of an upright box, counter-clockwise (read-only array)."""
+    return _footprint(*_key(box))
+
+
+def _key(box: BoxLike) -> tuple[bytes, bytes, bytes]:
+    """What a footprint depends on, as exact bytes: the key of the footprint caches."""
+    return (np.asarray(box.center, float)[:2].tobytes(), np.asarray(box.size, float)[:2].tobytes(),
+            np.float64(box.yaw).tobytes())
+
+
+# Pair predicates ask for the same boxes' footprints thousands of times per scene; the corners are
+# a pure function of centre, size and yaw, so they are kept by value (their exact bytes, so that
+# even -0.0 and 0.0 stay apart), never by box.
+@lru_cache(maxsize=8192)
+def _footprint(center: bytes, size: bytes, yaw: bytes) -> np.ndarray:
+    sx, sy = np.frombuffer(size) / 2
     local = np.array([[-sx, -sy], [sx, -sy], [sx, sy], [-sx, sy]])
-    c, s = np.cos(box.yaw), np.sin(box.yaw)
-    return local @ np.array([[c, -s], [s, c]]).T + np.asarray(box.center, float)[:2]
+    angle = float(np.frombuffer(yaw)[0])
+    c, s = np.cos(angle), np.sin(angle)
+    out = local @ np.array([[c, -s], [s, c]]).T + np.frombuffer(center)
+    out.setflags(write=False)
+    return out
+
+
+def footprint_area(box: BoxLike) -> float:
+    """``polygon_area(footprint(box))``, kept by value like the footprint."""
+    return _footprint_area(*_key(box))
+
+
+@lru_cache(maxsize=8192)
+def _footprint_area(center: bytes, size: bytes, yaw: bytes) -> float:
+    return polygon_area(_footprint(center, size, yaw))
 
 
 def bottom(box: BoxLike) -> float:
@@ -122,13 +150,22 @@ def _intersect(p: np.ndarray, q: np.ndarray, u: np.ndarray, v: np.ndarray) -> np
 
 def footprint_overlap(a: BoxLike, b: BoxLike) -> float:
     """Area shared by the two boxes' ground-plane footprints."""
-    fa, fb = footprint(a), footprint(b)
+    ka, kb = _key(a), _key(b)
     # footprints whose bounds are clearly apart share nothing: skip the polygon clipping (its
     # result would be empty, area 0.0); the slack dwarfs any rounding in the corners
-    slack = 1e-9 * (float(np.abs(fa).max()) + float(np.abs(fb).max())) + 1e-12
-    if np.any(fa.min(0) > fb.max(0) + slack) or np.any(fb.min(0) > fa.max(0) + slack):
+    (ax0, ay0, ax1, ay1, am), (bx0, by0, bx1, by1, bm) = _footprint_bounds(*ka), _footprint_bounds(*kb)
+    slack = 1e-9 * (am + bm) + 1e-12
+    if ax0 > bx1 + slack or ay0 > by1 + slack or bx0 > ax1 + slack or by0 > ay1 + slack:
         return 0.0
-    return polygon_area(clip_convex(fa, fb))
+    return polygon_area(clip_convex(_footprint(*ka), _footprint(*kb)))
+
+
+@lru_cache(maxsize=8192)
+def _footprint_bounds(center: bytes, size: bytes, yaw: bytes) -> tuple[float, float, float, float, float]:
+    """x min, y min, x max, y max and largest absolute coordinate of a footprint's corners."""
+    f = _footprint(center, size, yaw)
+    lo, hi = f.min(0), f.max(0)
+    return float(lo[0]), float(lo[1]), float(hi[0]), float(hi[1]), float(np.abs(f).max())
 
 
 def z_overlap(a: BoxLike, b: BoxLike) -> float:
@@ -197,7 +234,7 @@ def support(a: BoxLike, pa: np.ndarray, b: BoxLike, pb: np.ndarray) -> Verdict:
     bottom height around a (looked for in a ring around a's footprint, since the surface right under
     a is hidden by a itself), and that surface is well above b's own base (not two objects side by
     side on the floor)."""
-    area_a = polygon_area(footprint(a))
+    area_a = footprint_area(a)
     over = footprint_overlap(a, b) / area_a if area_a > 0 else 0.0
     t_over = _lin(over, 0.5, 0.9)
     a_bot = bottom(a)
@@ -275,7 +312,7 @@ def adhesion(a: BoxLike, pa: np.ndarray, b: BoxLike, pb: np.ndarray, distance: f
     t_touch = float(np.clip(1.0 - d / max(tol, 1e-12), -1.0, 1.0))
     zov = z_overlap(a, b) / max(min(float(a.size[2]), float(b.size[2])), 1e-12)
     t_side = _lin(zov, 0.3, 0.7)
-    small = min(polygon_area(footprint(a)), polygon_area(footprint(b)))
+    small = min(footprint_area(a), footprint_area(b))
     fo = footprint_overlap(a, b) / small if small > 0 else 1.0
     t_apart = _lin(-fo, -0.3, -0.05)
     return Verdict(min(t_touch, t_side, t_apart), {"distance": d, "height_overlap": zov, "footprint_overlap": fo})
@@ -354,7 +391,7 @@ def plug_in(a: BoxLike, pa: np.ndarray, b: BoxLike, pb: np.ndarray) -> Verdict:
 
 def support_margin(a: BoxLike, pa: np.ndarray, b: BoxLike, pb: np.ndarray) -> float:
     """``support(a, pa, b, pb).margin``."""
-    area_a = polygon_area(footprint(a))
+    area_a = footprint_area(a)
     over = footprint_overlap(a, b) / area_a if area_a > 0 else 0.0
     if _lin(over, 0.5, 0.9) <= -1.0:
         return -1.0
@@ -384,7 +421,7 @@ def adhesion_margin(a: BoxLike, pa: np.ndarray, b: BoxLike, pb: np.ndarray,
     zov = z_overlap(a, b) / max(min(float(a.size[2]), float(b.size[2])), 1e-12)
     if _lin(zov, 0.3, 0.7) <= -1.0:
         return -1.0
-    small = min(polygon_area(footprint(a)), polygon_area(footprint(b)))
+    small = min(footprint_area(a), footprint_area(b))
     fo = footprint_overlap(a, b) / small if small > 0 else 1.0
     if _lin(-fo, -0.3, -0.05) <= -1.0:
         return -1.0
