@@ -110,7 +110,9 @@ class GraphObject:
         if self._tree is None:
             from scipy.spatial import cKDTree
 
-            self._tree = cKDTree(self.points)
+            # unbalanced, non-compact nodes: about twice as fast to build, and nearest-neighbour
+            # distances (all the tasks read) are exact whatever the tree's shape
+            self._tree = cKDTree(self.points, balanced_tree=False, compact_nodes=False)
         return self._tree
 
     @property
