@@ -174,7 +174,8 @@ class SceneGraph:
 
     def memo(self, key: Any, compute: Callable[[], Any]) -> Any:
         """``compute()`` once per ``key`` for this graph (derived values that several questions,
-        or several tasks of one scene, read again: predicate margins, per-object bounds)."""
+        or several tasks of one scene, read again: predicate margins, per-object bounds). Like
+        ``gap`` and ``GraphObject.tree``, it assumes the graph is not changed once tasks read it."""
         if key not in self._memo:
             self._memo[key] = compute()
         return self._memo[key]
