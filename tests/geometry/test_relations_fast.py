@@ -49,7 +49,8 @@ def test_margin_shortcuts_equal_full_predicates(seed):
             assert rel.plug_in_margin(a, pa, b, pb) == rel.plug_in(a, pa, b, pb).margin
             assert rel.encircling_margin(a, pa, b, pb) == rel.encircling(a, pa, b, pb).margin
             assert rel.adhesion_margin(a, pa, b, pb) == rel.adhesion(a, pa, b, pb).margin
-            floor = float(np.linalg.norm(np.clip(np.maximum(pa.min(0), pb.min(0)) - np.minimum(pa.max(0), pb.max(0)), 0, None)))
+            sep = np.maximum(pa.min(0), pb.min(0)) - np.minimum(pa.max(0), pb.max(0))
+            floor = float(np.linalg.norm(np.clip(sep, 0, None)))
             fast = rel.pair_margins(a, pa, b, pb, i % 2 == 0, distance=lambda: rel.closest_distance(pa, pb),
                                     distance_floor=floor)
             assert fast == _old_pair_margins(a, pa, b, pb, i % 2 == 0)

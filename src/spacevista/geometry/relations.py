@@ -442,9 +442,10 @@ def pair_margins(a: BoxLike, pa: np.ndarray, b: BoxLike, pb: np.ndarray, same_ki
                  margin: Callable[[str, Any, Any], float] | None = None) -> dict[str, float]:
     """Margin of every ordered pair relation of ``a`` with respect to ``b``.
 
-    ``distance`` and ``distance_floor`` as in :func:`adhesion_margin`. ``margin(name, x, y)`` (optional) gives the margin
-    of predicate ``name`` ("support" or "plug_in") of x with respect to y, where (x, y) is (a, b) or
-    (b, a): a caller that caches margins passes it; left out, they are computed here.
+    ``distance`` and ``distance_floor`` as in :func:`adhesion_margin`. ``margin(name, x, y)``
+    (optional) gives the margin of predicate ``name`` ("support" or "plug_in") of x with respect
+    to y, where (x, y) is (a, b) or (b, a): a caller that caches margins passes it; left out, they
+    are computed here.
     """
     pts = {id(a): pa, id(b): pb}
 
