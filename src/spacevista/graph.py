@@ -8,7 +8,7 @@ be answered from both and the engine's own correctness measured.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Callable
 
 import numpy as np
 
@@ -102,6 +102,7 @@ class GraphObject:
     views: dict[int, View] = field(default_factory=dict)
     attributes: dict[str, Any] = field(default_factory=dict)
     _tree: Any = field(default=None, init=False, repr=False, compare=False)
+    _bounds: Any = field(default=None, init=False, repr=False, compare=False)
 
     @property
     def tree(self) -> Any:
@@ -109,8 +110,17 @@ class GraphObject:
         if self._tree is None:
             from scipy.spatial import cKDTree
 
-            self._tree = cKDTree(self.points)
+            # unbalanced, non-compact nodes: about twice as fast to build, and nearest-neighbour
+            # distances (all the tasks read) are exact whatever the tree's shape
+            self._tree = cKDTree(self.points, balanced_tree=False, compact_nodes=False)
         return self._tree
+
+    @property
+    def bounds(self) -> tuple[np.ndarray, np.ndarray]:
+        """Per-axis minimum and maximum (3,) of ``points``, computed once (needs a point)."""
+        if self._bounds is None:
+            self._bounds = (self.points.min(0), self.points.max(0))
+        return self._bounds
 
     @property
     def centroid(self) -> np.ndarray:
@@ -160,6 +170,15 @@ class SceneGraph:
     exact: bool = False
     metadata: dict[str, Any] = field(default_factory=dict)
     _gaps: dict[tuple[int, int], float] = field(default_factory=dict, init=False, repr=False, compare=False)
+    _memo: dict[Any, Any] = field(default_factory=dict, init=False, repr=False, compare=False)
+
+    def memo(self, key: Any, compute: Callable[[], Any]) -> Any:
+        """``compute()`` once per ``key`` for this graph (derived values that several questions,
+        or several tasks of one scene, read again: predicate margins, per-object bounds). Like
+        ``gap`` and ``GraphObject.tree``, it assumes the graph is not changed once tasks read it."""
+        if key not in self._memo:
+            self._memo[key] = compute()
+        return self._memo[key]
 
     def gap(self, a: int, b: int) -> float:
         """Closest distance between the surfaces (points) of objects ``a`` and ``b``, cached."""

@@ -15,7 +15,8 @@ Nothing here imports the rest of the project.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Protocol
+from functools import lru_cache
+from typing import Any, Callable, Protocol
 
 import numpy as np
 from .distances import closest_distance  # noqa: F401  (re-exported for callers)
@@ -61,11 +62,38 @@ def _lin(value: float, border: float, full: float) -> float:
 # ------------------------------------------------------------------------------ box geometry
 
 def footprint(box: BoxLike) -> np.ndarray:
-    """Ground-plane corners (4, 2) of an upright box, counter-clockwise."""
-    sx, sy = np.asarray(box.size, float)[:2] / 2
+    """Ground-plane corners (4, 2) of an upright box, counter-clockwise (read-only array)."""
+    return _footprint(*_key(box))
+
+
+def _key(box: BoxLike) -> tuple[bytes, bytes, bytes]:
+    """What a footprint depends on, as exact bytes: the key of the footprint caches."""
+    return (np.asarray(box.center, float)[:2].tobytes(), np.asarray(box.size, float)[:2].tobytes(),
+            np.float64(box.yaw).tobytes())
+
+
+# Pair predicates ask for the same boxes' footprints thousands of times per scene; the corners are
+# a pure function of centre, size and yaw, so they are kept by value (their exact bytes, so that
+# even -0.0 and 0.0 stay apart), never by box.
+@lru_cache(maxsize=8192)
+def _footprint(center: bytes, size: bytes, yaw: bytes) -> np.ndarray:
+    sx, sy = np.frombuffer(size) / 2
     local = np.array([[-sx, -sy], [sx, -sy], [sx, sy], [-sx, sy]])
-    c, s = np.cos(box.yaw), np.sin(box.yaw)
-    return local @ np.array([[c, -s], [s, c]]).T + np.asarray(box.center, float)[:2]
+    angle = float(np.frombuffer(yaw)[0])
+    c, s = np.cos(angle), np.sin(angle)
+    out = local @ np.array([[c, -s], [s, c]]).T + np.frombuffer(center)
+    out.setflags(write=False)
+    return out
+
+
+def footprint_area(box: BoxLike) -> float:
+    """``polygon_area(footprint(box))``, kept by value like the footprint."""
+    return _footprint_area(*_key(box))
+
+
+@lru_cache(maxsize=8192)
+def _footprint_area(center: bytes, size: bytes, yaw: bytes) -> float:
+    return polygon_area(_footprint(center, size, yaw))
 
 
 def bottom(box: BoxLike) -> float:
@@ -122,7 +150,22 @@ def _intersect(p: np.ndarray, q: np.ndarray, u: np.ndarray, v: np.ndarray) -> np
 
 def footprint_overlap(a: BoxLike, b: BoxLike) -> float:
     """Area shared by the two boxes' ground-plane footprints."""
-    return polygon_area(clip_convex(footprint(a), footprint(b)))
+    ka, kb = _key(a), _key(b)
+    # footprints whose bounds are clearly apart share nothing: skip the polygon clipping (its
+    # result would be empty, area 0.0); the slack dwarfs any rounding in the corners
+    (ax0, ay0, ax1, ay1, am), (bx0, by0, bx1, by1, bm) = _footprint_bounds(*ka), _footprint_bounds(*kb)
+    slack = 1e-9 * (am + bm) + 1e-12
+    if ax0 > bx1 + slack or ay0 > by1 + slack or bx0 > ax1 + slack or by0 > ay1 + slack:
+        return 0.0
+    return polygon_area(clip_convex(_footprint(*ka), _footprint(*kb)))
+
+
+@lru_cache(maxsize=8192)
+def _footprint_bounds(center: bytes, size: bytes, yaw: bytes) -> tuple[float, float, float, float, float]:
+    """x min, y min, x max, y max and largest absolute coordinate of a footprint's corners."""
+    f = _footprint(center, size, yaw)
+    lo, hi = f.min(0), f.max(0)
+    return float(lo[0]), float(lo[1]), float(hi[0]), float(hi[1]), float(np.abs(f).max())
 
 
 def z_overlap(a: BoxLike, b: BoxLike) -> float:
@@ -154,6 +197,24 @@ def in_footprint(box: BoxLike, points: np.ndarray, grow: float = 0.0) -> np.ndar
     return (np.abs(loc[:, 0]) <= half[0]) & (np.abs(loc[:, 1]) <= half[1])
 
 
+def footprint_bounds(box: BoxLike, grow: float = 0.0) -> tuple[np.ndarray, np.ndarray]:
+    """Ground-plane bounds (lo (2,), hi (2,)) of the footprint grown by ``grow``, padded so that
+    no point outside them can pass :func:`in_footprint` whatever the rounding."""
+    c, s = abs(np.cos(box.yaw)), abs(np.sin(box.yaw))
+    hx, hy = np.asarray(box.size, float)[:2] / 2 + grow
+    ext = np.array([c * hx + s * hy, s * hx + c * hy])
+    ctr = np.asarray(box.center, float)[:2]
+    pad = 1e-9 * (float(np.abs(ctr).max()) + float(ext.max())) + 1e-12
+    return ctr - ext - pad, ctr + ext + pad
+
+
+def may_reach_footprint(box: BoxLike, lo: np.ndarray, hi: np.ndarray, grow: float = 0.0) -> bool:
+    """False when a cloud whose ground-plane bounds are ``lo``..``hi`` (each at least (2,)) has no
+    point in the footprint grown by ``grow``: then every :func:`in_footprint` mask of it is empty."""
+    flo, fhi = footprint_bounds(box, grow)
+    return not (np.any(np.asarray(lo)[:2] > fhi) or np.any(np.asarray(hi)[:2] < flo))
+
+
 def angular_coverage(xy: np.ndarray, center: np.ndarray, bins: int = COVERAGE_BINS) -> float:
     """Fraction of directions around ``center`` (ground plane) in which some point of ``xy`` lies."""
     if len(xy) == 0:
@@ -173,7 +234,7 @@ def support(a: BoxLike, pa: np.ndarray, b: BoxLike, pb: np.ndarray) -> Verdict:
     bottom height around a (looked for in a ring around a's footprint, since the surface right under
     a is hidden by a itself), and that surface is well above b's own base (not two objects side by
     side on the floor)."""
-    area_a = polygon_area(footprint(a))
+    area_a = footprint_area(a)
     over = footprint_overlap(a, b) / area_a if area_a > 0 else 0.0
     t_over = _lin(over, 0.5, 0.9)
     a_bot = bottom(a)
@@ -242,15 +303,16 @@ def hanging(a: BoxLike, pa: np.ndarray, floor_z: float, others: list[np.ndarray]
     return Verdict(min(t_elev, t_clear), {"elevation": elev, "clearance": clearance})
 
 
-def adhesion(a: BoxLike, pa: np.ndarray, b: BoxLike, pb: np.ndarray) -> Verdict:
+def adhesion(a: BoxLike, pa: np.ndarray, b: BoxLike, pb: np.ndarray, distance: float | None = None) -> Verdict:
     """``a`` touches ``b`` side by side: surfaces within 5% of the smaller object's size, heights
-    largely shared, footprints barely overlapping (so not one on or in the other)."""
+    largely shared, footprints barely overlapping (so not one on or in the other). ``distance``,
+    when given, must be ``closest_distance(pa, pb)`` (e.g. from cached KD-trees)."""
     tol = 0.05 * min(float(np.max(a.size)), float(np.max(b.size)))
-    d = closest_distance(pa, pb)
+    d = closest_distance(pa, pb) if distance is None else float(distance)
     t_touch = float(np.clip(1.0 - d / max(tol, 1e-12), -1.0, 1.0))
     zov = z_overlap(a, b) / max(min(float(a.size[2]), float(b.size[2])), 1e-12)
     t_side = _lin(zov, 0.3, 0.7)
-    small = min(polygon_area(footprint(a)), polygon_area(footprint(b)))
+    small = min(footprint_area(a), footprint_area(b))
     fo = footprint_overlap(a, b) / small if small > 0 else 1.0
     t_apart = _lin(-fo, -0.3, -0.05)
     return Verdict(min(t_touch, t_side, t_apart), {"distance": d, "height_overlap": zov, "footprint_overlap": fo})
@@ -322,20 +384,86 @@ def plug_in(a: BoxLike, pa: np.ndarray, b: BoxLike, pb: np.ndarray) -> Verdict:
     return Verdict(min(t_in, t_cov, t_floor), {"inside_fraction": f, "coverage": cov, "floor_points": n_floor})
 
 
+# ------------------------------------------------------------------------------ margins alone
+# The predicates' margins are the minimum of several terms, each clipped to [-1, 1]: once a cheap
+# term is at -1 the margin is -1.0 whatever the others, so the costly point-cloud terms need not be
+# computed. These give exactly the margin of the full predicate, without its details.
+
+def support_margin(a: BoxLike, pa: np.ndarray, b: BoxLike, pb: np.ndarray) -> float:
+    """``support(a, pa, b, pb).margin``."""
+    area_a = footprint_area(a)
+    over = footprint_overlap(a, b) / area_a if area_a > 0 else 0.0
+    if _lin(over, 0.5, 0.9) <= -1.0:
+        return -1.0
+    return support(a, pa, b, pb).margin
+
+
+def plug_in_margin(a: BoxLike, pa: np.ndarray, b: BoxLike, pb: np.ndarray) -> float:
+    """``plug_in(a, pa, b, pb).margin``."""
+    if z_overlap(a, b) <= 0.0 or _lin(inside_fraction(a, b), 0.5, 0.8) <= -1.0:
+        return -1.0
+    return plug_in(a, pa, b, pb).margin
+
+
+def encircling_margin(a: BoxLike, pa: np.ndarray, b: BoxLike, pb: np.ndarray) -> float:
+    """``encircling(a, pa, b, pb).margin``."""
+    low = (bottom(b) - bottom(a)) / vertical_scale(a)
+    if _lin(-low, -0.5, -0.2) <= -1.0:
+        return -1.0
+    return encircling(a, pa, b, pb).margin
+
+
+def adhesion_margin(a: BoxLike, pa: np.ndarray, b: BoxLike, pb: np.ndarray,
+                    distance: Callable[[], float] | None = None, distance_floor: float = 0.0) -> float:
+    """``adhesion(a, pa, b, pb).margin``; ``distance`` (optional) returns ``closest_distance(pa, pb)``
+    exactly (e.g. from cached KD-trees) and is called only when the distance matters;
+    ``distance_floor`` is a lower bound of that distance (e.g. the gap between the clouds' bounds)."""
+    zov = z_overlap(a, b) / max(min(float(a.size[2]), float(b.size[2])), 1e-12)
+    if _lin(zov, 0.3, 0.7) <= -1.0:
+        return -1.0
+    small = min(footprint_area(a), footprint_area(b))
+    fo = footprint_overlap(a, b) / small if small > 0 else 1.0
+    if _lin(-fo, -0.3, -0.05) <= -1.0:
+        return -1.0
+    # the touching term is -1 once the distance reaches twice the tolerance; the floor, padded
+    # well beyond rounding, proves that without the closest-point search
+    tol = 0.05 * min(float(np.max(a.size)), float(np.max(b.size)))
+    if distance_floor > 2.0 * max(tol, 1e-12) * (1 + 1e-6):
+        return -1.0
+    return adhesion(a, pa, b, pb, None if distance is None else distance()).margin
+
+
 #: labels of the ordered pair relations, in the order ties are broken
 PAIR_RELATIONS = ("plug-in", "encircling", "stacking", "support", "adhesion")
 
 
-def pair_margins(a: BoxLike, pa: np.ndarray, b: BoxLike, pb: np.ndarray, same_kind: bool) -> dict[str, float]:
-    """Margin of every ordered pair relation of ``a`` with respect to ``b``."""
-    sup = support(a, pa, b, pb).margin
+def pair_margins(a: BoxLike, pa: np.ndarray, b: BoxLike, pb: np.ndarray, same_kind: bool,
+                 distance: Callable[[], float] | None = None, distance_floor: float = 0.0,
+                 margin: Callable[[str, Any, Any], float] | None = None) -> dict[str, float]:
+    """Margin of every ordered pair relation of ``a`` with respect to ``b``.
+
+    ``distance`` and ``distance_floor`` as in :func:`adhesion_margin`. ``margin(name, x, y)``
+    (optional) gives the margin of predicate ``name`` ("support" or "plug_in") of x with respect
+    to y, where (x, y) is (a, b) or (b, a): a caller that caches margins passes it; left out, they
+    are computed here.
+    """
+    pts = {id(a): pa, id(b): pb}
+
+    def m(name: str, x: Any, y: Any) -> float:
+        if margin is not None:
+            return margin(name, x, y)
+        fn = support_margin if name == "support" else plug_in_margin
+        return fn(x, pts[id(x)], y, pts[id(y)])
+
+    sup = m("support", a, b)
     # a container also surrounds what is plugged into it; that pair is plug-in read backwards
-    enc = min(encircling(a, pa, b, pb).margin, -plug_in(b, pb, a, pa).margin)
-    return {"plug-in": plug_in(a, pa, b, pb).margin,
+    back = -m("plug_in", b, a)
+    enc = -1.0 if back <= -1.0 else min(encircling_margin(a, pa, b, pb), back)
+    return {"plug-in": m("plug_in", a, b),
             "encircling": enc,
             "stacking": sup if same_kind else -1.0,
             "support": -1.0 if same_kind else sup,
-            "adhesion": adhesion(a, pa, b, pb).margin}
+            "adhesion": adhesion_margin(a, pa, b, pb, distance, distance_floor)}
 
 
 def classify_pair(margins: dict[str, float]) -> str:

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import numpy as np
-from spacevista.graph import SceneGraph
+
+from spacevista.geometry.distances import closest_upper_bound
+from spacevista.graph import GraphObject, SceneGraph
 from spacevista.tasks.base import TASKS, Facts, Question, Task, Unanswerable
 from spacevista.tasks.common import askable, pairs, sample
 from spacevista.tasks.wording import log_spread
@@ -22,9 +24,25 @@ def closest(graph: SceneGraph, a: int, b: int) -> float:
 
 def gap_lower_bound(pa: np.ndarray, pb: np.ndarray) -> float:
     """Distance between the two clouds' axis-aligned bounds: never more than the closest distance."""
-    lo = np.maximum(pa.min(0), pb.min(0))
-    hi = np.minimum(pa.max(0), pb.max(0))
+    return _bounds_gap((pa.min(0), pa.max(0)), (pb.min(0), pb.max(0)))
+
+
+def _bounds_gap(a: tuple[np.ndarray, np.ndarray], b: tuple[np.ndarray, np.ndarray]) -> float:
+    lo = np.maximum(a[0], b[0])
+    hi = np.minimum(a[1], b[1])
     return float(np.linalg.norm(np.clip(lo - hi, 0, None)))
+
+
+def gap_exceeds(graph: SceneGraph, a: GraphObject, b: GraphObject, threshold: float) -> bool:
+    """``closest(graph, a.id, b.id) > threshold``, settled by cheap bounds where they suffice: the
+    clouds' bounds give a lower bound of the gap, a few nearest-neighbour queries an upper one.
+    Only a pair between the two bounds pays for the exact gap."""
+    if _bounds_gap(a.bounds, b.bounds) > threshold:
+        return True
+    small, big = (a, b) if len(a.points) <= len(b.points) else (b, a)
+    if closest_upper_bound(small.points, big.tree) <= threshold:
+        return False
+    return closest(graph, a.id, b.id) > threshold
 
 
 @TASKS.register("absolute_distance")
@@ -39,7 +57,7 @@ class AbsoluteDistance(Task):
         cands = []
         for a, b in pairs(askable(graph)):
             need = MIN_GAP_FRACTION * max(a.box.longest, b.box.longest)
-            if gap_lower_bound(a.points, b.points) > need or closest(graph, a.id, b.id) > need:
+            if gap_exceeds(graph, a, b, need):
                 cands.append((a, b))
         out = []
         for a, b in sample(cands, PER_SCENE, rng):

@@ -6,6 +6,7 @@ import itertools
 
 import numpy as np
 
+from spacevista.geometry.distances import closest_upper_bound
 from spacevista.graph import GraphObject, SceneGraph
 
 #: an object must be seen with at least this many pixels somewhere to be asked about
@@ -36,3 +37,47 @@ def differs(a: float, b: float, margin: float = 0.10) -> bool:
     """True when two positive quantities differ by more than ``margin`` (relative to the larger)."""
     hi, lo = max(a, b), min(a, b)
     return hi > 0 and (hi - lo) / hi > margin
+
+
+# Gaps (closest surface distances, SceneGraph.gap) are costly on dense clouds; many questions only
+# compare a gap with a threshold. The clouds' bounds give a lower bound of the gap and a few
+# nearest-neighbour queries an upper one (a distance actually reached); the exact gap is computed
+# only when the bounds do not settle the comparison, so every answer is the one the exact gap gives.
+# The lower bound is padded against rounding.
+
+
+def gap_floor(a: GraphObject, b: GraphObject) -> float:
+    """Distance between the two clouds' axis-aligned bounds: never more than their gap."""
+    (alo, ahi), (blo, bhi) = a.bounds, b.bounds
+    return float(np.linalg.norm(np.clip(np.maximum(alo, blo) - np.minimum(ahi, bhi), 0, None)))
+
+
+def gap_ceiling(a: GraphObject, b: GraphObject) -> float:
+    """A distance actually reached between the two clouds: never less than their gap."""
+    small, big = (a, b) if len(a.points) <= len(b.points) else (b, a)
+    return closest_upper_bound(small.points, big.tree)
+
+
+def _pad(a: GraphObject, b: GraphObject) -> float:
+    """Slack for rounding in :func:`gap_floor`, far above it: a nanometre per metre of coordinate."""
+    return 1e-9 * (1.0 + max(float(np.abs(np.concatenate([*a.bounds, *b.bounds])).max()), 0.0))
+
+
+def gap_within(graph: SceneGraph, a: GraphObject, b: GraphObject, radius: float) -> bool:
+    """``graph.gap(a.id, b.id) <= radius``."""
+    if gap_floor(a, b) > radius + _pad(a, b):
+        return False
+    if gap_ceiling(a, b) <= radius:
+        return True
+    return graph.gap(a.id, b.id) <= radius
+
+
+def min_gap(graph: SceneGraph, objs: list[GraphObject], b: GraphObject) -> float:
+    """``min(graph.gap(o.id, b.id) for o in objs)`` (inf for none), visiting objects by their
+    gap floor and stopping once no floor left can beat the smallest gap found."""
+    best = np.inf
+    for floor, k in sorted(((gap_floor(o, b), k) for k, o in enumerate(objs)), key=lambda t: t[0]):
+        if floor > best + _pad(objs[k], b):
+            break
+        best = min(best, graph.gap(objs[k].id, b.id))
+    return float(best)

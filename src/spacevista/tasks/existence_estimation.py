@@ -16,7 +16,7 @@ import numpy as np
 from spacevista.geometry.relations import is_flat
 from spacevista.graph import GraphObject, SceneGraph
 from spacevista.tasks.base import TASKS, Facts, Question, Task, Unanswerable
-from spacevista.tasks.common import askable, sample
+from spacevista.tasks.common import askable, gap_within, min_gap, sample
 from spacevista.tasks.object_counting import plural
 from spacevista.tasks.wording import format_number, to_unit, unit_for
 
@@ -114,19 +114,23 @@ class ExistenceEstimation(Task):
         live = [o for o in others if tests[o.id] >= 0]
         if not live:
             return None
-        dists = sorted((graph.gap(o.id, b.id), o.id) for o in live)
+        # only the smallest gap is needed exactly; the others are compared with the radius, which
+        # the gaps' cheap bounds mostly settle (common.min_gap, common.gap_within)
         if want == "yes":
-            sure = [d for d, oid in dists if tests[oid] == 1]
-            if not sure or sure[0] <= 0:
+            sure = [o for o in live if tests[o.id] == 1]
+            closest = min_gap(graph, sure, b) if sure else 0.0
+            if closest <= 0:
                 return None
-            radius = nice_radius(sure[0] * DIST_RATIO * 1.3, graph)
-            if dist_test(sure[0], radius) != 1:
+            radius = nice_radius(closest * DIST_RATIO * 1.3, graph)
+            if dist_test(closest, radius) != 1:
                 return None
         else:
-            if dists[0][0] <= 0:
+            closest = min_gap(graph, live, b)
+            if closest <= 0:
                 return None
-            radius = nice_radius(dists[0][0] / (DIST_RATIO * 1.3), graph)
-            if any(dist_test(d, radius) != -1 for d, _ in dists):
+            radius = nice_radius(closest / (DIST_RATIO * 1.3), graph)
+            # dist_test(d, radius) is -1 exactly when d > radius * DIST_RATIO
+            if any(gap_within(graph, o, b, radius * DIST_RATIO) for o in live):
                 return None
         # the radius must be a meaningful length at this scale: not below a tenth of b's size
         if radius < 0.1 * b.box.longest:
@@ -147,7 +151,7 @@ class ExistenceEstimation(Task):
                   and (measure(o, what) - measure(a, what)) * sign > 0]
         else:
             ok = [o for o in visible(graph) if o.id != b.id and o.category == q.params["category"]]
-        near = [o for o in ok if graph.gap(o.id, b.id) <= radius]
+        near = [o for o in ok if gap_within(graph, o, b, radius)]
         names = lambda objs: ", ".join(sorted(o.category for o in objs)) or "none"  # noqa: E731
         return Facts("yes" if near else "no", {"matching": names(ok), "within": names(near),
                                                "n_matching": len(ok), "n_within": len(near)})

@@ -52,20 +52,69 @@ def placement_text(label: str, scale: Scale) -> str:
             "none": "none of these"}[label].format(f=floor_word(scale))
 
 
+def _margin(graph: SceneGraph, name: str, a: GraphObject, b: GraphObject) -> float:
+    """Margin of predicate ``name`` ("support" or "plug_in") of ``a`` on ``b``, once per graph:
+    pair questions and placement questions of every object read the same pairs again."""
+    fn = rel.support_margin if name == "support" else rel.plug_in_margin
+    return graph.memo(("spatial_relation", name, a.id, b.id), lambda: fn(a.box, a.points, b.box, b.points))
+
+
+def _distance(a: GraphObject, b: GraphObject) -> float:
+    """``closest_distance(a.points, b.points)`` exactly, on the objects' cached KD-trees: the tree is
+    built on the larger cloud, as closest_distance does when it builds one itself."""
+    if a.points.dtype != np.float64 or b.points.dtype != np.float64:
+        return rel.closest_distance(a.points, b.points)
+    if len(a.points) > len(b.points):
+        return rel.closest_distance(b.points, a.points, tree_b=a.tree)
+    return rel.closest_distance(a.points, b.points, tree_b=b.tree)
+
+
+def _bounds(graph: SceneGraph, o: GraphObject) -> tuple[np.ndarray, np.ndarray]:
+    """Bounds (lo (3,), hi (3,)) of an object's points, once per graph."""
+    def compute() -> tuple[np.ndarray, np.ndarray]:
+        if len(o.points) == 0:
+            return np.full(3, np.inf), np.full(3, -np.inf)
+        return o.points.min(0), o.points.max(0)
+
+    return graph.memo(("spatial_relation", "bounds", o.id), compute)
+
+
+def _bounds_gap(graph: SceneGraph, a: GraphObject, b: GraphObject) -> float:
+    """Distance between the two clouds' bounds: a lower bound of their closest distance."""
+    (alo, ahi), (blo, bhi) = _bounds(graph, a), _bounds(graph, b)
+    if not (np.all(np.isfinite(alo)) and np.all(np.isfinite(blo))):
+        return 0.0
+    return float(np.linalg.norm(np.clip(np.maximum(alo, blo) - np.minimum(ahi, bhi), 0, None)))
+
+
 def pair_margins(graph: SceneGraph, a: GraphObject, b: GraphObject) -> dict[str, float]:
-    return rel.pair_margins(a.box, a.points, b.box, b.points, same_kind=a.category == b.category)
+    def compute() -> dict[str, float]:
+        objs = {id(a.box): a, id(b.box): b}
+        return rel.pair_margins(a.box, a.points, b.box, b.points, same_kind=a.category == b.category,
+                                distance=lambda: _distance(a, b), distance_floor=_bounds_gap(graph, a, b),
+                                margin=lambda name, x, y: _margin(graph, name, objs[id(x)], objs[id(y)]))
+
+    return dict(graph.memo(("spatial_relation", "pair", a.id, b.id), compute))
 
 
 def placement_margins(graph: SceneGraph, a: GraphObject) -> dict[str, float]:
     """Margin of each way ``a`` can be held: hanging, on the floor, on another object, inside one."""
     if graph.floor_z is None:
         raise Unanswerable(f"scene {graph.scene_id}: floor height unknown")
-    others = [o for o in graph.objects if o.id != a.id]
-    on_obj = max((rel.support(a.box, a.points, o.box, o.points).margin for o in others), default=-1.0)
-    inside = max((rel.plug_in(a.box, a.points, o.box, o.points).margin for o in others), default=-1.0)
-    return {"hanging": rel.hanging(a.box, a.points, graph.floor_z, [o.points for o in others]).margin,
-            "floor": rel.on_floor(a.box, graph.floor_z).margin,
-            "on_object": on_obj, "inside": inside}
+    floor_z = graph.floor_z
+
+    def compute() -> dict[str, float]:
+        others = [o for o in graph.objects if o.id != a.id]
+        on_obj = max((_margin(graph, "support", a, o) for o in others), default=-1.0)
+        inside = max((_margin(graph, "plug_in", a, o) for o in others), default=-1.0)
+        # clouds that cannot reach a's footprint grown by the ring hanging looks in change nothing
+        ring = 0.25 * float(np.max(a.box.size[:2]))
+        near = [o.points for o in others if rel.may_reach_footprint(a.box, *_bounds(graph, o), grow=ring)]
+        return {"hanging": rel.hanging(a.box, a.points, floor_z, near).margin,
+                "floor": rel.on_floor(a.box, floor_z).margin,
+                "on_object": on_obj, "inside": inside}
+
+    return dict(graph.memo(("spatial_relation", "placement", a.id), compute))
 
 
 def _near(a: GraphObject, b: GraphObject) -> bool:
