@@ -81,3 +81,20 @@ def min_gap(graph: SceneGraph, objs: list[GraphObject], b: GraphObject) -> float
             break
         best = min(best, graph.gap(objs[k].id, b.id))
     return float(best)
+
+
+class VerifiedOptions:
+    """Mixin for tasks whose ``propose`` stores distractors already verified wrong in
+    ``q.params["wrong"]`` (plans that collide or miss the goal) and whose values may carry a
+    ``checker`` telling whether another option is also valid in the graph they were computed on."""
+
+    def matches(self, q, option, value) -> bool:
+        if option == value:
+            return True
+        checker = getattr(value, "checker", None)
+        return checker is not None and bool(checker(option))
+
+    def choices(self, q, facts, graph, rng):
+        wrong = [w for w in q.params["wrong"] if w != facts.value]
+        idx = rng.permutation(len(wrong))[:3]
+        return [wrong[int(i)] for i in idx]

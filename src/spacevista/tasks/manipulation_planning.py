@@ -32,7 +32,7 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import Callable
 
 import numpy as np
 
@@ -41,6 +41,7 @@ from spacevista.geometry.rrt import BoxSpace, path_length, plan
 from spacevista.graph import SceneGraph
 from spacevista.scene import UNIT_METRES, Scale
 from spacevista.tasks.base import TASKS, Facts, Question, Task, Unanswerable
+from spacevista.tasks.common import VerifiedOptions
 from spacevista.tasks.destination_location import RELATION_WORDS, occupied
 from spacevista.tasks.placement import (CLEARANCE, RELATIONS, destination, ground_frame, local_box, nameable,
                                         object_pairs, require, seen)
@@ -124,7 +125,7 @@ def valid(su: Setup, p: MovePlan) -> bool:
 
 
 @TASKS.register("manipulation_planning")
-class ManipulationPlanning(Task):
+class ManipulationPlanning(VerifiedOptions, Task):
     """Lift / move / lower steps that carry an object to a place beside or on another object."""
 
     name = "manipulation_planning"
@@ -211,16 +212,6 @@ class ManipulationPlanning(Task):
             blocked = "a straight move would hit something" if hits.any() else "a straight move is clear"
         return Facts(value, {"len_path": path_length(poly), "n_moves": len(value.moves), "len_lift": lift,
                              "len_straight": float(np.linalg.norm(su.goal - su.start)), "blocked": blocked})
-
-    def matches(self, q: Question, option: Any, value: Any) -> bool:
-        if option == value:
-            return True
-        return value.checker is not None and bool(value.checker(option))
-
-    def choices(self, q, facts, graph, rng):
-        wrong = [w for w in q.params["wrong"] if w != facts.value]
-        idx = rng.permutation(len(wrong))[:3]
-        return [wrong[int(i)] for i in idx]
 
     def describe(self, q, option: MovePlan, graph: SceneGraph) -> str:
         unit = graph.scale.unit

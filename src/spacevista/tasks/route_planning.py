@@ -40,7 +40,7 @@ from __future__ import annotations
 import math
 from collections import Counter
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import Callable
 
 import numpy as np
 
@@ -49,7 +49,7 @@ from spacevista.geometry.rrt import BoxSpace, path_length, plan
 from spacevista.graph import GraphObject, SceneGraph
 from spacevista.scene import UNIT_METRES, Scale
 from spacevista.tasks.base import TASKS, Facts, Question, Task, Unanswerable
-from spacevista.tasks.common import askable, sample
+from spacevista.tasks.common import VerifiedOptions, askable, sample
 from spacevista.tasks.placement import nameable, seen
 from spacevista.tasks.wording import format_number, round_sig, to_unit
 
@@ -261,7 +261,7 @@ def valid(su: Setup, p: RoutePlan, graph: SceneGraph, robust: bool = False) -> b
     return True
 
 
-class GroundRoute(Task):
+class GroundRoute(VerifiedOptions, Task):
     """Shared machinery of route planning and navigation (module docstring)."""
 
     quantity = "length"
@@ -389,16 +389,6 @@ class GroundRoute(Task):
         turns = sum(1 for t, _ in value.legs if abs(t) >= 0.5)
         return Facts(value, {"len_path": path_length(poly), "len_straight": float(np.linalg.norm(su.goal - su.start)),
                              "n_legs": len(value.legs), "n_turns": turns, "blocked_by": " and ".join(blocked)})
-
-    def matches(self, q: Question, option: Any, value: Any) -> bool:
-        if option == value:
-            return True
-        return value.checker is not None and bool(value.checker(option))
-
-    def choices(self, q, facts, graph, rng):
-        wrong = [w for w in q.params["wrong"] if w != facts.value]
-        idx = rng.permutation(len(wrong))[:3]
-        return [wrong[int(i)] for i in idx]
 
     def describe(self, q, option: RoutePlan, graph: SceneGraph) -> str:
         unit = graph.scale.unit
