@@ -56,3 +56,21 @@ def test_ground_truth_without_depth_keeps_camera_tasks(tmp_path):
     assert res.records
     assert {r.task for r in res.records} <= {"rotation_estimation", "view_change"}
     assert all(r.engine_score is not None for r in res.records)
+
+
+def test_exports_leave_out_items_rejected_in_review(tmp_path):
+    from spacevista.engine.pipeline import process_scene
+    from spacevista.engine.writers import write_dataset
+    from spacevista.review.rejected import write_rejected
+
+    scene = generate_scene("indoor", seed=5, n_frames=5, width=96, height=72)
+    records = process_scene(scene, tmp_path, seed=0).records
+    assert len(records) > 2
+    write_rejected(tmp_path, [records[0].id, records[1].id])
+    write_dataset(records, tmp_path)
+    assert len((tmp_path / "qa.jsonl").read_text().splitlines()) == len(records)
+    sft = json.loads((tmp_path / "sft.json").read_text())
+    bench = json.loads((tmp_path / "bench.json").read_text())
+    kept = {e["id"] for e in sft}
+    assert len(sft) == len(bench) == len(records) - 2
+    assert records[0].id not in kept and records[2].id in kept

@@ -32,13 +32,16 @@ def write_parquet(records: list[QARecord], path: Path) -> None:
 
 def write_dataset(records: Iterable[QARecord], out: Path, exports: bool = True) -> int:
     """Write ``qa.jsonl`` and ``qa.parquet`` in canonical order (scene, id), and with ``exports``
-    the SFT, GRPO and SpaceVista-Bench files (see ``spacevista.engine.exports``)."""
+    the SFT, GRPO and SpaceVista-Bench files (see ``spacevista.engine.exports``). The exports leave
+    out items listed in ``out/rejected.txt`` (written by ``spacevista review-report --mark-rejected``);
+    ``qa.jsonl`` keeps every record."""
     recs = sorted(records, key=lambda r: (r.scene_id, r.id))
     n = write_jsonl(recs, out / "qa.jsonl")
     if recs:
         write_parquet(recs, out / "qa.parquet")
         if exports:
             from spacevista.engine.exports import write_exports
+            from spacevista.review.rejected import load_rejected
 
-            write_exports(recs, out)
+            write_exports(recs, out, exclude=load_rejected(out))
     return n
