@@ -17,6 +17,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "inspect": ("spacevista.engine.inspect_cli:inspect_cmd", "show the lifted scene graph of one scene"),
     "ls": ("spacevista.engine.ls_cli:ls", "list registered tasks, readers, benchmarks, backends"),
     "build": ("spacevista.engine.build_cli:build", "turn posed videos into a spatial QA dataset"),
+    "export": ("spacevista.engine.export_cli:export", "rewrite SFT/GRPO/bench exports, leaving out rejected items"),
     "stats": ("spacevista.engine.stats_cli:stats", "tables and plots of a built dataset"),
     "eval": ("spacevista.eval.cli:eval_cmd", "run a model on a benchmark and score it"),
     "score": ("spacevista.eval.cli:score", "recompute metrics from saved predictions"),

@@ -74,3 +74,21 @@ def test_exports_leave_out_items_rejected_in_review(tmp_path):
     kept = {e["id"] for e in sft}
     assert len(sft) == len(bench) == len(records) - 2
     assert records[0].id not in kept and records[2].id in kept
+
+
+def test_export_command_after_review(tmp_path):
+    from spacevista.engine.pipeline import process_scene
+    from spacevista.engine.writers import write_dataset
+    from spacevista.review.rejected import write_rejected
+
+    scene = generate_scene("outdoor", seed=6, n_frames=5, width=96, height=72)
+    records = process_scene(scene, tmp_path, seed=0).records
+    write_dataset(records, tmp_path)
+    write_rejected(tmp_path, [records[-1].id])
+    res = CliRunner().invoke(main, ["export", str(tmp_path)])
+    assert res.exit_code == 0, res.output
+    assert "1 rejected in review left out" in res.output
+    grpo = (tmp_path / "grpo.jsonl").read_text().splitlines()
+    assert len(grpo) == len(records) - 1
+    bad = CliRunner().invoke(main, ["export", str(tmp_path / "frames")])
+    assert bad.exit_code != 0 and "qa.jsonl" in bad.output
