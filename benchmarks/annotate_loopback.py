@@ -25,11 +25,11 @@ from pathlib import Path
 
 from rich.console import Console
 
-from spacevista.annotate.cli import report_table
+from spacevista.cli.annotate import report_table
 from spacevista.annotate.loopback import ChatRequest, ScriptedServer
 from spacevista.annotate.prompts import INSTRUCTION_SYSTEM, REPHRASE_SYSTEM, build_prompt, plan_text
 from spacevista.annotate.run import ANNOTATIONS, AnnotateOptions, annotate
-from spacevista.engine.demo import DemoConfig, run_demo
+from spacevista.engine.build.demo import DemoConfig, run_demo
 from spacevista.eval.backends.openai_api import OpenAIChatBackend
 from spacevista.io.jsonl import read_jsonl
 

@@ -20,8 +20,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 from spacevista.eval.backends.openai_api import OpenAIChatBackend
-from spacevista.eval.items import EvalItem
-from spacevista.eval.metrics import score_answer
+from spacevista.qa.items import EvalItem
+from spacevista.qa.metrics import score_answer
 from spacevista.eval.runner import RunOptions, run_items
 
 

@@ -23,10 +23,10 @@ import time  # noqa: E402
 
 import numpy as np  # noqa: E402
 
-from spacevista.engine.demo import scene_seed  # noqa: E402
-from spacevista.engine.generate import generate_qa, rng_for  # noqa: E402
-from spacevista.engine.lift import lift_scene  # noqa: E402
-from spacevista.engine.truth import truth_graph  # noqa: E402
+from spacevista.engine.build.demo import scene_seed  # noqa: E402
+from spacevista.engine.scene.questions import generate_qa, rng_for  # noqa: E402
+from spacevista.engine.scene.lift import lift_scene  # noqa: E402
+from spacevista.engine.scene.truth import truth_graph  # noqa: E402
 from spacevista.geometry.rrt import plan  # noqa: E402
 from spacevista.scene import Scale  # noqa: E402
 from spacevista.synth.generate import generate_scene  # noqa: E402

@@ -17,7 +17,7 @@ import numpy as np
 
 from spacevista.io.jsonl import write_jsonl
 from spacevista.records import QARecord
-from spacevista.review.report import build_report
+from spacevista.review.preference import build_report
 from spacevista.review.sample import stratified_sample
 from spacevista.review.server import ReviewApp, ReviewConfig, ReviewServer
 from spacevista.review.storage import JudgementStore

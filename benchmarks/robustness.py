@@ -16,7 +16,7 @@ from pathlib import Path
 
 import numpy as np
 
-from spacevista.engine.demo import DemoConfig, run_demo
+from spacevista.engine.build.demo import DemoConfig, run_demo
 
 #: (column label, depth noise (relative), mask erosion px)
 SETTINGS = [("noise 0%", 0.0, 0), ("noise 2%", 0.02, 0), ("noise 5%", 0.05, 0), ("noise 10%", 0.10, 0),

@@ -47,7 +47,7 @@ class SleepStage:
 
 
 def timed_sleep(runner, n: int) -> float:
-    from spacevista.engine.stages import BuildConfig, Stage
+    from spacevista.engine.build.stages import BuildConfig, Stage
 
     rows = [{"source": str(i), "shard": "", "cached": "", "error": ""} for i in range(n)]
     t0 = time.perf_counter()
@@ -56,7 +56,7 @@ def timed_sleep(runner, n: int) -> float:
 
 
 def timed_build(src: Path, out: Path, runner) -> tuple[float, bytes]:
-    from spacevista.engine.build import build
+    from spacevista.engine.build.run import build
 
     if out.exists():
         shutil.rmtree(out)
@@ -77,8 +77,8 @@ def main() -> None:
     args = ap.parse_args()
     os.environ.setdefault("OMP_NUM_THREADS", "1")
 
-    from spacevista.engine.ray_runner import RayRunner
-    from spacevista.engine.runners import LocalRunner
+    from spacevista.engine.build.ray_runner import RayRunner
+    from spacevista.engine.build.runners import LocalRunner
 
     tmp = Path(tempfile.mkdtemp(prefix="sv-runner-bench-"))
     try:

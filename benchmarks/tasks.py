@@ -17,9 +17,9 @@ import time
 
 os.environ.setdefault("OMP_NUM_THREADS", "1")
 
-from spacevista.engine.generate import generate_qa  # noqa: E402
-from spacevista.engine.lift import lift_scene  # noqa: E402
-from spacevista.engine.truth import truth_graph  # noqa: E402
+from spacevista.engine.scene.questions import generate_qa  # noqa: E402
+from spacevista.engine.scene.lift import lift_scene  # noqa: E402
+from spacevista.engine.scene.truth import truth_graph  # noqa: E402
 from spacevista.scene import Scale  # noqa: E402
 from spacevista.synth.generate import generate_scene  # noqa: E402
 from spacevista.tasks.base import TASKS  # noqa: E402

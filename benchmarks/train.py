@@ -24,7 +24,7 @@ def main() -> None:
     args = ap.parse_args()
     torch.set_num_threads(args.threads)
 
-    from spacevista.engine.demo import DemoConfig, run_demo
+    from spacevista.engine.build.demo import DemoConfig, run_demo
     from spacevista.train.config import GRPOConfig, SFTConfig, load_config
     from spacevista.train.grpo import run_grpo
     from spacevista.train.sft import run_sft

@@ -1,7 +1,7 @@
 """The scene graph that task generators read: lifted 3D objects, cameras, scale and up vector.
 
-Built either from estimates (depth + instance masks lifted by ``spacevista.engine.lift``) or from
-exact ground truth (``spacevista.engine.truth``); tasks never know which, so the same question can
+Built either from estimates (depth + instance masks lifted by ``spacevista.engine.scene.lift``) or from
+exact ground truth (``spacevista.engine.scene.truth``); tasks never know which, so the same question can
 be answered from both and the engine's own correctness measured.
 """
 

@@ -112,7 +112,7 @@ def tiny(tmp_path: Path) -> Path:
 
 @pytest.fixture(scope="session")
 def demo_master(tmp_path_factory) -> Path:
-    from spacevista.engine.demo import DemoConfig, run_demo
+    from spacevista.engine.build.demo import DemoConfig, run_demo
 
     out = tmp_path_factory.mktemp("demo") / "d"
     run_demo(out, DemoConfig(scenes_per_scale=1, frames=4, width=96, height=72, workers=1))

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from click.testing import CliRunner
 
-from spacevista.annotate.cli import annotate
+from spacevista.cli.annotate import annotate
 from spacevista.annotate.loopback import ChatRequest, ScriptedServer
 from spacevista.io.jsonl import read_jsonl
 

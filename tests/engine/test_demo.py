@@ -4,7 +4,7 @@ import json
 
 import pytest
 
-from spacevista.engine.demo import DemoConfig, run_demo
+from spacevista.engine.build.demo import DemoConfig, run_demo
 from spacevista.io.jsonl import read_jsonl
 from spacevista.scene import Scale
 

@@ -46,7 +46,7 @@ def test_ls_lists_tasks():
 
 
 def test_ground_truth_without_depth_keeps_camera_tasks(tmp_path):
-    from spacevista.engine.pipeline import process_scene
+    from spacevista.engine.scene.pipeline import process_scene
 
     scene = generate_scene("indoor", seed=2, n_frames=5, width=96, height=72)
     for f in scene.frames:
@@ -59,9 +59,9 @@ def test_ground_truth_without_depth_keeps_camera_tasks(tmp_path):
 
 
 def test_exports_leave_out_items_rejected_in_review(tmp_path):
-    from spacevista.engine.pipeline import process_scene
-    from spacevista.engine.writers import write_dataset
-    from spacevista.review.rejected import write_rejected
+    from spacevista.engine.scene.pipeline import process_scene
+    from spacevista.engine.dataset.writers import write_dataset
+    from spacevista.io.rejected import write_rejected
 
     scene = generate_scene("indoor", seed=5, n_frames=5, width=96, height=72)
     records = process_scene(scene, tmp_path, seed=0).records
@@ -77,9 +77,9 @@ def test_exports_leave_out_items_rejected_in_review(tmp_path):
 
 
 def test_export_command_after_review(tmp_path):
-    from spacevista.engine.pipeline import process_scene
-    from spacevista.engine.writers import write_dataset
-    from spacevista.review.rejected import write_rejected
+    from spacevista.engine.scene.pipeline import process_scene
+    from spacevista.engine.dataset.writers import write_dataset
+    from spacevista.io.rejected import write_rejected
 
     scene = generate_scene("outdoor", seed=6, n_frames=5, width=96, height=72)
     records = process_scene(scene, tmp_path, seed=0).records

@@ -15,9 +15,9 @@ import pytest
 
 from chatserver import ChatServer
 from spacevista.eval.backends.openai_api import BackendError, OpenAIChatBackend, RateLimiter
-from spacevista.eval.items import EvalItem
+from spacevista.qa.items import EvalItem
 from spacevista.eval.runner import RunOptions, read_results, run_items
-from spacevista.eval.types import Prompt
+from spacevista.qa.types import Prompt
 from spacevista.records import QARecord
 from spacevista.io.jsonl import write_jsonl
 

@@ -10,10 +10,10 @@ import pytest
 
 from spacevista.errors import ConfigError
 from spacevista.eval.backends import BACKENDS, BackendConfig, create_backend
-from spacevista.eval.items import EvalItem
-from spacevista.eval.prompts import build_prompt
+from spacevista.qa.items import EvalItem
+from spacevista.qa.prompts import build_prompt
 from spacevista.eval.report import compute_metrics, long_table, render, to_csv
-from spacevista.eval.types import Backend
+from spacevista.qa.types import Backend
 
 
 def test_registry_names():
@@ -119,7 +119,7 @@ def test_transformers_backend_end_to_end(engine_set: Path, tmp_path: Path):
     tiny = pytest.importorskip("spacevista.model.tiny")
     from click.testing import CliRunner
 
-    from spacevista.eval.cli import eval_cmd
+    from spacevista.cli.eval import eval_cmd
 
     model_dir = tiny.save_tiny(tmp_path / "tiny")
     out = tmp_path / "run"

@@ -15,8 +15,8 @@ from PIL import Image
 from spacevista.eval.backends import BackendConfig, create_backend
 from spacevista.eval.benchmarks import BENCHMARKS, detect_format, load_benchmark, options_in_text
 from spacevista.eval.benchmarks.spar.scorer import score_view_change
-from spacevista.eval.metrics import mean_relative_accuracy
-from spacevista.eval.prompts import build_prompt, prompt_text
+from spacevista.qa.metrics import mean_relative_accuracy
+from spacevista.qa.prompts import build_prompt, prompt_text
 from spacevista.eval.report import compute_metrics
 from spacevista.eval.runner import RunOptions, run_items
 

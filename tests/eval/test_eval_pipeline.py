@@ -11,8 +11,8 @@ from click.testing import CliRunner
 
 from spacevista.eval.backends import BackendConfig, create_backend
 from spacevista.eval.benchmarks import detect_format, load_benchmark
-from spacevista.eval.cli import eval_cmd, leaderboard, score
-from spacevista.eval.prompts import build_prompt, prompt_text
+from spacevista.cli.eval import eval_cmd, leaderboard, score
+from spacevista.qa.prompts import build_prompt, prompt_text
 from spacevista.eval.runner import RunOptions, run_items
 from spacevista.io.bench import read_bench_json, write_bench_json
 from spacevista.io.jsonl import read_jsonl

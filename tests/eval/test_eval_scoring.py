@@ -5,9 +5,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from spacevista.eval.answers import (extract_answer, normalize_text, parse_choice, parse_number,
+from spacevista.qa.answers import (extract_answer, normalize_text, parse_choice, parse_number,
                                      unit_in_question)
-from spacevista.eval.metrics import answer_type_of, mean_relative_accuracy, score_answer
+from spacevista.qa.metrics import answer_type_of, mean_relative_accuracy, score_answer
 
 
 def reference_abs_dist_norm(pred, target):

@@ -3,7 +3,7 @@ import pytest
 from click.testing import CliRunner
 from PIL import Image
 
-from spacevista.eval.types import Backend, Prompt
+from spacevista.qa.types import Backend, Prompt
 
 
 @pytest.fixture(scope="module")
@@ -65,7 +65,7 @@ def test_backend_rejects_unknown_folder(tmp_path):
 
 
 def test_ask_on_mp4_and_image_folder(tiny_dir, tmp_path):
-    from spacevista.model.cli import ask
+    from spacevista.cli.ask import ask
     from spacevista.model.video import read_frames
 
     mp4 = tmp_path / "v.mp4"

@@ -3,7 +3,7 @@ import dataclasses
 import numpy as np
 import pytest
 
-from spacevista.engine.demo import DemoConfig, run_demo
+from spacevista.engine.build.demo import DemoConfig, run_demo
 from spacevista.errors import SceneError
 from spacevista.perception.degrade import DegradeConfig, degrade_depth, degrade_scene, erode_masks
 from spacevista.synth.generate import generate_scene

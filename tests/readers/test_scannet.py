@@ -107,7 +107,7 @@ def test_errors(tmp_path):
 
 
 def test_annotated_only_and_lifting_runs_on_the_scan(tmp_path):
-    from spacevista.engine.lift import LiftConfig, lift_scene
+    from spacevista.engine.scene.lift import LiftConfig, lift_scene
 
     root = tmp_path / "scene0003_00"
     _write(root, n=3)

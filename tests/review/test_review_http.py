@@ -14,7 +14,7 @@ import pytest
 from click.testing import CliRunner
 from PIL import Image
 
-from spacevista.review.cli import review
+from spacevista.cli.review import review
 from spacevista.review.server import ReviewApp, ReviewConfig, ReviewServer, check_bind, is_loopback
 from spacevista.review.storage import JudgementStore
 
@@ -328,7 +328,7 @@ def test_review_command_serves(dataset: Path) -> None:
 
     env = dict(os.environ, PYTHONPATH=os.pathsep.join(sys.path))
     proc = subprocess.Popen(
-        [sys.executable, "-c", "from spacevista.review.cli import review; review()", str(dataset),
+        [sys.executable, "-c", "from spacevista.cli.review import review; review()", str(dataset),
          "--port", "0", "--sample", "4", "--annotator", "ann", "--token", "t0k"],
         stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env)
     try:

@@ -12,11 +12,11 @@ import numpy as np
 import pytest
 from click.testing import CliRunner
 
-from spacevista.review.cli import review_report
-from spacevista.review.rejected import load_rejected, write_rejected
-from spacevista.review.report import OVERALL, build_report, majority_rejected
+from spacevista.cli.review import review_report
+from spacevista.io.rejected import load_rejected, write_rejected
+from spacevista.review.preference import OVERALL, build_report, majority_rejected
 from spacevista.review.sample import allocate, load_dataset, stratified_sample, visual_prompts
-from spacevista.review.stats import cohens_kappa, pairwise_agreement, percent_agreement, wilson_interval
+from spacevista.review.agreement import cohens_kappa, pairwise_agreement, percent_agreement, wilson_interval
 from spacevista.review.storage import Judgement, JudgementStore
 
 from review_fixtures import make_dataset

@@ -29,7 +29,7 @@ def scene_root(tmp_path_factory) -> Path:
 @pytest.fixture(scope="session")
 def reference_build(scene_root, tmp_path_factory) -> Path:
     """An uninterrupted local build (one worker) of ``scene_root``, the reference for byte comparisons."""
-    from spacevista.engine.build import build
+    from spacevista.engine.build.run import build
 
     out = tmp_path_factory.mktemp("reference")
     res = build([scene_root], out, seed=0)

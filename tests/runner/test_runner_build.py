@@ -9,9 +9,9 @@ from pathlib import Path
 
 from click.testing import CliRunner
 
-from spacevista.engine.build import build
-from spacevista.engine.runners import LocalRunner
-from spacevista.engine.stages import BuildConfig, SceneStage
+from spacevista.engine.build.run import build
+from spacevista.engine.build.runners import LocalRunner
+from spacevista.engine.build.stages import BuildConfig, SceneStage
 from spacevista.io.jsonl import read_jsonl
 
 from .conftest import DATASET_FILES, SCENES, assert_same_tree, copy_scene
@@ -150,7 +150,7 @@ def test_source_without_depth_gets_camera_tasks_only(scene_root, tmp_path):
 
 
 def test_sources_sharing_an_id_run_in_later_rounds(scene_root, tmp_path):
-    from spacevista.engine.discover import predicted_scene_id, rounds_by_scene_id
+    from spacevista.engine.build.discover import predicted_scene_id, rounds_by_scene_id
 
     one, two = sorted(p for p in scene_root.iterdir() if p.is_dir())[:2]
     a = copy_scene(one, tmp_path / "a" / "x")

@@ -9,8 +9,8 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from spacevista.engine.build import build
-from spacevista.engine.leakage import array_sha256, image_sha256, load_bench_index
+from spacevista.engine.build.run import build
+from spacevista.engine.dataset.leakage import array_sha256, image_sha256, load_bench_index
 from spacevista.io.jsonl import read_jsonl
 
 from .conftest import copy_scene

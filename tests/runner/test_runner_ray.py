@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from spacevista.engine.build import build
-from spacevista.engine.stages import Stage, default_stages
+from spacevista.engine.build.run import build
+from spacevista.engine.build.stages import Stage, default_stages
 
 from .conftest import SCENES, assert_same_tree
 
@@ -17,7 +17,7 @@ ray = pytest.importorskip("ray", reason="the Ray runner needs the 'ray' extra (p
 
 @pytest.fixture(scope="module")
 def ray_runner():
-    from spacevista.engine.ray_runner import RayRunner
+    from spacevista.engine.build.ray_runner import RayRunner
 
     runner = RayRunner(workers=2)
     yield runner

@@ -6,7 +6,7 @@ from collections import Counter
 
 import pytest
 
-from spacevista.engine.split import allocate, stratified_sample
+from spacevista.engine.dataset.split import allocate, stratified_sample
 from spacevista.records import QARecord
 
 

@@ -9,7 +9,7 @@ import pytest
 from click.testing import CliRunner
 from PIL import Image
 
-from spacevista.engine.stats import compute_stats, letter_balance, to_base_unit
+from spacevista.engine.stats.tables import compute_stats, letter_balance, to_base_unit
 from spacevista.io.jsonl import read_jsonl
 from spacevista.records import QARecord
 

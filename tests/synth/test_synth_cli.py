@@ -1,7 +1,7 @@
 from click.testing import CliRunner
 
 from spacevista.io.native import read_scene
-from spacevista.synth.cli import synth
+from spacevista.cli.synth import synth
 
 
 def test_synth_command_writes_native_scenes(tmp_path):

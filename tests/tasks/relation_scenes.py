@@ -120,7 +120,7 @@ def comparison_room(exact: bool = False) -> SceneGraph:
 def check_generated(g: SceneGraph, task: str, seed: int = 0) -> list:
     """Generate ``task`` on ``g`` against itself: every record scores 1, options are distinct,
     no slot is left unfilled, and the rationale ends with the answer. Returns the records."""
-    from spacevista.engine.generate import generate_qa
+    from spacevista.engine.scene.questions import generate_qa
 
     res = generate_qa(g, g, seed=seed, task_names=[task])
     assert res.records, res.skipped

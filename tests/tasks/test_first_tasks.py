@@ -1,7 +1,7 @@
 import numpy as np
 import pytest
 
-from spacevista.engine.generate import generate_qa
+from spacevista.engine.scene.questions import generate_qa
 from spacevista.tasks.base import TASKS, Question
 from spacevista.tasks.wording import format_number, log_spread, round_sig
 

@@ -4,7 +4,7 @@ from collections import Counter
 
 from scipy.stats import chisquare
 
-from spacevista.engine.generate import generate_qa
+from spacevista.engine.scene.questions import generate_qa
 
 # letter placement lives in compose, shared by every task; these tasks make items quickly
 FAST = ["object_size", "absolute_distance", "object_counting", "size_comparison", "relative_distance",

@@ -5,7 +5,7 @@ import copy
 import numpy as np
 import pytest
 
-from spacevista.engine.generate import generate_qa
+from spacevista.engine.scene.questions import generate_qa
 from spacevista.graph import Box3D
 from spacevista.scene import Scale
 from spacevista.tasks import manipulation_planning as mp

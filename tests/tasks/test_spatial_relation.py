@@ -68,7 +68,7 @@ def test_templates_are_many():
 def test_predicates_agree_with_synthetic_ground_truth(task, scale, seed):
     """Every relation a synthetic scene records by construction is what the predicates find on the
     exact graph (a few render-free frames: only meshes matter here)."""
-    from spacevista.engine.truth import truth_graph
+    from spacevista.engine.scene.truth import truth_graph
     from spacevista.synth.generate import generate_scene
 
     g = truth_graph(generate_scene(scale, seed, n_frames=2, width=32, height=24))

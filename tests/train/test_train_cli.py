@@ -15,7 +15,7 @@ CONFIGS = Path(__file__).resolve().parents[2] / "configs"
 
 @pytest.fixture(scope="session")
 def demo_data(tmp_path_factory) -> Path:
-    from spacevista.engine.demo import DemoConfig, run_demo
+    from spacevista.engine.build.demo import DemoConfig, run_demo
 
     out = tmp_path_factory.mktemp("demo")
     run_demo(out, DemoConfig(scenes_per_scale=1, frames=4, width=96, height=72, workers=1))

@@ -1,6 +1,6 @@
 """The consistency filter: a distilled rationale is kept only when its answer agrees with the engine's.
 
-Agreement uses the benchmark scorer (``spacevista.eval.metrics.score_answer``): multiple choice and
+Agreement uses the benchmark scorer (``spacevista.qa.metrics.score_answer``): multiple choice and
 text need an exact match (score 1); a number agrees when its mean relative accuracy against the
 engine's number is at least ``MRA_KEEP`` (0.9: within 5 % relative error), after unit parsing.
 Free-text answers of planning tasks (a route in words) agree when their direction words give the
@@ -19,8 +19,8 @@ import re
 from dataclasses import dataclass
 
 from spacevista.annotate.directions import check_instruction
-from spacevista.eval.answers import extract_answer
-from spacevista.eval.metrics import score_answer
+from spacevista.qa.answers import extract_answer
+from spacevista.qa.metrics import score_answer
 from spacevista.records import QARecord
 
 MRA_KEEP = 0.9

@@ -26,9 +26,9 @@ from pathlib import Path
 from typing import Any
 
 from spacevista.eval.backends.openai_api import chat_messages
-from spacevista.eval.benchmarks.engine import record_to_item
-from spacevista.eval.prompts import item_images, prompt_text
-from spacevista.eval.types import Prompt
+from spacevista.qa.items import record_to_item
+from spacevista.qa.prompts import item_images, prompt_text
+from spacevista.qa.types import Prompt
 from spacevista.records import QARecord
 
 MODES = ("hinted", "blind")

@@ -29,9 +29,9 @@ from spacevista.annotate.consistency import (PLANNING_TASKS, RELATION_TASKS, Jud
                                              distilled_rationale, judge)
 from spacevista.annotate.directions import check_instruction, check_rephrase
 from spacevista.annotate.prompts import build_prompt, plan_text, prompt_hash
-from spacevista.engine.exports import sharegpt_entry
+from spacevista.engine.dataset.exports import sharegpt_entry
 from spacevista.errors import SceneError, SpaceVistaError
-from spacevista.eval.types import Prompt
+from spacevista.qa.types import Prompt
 from spacevista.io.jsonl import read_jsonl
 from spacevista.records import QARecord
 

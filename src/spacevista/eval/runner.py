@@ -15,10 +15,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Iterator
 
-from spacevista.eval.items import EvalItem
-from spacevista.eval.prompts import build_prompt
+from spacevista.qa.items import EvalItem
+from spacevista.qa.prompts import build_prompt
 from spacevista.eval.scoring import score_item
-from spacevista.eval.types import Backend
+from spacevista.qa.types import Backend
 
 RESULTS_FILE = "results.jsonl"
 METRICS_FILE = "metrics.json"

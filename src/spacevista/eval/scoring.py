@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from typing import Any, Callable
 
-from spacevista.eval.answers import extract_answer, parse_number
+from spacevista.qa.answers import extract_answer, parse_number
 from spacevista.eval.benchmarks.spar.scorer import score_view_change
-from spacevista.eval.items import EvalItem
-from spacevista.eval.metrics import Score, mean_relative_accuracy, score_answer
+from spacevista.qa.items import EvalItem
+from spacevista.qa.metrics import Score, mean_relative_accuracy, score_answer
 
 
 def _default(prediction: str | None, f: dict[str, Any]) -> Score:

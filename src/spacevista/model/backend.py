@@ -7,7 +7,7 @@ from pathlib import Path
 
 import torch
 
-from spacevista.eval.types import Prompt
+from spacevista.qa.types import Prompt
 from spacevista.model.processing import VIDEO_MAX_PIXELS, VIDEO_MIN_PIXELS, build_inputs
 
 #: the answer format SpaceVista is trained to produce (paper section 4, progressive anchors)

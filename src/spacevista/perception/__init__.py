@@ -2,6 +2,8 @@
 identity association, the degraded oracle, and ``fill_scene`` which fills what a source lacks.
 
 Importing this package loads neither torch nor any weights; specialists read local weights on first use.
+
+May import ``registry`` and the core types.
 """
 
 from spacevista.perception.base import (SPECIALISTS, DepthPrediction, DepthSpecialist, Detector, HFSpecialist,

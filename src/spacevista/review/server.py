@@ -43,7 +43,7 @@ from PIL import Image
 from spacevista.records import QARecord
 from spacevista.review.paths import Forbidden, NotFound, resolve_inside
 from spacevista.review.sample import item_payload, load_dataset, stratified_sample
-from spacevista.review.stats import pairwise_agreement
+from spacevista.review.agreement import pairwise_agreement
 from spacevista.review.storage import VERDICTS, JudgementStore
 
 log = logging.getLogger(__name__)

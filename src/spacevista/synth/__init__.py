@@ -2,6 +2,8 @@
 
 ``from spacevista.synth import generate_scene`` works; the heavy modules (trimesh, Embree) load
 only when it is first used, so importing this package has no cost.
+
+May import ``geometry`` and the core types.
 """
 
 from __future__ import annotations

@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 import torch
 
-from spacevista.eval.frames import cap_longest_side, draw_marks, load_image, prompt_marks, sample_with_required
+from spacevista.qa.frames import cap_longest_side, draw_marks, load_image, prompt_marks, sample_with_required
 from spacevista.model.experts import scale_ids
 from spacevista.model.processing import build_inputs, collate
 from spacevista.train.config import DataSection

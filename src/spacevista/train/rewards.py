@@ -11,7 +11,7 @@ A completion for an item with anchors is expected as
   (recall and precision of the best matches), clipped to [0, 1]; 0 without the tag or names.
 - ``S_scale`` ``max(0, 1 - |ŝ - s| / s)``, ``ŝ`` the number in ``<scale>`` converted to metres (the anchor's
   unit), ``s`` the anchor; 0 without the tag or a number.
-- ``S_ans``  ``spacevista.eval.metrics.score_answer``: exact letter for mc, MRA for numbers.
+- ``S_ans``  ``spacevista.qa.metrics.score_answer``: exact letter for mc, MRA for numbers.
 
 Progressive anchor reward, stages in the order semantics -> scale -> answer (absent anchors are skipped)
 with gates ``g_sem = 1[S_sem >= tau_sem]``, ``g_scale = 1[S_scale >= tau_scale]``:
@@ -31,8 +31,8 @@ import threading
 from dataclasses import dataclass, field
 from typing import Any, Callable, Sequence
 
-from spacevista.eval.answers import parse_number
-from spacevista.eval.metrics import score_answer
+from spacevista.qa.answers import parse_number
+from spacevista.qa.metrics import score_answer
 
 #: tag order of a completion with anchors, and without
 ANCHOR_TAGS = ("think", "semantics", "scale", "answer")

@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Callable
 
-from spacevista.eval.types import Backend
+from spacevista.qa.types import Backend
 from spacevista.registry import Registry
 
 

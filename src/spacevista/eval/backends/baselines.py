@@ -18,10 +18,10 @@ from collections import Counter
 
 import numpy as np
 
-from spacevista.eval.answers import normalize_text
+from spacevista.qa.answers import normalize_text
 from spacevista.eval.backends import BACKENDS, BackendConfig
-from spacevista.eval.items import EvalItem
-from spacevista.eval.types import Prompt
+from spacevista.qa.items import EvalItem
+from spacevista.qa.types import Prompt
 
 
 def _tag(answer: str) -> str:

@@ -11,7 +11,7 @@ import importlib
 
 from spacevista.errors import ConfigError
 from spacevista.eval.backends import BACKENDS, BackendConfig
-from spacevista.eval.types import Backend, Prompt
+from spacevista.qa.types import Backend, Prompt
 
 
 @BACKENDS.register("transformers")

@@ -26,7 +26,7 @@ from PIL import Image
 
 from spacevista.errors import SpaceVistaError
 from spacevista.eval.backends import BACKENDS, BackendConfig
-from spacevista.eval.types import Prompt
+from spacevista.qa.types import Prompt
 
 
 class BackendError(SpaceVistaError):

@@ -1,6 +1,6 @@
 """Benchmarks: one folder each, with its loader and scoring conventions, in one registry.
 
-A benchmark turns local files into :class:`~spacevista.eval.items.EvalItem` lists and says how
+A benchmark turns local files into :class:`~spacevista.qa.items.EvalItem` lists and says how
 its overall score is formed (mean over items, or mean over task groups as VSI-Bench does).
 """
 
@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from spacevista.eval.items import EvalItem
+from spacevista.qa.items import EvalItem
 from spacevista.registry import Registry
 
 

@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from spacevista.eval.benchmarks import BENCHMARKS, Benchmark, options_in_text, parquet_columns, parquet_rows
-from spacevista.eval.items import EvalItem
+from spacevista.qa.items import EvalItem
 
 COLUMNS = {"id", "images", "question", "answer", "question_type"}
 

@@ -11,39 +11,13 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from spacevista.eval.answers import unit_in_question
+from spacevista.qa.answers import unit_in_question
 from spacevista.eval.benchmarks import BENCHMARKS, Benchmark, options_in_text
-from spacevista.eval.items import EvalItem
-from spacevista.eval.metrics import answer_type_of
+from spacevista.qa.items import EvalItem, absolute_path, resolve_annotations
+from spacevista.qa.metrics import answer_type_of
 from spacevista.io.bench import read_bench_json
 
 _UNIT_OF_SCALE = {"mm": "mm", "cm": "cm", "m": "m", "<km": "m", "km": "km"}
-
-
-def _abs(p: str, base: Path) -> str:
-    q = Path(p)
-    return str(q if q.is_absolute() else base / q)
-
-
-def resolve_annotations(ann: dict[str, Any], base: Path) -> dict[str, Any]:
-    """Annotations with mask and image paths made absolute against ``base``."""
-    out = dict(ann or {})
-    masks = []
-    for m in out.get("masks") or []:
-        m = dict(m)
-        for k in ("mask_path", "image_path"):
-            if m.get(k):
-                m[k] = _abs(m[k], base)
-        masks.append(m)
-    out["masks"] = masks
-    dual = out.get("dual_bbox")
-    if dual:
-        dual = dict(dual)
-        for k in ("source_image", "target_image"):
-            if dual.get(k):
-                dual[k] = _abs(dual[k], base)
-        out["dual_bbox"] = dual
-    return out
 
 
 @BENCHMARKS.register("spacevista")
@@ -74,7 +48,7 @@ class SpaceVistaBench(Benchmark):
             if unit is None:
                 unit = "" if "COUNT" in otype.upper() else _UNIT_OF_SCALE.get(str(meta.get("scale", "")), "")
             options = list(meta.get("options") or []) or options_in_text(e["question"])
-            frames = [_abs(f, base) for f in e["videos"][0]]
+            frames = [absolute_path(f, base) for f in e["videos"][0]]
             items.append(EvalItem(
                 id=str(e["id"]), benchmark=self.name, question=e["question"], answer=str(e["answer"]).strip(),
                 answer_type=atype, task=str(meta.get("task") or otype or "unknown"),

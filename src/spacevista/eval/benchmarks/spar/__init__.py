@@ -11,7 +11,7 @@ from pathlib import Path
 
 from spacevista.eval.benchmarks import BENCHMARKS, Benchmark, options_in_text, parquet_columns, parquet_rows
 from spacevista.eval.benchmarks.mmsi import image_payloads
-from spacevista.eval.items import EvalItem
+from spacevista.qa.items import EvalItem
 
 MC_TASKS = ("obj_spatial_relation_oo", "obj_spatial_relation_oc_mv", "obj_spatial_relation_oo_mv",
             "spatial_imagination_oc", "spatial_imagination_oo", "spatial_imagination_oc_mv",

@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import re
 
-from spacevista.eval.answers import extract_answer
-from spacevista.eval.metrics import Score, mean_relative_accuracy
+from spacevista.qa.answers import extract_answer
+from spacevista.qa.metrics import Score, mean_relative_accuracy
 
 AXES = (("move_right", "move_left"), ("move_up", "move_down"), ("move_forward", "move_backward"),
         ("rotate_right", "rotate_left"), ("rotate_up", "rotate_down"))

@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from spacevista.eval.benchmarks import BENCHMARKS, Benchmark, parquet_columns, parquet_rows
-from spacevista.eval.items import EvalItem
+from spacevista.qa.items import EvalItem
 
 COLUMNS = {"ID", "Video", "Question", "Candidates", "Answer", "Task", "time_start", "time_end"}
 

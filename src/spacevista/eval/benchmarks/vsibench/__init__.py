@@ -12,7 +12,7 @@ import re
 from pathlib import Path
 
 from spacevista.eval.benchmarks import BENCHMARKS, Benchmark, parquet_columns, parquet_rows
-from spacevista.eval.items import EvalItem
+from spacevista.qa.items import EvalItem
 
 MC_TYPES = ("object_rel_direction_easy", "object_rel_direction_medium", "object_rel_direction_hard",
             "object_rel_distance", "route_planning", "obj_appearance_order")

@@ -1,0 +1,71 @@
+"""The ``spacevista`` command: one entry point, one module per subcommand (``build``, ``demo``,
+``export``, ``inspect``, ``ls``, ``stats``, ``synth``, ``eval`` with ``score`` and ``leaderboard``,
+``ask``, ``train``, ``review``, ``annotate``).
+
+Subcommand modules are imported only when invoked, so that ``spacevista ls`` does not pay for torch,
+and a missing optional extra only breaks its own command. The top layer: it may import everything,
+and nothing imports it.
+"""
+
+from __future__ import annotations
+
+import importlib
+
+import click
+
+#: subcommand name -> "module:attribute" of a click command
+COMMANDS: dict[str, tuple[str, str]] = {
+    "demo": ("spacevista.cli.demo:demo", "synthesise scenes at all scales, build QA, print engine accuracy"),
+    "synth": ("spacevista.cli.synth:synth", "write procedural scenes with exact ground truth"),
+    "inspect": ("spacevista.cli.inspect:inspect_cmd", "show the lifted scene graph of one scene"),
+    "ls": ("spacevista.cli.ls:ls", "list registered tasks, readers, benchmarks, backends"),
+    "build": ("spacevista.cli.build:build", "turn posed videos into a spatial QA dataset"),
+    "export": ("spacevista.cli.export:export", "rewrite SFT/GRPO/bench exports, leaving out rejected items"),
+    "stats": ("spacevista.cli.stats:stats", "tables and plots of a built dataset"),
+    "eval": ("spacevista.cli.eval:eval_cmd", "run a model on a benchmark and score it"),
+    "score": ("spacevista.cli.eval:score", "recompute metrics from saved predictions"),
+    "leaderboard": ("spacevista.cli.eval:leaderboard", "compare several result files"),
+    "ask": ("spacevista.cli.ask:ask", "answer a question about a video with a local model"),
+    "train": ("spacevista.cli.train:train", "SFT and GRPO training recipes"),
+    "review": ("spacevista.cli.review:review", "serve the QA review web page"),
+    "review-report": ("spacevista.cli.review:review_report", "preference rates from review judgements"),
+    "annotate": ("spacevista.cli.annotate:annotate", "LLM rationales and free-form answers with a consistency filter"),
+}
+
+
+class LazyGroup(click.Group):
+    """A click group whose subcommands are imported on first use."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted(COMMANDS)
+
+    def get_command(self, ctx: click.Context, name: str) -> click.Command | None:
+        if name not in COMMANDS:
+            return None
+        target, help_text = COMMANDS[name]
+        module, attr = target.split(":")
+        try:
+            mod = importlib.import_module(module)
+        except ModuleNotFoundError as e:
+            if e.name and e.name.startswith("spacevista"):
+                return _unavailable(name, help_text, f"not implemented in this build ({e.name})")
+            return _unavailable(name, help_text, f"needs the optional dependency {e.name!r}; "
+                                "install spacevista[all]")
+        return getattr(mod, attr)
+
+
+def _unavailable(name: str, help_text: str, why: str) -> click.Command:
+    @click.command(name=name, help=f"{help_text} (unavailable: {why})",
+                   context_settings={"ignore_unknown_options": True})
+    @click.argument("args", nargs=-1, type=click.UNPROCESSED)
+    def cmd(args: tuple[str, ...]) -> None:
+        raise click.ClickException(f"'spacevista {name}' is unavailable: {why}")
+    return cmd
+
+
+@click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="spacevista")
+def main() -> None:
+    """SpaceVista: all-scale visual spatial reasoning, from millimetres to kilometres."""
+
+

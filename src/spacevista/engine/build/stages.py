@@ -1,0 +1,192 @@
+"""The work a runner distributes: stages that turn one source row into one result row.
+
+A row is a flat dict of strings (so Ray Data can carry it in Arrow blocks). A :class:`Stage` is a
+callable over rows plus the resources it needs; the local runner calls the stages in turn inside
+one worker process, the Ray runner maps each stage over the dataset, as tasks or, for stages that
+hold state (a perception specialist with a model loaded), as an actor pool with CPU/GPU needs.
+Today the engine has one stage, ``scene``: open, perceive (oracle), lift, generate, write shard.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any, Callable
+
+from spacevista.engine.build.cache import cache_key
+from spacevista.engine.build.shards import SHARD_DIR, Shard, cached_shard, remove_stale_temporaries, write_shard
+from spacevista.errors import SceneError
+from spacevista.scene import Scene
+
+Row = dict[str, str]
+#: ``progress(done, total)``, called by runners as sources finish
+Progress = Callable[[int, int], None]
+
+
+@dataclass(frozen=True)
+class BuildConfig:
+    """Everything a worker needs to process a source; plain data so it pickles and travels."""
+
+    out: str
+    seed: int = 0
+    tasks: tuple[str, ...] | None = None
+    fmt: str = "auto"
+    options: dict[str, Any] = field(default_factory=dict)
+    #: specialists for sources that lack depth or instance masks (see ``PerceptionPlan``); empty: none
+    perception: dict[str, Any] = field(default_factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        d = asdict(self)
+        d["tasks"] = list(self.tasks) if self.tasks else None
+        return d
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> "BuildConfig":
+        return cls(out=d["out"], seed=d["seed"], tasks=tuple(d["tasks"]) if d["tasks"] else None,
+                   fmt=d["fmt"], options=d["options"], perception=d.get("perception") or {})
+
+
+@dataclass(frozen=True)
+class Stage:
+    """One step of the per-source work. ``make`` builds the row function once per worker (an actor's
+    constructor under Ray); ``num_cpus``/``num_gpus`` are what each worker of the stage reserves."""
+
+    name: str
+    make: Callable[[BuildConfig], Callable[[Row], Row]]
+    num_cpus: float = 1.0
+    num_gpus: float = 0.0
+    actor: bool = False
+
+
+def error_row(source: str, scene: str, stage: str, reason: str) -> Row:
+    return {"source": source, "shard": "", "cached": "",
+            "error": json.dumps({"scene": scene, "source": source, "stage": stage, "reason": reason},
+                                sort_keys=True)}
+
+
+def _reader_name(path: Path, fmt: str) -> str:
+    if fmt != "auto":
+        return fmt
+    if (path / "scene.json").is_file():
+        return "native"
+    from spacevista.readers import detect_format
+
+    return detect_format(path)
+
+
+def _frame_hashes(scene: Scene, out: Path, frame_paths: list[str]) -> list[str]:
+    """Pixel hashes of the source frames and of the frames written out (see ``leakage``)."""
+    from spacevista.engine.dataset.leakage import array_sha256, image_sha256
+
+    hashes = {array_sha256(f.rgb()) for f in scene.frames}
+    hashes.update(image_sha256(out / p) for p in frame_paths)
+    return sorted(hashes)
+
+
+class Specialists:
+    """The perception specialists a build uses, loaded once per worker on first need.
+
+    ``plan`` maps ``depth``/``detector``/``tracker`` to ``"registry-name=/local/path"`` and may give
+    ``categories`` (detector prompts), ``device`` and ``dtype``. They run only on scenes that lack
+    the signal (``spacevista.perception.fill_scene``), and their provenance lands in the records.
+    """
+
+    def __init__(self, plan: dict[str, Any]):
+        self.plan = plan
+        self._loaded: dict[str, Any] | None = None
+
+    def _load(self) -> dict[str, Any]:
+        if self._loaded is None:
+            from spacevista.perception import SPECIALISTS
+
+            self._loaded = {}
+            for role in ("depth", "detector", "tracker"):
+                spec = self.plan.get(role)
+                if not spec:
+                    continue
+                name, _, path = str(spec).partition("=")
+                if not path:
+                    raise ValueError(f"{role} specialist must be NAME=PATH, got {spec!r}")
+                sp = SPECIALISTS.get(name)(path, device=self.plan.get("device", "cpu"),
+                                           dtype=self.plan.get("dtype", "float32"))
+                sp.load()
+                self._loaded[role] = sp
+        return self._loaded
+
+    def fill(self, scene: Scene) -> Scene:
+        if not self.plan or (scene.has_depth and scene.has_instances):
+            return scene
+        from spacevista.perception import fill_scene
+
+        sp = self._load()
+        if not scene.has_instances and ("detector" not in sp or "tracker" not in sp):
+            sp = {k: v for k, v in sp.items() if k == "depth"}
+        return fill_scene(scene, depth=sp.get("depth"), detector=sp.get("detector"), tracker=sp.get("tracker"),
+                          categories=list(self.plan.get("categories") or []) or None)
+
+
+class SceneStage:
+    """Open a source, run the engine on it and write its shard; a cached shard short-cuts it all."""
+
+    def __init__(self, cfg: BuildConfig):
+        self.cfg = cfg
+        self.out = Path(cfg.out)
+        self.specialists = Specialists(cfg.perception)
+
+    def __call__(self, row: Row) -> Row:
+        from spacevista.engine.scene.pipeline import process_scene
+        from spacevista.engine.scene.sources import open_scene
+
+        source = row["source"]
+        path = Path(source)
+        name = row["shard"]
+        shard_path = self.out / SHARD_DIR / name
+        scene_label = path.name
+        try:
+            key = cache_key(path, self.cfg.seed, self.cfg.tasks, self.cfg.fmt,
+                            {**self.cfg.options, **({"_perception": self.cfg.perception} if self.cfg.perception else {})})
+        except OSError as e:
+            return error_row(source, scene_label, "fingerprint", f"{type(e).__name__}: {e}")
+        if cached_shard(shard_path, key) is not None:
+            return {"source": source, "shard": name, "cached": "1", "error": ""}
+        # one scene's failure, whatever its kind, must never sink the build: it becomes an error row
+        try:
+            reader = _reader_name(path, self.cfg.fmt)
+            scene = open_scene(path, self.cfg.fmt, **self.cfg.options)
+        except Exception as e:  # noqa: BLE001
+            return error_row(source, getattr(e, "scene", None) or scene_label, "open", _reason(e))
+        try:
+            scene = self.specialists.fill(scene)
+        except Exception as e:  # noqa: BLE001
+            return error_row(source, scene.id, "perception", _reason(e))
+        try:
+            for sub in ("frames", "masks"):
+                remove_stale_temporaries(self.out / sub / scene.id)
+            result = process_scene(scene, self.out, self.cfg.seed, list(self.cfg.tasks) if self.cfg.tasks else None,
+                                   provenance={"reader": reader, **({"perception": scene.metadata["perception"]}
+                                                                    if "perception" in scene.metadata else {})})
+            if not result.records:
+                why = "; ".join(f"{s['task']}: {s['reason']}" for s in result.skipped) or "no task applies"
+                return error_row(source, scene.id, "generate", f"no QA items ({why})")
+            frame_paths = result.records[0].frames
+            hashes = _frame_hashes(scene, self.out, frame_paths)
+        except Exception as e:  # noqa: BLE001
+            return error_row(source, scene.id, "process", _reason(e))
+        shard = Shard(key=key, source=source, scene_id=scene.id, scale=result.scale, records=result.records,
+                      skipped=result.skipped, dropped=dict(result.dropped), frame_hashes=hashes)
+        write_shard(shard, shard_path)
+        return {"source": source, "shard": name, "cached": "", "error": ""}
+
+
+def _reason(e: Exception) -> str:
+    if isinstance(e, SceneError):
+        return e.reason if not e.file else f"{e.file}: {e.reason}"
+    return f"{type(e).__name__}: {e}"
+
+
+def default_stages(perception: dict[str, Any] | None = None) -> list[Stage]:
+    """The stages of a build, in order; with specialists on a GPU the scene stage becomes an actor
+    pool that reserves one GPU per worker and keeps its models loaded."""
+    gpu = bool(perception) and str((perception or {}).get("device", "cpu")).startswith("cuda")
+    return [Stage("scene", SceneStage, num_cpus=1.0, num_gpus=1.0 if gpu else 0.0, actor=bool(perception))]

@@ -1,0 +1,72 @@
+"""Summaries of a build: counts per task and scale, engine accuracy, drops and skips."""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from typing import Any, Iterable
+
+import numpy as np
+
+from spacevista.engine.scene.questions import SceneQA
+from spacevista.records import QARecord
+from spacevista.scene import Scale
+from spacevista.tasks.wording import template_count
+
+SCALE_ORDER = [s.value for s in Scale]
+
+
+def engine_accuracy(records: Iterable[QARecord]) -> dict[str, dict[str, float]]:
+    """Mean self-score per task and scale over records that have an exact answer."""
+    acc: dict[str, dict[str, list[float]]] = defaultdict(lambda: defaultdict(list))
+    for r in records:
+        if r.engine_score is not None:
+            acc[r.task][r.scale].append(r.engine_score)
+    return {t: {s: round(float(np.mean(v)), 4) for s, v in sorted(by.items(), key=lambda kv: SCALE_ORDER.index(kv[0]))}
+            for t, by in sorted(acc.items())}
+
+
+def summarise(results: list[SceneQA], errors: list[dict[str, Any]] | None = None) -> dict[str, Any]:
+    """The report.json of a build."""
+    records = [r for res in results for r in res.records]
+    dropped: Counter = Counter()
+    skipped: dict[str, list[dict[str, str]]] = {}
+    for res in results:
+        dropped.update(res.dropped)
+        if res.skipped:
+            skipped[res.scene_id] = res.skipped
+    n_dup = dropped.get("duplicate", 0)
+    return {
+        "qa_count": len(records),
+        "scene_count": len(results),
+        "scales": {s: c for s, c in sorted(Counter(r.scale for r in records).items(),
+                                           key=lambda kv: SCALE_ORDER.index(kv[0]))},
+        "tasks": dict(sorted(Counter(r.task for r in records).items())),
+        "answer_types": dict(sorted(Counter(r.answer_type for r in records).items())),
+        "task_scale": {t: dict(sorted(Counter(r.scale for r in records if r.task == t).items()))
+                       for t in sorted({r.task for r in records})},
+        "engine_accuracy": engine_accuracy(records),
+        "dropped": dict(sorted(dropped.items())),
+        "duplicate_rate": n_dup / max(1, n_dup + len(records)),
+        "skipped": skipped,
+        "errors": errors or [],
+        "templates": template_count(),
+    }
+
+
+def accuracy_table(report: dict[str, Any]) -> tuple[list[str], list[list[str]]]:
+    """Header and rows (task x scale, mean per task) for printing or Markdown."""
+    acc = report["engine_accuracy"]
+    header = ["task"] + SCALE_ORDER + ["mean", "n"]
+    rows = []
+    for task in sorted(acc):
+        vals = [acc[task].get(s) for s in SCALE_ORDER]
+        present = [v for v in vals if v is not None]
+        rows.append([task] + ["-" if v is None else f"{v:.3f}" for v in vals]
+                    + [f"{np.mean(present):.3f}" if present else "-", str(report["tasks"].get(task, 0))])
+    return header, rows
+
+
+def markdown_table(header: list[str], rows: list[list[str]]) -> str:
+    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+    lines += ["| " + " | ".join(r) + " |" for r in rows]
+    return "\n".join(lines)

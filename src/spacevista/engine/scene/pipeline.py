@@ -1,0 +1,79 @@
+"""One scene through the engine: frames to disk, lift, exact graph, QA, masks for visual prompts."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from PIL import Image
+
+from spacevista.engine.scene.questions import SceneQA, generate_qa, rng_for
+from spacevista.engine.scene.lift import LiftConfig, camera_graph, lift_scene
+from spacevista.engine.scene.truth import truth_graph
+from spacevista.errors import SceneError
+from spacevista.records import QARecord
+from spacevista.scene import Scene
+
+JPEG_QUALITY = 90
+
+
+def _atomic_save(img: Image.Image, path: Path, **kw: Any) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(path.name + ".tmp")
+    img.save(tmp, format=kw.pop("format"), **kw)
+    os.replace(tmp, path)
+
+
+def write_frames(scene: Scene, out_dir: Path) -> list[str]:
+    """Save every frame as JPEG under ``frames/<scene>/``; returns paths relative to ``out_dir``."""
+    rel = []
+    for f in scene.frames:
+        p = Path("frames") / scene.id / f"{f.index:05d}.jpg"
+        target = out_dir / p
+        if not target.exists():
+            rgb = f.rgb()
+            if rgb.dtype != np.uint8 or rgb.ndim != 3 or rgb.shape[2] != 3:
+                raise SceneError(scene.id, f.image_path, f"frame {f.index}: expected HxWx3 uint8 RGB, "
+                                 f"got {rgb.dtype} {rgb.shape}")
+            _atomic_save(Image.fromarray(rgb), target, format="JPEG", quality=JPEG_QUALITY)
+        rel.append(p.as_posix())
+    return rel
+
+
+def materialise_masks(records: list[QARecord], scene: Scene, out_dir: Path) -> None:
+    """Write the binary mask PNG of every mask prompt and fill its ``mask_path``/``image_path``."""
+    frames = {f.index: f for f in scene.frames}
+    for r in records:
+        for m in r.annotations.get("masks", []):
+            frame_index = r.frame_indices[m["image_index"]]
+            ids = m["object_ids"]
+            p = Path("masks") / scene.id / f"{frame_index:05d}_{'-'.join(map(str, ids))}.png"
+            if not (out_dir / p).exists():
+                inst = frames[frame_index].instances()
+                mask = np.isin(inst, ids).astype(np.uint8) * 255
+                _atomic_save(Image.fromarray(mask), out_dir / p, format="PNG")
+            m["mask_path"] = p.as_posix()
+            m["image_path"] = r.frames[m["image_index"]]
+
+
+def process_scene(scene: Scene, out_dir: Path, seed: int, task_names: list[str] | None = None,
+                  lift: LiftConfig = LiftConfig(), provenance: dict[str, Any] | None = None,
+                  truth: Scene | None = None) -> SceneQA:
+    """Run the whole engine on one scene; raises SceneError naming what is wrong.
+
+    ``truth`` is the clean scene when ``scene`` carries degraded perception: the exact graph
+    (answers, visibility) then comes from it, so accuracy is measured against the truth."""
+    out_dir = Path(out_dir)
+    frame_paths = write_frames(scene, out_dir)
+    lifted = scene.has_depth and scene.has_instances
+    est = lift_scene(scene, lift) if lifted else camera_graph(scene)
+    est.frame_paths = frame_paths
+    clean = truth if truth is not None else scene
+    exact = truth_graph(clean, rng_for(seed, scene.id, "truth")) if clean.has_ground_truth else None
+    if exact is not None:
+        exact.frame_paths = frame_paths
+    result = generate_qa(est, exact, seed, task_names, provenance, lifted=lifted)
+    materialise_masks(result.records, scene, out_dir)
+    return result

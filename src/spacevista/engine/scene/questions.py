@@ -1,0 +1,114 @@
+"""Scene graph -> QA records, with exact answers and self-scores where ground truth exists."""
+
+from __future__ import annotations
+
+import zlib
+from collections import Counter
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from spacevista import __version__
+from spacevista.qa.metrics import score_answer
+from spacevista.graph import SceneGraph
+from spacevista.records import QARecord
+from spacevista.scene import Scale
+from spacevista.tasks.base import TASKS, Task, Unanswerable
+from spacevista.tasks.compose import compose
+
+
+def rng_for(seed: int, *keys: str) -> np.random.Generator:
+    """A generator determined by the seed and stable string keys (crc32, not Python's salted hash)."""
+    return np.random.default_rng([seed, *(zlib.crc32(k.encode()) for k in keys)])
+
+
+@dataclass
+class SceneQA:
+    """What the engine produced for one scene: records, skipped tasks with reasons, filter drops."""
+
+    scene_id: str
+    scale: str
+    records: list[QARecord] = field(default_factory=list)
+    skipped: list[dict[str, str]] = field(default_factory=list)
+    dropped: Counter = field(default_factory=Counter)
+
+
+def tasks_for(scale: Scale, names: list[str] | None = None) -> list[Task]:
+    """Instances of the registered tasks that apply to ``scale`` (optionally restricted by name)."""
+    out = []
+    for name, cls in TASKS.items():
+        if names is not None and name not in names:
+            continue
+        if scale in cls.scales:
+            out.append(cls())
+    return out
+
+
+def normalise(text: str) -> str:
+    return " ".join(text.lower().split())
+
+
+def generate_qa(est: SceneGraph, exact: SceneGraph | None, seed: int, task_names: list[str] | None = None,
+                provenance: dict[str, Any] | None = None, lifted: bool = True) -> SceneQA:
+    """Propose questions from the estimated graph, answer from both graphs, word and score them."""
+    result = SceneQA(est.scene_id, est.scale.value)
+    frame_order = [c.frame for c in est.cameras]
+    seen: set[tuple[str, str]] = set()
+    for task in tasks_for(est.scale, task_names):
+        if task.metric and not est.metric:
+            result.skipped.append({"task": task.name, "reason": "scene is not metric"})
+            continue
+        if task.needs and not lifted:
+            result.skipped.append({"task": task.name, "reason": "needs depth and instance masks, "
+                                   "which the source lacks (no perception specialist configured)"})
+            continue
+        rng = rng_for(seed, est.scene_id, task.name)
+        try:
+            questions = task.propose(est, rng)
+        except Unanswerable as e:
+            result.skipped.append({"task": task.name, "reason": str(e)})
+            continue
+        if not questions:
+            result.skipped.append({"task": task.name, "reason": "no unambiguous question in this scene"})
+            continue
+        result.dropped.update({f"{task.name}:{k}": v for k, v in getattr(task, "dropped", {}).items()})
+        for n, q in enumerate(questions):
+            try:
+                facts = task.answer(q, est)
+            except Unanswerable:
+                result.dropped["unanswerable"] += 1
+                continue
+            exact_facts = None
+            if exact is not None:
+                try:
+                    exact_facts = task.answer(q, exact)
+                except Unanswerable:
+                    exact_facts = None
+            composed = compose(task, q, facts, exact_facts, est, frame_order, rng)
+            score = None
+            if exact is not None:
+                if composed.exact_answer is None:  # the exact graph could not answer it
+                    composed.exact_answer = ""
+                # the engine's answer scored exactly as a model's prediction would be
+                score = 0.0 if not composed.exact_answer else score_answer(
+                    composed.answer, composed.exact_answer, composed.answer_type, unit=composed.unit,
+                    options=composed.options).score
+            key = (normalise(composed.question), composed.answer)
+            if key in seen:
+                result.dropped["duplicate"] += 1
+                continue
+            seen.add(key)
+            result.records.append(QARecord(
+                id=f"{est.scene_id}-{task.name}-{n:03d}", scene_id=est.scene_id, source=est.source,
+                scale=est.scale.value, category=est.scale.category, task=task.name,
+                answer_type=composed.answer_type, question=composed.question, answer=composed.answer,
+                options=composed.options, unit=composed.unit, rationale=composed.rationale,
+                anchors=composed.anchors, input_type=composed.input_type, annotations=composed.annotations,
+                frames=list(est.frame_paths), frame_indices=frame_order,
+                reference_frame=q.frames[0] if q.frames else None,
+                original_type=getattr(task, "original_type_of", lambda q: task.original_type)(q),
+                exact_answer=composed.exact_answer, engine_score=score,
+                metadata=composed.metadata,
+                provenance={"engine_version": __version__, "seed": seed, **(provenance or {})}))
+    return result

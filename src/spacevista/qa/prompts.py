@@ -1,0 +1,76 @@
+"""Prompt text per answer type, and the full :class:`Prompt` (text plus frames) for one item.
+
+Two modes:
+- ``think`` (default): the question, then an instruction to reason in ``<think>`` tags and give
+  the answer in ``<answer>`` tags, worded per answer type;
+- ``direct``: VSI-Bench's wording as lmms-eval sends it: ``"These are frames of a video."``,
+  the question, the options, then ``"Answer with the option's letter from the given choices
+  directly."`` (multiple choice) or ``"Please answer the question using a single word or
+  phrase."`` (everything else).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+
+from spacevista.qa.frames import (cap_longest_side, decode_image, draw_marks, load_image, prompt_marks,
+                                    read_video_frames, sample_with_required, uniform_indices)
+from spacevista.qa.items import EvalItem
+from spacevista.qa.types import Prompt
+
+PRE_PROMPT = "These are frames of a video."
+MC_POST_PROMPT = "Answer with the option's letter from the given choices directly."
+NA_POST_PROMPT = "Please answer the question using a single word or phrase."
+
+_THINK = "Think step by step inside <think> </think> tags, then "
+THINK_SUFFIX = {
+    "mc": _THINK + "give only the letter of the correct option inside <answer> </answer> tags.",
+    "numerical": _THINK + "give only the number{unit} inside <answer> </answer> tags.",
+    "text": _THINK + "give the short answer inside <answer> </answer> tags.",
+    "vci": _THINK + "give the answer inside <answer> </answer> tags in the format the question asks for.",
+}
+MODES = ("think", "direct")
+
+
+def prompt_text(item: EvalItem, mode: str = "think") -> str:
+    """The user text sent for ``item``."""
+    if mode == "direct":
+        post = MC_POST_PROMPT if item.answer_type == "mc" else NA_POST_PROMPT
+        return "\n".join(p for p in (PRE_PROMPT, item.question, item.options_block, post) if p)
+    if mode != "think":
+        raise ValueError(f"unknown prompt mode {mode!r}; expected one of {MODES}")
+    kind = "vci" if item.scorer == "vci" else item.answer_type
+    unit = f" (in {item.unit})" if item.unit and kind == "numerical" else ""
+    body = "\n".join(p for p in (item.question, item.options_block) if p)
+    return f"{body}\n\n{THINK_SUFFIX[kind].format(unit=unit)}"
+
+
+def item_images(item: EvalItem, n_frames: int, max_side: int) -> list[np.ndarray]:
+    """The frames sent with ``item``: sampled, prompts drawn at full size, then resized."""
+    if item.frames:
+        marks = prompt_marks(item.input_type, item.annotations, item.frames, Path("."))
+        idx = sample_with_required(len(item.frames), n_frames, [m["frame"] for m in marks])
+        imgs = []
+        for i in idx:
+            img = load_image(item.frames[i])
+            mine = [m for m in marks if m["frame"] == i]
+            if mine:
+                img = draw_marks(img, mine)
+            imgs.append(img)
+    elif item.video:
+        imgs = read_video_frames(item.video, n_frames, item.time_range)
+    elif item.image_bytes:
+        idx = uniform_indices(len(item.image_bytes), n_frames)
+        imgs = [decode_image(item.image_bytes[i], f"image {i} of item {item.id}") for i in idx]
+    else:
+        imgs = []
+    return [np.asarray(cap_longest_side(im, max_side), dtype=np.uint8) for im in imgs]
+
+
+def build_prompt(item: EvalItem, *, n_frames: int = 16, max_side: int = 448, mode: str = "think",
+                 max_new_tokens: int = 1024, with_images: bool = True) -> Prompt:
+    """The full prompt for ``item``."""
+    images = item_images(item, n_frames, max_side) if with_images else []
+    return Prompt(id=item.id, text=prompt_text(item, mode), images=images, max_new_tokens=max_new_tokens)
