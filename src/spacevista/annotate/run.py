@@ -29,7 +29,7 @@ from spacevista.annotate.consistency import (PLANNING_TASKS, RELATION_TASKS, Jud
                                              distilled_rationale, judge)
 from spacevista.annotate.directions import check_instruction, check_rephrase
 from spacevista.annotate.prompts import build_prompt, plan_text, prompt_hash
-from spacevista.engine.dataset.exports import sharegpt_entry
+from spacevista.engine.dataset.exports import marked_frames, sharegpt_entry
 from spacevista.errors import SceneError, SpaceVistaError
 from spacevista.qa.types import Prompt
 from spacevista.io.jsonl import read_jsonl
@@ -337,7 +337,7 @@ def write_export(records: list[QARecord], kept: dict[str, Judgement], root: Path
     entries = []
     n = 0
     for r in records:
-        e = sharegpt_entry(r, root)
+        e = sharegpt_entry(r, root, marked_frames(r, root))
         if (r.id, "instruction") in extra:
             e["instruction"] = extra[(r.id, "instruction")]
         if (r.id, "rephrase") in extra:

@@ -22,6 +22,8 @@ from spacevista.engine.dataset.summary import accuracy_table, markdown_table
 @click.option("--width", default=320, show_default=True, type=click.IntRange(32))
 @click.option("--height", default=240, show_default=True, type=click.IntRange(32))
 @click.option("--workers", default=2, show_default=True, type=click.IntRange(1))
+@click.option("--clip-frames", default=16, show_default=True, type=click.IntRange(1),
+              help="Frames per item clip: each question carries at most this many frames.")
 @click.option("--task", "tasks", multiple=True, help="Only these tasks (repeatable).")
 @click.option("--scale", "scales", multiple=True, help="Only these scales (repeatable).")
 @click.option("--perception", default="oracle", show_default=True, type=click.Choice(["oracle", "degraded"]),
@@ -35,13 +37,13 @@ from spacevista.engine.dataset.summary import accuracy_table, markdown_table
 @click.option("--id-switch-rate", default=0.0, show_default=True, type=click.FloatRange(0, 1),
               help="Degraded: per-frame probability that two identities swap from then on.")
 def demo(out: str, scenes_per_scale: int, seed: int, frames: int, width: int, height: int, workers: int,
-         tasks: tuple[str, ...], scales: tuple[str, ...], perception: str = "oracle", depth_noise: float = 0.05,
+         clip_frames: int, tasks: tuple[str, ...], scales: tuple[str, ...], perception: str = "oracle", depth_noise: float = 0.05,
          mask_erosion: int = 1, drop_rate: float = 0.0, id_switch_rate: float = 0.0) -> None:
     """Synthesise scenes at all five scales, build QA, print engine accuracy (tasks x scales)."""
     from spacevista.scene import Scale
 
     cfg = DemoConfig(scenes_per_scale=scenes_per_scale, seed=seed, frames=frames, width=width, height=height,
-                     workers=workers, tasks=tasks or None,
+                     workers=workers, clip_frames=clip_frames, tasks=tasks or None,
                      scales=tuple(Scale.parse(s).value for s in scales) or DemoConfig().scales,
                      perception=perception,
                      **({"depth_noise": depth_noise, "mask_erosion": mask_erosion, "drop_rate": drop_rate,

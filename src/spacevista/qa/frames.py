@@ -123,6 +123,8 @@ def _load_mask(path: Path, object_ids: Any) -> np.ndarray:
         return np.any(arr[sel] != 0, axis=0)
     if arr.dtype == bool or not ids:
         return arr != 0
+    if suffix not in (".npy", ".npz") and not np.isin(ids, arr).any() and set(np.unique(arr)) <= {0, 255}:
+        return arr != 0  # a black-and-white image is the mask of the named objects, not a label map
     return np.isin(arr, ids)
 
 

@@ -16,8 +16,9 @@ from pathlib import Path
 import numpy as np
 
 from spacevista.qa.frames import (cap_longest_side, decode_image, draw_marks, load_image, prompt_marks,
-                                    read_video_frames, sample_with_required, uniform_indices)
+                                  read_video_frames, uniform_indices)
 from spacevista.qa.items import EvalItem
+from spacevista.qa.selection import FramePlan, plan_frames
 from spacevista.qa.types import Prompt
 
 PRE_PROMPT = "These are frames of a video."
@@ -47,11 +48,20 @@ def prompt_text(item: EvalItem, mode: str = "think") -> str:
     return f"{body}\n\n{THINK_SUFFIX[kind].format(unit=unit)}"
 
 
+def frame_plan(item: EvalItem, n_frames: int) -> FramePlan:
+    """Which of the item's frames are sent (all that fit; else the referenced and marked ones kept and
+    the text renumbered, see :mod:`spacevista.qa.selection`)."""
+    marks = prompt_marks(item.input_type, item.annotations, item.frames, Path("."))
+    return plan_frames(len(item.frames), n_frames, (item.question, item.options_block),
+                       [m["frame"] for m in marks])
+
+
 def item_images(item: EvalItem, n_frames: int, max_side: int) -> list[np.ndarray]:
-    """The frames sent with ``item``: sampled, prompts drawn at full size, then resized."""
+    """The frames sent with ``item``: the clip (or its plan when fewer may be sent), prompts drawn at
+    full size, then resized."""
     if item.frames:
         marks = prompt_marks(item.input_type, item.annotations, item.frames, Path("."))
-        idx = sample_with_required(len(item.frames), n_frames, [m["frame"] for m in marks])
+        idx = frame_plan(item, n_frames).positions
         imgs = []
         for i in idx:
             img = load_image(item.frames[i])
@@ -73,4 +83,7 @@ def build_prompt(item: EvalItem, *, n_frames: int = 16, max_side: int = 448, mod
                  max_new_tokens: int = 1024, with_images: bool = True) -> Prompt:
     """The full prompt for ``item``."""
     images = item_images(item, n_frames, max_side) if with_images else []
-    return Prompt(id=item.id, text=prompt_text(item, mode), images=images, max_new_tokens=max_new_tokens)
+    text = prompt_text(item, mode)
+    if item.frames:
+        text = frame_plan(item, n_frames).text(text)
+    return Prompt(id=item.id, text=text, images=images, max_new_tokens=max_new_tokens)

@@ -68,6 +68,11 @@ class AppearanceOrder(Task):
                 "candidates": [o.id for o in group], "semantics": [o.category for o in group]}))
         return out
 
+    def clip_frames(self, q: Question, graph: SceneGraph) -> list[int]:
+        """The first appearance of every candidate, so the clip shows them first in the same order."""
+        return [graph.object(o).first_frame for o in q.params["candidates"]
+                if graph.has(o) and graph.object(o).views]
+
     def answer(self, q: Question, graph: SceneGraph) -> Facts:
         ids = q.params["candidates"]
         if not all(graph.has(o) and graph.object(o).views for o in ids):

@@ -139,7 +139,24 @@ class ExistenceEstimation(Task):
                        "semantics": sorted({graph.object(i).category for i in objects})})
         return Question(self.name, "mc", kind, objects=objects, params=params)
 
+    def clip_frames(self, q: Question, graph: SceneGraph) -> list[int]:
+        """The named objects and every object that satisfies the constraint, each in its best view:
+        a "yes" must be seen in the clip."""
+        try:
+            near = self._matching(q, graph)[1]
+        except Unanswerable:
+            return []
+        objs = [graph.object(o) for o in q.objects if graph.has(o)] + near
+        return [max(o.views, key=lambda f: (o.views[f].pixels, -f)) for o in objs if o.views]
+
     def answer(self, q: Question, graph: SceneGraph) -> Facts:
+        ok, near = self._matching(q, graph)
+        names = lambda objs: ", ".join(sorted(o.category for o in objs)) or "none"  # noqa: E731
+        return Facts("yes" if near else "no", {"matching": names(ok), "within": names(near),
+                                               "n_matching": len(ok), "n_within": len(near)})
+
+    def _matching(self, q: Question, graph: SceneGraph) -> tuple[list[GraphObject], list[GraphObject]]:
+        """(objects passing the size or category test, those of them within the radius)."""
         if not all(graph.has(o) for o in q.objects):
             raise Unanswerable("object missing")
         b = graph.object(q.objects[-1])
@@ -151,10 +168,7 @@ class ExistenceEstimation(Task):
                   and (measure(o, what) - measure(a, what)) * sign > 0]
         else:
             ok = [o for o in visible(graph) if o.id != b.id and o.category == q.params["category"]]
-        near = [o for o in ok if gap_within(graph, o, b, radius)]
-        names = lambda objs: ", ".join(sorted(o.category for o in objs)) or "none"  # noqa: E731
-        return Facts("yes" if near else "no", {"matching": names(ok), "within": names(near),
-                                               "n_matching": len(ok), "n_within": len(near)})
+        return ok, [o for o in ok if gap_within(graph, o, b, radius)]
 
     def choices(self, q, facts, graph, rng):
         return ["no" if facts.value == "yes" else "yes"]

@@ -38,8 +38,14 @@ class ObjectCounting(Task):
 
     def answer(self, q: Question, graph: SceneGraph) -> Facts:
         objs = [o for o in graph.objects if o.category == q.params["category"] and o.views]
-        frames = sorted({o.first_frame for o in objs})
-        return Facts(len(objs), {"first_frames": [f + 1 for f in frames], "count": len(objs)})
+        position = {c.frame: k + 1 for k, c in enumerate(graph.cameras)}
+        frames = sorted({position[o.first_frame] for o in objs})
+        return Facts(len(objs), {"first_frames": frames, "count": len(objs)})
+
+    def clip_frames(self, q: Question, graph: SceneGraph) -> list[int]:
+        """A clip must show every instance counted: the best view of each."""
+        objs = [o for o in graph.objects if o.category == q.params["category"] and o.views]
+        return [max(o.views, key=lambda f: (o.views[f].pixels, -f)) for o in objs]
 
     def choices(self, q, facts, graph, rng):
         return count_spread(int(facts.value), rng, 3)

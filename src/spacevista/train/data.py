@@ -15,9 +15,10 @@ from typing import Any
 import numpy as np
 import torch
 
-from spacevista.qa.frames import cap_longest_side, draw_marks, load_image, prompt_marks, sample_with_required
 from spacevista.model.experts import scale_ids
 from spacevista.model.processing import build_inputs, collate
+from spacevista.qa.frames import cap_longest_side, draw_marks, load_image, prompt_marks
+from spacevista.qa.selection import plan_frames
 from spacevista.train.config import DataSection
 from spacevista.train.rewards import has_anchors
 
@@ -44,6 +45,8 @@ class TrainItem:
     unit: str = ""
     options: list[str] = field(default_factory=list)
     anchors: dict[str, Any] = field(default_factory=dict)
+    #: the frames already carry the visual prompt (the exports write marked frames): never draw it again
+    marks_drawn: bool = False
 
     def reward_record(self) -> dict[str, Any]:
         """The fields the reward functions read."""
@@ -142,7 +145,8 @@ def load_sft_items(cfg: DataSection) -> list[TrainItem]:
                                task=e.get("task", ""), target=target, input_type=rec.get("input_type", "image_text"),
                                annotations=rec.get("annotations") or {}, anchors=anchors,
                                answer=str(rec.get("answer", "")), answer_type=rec.get("answer_type", ""),
-                               unit=rec.get("unit", ""), options=list(rec.get("options") or [])))
+                               unit=rec.get("unit", ""), options=list(rec.get("options") or []),
+                               marks_drawn=bool(e.get("marks_drawn") or rec.get("marks_drawn"))))
     return _select(items, cfg)
 
 
@@ -159,17 +163,34 @@ def load_grpo_items(cfg: DataSection) -> list[TrainItem]:
                                task=rec.get("task", ""), input_type=rec.get("input_type", "image_text"),
                                annotations=rec.get("annotations") or {}, answer=str(rec["answer"]),
                                answer_type=rec["answer_type"], unit=rec.get("unit") or "",
-                               options=list(rec.get("options") or []), anchors=anchors))
+                               options=list(rec.get("options") or []), anchors=anchors,
+                               marks_drawn=bool(rec.get("marks_drawn"))))
     return _select(items, cfg)
 
 
 def item_frames(item: TrainItem, root: Path, cfg: DataSection) -> list[np.ndarray]:
-    """The item's frames as uint8 arrays: visual prompt drawn, sampled to ``num_frames`` (prompted frames
-    kept), longest side capped at ``max_side``."""
+    """The item's frames as uint8 arrays (see :func:`item_view`)."""
+    return item_view(item, root, cfg)[0]
+
+
+def item_view(item: TrainItem, root: Path, cfg: DataSection) -> tuple[list[np.ndarray], str, str | None]:
+    """What the model gets for ``item``: its frames as uint8 arrays (the clip, visual prompt drawn as
+    the evaluation harness draws it, longest side capped at ``max_side``), its prompt and its target.
+
+    When the clip holds more than ``num_frames`` frames, the frames the text or a mark refers to are
+    kept and every "frame k" in prompt and target renumbered (the rule of
+    :func:`spacevista.qa.selection.plan_frames`, the same as evaluation's)."""
     if not item.frames:
         raise ValueError(f"item {item.id}: no frames")
     marks = prompt_marks(item.input_type, item.annotations, item.frames, root)
-    idx = sample_with_required(len(item.frames), cfg.num_frames, [m["frame"] for m in marks])
+    try:
+        plan = plan_frames(len(item.frames), cfg.num_frames, (item.prompt, item.target or ""),
+                           [m["frame"] for m in marks])
+    except ValueError as e:
+        raise ValueError(f"item {item.id}: {e}; raise data.num_frames") from e
+    if item.marks_drawn:
+        marks = []
+    idx = plan.positions
     out = []
     size = None
     for i in idx:
@@ -183,7 +204,8 @@ def item_frames(item: TrainItem, root: Path, cfg: DataSection) -> list[np.ndarra
         elif img.size != size:  # a video's frames share one size; odd ones are resized to the first
             img = img.resize(size)
         out.append(np.asarray(img, dtype=np.uint8))
-    return out
+    target = plan.text(item.target) if item.target is not None else None
+    return out, plan.text(item.prompt), target
 
 
 class ItemDataset(torch.utils.data.Dataset):
@@ -203,10 +225,10 @@ class ItemDataset(torch.utils.data.Dataset):
 
     def __getitem__(self, i: int) -> dict[str, Any]:
         item = self.items[i]
-        frames = item_frames(item, self.root, self.cfg)
-        enc = build_inputs(self.tokenizer, frames, item.prompt, min_pixels=self.cfg.min_pixels,
+        frames, prompt, target = item_view(item, self.root, self.cfg)
+        enc = build_inputs(self.tokenizer, frames, prompt, min_pixels=self.cfg.min_pixels,
                            max_pixels=self.cfg.max_pixels, dense=self.dense,
-                           answer=item.target if self.with_target else None)
+                           answer=target if self.with_target else None)
         enc["scale"] = item.scale
         enc["index"] = i
         return enc

@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any, Callable
 
 from spacevista.engine.scene.questions import SceneQA, rng_for
+from spacevista.engine.scene.clips import CLIP_FRAMES
 from spacevista.engine.scene.pipeline import process_scene
 from spacevista.engine.dataset.summary import summarise
 from spacevista.engine.dataset.writers import write_dataset
@@ -36,6 +37,8 @@ class DemoConfig:
     mask_erosion: int = 0
     drop_rate: float = 0.0
     id_switch_rate: float = 0.0
+    #: frames per item clip (see spacevista.engine.scene.clips)
+    clip_frames: int = CLIP_FRAMES
 
     def __post_init__(self) -> None:
         if self.perception not in ("oracle", "degraded"):
@@ -75,8 +78,9 @@ def _one(job: tuple[str, int, DemoConfig, str]) -> SceneQA | dict[str, Any]:
             from spacevista.perception.degrade import degrade_scene
 
             seen = degrade_scene(scene, cfg.degrade_config(), rng_for(cfg.seed, scene.id, "degrade"))
-            return process_scene(seen, Path(out), cfg.seed, tasks, provenance=provenance, truth=scene)
-        return process_scene(scene, Path(out), cfg.seed, tasks, provenance=provenance)
+            return process_scene(seen, Path(out), cfg.seed, tasks, provenance=provenance, truth=scene,
+                                 clip_frames=cfg.clip_frames)
+        return process_scene(scene, Path(out), cfg.seed, tasks, provenance=provenance, clip_frames=cfg.clip_frames)
     except (SpaceVistaError, ValueError, KeyError) as e:
         return {"scene": f"{scale}-{k}", "stage": "demo", "reason": f"{type(e).__name__}: {e}"}
 

@@ -7,19 +7,29 @@
 - ``grpo.jsonl``: one RL record per item: prompt, frames, answer, answer type, options, unit and the
   anchors the progressive reward checks.
 - ``bench.json``: the official SpaceVista-Bench JSON entries.
+
+Both training exports list the item's clip with its visual prompt already drawn: a frame that carries
+a point, box or mask is written once as ``marked/<scene>/<frame>-<digest>.png``, drawn exactly as the
+evaluation harness draws it (lossless, so the pixels are the ones evaluation sends), and listed in
+place of the raw frame; the entry says ``marks_drawn``. ``bench.json`` keeps the raw frames and the
+annotations, as the official layout has them.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 from pathlib import Path
 from typing import Any, Iterable
 
+from spacevista.io.bench import write_bench_json
+from spacevista.qa.frames import draw_marks, load_image, prompt_marks
 from spacevista.qa.items import record_to_item
 from spacevista.qa.prompts import prompt_text
-from spacevista.io.bench import write_bench_json
 from spacevista.records import QARecord
+
+MARKED_DIR = "marked"
 
 VIDEO_TOKEN = "<video>"
 
@@ -35,30 +45,70 @@ def user_prompt(record: QARecord, root: Path) -> str:
     return prompt_text(record_to_item(record, root), mode="think")
 
 
-def sharegpt_entry(record: QARecord, root: Path) -> dict[str, Any]:
-    return {"id": record.id,
-            "messages": [{"role": "user", "content": f"{VIDEO_TOKEN}{user_prompt(record, root)}"},
-                         {"role": "assistant", "content": record.rationale}],
-            "videos": [list(record.frames)],
-            "scale": record.scale, "task": record.task}
+def _mark_key(marks: list[dict[str, Any]]) -> str:
+    """Digest of what is drawn on one frame (kinds, colours, coordinates, mask files)."""
+    data = [[m["kind"], list(m["color"]), [str(v) for v in m["data"]] if m["kind"] == "mask" else m["data"]]
+            for m in marks]
+    return hashlib.sha1(json.dumps(data, sort_keys=True).encode()).hexdigest()[:12]
 
 
-def grpo_entry(record: QARecord, root: Path) -> dict[str, Any]:
-    return {"id": record.id, "prompt": user_prompt(record, root), "frames": list(record.frames),
-            "answer": record.answer, "answer_type": record.answer_type, "options": list(record.options),
-            "unit": record.unit, "anchors": record.anchors, "scale": record.scale, "task": record.task,
-            "input_type": record.input_type, "annotations": record.annotations}
+def marked_frames(record: QARecord, root: Path) -> list[str]:
+    """The record's clip with every frame that carries a visual prompt replaced by a drawn copy
+    (written once under ``marked/``); paths relative to ``root``."""
+    marks = prompt_marks(record.input_type, record.annotations, record.frames, root)
+    # the digest reads mask paths as the record has them, so it does not depend on where root is
+    named = prompt_marks(record.input_type, record.annotations, record.frames, Path(""))
+    frames = list(record.frames)
+    for pos in sorted({m["frame"] for m in marks if 0 <= m["frame"] < len(frames)}):
+        mine = [m for m in marks if m["frame"] == pos]
+        key = _mark_key([m for m in named if m["frame"] == pos])
+        src = Path(frames[pos])
+        rel = Path(MARKED_DIR) / record.scene_id / f"{src.stem}-{key}.png"
+        target = root / rel
+        if not target.exists():
+            target.parent.mkdir(parents=True, exist_ok=True)
+            img = draw_marks(load_image(src if src.is_absolute() else root / src), mine)
+            tmp = target.with_name(target.name + ".tmp")
+            img.save(tmp, format="PNG")
+            os.replace(tmp, target)
+        frames[pos] = rel.as_posix()
+    return frames
+
+
+def sharegpt_entry(record: QARecord, root: Path, frames: list[str] | None = None) -> dict[str, Any]:
+    """The ShareGPT entry of ``record``; ``frames`` the clip as sent (marked frames drawn)."""
+    frames = list(record.frames) if frames is None else frames
+    entry = {"id": record.id,
+             "messages": [{"role": "user", "content": f"{VIDEO_TOKEN}{user_prompt(record, root)}"},
+                          {"role": "assistant", "content": record.rationale}],
+             "videos": [frames], "scale": record.scale, "task": record.task}
+    if frames != list(record.frames):
+        entry["marks_drawn"] = True
+    return entry
+
+
+def grpo_entry(record: QARecord, root: Path, frames: list[str] | None = None) -> dict[str, Any]:
+    """The RL record of ``record``; ``frames`` the clip as sent (marked frames drawn)."""
+    frames = list(record.frames) if frames is None else frames
+    entry = {"id": record.id, "prompt": user_prompt(record, root), "frames": frames,
+             "answer": record.answer, "answer_type": record.answer_type, "options": list(record.options),
+             "unit": record.unit, "anchors": record.anchors, "scale": record.scale, "task": record.task,
+             "input_type": record.input_type, "annotations": record.annotations}
+    if frames != list(record.frames):
+        entry["marks_drawn"] = True
+    return entry
 
 
 def write_exports(records: Iterable[QARecord], out: Path, exclude: set[str] = frozenset()) -> dict[str, int]:
     """Write sft.json, grpo.jsonl and bench.json beside qa.jsonl; ``exclude`` drops ids (e.g. items
     rejected in review)."""
     recs = [r for r in records if r.id not in exclude]
-    _dump([sharegpt_entry(r, out) for r in recs], out / "sft.json")
+    sent = {r.id: marked_frames(r, out) for r in recs}
+    _dump([sharegpt_entry(r, out, sent[r.id]) for r in recs], out / "sft.json")
     tmp = out / "grpo.jsonl.tmp"
     with open(tmp, "w", encoding="utf-8") as f:
         for r in recs:
-            f.write(json.dumps(grpo_entry(r, out), ensure_ascii=False, sort_keys=True) + "\n")
+            f.write(json.dumps(grpo_entry(r, out, sent[r.id]), ensure_ascii=False, sort_keys=True) + "\n")
     os.replace(tmp, out / "grpo.jsonl")
     n_bench = write_bench_json(recs, out / "bench.json", out)
     return {"sft": len(recs), "grpo": len(recs), "bench": n_bench}

@@ -9,6 +9,7 @@ from typing import Any
 import numpy as np
 from PIL import Image
 
+from spacevista.engine.scene.clips import CLIP_FRAMES
 from spacevista.engine.scene.questions import SceneQA, generate_qa, rng_for
 from spacevista.engine.scene.lift import LiftConfig, camera_graph, lift_scene
 from spacevista.engine.scene.truth import truth_graph
@@ -26,13 +27,19 @@ def _atomic_save(img: Image.Image, path: Path, **kw: Any) -> None:
     os.replace(tmp, path)
 
 
-def write_frames(scene: Scene, out_dir: Path) -> list[str]:
-    """Save every frame as JPEG under ``frames/<scene>/``; returns paths relative to ``out_dir``."""
+def frame_path(scene: Scene, index: int) -> str:
+    """Where frame ``index`` of ``scene`` is saved, relative to the dataset folder."""
+    return (Path("frames") / scene.id / f"{index:05d}.jpg").as_posix()
+
+
+def write_frames(scene: Scene, out_dir: Path, used: set[int] | None = None) -> list[str]:
+    """Save the frames as JPEG under ``frames/<scene>/`` (only those in ``used`` when given: a long
+    capture's clips use a fraction of its frames); returns every frame's path relative to ``out_dir``."""
     rel = []
     for f in scene.frames:
-        p = Path("frames") / scene.id / f"{f.index:05d}.jpg"
+        p = Path(frame_path(scene, f.index))
         target = out_dir / p
-        if not target.exists():
+        if (used is None or f.index in used) and not target.exists():
             rgb = f.rgb()
             if rgb.dtype != np.uint8 or rgb.ndim != 3 or rgb.shape[2] != 3:
                 raise SceneError(scene.id, f.image_path, f"frame {f.index}: expected HxWx3 uint8 RGB, "
@@ -60,13 +67,13 @@ def materialise_masks(records: list[QARecord], scene: Scene, out_dir: Path) -> N
 
 def process_scene(scene: Scene, out_dir: Path, seed: int, task_names: list[str] | None = None,
                   lift: LiftConfig = LiftConfig(), provenance: dict[str, Any] | None = None,
-                  truth: Scene | None = None) -> SceneQA:
+                  truth: Scene | None = None, clip_frames: int = CLIP_FRAMES) -> SceneQA:
     """Run the whole engine on one scene; raises SceneError naming what is wrong.
 
     ``truth`` is the clean scene when ``scene`` carries degraded perception: the exact graph
     (answers, visibility) then comes from it, so accuracy is measured against the truth."""
     out_dir = Path(out_dir)
-    frame_paths = write_frames(scene, out_dir)
+    frame_paths = [frame_path(scene, f.index) for f in scene.frames]
     lifted = scene.has_depth and scene.has_instances
     est = lift_scene(scene, lift) if lifted else camera_graph(scene)
     est.frame_paths = frame_paths
@@ -74,6 +81,7 @@ def process_scene(scene: Scene, out_dir: Path, seed: int, task_names: list[str] 
     exact = truth_graph(clean, rng_for(seed, scene.id, "truth")) if clean.has_ground_truth else None
     if exact is not None:
         exact.frame_paths = frame_paths
-    result = generate_qa(est, exact, seed, task_names, provenance, lifted=lifted)
+    result = generate_qa(est, exact, seed, task_names, provenance, lifted=lifted, clip_frames=clip_frames)
+    write_frames(scene, out_dir, used={i for r in result.records for i in r.frame_indices})
     materialise_masks(result.records, scene, out_dir)
     return result

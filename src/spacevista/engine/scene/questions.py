@@ -10,8 +10,9 @@ from typing import Any
 import numpy as np
 
 from spacevista import __version__
-from spacevista.qa.metrics import score_answer
+from spacevista.engine.scene.clips import CLIP_FRAMES, choose_clip, restrict, sync_trees
 from spacevista.graph import SceneGraph
+from spacevista.qa.metrics import score_answer
 from spacevista.records import QARecord
 from spacevista.scene import Scale
 from spacevista.tasks.base import TASKS, Task, Unanswerable
@@ -50,10 +51,14 @@ def normalise(text: str) -> str:
 
 
 def generate_qa(est: SceneGraph, exact: SceneGraph | None, seed: int, task_names: list[str] | None = None,
-                provenance: dict[str, Any] | None = None, lifted: bool = True) -> SceneQA:
-    """Propose questions from the estimated graph, answer from both graphs, word and score them."""
+                provenance: dict[str, Any] | None = None, lifted: bool = True,
+                clip_frames: int = CLIP_FRAMES) -> SceneQA:
+    """Propose questions from the estimated graph; give each its clip (at most ``clip_frames``
+    frames, see :mod:`~spacevista.engine.scene.clips`); answer it from both graphs as seen through
+    the clip; word and score it."""
     result = SceneQA(est.scene_id, est.scale.value)
     frame_order = [c.frame for c in est.cameras]
+    path_of = dict(zip(frame_order, est.frame_paths))
     seen: set[tuple[str, str]] = set()
     for task in tasks_for(est.scale, task_names):
         if task.metric and not est.metric:
@@ -75,17 +80,28 @@ def generate_qa(est: SceneGraph, exact: SceneGraph | None, seed: int, task_names
         result.dropped.update({f"{task.name}:{k}": v for k, v in getattr(task, "dropped", {}).items()})
         for n, q in enumerate(questions):
             try:
-                facts = task.answer(q, est)
+                clip = choose_clip(task, q, est, frame_order, clip_frames)
+            except Unanswerable:
+                result.dropped["clip_too_small"] += 1
+                continue
+            seen_est = restrict(est, clip)
+            try:
+                facts = task.answer(q, seen_est)
             except Unanswerable:
                 result.dropped["unanswerable"] += 1
                 continue
+            finally:
+                sync_trees(seen_est, est)
             exact_facts = None
             if exact is not None:
+                seen_exact = restrict(exact, clip)
                 try:
-                    exact_facts = task.answer(q, exact)
+                    exact_facts = task.answer(q, seen_exact)
                 except Unanswerable:
                     exact_facts = None
-            composed = compose(task, q, facts, exact_facts, est, frame_order, rng)
+                finally:
+                    sync_trees(seen_exact, exact)
+            composed = compose(task, q, facts, exact_facts, seen_est, clip, rng)
             score = None
             if exact is not None:
                 if composed.exact_answer is None:  # the exact graph could not answer it
@@ -105,7 +121,7 @@ def generate_qa(est: SceneGraph, exact: SceneGraph | None, seed: int, task_names
                 answer_type=composed.answer_type, question=composed.question, answer=composed.answer,
                 options=composed.options, unit=composed.unit, rationale=composed.rationale,
                 anchors=composed.anchors, input_type=composed.input_type, annotations=composed.annotations,
-                frames=list(est.frame_paths), frame_indices=frame_order,
+                frames=[path_of[f] for f in clip] if est.frame_paths else [], frame_indices=clip,
                 reference_frame=q.frames[0] if q.frames else None,
                 original_type=getattr(task, "original_type_of", lambda q: task.original_type)(q),
                 exact_answer=composed.exact_answer, engine_score=score,
