@@ -6,6 +6,7 @@ Entries register with a decorator at import time of their own module; ``spacevis
 from __future__ import annotations
 
 import importlib
+import pkgutil
 from typing import Any, Callable, Generic, Iterator, TypeVar
 
 T = TypeVar("T")
@@ -14,14 +15,16 @@ T = TypeVar("T")
 class Registry(Generic[T]):
     """A named mapping filled by ``@registry.register("name")``.
 
-    ``modules`` are imported on first lookup so that registering never happens as a side effect of
-    importing the registry itself.
+    ``modules``, and every public submodule of ``package``, are imported on first lookup so that
+    registering never happens as a side effect of importing the registry itself. With ``package``
+    a new entry needs only a new module: no list names it.
     """
 
-    def __init__(self, kind: str, modules: tuple[str, ...] = ()):
+    def __init__(self, kind: str, modules: tuple[str, ...] = (), package: str | None = None):
         self.kind = kind
         self._entries: dict[str, T] = {}
         self._modules = modules
+        self._package = package
         self._loaded = False
 
     def register(self, name: str) -> Callable[[T], T]:
@@ -35,7 +38,8 @@ class Registry(Generic[T]):
     def _load(self) -> None:
         if not self._loaded:
             self._loaded = True
-            for m in self._modules:
+            found = submodules(self._package) if self._package else []
+            for m in (*self._modules, *found):
                 importlib.import_module(m)
 
     def get(self, name: str) -> T:
@@ -56,6 +60,12 @@ class Registry(Generic[T]):
     def __contains__(self, name: object) -> bool:
         self._load()
         return name in self._entries
+
+
+def submodules(package: str) -> list[str]:
+    """Full names of the direct submodules of ``package`` whose names do not start with ``_``, in name order."""
+    paths = importlib.import_module(package).__path__
+    return sorted({f"{package}.{m.name}" for m in pkgutil.iter_modules(paths) if not m.name.startswith("_")})
 
 
 def describe(obj: Any) -> str:

@@ -4,10 +4,13 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Iterator
 
-from spacevista.eval.benchmarks import BENCHMARKS, Benchmark
-from spacevista.qa.items import EvalItem, record_to_item
+from spacevista.eval.benchmarks import BENCHMARKS
+from spacevista.eval.benchmarks.base import Benchmark
 from spacevista.io.jsonl import read_jsonl
+from spacevista.qa.items import EvalItem, record_to_item
+from spacevista.records import QARecord
 
 QA_FILE = "qa.jsonl"
 
@@ -17,13 +20,14 @@ class EngineSet(Benchmark):
     """A QA set written by the SpaceVista engine (DIR/qa.jsonl)."""
 
     name = "engine"
-    primary = "item_mean"
+    detect_priority = 10
 
     @classmethod
     def detect(cls, path: Path) -> bool:
         return (path.is_dir() and (path / QA_FILE).is_file()) or path.name == QA_FILE
 
-    def load(self, path: Path) -> list[EvalItem]:
-        qa = path / QA_FILE if path.is_dir() else path
-        root = qa.parent
-        return [record_to_item(r, root, self.name) for r in read_jsonl(qa)]
+    def rows(self, path: Path) -> Iterator[QARecord]:
+        return read_jsonl(path / QA_FILE if path.is_dir() else path)
+
+    def to_item(self, row: QARecord, root: Path, path: Path) -> EvalItem:
+        return record_to_item(row, root, self.name)

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from spacevista.eval.benchmarks import BENCHMARKS, Benchmark, options_in_text, parquet_columns, parquet_rows
-from spacevista.eval.benchmarks.mmsi import image_payloads
+from spacevista.eval.benchmarks import BENCHMARKS
+from spacevista.eval.benchmarks.base import ParquetBenchmark, image_payloads, options_in_text
 from spacevista.qa.items import EvalItem
 
 MC_TASKS = ("obj_spatial_relation_oo", "obj_spatial_relation_oc_mv", "obj_spatial_relation_oo_mv",
@@ -21,42 +21,33 @@ NUMERICAL_TASKS = ("depth_prediction_oc", "depth_prediction_oo", "distance_predi
                    "distance_prediction_oo", "depth_prediction_oc_mv", "depth_prediction_oo_mv",
                    "distance_prediction_oo_mv", "distance_prediction_oc_mv")
 VIEW_CHANGE_TASKS = ("view_change_infer",)
-COLUMNS = {"id", "img_type", "format_type", "task", "source", "image", "question", "answer"}
+COLUMNS = frozenset({"id", "img_type", "format_type", "task", "source", "image", "question", "answer"})
 
 
 @BENCHMARKS.register("spar")
-class SPARBench(Benchmark):
+class SPARBench(ParquetBenchmark):
     """SPAR-Bench: spatial perception and reasoning over single and multiple views."""
 
     name = "spar"
     primary = "task_mean"
+    detect_priority = 60
+    columns = COLUMNS
 
-    @classmethod
-    def detect(cls, path: Path) -> bool:
-        return COLUMNS <= parquet_columns(path)
-
-    def load(self, path: Path) -> list[EvalItem]:
-        root = path if path.is_dir() else path.parent
-        items = []
-        for row in parquet_rows(path):
-            task = str(row["task"])
-            blobs, paths = image_payloads(row["image"], root, str(row["id"]))
-            if task in VIEW_CHANGE_TASKS:
-                atype, scorer = "numerical", "vci"
-            elif task in NUMERICAL_TASKS:
-                atype, scorer = "numerical", "mra_zero_abs"
-            elif task in MC_TASKS:
-                ans = str(row["answer"]).strip()
-                # a few SPAR answers are option texts rather than letters: score those as text
-                atype = "mc" if len(ans) == 1 and ans.isalpha() else "text"
-                scorer = "default"
-            else:
-                raise ValueError(f"{path}: item {row['id']}: unknown SPAR-Bench task {task!r}")
-            opts = options_in_text(row["question"]) if atype == "mc" else []
-            items.append(EvalItem(
-                id=str(row["id"]), benchmark=self.name, question=row["question"],
-                answer=str(row["answer"]).strip(), answer_type=atype, task=task,
-                category=str(row["img_type"]), options=opts, n_options=len(opts) if atype == "mc" else 0,
-                frames=paths, image_bytes=blobs, scorer=scorer,
-                extra={"format_type": row["format_type"], "source": row["source"]}))
-        return items
+    def to_item(self, row: dict, root: Path, path: Path) -> EvalItem:
+        task = str(row["task"])
+        blobs, paths = image_payloads(row["image"], root, str(row["id"]))
+        if task in VIEW_CHANGE_TASKS:
+            atype, scorer = "numerical", "vci"
+        elif task in NUMERICAL_TASKS:
+            atype, scorer = "numerical", "mra_zero_abs"
+        elif task in MC_TASKS:
+            ans = str(row["answer"]).strip()
+            # a few SPAR answers are option texts rather than letters: score those as text
+            atype = "mc" if len(ans) == 1 and ans.isalpha() else "text"
+            scorer = "default"
+        else:
+            raise ValueError(f"{path}: item {row['id']}: unknown SPAR-Bench task {task!r}")
+        return self.make_item(
+            row["id"], row["question"], row["answer"], atype, task, category=str(row["img_type"]),
+            options=options_in_text(row["question"]), frames=paths, image_bytes=blobs,
+            scorer=scorer, extra={"format_type": row["format_type"], "source": row["source"]})

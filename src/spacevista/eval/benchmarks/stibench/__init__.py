@@ -11,10 +11,11 @@ import json
 from pathlib import Path
 from typing import Any
 
-from spacevista.eval.benchmarks import BENCHMARKS, Benchmark, parquet_columns, parquet_rows
-from spacevista.qa.items import EvalItem
+from spacevista.eval.benchmarks import BENCHMARKS
+from spacevista.eval.benchmarks.base import ParquetBenchmark
+from spacevista.qa.items import EvalItem, absolute_path
 
-COLUMNS = {"ID", "Video", "Question", "Candidates", "Answer", "Task", "time_start", "time_end"}
+COLUMNS = frozenset({"ID", "Video", "Question", "Candidates", "Answer", "Task", "time_start", "time_end"})
 
 
 def _candidates(value: Any) -> dict[str, str]:
@@ -28,27 +29,18 @@ def _candidates(value: Any) -> dict[str, str]:
 
 
 @BENCHMARKS.register("stibench")
-class STIBench(Benchmark):
+class STIBench(ParquetBenchmark):
     """STI-Bench: spatial-temporal video QA (distances, speeds, trajectories)."""
 
     name = "stibench"
     primary = "task_mean"
+    detect_priority = 40
+    columns = COLUMNS
 
-    @classmethod
-    def detect(cls, path: Path) -> bool:
-        return COLUMNS <= parquet_columns(path)
-
-    def load(self, path: Path) -> list[EvalItem]:
-        root = path if path.is_dir() else path.parent
-        items = []
-        for row in parquet_rows(path):
-            cands = _candidates(row["Candidates"])
-            video = Path(row["Video"])
-            q = f"From {row['time_start']} seconds to {row['time_end']} seconds. {row['Question']}"
-            items.append(EvalItem(
-                id=str(row["ID"]), benchmark=self.name, question=q, answer=str(row["Answer"]).strip(),
-                answer_type="mc", task=str(row["Task"]), category="",
-                options=list(cands.values()), options_block="\n".join(f"{k}. {v}" for k, v in cands.items()),
-                n_options=len(cands), video=str(video if video.is_absolute() else root / video),
-                extra={"time_start": row["time_start"], "time_end": row["time_end"]}))
-        return items
+    def to_item(self, row: dict, root: Path, path: Path) -> EvalItem:
+        cands = _candidates(row["Candidates"])
+        q = f"From {row['time_start']} seconds to {row['time_end']} seconds. {row['Question']}"
+        return self.make_item(
+            row["ID"], q, row["Answer"], "mc", str(row["Task"]), options=list(cands.values()),
+            options_block="\n".join(f"{k}. {v}" for k, v in cands.items()), video=absolute_path(row["Video"], root),
+            extra={"time_start": row["time_start"], "time_end": row["time_end"]})

@@ -11,7 +11,8 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from spacevista.eval.benchmarks import BENCHMARKS, Benchmark, parquet_columns, parquet_rows
+from spacevista.eval.benchmarks import BENCHMARKS
+from spacevista.eval.benchmarks.base import ParquetBenchmark
 from spacevista.qa.items import EvalItem
 
 MC_TYPES = ("object_rel_direction_easy", "object_rel_direction_medium", "object_rel_direction_hard",
@@ -21,36 +22,28 @@ NUMERICAL_TYPES = ("object_abs_distance", "object_counting", "object_size_estima
 UNITS = {"object_abs_distance": "m", "object_counting": "", "object_size_estimation": "cm",
          "room_size_estimation": "m2"}
 _LETTER_PREFIX_RE = re.compile(r"^\s*\(?[A-Z][\.\):]\s*")
-COLUMNS = {"id", "dataset", "scene_name", "question_type", "question", "ground_truth", "options"}
+COLUMNS = frozenset({"id", "dataset", "scene_name", "question_type", "question", "ground_truth", "options"})
 
 
 @BENCHMARKS.register("vsibench")
-class VSIBench(Benchmark):
+class VSIBench(ParquetBenchmark):
     """VSI-Bench (Thinking in Space), video QA over ScanNet, ScanNet++ and ARKitScenes."""
 
     name = "vsibench"
     primary = "task_mean"
-
-    @classmethod
-    def detect(cls, path: Path) -> bool:
-        return COLUMNS <= parquet_columns(path)
+    detect_priority = 30
+    columns = COLUMNS
 
     def task_group(self, task: str) -> str:
         return "object_rel_direction" if task.startswith("object_rel_direction") else task
 
-    def load(self, path: Path) -> list[EvalItem]:
-        root = path if path.is_dir() else path.parent
-        items = []
-        for row in parquet_rows(path):
-            qtype = row["question_type"]
-            opts = list(row.get("options") or [])
-            mc = qtype in MC_TYPES or bool(opts)
-            video = root / row["dataset"] / f"{row['scene_name']}.mp4"
-            items.append(EvalItem(
-                id=str(row["id"]), benchmark=self.name, question=row["question"],
-                answer=str(row["ground_truth"]).strip(), answer_type="mc" if mc else "numerical",
-                task=qtype, category=str(row["dataset"]),
-                options=[_LETTER_PREFIX_RE.sub("", o) for o in opts], options_block="\n".join(opts),
-                n_options=len(opts), unit="" if mc else UNITS.get(qtype, ""), video=str(video),
-                extra={"scene_name": row["scene_name"]}))
-        return items
+    def to_item(self, row: dict, root: Path, path: Path) -> EvalItem:
+        qtype = row["question_type"]
+        opts = list(row.get("options") or [])
+        mc = qtype in MC_TYPES or bool(opts)
+        video = root / row["dataset"] / f"{row['scene_name']}.mp4"
+        return self.make_item(
+            row["id"], row["question"], row["ground_truth"], "mc" if mc else "numerical", qtype,
+            category=str(row["dataset"]), options=[_LETTER_PREFIX_RE.sub("", o) for o in opts],
+            options_block="\n".join(opts), unit=UNITS.get(qtype, ""),
+            video=str(video), extra={"scene_name": row["scene_name"]})
