@@ -22,6 +22,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "build": ("spacevista.cli.build:build", "turn posed videos into a spatial QA dataset"),
     "export": ("spacevista.cli.export:export", "rewrite SFT/GRPO/bench exports, leaving out rejected items"),
     "stats": ("spacevista.cli.stats:stats", "tables and plots of a built dataset"),
+    "audit": ("spacevista.cli.audit:audit", "blind text-only baselines per task against chance"),
     "eval": ("spacevista.cli.eval:eval_cmd", "run a model on a benchmark and score it"),
     "score": ("spacevista.cli.eval:score", "recompute metrics from saved predictions"),
     "leaderboard": ("spacevista.cli.eval:leaderboard", "compare several result files"),

@@ -63,6 +63,13 @@ def demo(out: str, scenes_per_scale: int, seed: int, frames: int, width: int, he
     console.print(table)
     console.print(f"{report['qa_count']} QA items from {report['scene_count']} scenes in {report['seconds']} s; "
                   f"per scale {report['scales']}; duplicate rate {report['duplicate_rate']:.4%}")
+    audit = report.get("audit") or {}
+    if audit.get("failures"):
+        worst = ", ".join(f"{f['task']} ({f['baseline']} {f['gain']:+.1f})" for f in audit["failures"])
+        console.print(f"[yellow]blind-baseline audit: a text-only guess beats chance by more than "
+                      f"{audit['threshold']:g} points on {worst}[/yellow] (spacevista audit {out})")
+    elif audit:
+        console.print(f"blind-baseline audit passed (threshold {audit['threshold']:g} points)")
     for e in report["errors"]:
         console.print(f"[red]scene {e['scene']} failed[/red] ({e['stage']}): {e['reason']}")
     console.print(f"wrote {out}/qa.jsonl, qa.parquet, sft.json, grpo.jsonl, bench.json, report.json, "

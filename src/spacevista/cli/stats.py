@@ -20,6 +20,7 @@ def stats(dataset: str, out: str | None, sample: int, seed: int) -> None:
     from rich.console import Console
     from rich.table import Table
 
+    from spacevista.engine.dataset.audit import run_audit
     from spacevista.engine.stats.tables import compute_stats, load_records
     from spacevista.engine.stats.html import tables, write_html
     from spacevista.engine.stats.plots import write_plots
@@ -32,6 +33,7 @@ def stats(dataset: str, out: str | None, sample: int, seed: int) -> None:
     out_dir = Path(out) if out else root / "stats"
     out_dir.mkdir(parents=True, exist_ok=True)
     st = compute_stats(records)
+    st["audit"] = run_audit(records)
     console = Console()
     for name, (header, rows) in tables(st).items():
         table = Table(title=name)

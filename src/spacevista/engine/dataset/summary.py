@@ -7,6 +7,7 @@ from typing import Any, Iterable
 
 import numpy as np
 
+from spacevista.engine.dataset.audit import run_audit
 from spacevista.engine.scene.questions import SceneQA
 from spacevista.records import QARecord
 from spacevista.scene import Scale
@@ -50,6 +51,7 @@ def summarise(results: list[SceneQA], errors: list[dict[str, Any]] | None = None
         "skipped": skipped,
         "errors": errors or [],
         "templates": template_count(),
+        "audit": run_audit(records),
     }
 
 

@@ -45,6 +45,10 @@ def tables(stats: dict[str, Any]) -> dict[str, tuple[list[str], list[list[Any]]]
     out["Object categories per scale (top 10)"] = (
         ["scale", "categories (mentions)"],
         [[s, ", ".join(f"{c} ({n})" for c, n in items)] for s, items in stats["categories"].items()])
+    if stats.get("audit"):
+        from spacevista.engine.dataset.audit import audit_table
+
+        out["Blind baselines: accuracy points above chance"] = audit_table(stats["audit"])
     return out
 
 
@@ -57,6 +61,8 @@ def write_html(stats: dict[str, Any], plots: dict[str, Path], path: Path, title:
              ("Numerical answers per task", "numeric"), ("Correct-letter balance (multiple choice)", "letters"),
              ("Object categories per scale (top 10)", "categories")]
     tabs = tables(stats)
+    if "Blind baselines: accuracy points above chance" in tabs:
+        order.append(("Blind baselines: accuracy points above chance", "audit"))
     for name, plot in order:
         header, rows = tabs[name]
         parts.append(f"<h2>{html.escape(name)}</h2>")

@@ -1,0 +1,87 @@
+"""The blind-baseline audit finds each kind of tell it is built for, and passes a set without tells."""
+
+from __future__ import annotations
+
+import itertools
+import json
+
+import numpy as np
+from click.testing import CliRunner
+
+from spacevista.cli.audit import audit as audit_cmd
+from spacevista.engine.dataset.audit import run_audit
+from spacevista.io.jsonl import write_jsonl
+from spacevista.records import QARecord
+
+LETTERS = "ABCD"
+
+
+def _rec(i: int, task: str, question: str, options: list[str], answer: int, kind: str = "k") -> QARecord:
+    return QARecord(id=f"{task}-{i:04d}", scene_id=f"scene{i % 20}", source="t", scale="indoor",
+                    category="Indoor", task=task, answer_type="mc", question=question, answer=LETTERS[answer],
+                    options=options, metadata={"kind": kind})
+
+
+def _numeric(n: int, rank_of_answer, seed: int = 0) -> list[QARecord]:
+    """Numeric four-option items; the answer's sorted rank chosen by ``rank_of_answer(i)``."""
+    rng = np.random.default_rng(seed)
+    out = []
+    for i in range(n):
+        ladder = np.cumsum(rng.uniform(0.2, 0.9, 4)) + rng.uniform(0, 2)
+        values = np.exp(ladder)
+        rank = rank_of_answer(i)
+        order = rng.permutation(4)
+        opts = [f"{values[k]:.3g} m" for k in order]
+        answer = int(np.flatnonzero(order == rank)[0])
+        out.append(_rec(i, "size", "How long is the table?", opts, answer))
+    return out
+
+
+def test_median_tell_is_found():
+    recs = _numeric(80, lambda i: 1 + i % 2)  # always a middle option
+    rep = run_audit(recs)
+    row = rep["tasks"]["size"]
+    assert row["failed"] and not rep["passed"]
+    assert row["baselines"]["rank"]["gain"] > 15 and row["baselines"]["median"]["gain"] > 15
+
+
+def test_balanced_numeric_items_pass():
+    ranks = [r for block in itertools.repeat(list(range(4)), 30) for r in block]
+    recs = _numeric(120, lambda i: ranks[i], seed=1)
+    # letters balanced too: rebuild options so each letter holds the answer equally often
+    for i, r in enumerate(recs):
+        want = i % 4
+        cur = ord(r.answer) - 65
+        r.options[cur], r.options[want] = r.options[want], r.options[cur]
+        r.answer = LETTERS[want]
+    rep = run_audit(recs)
+    gains = rep["tasks"]["size"]["baselines"]
+    assert abs(gains["letter"]["gain"]) < 5 and abs(gains["rank"]["gain"]) < 5
+
+
+def test_template_prior_and_overlap_tells_are_found():
+    recs = []
+    for i in range(60):  # "no" is right 90% of the time for this template
+        ans = 1 if i % 10 else 0
+        recs.append(_rec(i, "exists", "Is there a lamp near the sofa?", ["yes", "no"], ans, kind="near"))
+    for i in range(60):  # the answer is the option sharing most words with the others
+        centre = "turn left then go forward 3 m then turn right"
+        others = ["turn left then go forward 3 m then stop", "turn left then walk 3 m then turn right",
+                  "go back 9 m"]
+        pos = i % 4
+        opts = others[:]
+        opts.insert(pos, centre)
+        recs.append(_rec(i, "route", "How do you reach the door?", opts, pos))
+    rep = run_audit(recs)
+    assert rep["tasks"]["exists"]["baselines"]["template"]["gain"] > 30
+    assert rep["tasks"]["route"]["baselines"]["overlap"]["gain"] > 30
+    assert {f["task"] for f in rep["failures"]} == {"exists", "route"}
+
+
+def test_cli_exits_non_zero_and_writes_the_report(tmp_path):
+    write_jsonl(_numeric(60, lambda i: 2), tmp_path / "qa.jsonl")
+    (tmp_path / "report.json").write_text(json.dumps({"qa_count": 60}))
+    res = CliRunner().invoke(audit_cmd, [str(tmp_path)])
+    assert res.exit_code == 1 and "size" in res.output
+    data = json.loads((tmp_path / "report.json").read_text())
+    assert data["qa_count"] == 60 and data["audit"]["failures"][0]["task"] == "size"
