@@ -77,7 +77,9 @@ class Box3D:
 @dataclass
 class View:
     """How an object appears in one frame: visible pixel count, 2D box [x1,y1,x2,y2], a point [y,x]
-    inside its mask, and its z-depth statistics in that camera (closest visible point)."""
+    inside its mask, its z-depth statistics in that camera (closest visible point), and how much of
+    it the frame may hide: ``truncated`` (the mask touches the image border), ``occluded`` (fraction
+    of its outline behind a nearer surface) and ``valid_depth`` (fraction of its pixels with depth)."""
 
     frame: int
     pixels: int
@@ -85,6 +87,13 @@ class View:
     point: tuple[int, int]
     min_depth: float
     median_depth: float
+    truncated: bool = False
+    occluded: float = 0.0
+    valid_depth: float = 1.0
+
+    def clean(self, max_occluded: float = 0.2) -> bool:
+        """Seen whole in this frame: not cut by the border, at most ``max_occluded`` of it hidden."""
+        return not self.truncated and self.occluded <= max_occluded
 
 
 @dataclass

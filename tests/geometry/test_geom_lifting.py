@@ -101,7 +101,8 @@ def test_frame_views_fields():
     views = frame_views(depth, inst)
     assert sorted(views) == [3, 7]
     v = views[3]
-    assert set(v) == {"pixels", "bbox", "point", "min_depth", "median_depth"}
+    assert set(v) == {"pixels", "bbox", "point", "min_depth", "median_depth", "truncated", "occluded",
+                      "valid_depth"}
     assert v["pixels"] == 30 * 40
     assert v["bbox"] == (5, 10, 45, 40)  # x1, y1 inclusive; x2, y2 exclusive
     y, x = v["point"]
@@ -253,3 +254,21 @@ def test_lifting_is_byte_identical_across_calls():
     b, vb = lift_frame_with_views(depth.copy(), inst.copy(), K.copy(), POSE.copy(), stride=2)
     assert list(a) == list(b) and va == vb
     assert all(a[k].tobytes() == b[k].tobytes() for k in a)
+
+
+def test_views_say_what_the_frame_hides():
+    """A far box partly behind a near one has an occluded outline; the near one does not; a box
+    touching the image border is truncated; holes in depth lower the valid-depth fraction."""
+    depth = np.full((60, 80), 10.0)
+    inst = np.zeros((60, 80), np.int32)
+    inst[10:40, 10:50] = 1
+    depth[10:40, 10:50] = 5.0
+    inst[20:50, 40:70] = 2  # in front of the right edge of box 1
+    depth[20:50, 40:70] = 2.0
+    inst[0:25, 55:80] = 3  # cut by the top and right borders
+    depth[0:25, 55:80] = 8.0
+    depth[12:16, 12:16] = 0.0  # a hole in box 1
+    views = frame_views(depth, inst)
+    assert views[1]["occluded"] > 0.2 and views[2]["occluded"] == 0.0
+    assert views[3]["truncated"] and not views[1]["truncated"] and not views[2]["truncated"]
+    assert views[1]["valid_depth"] < 1.0 and views[2]["valid_depth"] == 1.0

@@ -260,6 +260,10 @@ def _views(groups: _Groups, depth: np.ndarray, instances: np.ndarray) -> dict[in
         z[~(z > 0)] = np.inf  # zero, negative, NaN and -inf
     n_valid = np.add.reduceat(np.isfinite(z), groups.starts, dtype=np.int64)
     zmins = np.minimum.reduceat(z, groups.starts)
+    ring, blocked = _occlusion_flags(depth, instances)
+    n_ring = np.add.reduceat(ring.ravel()[groups.flat], groups.starts, dtype=np.int64)
+    n_blocked = np.add.reduceat(blocked.ravel()[groups.flat], groups.starts, dtype=np.int64)
+    H, W = instances.shape
     out: dict[int, dict] = {}
     for g in np.flatnonzero(groups.keep).tolist():
         start, n, nv = int(groups.starts[g]), int(groups.counts[g]), int(n_valid[g])
@@ -276,8 +280,40 @@ def _views(groups: _Groups, depth: np.ndarray, instances: np.ndarray) -> dict[in
             "point": (int(points[g, 0]), int(points[g, 1])),
             "min_depth": zmin,
             "median_depth": zmed,
+            "truncated": bool(x1 == 0 or y1 == 0 or x2 == W or y2 == H),
+            "occluded": round(float(n_blocked[g]) / max(int(n_ring[g]), 1), 4),
+            "valid_depth": round(nv / n, 4),
         }
     return out
+
+
+#: a neighbour nearer than this fraction of a pixel's depth occludes it (above depth noise)
+OCCLUSION_MARGIN = 0.1
+
+
+def _occlusion_flags(depth: np.ndarray, instances: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Per pixel: is it on its mask's outline (a 4-neighbour with another label, the image border
+    excluded), and is that outline occluded (such a neighbour has valid depth nearer by more than
+    ``OCCLUSION_MARGIN``)? An object whose outline is mostly occluded is seen only in part."""
+    d = np.asarray(depth, dtype=np.float64)
+    with np.errstate(invalid="ignore"):
+        valid = d > 0
+    ring = np.zeros(instances.shape, dtype=bool)
+    blocked = np.zeros(instances.shape, dtype=bool)
+    for axis in (0, 1):
+        for step in (1, -1):
+            lab_n = np.roll(instances, step, axis=axis)
+            d_n = np.roll(d, step, axis=axis)
+            v_n = np.roll(valid, step, axis=axis)
+            edge = np.zeros(instances.shape, dtype=bool)
+            sl = [slice(None), slice(None)]
+            sl[axis] = slice(1, None) if step == 1 else slice(None, -1)
+            edge[tuple(sl)] = True  # np.roll wraps around: the wrapped row or column is no neighbour
+            differs = edge & (lab_n != instances)
+            ring |= differs
+            with np.errstate(invalid="ignore"):
+                blocked |= differs & v_n & valid & (d_n < d * (1.0 - OCCLUSION_MARGIN))
+    return ring, blocked
 
 
 def lift_frame(depth: np.ndarray, instances: np.ndarray, K: np.ndarray, pose: np.ndarray,
@@ -315,7 +351,11 @@ def frame_views(depth: np.ndarray, instances: np.ndarray,
       is ``x2 - x1``); the mask covers columns x1..x2-1 and rows y1..y2-1;
     - ``point``: ``(y, x)`` ints, a pixel of the mask far from its border (see
       ``_representative_points``), always inside the mask;
-    - ``min_depth`` / ``median_depth``: over the mask's valid depth pixels, NaN when there are none.
+    - ``min_depth`` / ``median_depth``: over the mask's valid depth pixels, NaN when there are none;
+    - ``truncated``: the mask touches the image border (the object may extend beyond the frame);
+    - ``occluded``: fraction of the mask's outline (pixels with a differently labelled 4-neighbour
+      inside the image) whose neighbour is nearer by more than ``OCCLUSION_MARGIN`` of its depth;
+    - ``valid_depth``: fraction of the mask's pixels with valid depth.
     """
     instances = _check_frame(depth, instances)
     groups = _group(instances, int(min_mask_px))

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from spacevista.errors import SceneError
+from spacevista.evidence import attach_evidence, wall_coverage
 from spacevista.geometry.boxes import upright_box
 from spacevista.geometry.cameras import backproject
 from spacevista.geometry.room import room_extent, support_height
@@ -106,9 +107,11 @@ def lift_scene(scene: Scene, config: LiftConfig = LiftConfig()) -> SceneGraph:
     floor_z, room = estimate_support(scene, objects, np.concatenate(background) if background else np.zeros((0, 3)))
     if config.ground_snap > 0:
         snap_to_support(objects, floor_z, config.ground_snap)
-    return SceneGraph(scene.id, scene.scale, scene.metric, objects, cameras, np.array([0.0, 0.0, 1.0]),
-                      floor_z=floor_z, room=room,
-                      source=scene.source, exact=False, metadata={"up_method": scene.up_method})
+    graph = SceneGraph(scene.id, scene.scale, scene.metric, objects, cameras, np.array([0.0, 0.0, 1.0]),
+                       floor_z=floor_z, room=room,
+                       source=scene.source, exact=False, metadata={"up_method": scene.up_method})
+    attach_evidence(graph)
+    return graph
 
 
 def estimate_support(scene: Scene, objects: list[GraphObject], background: np.ndarray
@@ -124,7 +127,8 @@ def estimate_support(scene: Scene, objects: list[GraphObject], background: np.nd
     room = None
     if scene.scale.value == "indoor" and floor_z is not None:
         try:
-            room = {**room_extent(background, floor_z), "floor_z": floor_z}
+            room = {**room_extent(background, floor_z), "floor_z": floor_z,
+                    "wall_coverage": wall_coverage(background, floor_z)}
         except ValueError:
             room = None
     return floor_z, room

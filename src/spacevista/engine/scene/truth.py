@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from spacevista.errors import SceneError
+from spacevista.evidence import attach_evidence
 from spacevista.geometry.distances import mesh_surface_samples
 from spacevista.geometry.lifting import frame_views
 from spacevista.graph import Box3D, CameraPose, GraphObject, SceneGraph, View
@@ -33,7 +34,9 @@ def truth_graph(scene: Scene, rng: np.random.Generator | None = None) -> SceneGr
                                    attributes=dict(o.attributes)))
     cameras = [CameraPose(f.index, f.camera, f.pose) for f in scene.frames]
     floor = scene.metadata.get("floor_z")
-    return SceneGraph(scene.id, scene.scale, scene.metric, objects, cameras, np.array([0.0, 0.0, 1.0]),
-                      floor_z=None if floor is None else float(floor), room=scene.metadata.get("room"),
-                      source=scene.source, exact=True,
-                      metadata={"relations": scene.metadata.get("relations", [])})
+    graph = SceneGraph(scene.id, scene.scale, scene.metric, objects, cameras, np.array([0.0, 0.0, 1.0]),
+                       floor_z=None if floor is None else float(floor), room=scene.metadata.get("room"),
+                       source=scene.source, exact=True,
+                       metadata={"relations": scene.metadata.get("relations", [])})
+    attach_evidence(graph)
+    return graph
