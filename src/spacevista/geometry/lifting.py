@@ -30,6 +30,7 @@ __all__ = [
     "frame_views",
     "lift_frame_with_views",
     "accumulate",
+    "VoxelAccumulator",
     "voxel_downsample",
     "inlier_mask",
     "remove_outliers",
@@ -404,6 +405,65 @@ def voxel_downsample(points: np.ndarray, voxel: float) -> np.ndarray:
     for axis in range(3):
         out[:, axis] = np.bincount(inverse, weights=points[:, axis], minlength=counts.size) / counts
     return out
+
+
+class VoxelAccumulator:
+    """Per-instance voxel means, merged frame by frame, so memory follows the scene's occupied volume
+    rather than the number of frames.
+
+    ``add`` folds one frame's points in (the running sum and count of every occupied voxel);
+    ``result`` gives each id's voxel means, ordered by voxel index as :func:`voxel_downsample` orders
+    them. ``max_voxels`` bounds the voxels held over all ids: beyond it ``add`` raises
+    ``MemoryError`` naming the count, so an input in the wrong unit fails instead of exhausting memory.
+    """
+
+    def __init__(self, voxel: float, max_voxels: int | None = None) -> None:
+        if not (voxel > 0 and np.isfinite(voxel)):
+            raise ValueError(f"voxel size must be positive and finite, got {voxel}")
+        self.voxel = float(voxel)
+        self.max_voxels = max_voxels
+        self._cells: dict[int, np.ndarray] = {}   # id -> (V, 3) int64 voxel cells, unique
+        self._sums: dict[int, np.ndarray] = {}    # id -> (V, 3) float64 sums
+        self._counts: dict[int, np.ndarray] = {}  # id -> (V,) int64 counts
+
+    @property
+    def size(self) -> int:
+        """Voxels held over all ids."""
+        return sum(len(c) for c in self._counts.values())
+
+    def add(self, frame: dict[int, np.ndarray]) -> None:
+        for oid, pts in frame.items():
+            pts = np.asarray(pts, dtype=np.float64)
+            if pts.ndim != 2 or pts.shape[1] != 3:
+                raise ValueError(f"points of instance {oid} must have shape (N, 3), got {pts.shape}")
+            if not len(pts):
+                continue
+            if not np.all(np.isfinite(pts)):
+                raise ValueError("points contain non-finite values")
+            oid = int(oid)
+            cells = np.floor(pts / self.voxel).astype(np.int64)
+            if oid in self._cells:
+                cells = np.concatenate([self._cells[oid], cells])
+                sums = np.concatenate([self._sums[oid], pts])
+                counts = np.concatenate([self._counts[oid], np.ones(len(pts), np.int64)])
+            else:
+                sums, counts = pts, np.ones(len(pts), np.int64)
+            uniq, inverse = np.unique(cells, axis=0, return_inverse=True)
+            inverse = inverse.reshape(-1)
+            merged = np.empty((len(uniq), 3))
+            for axis in range(3):
+                merged[:, axis] = np.bincount(inverse, weights=sums[:, axis], minlength=len(uniq))
+            self._cells[oid] = uniq
+            self._sums[oid] = merged
+            self._counts[oid] = np.bincount(inverse, weights=counts, minlength=len(uniq)).astype(np.int64)
+            if self.max_voxels is not None and self.size > self.max_voxels:
+                raise MemoryError(f"point clouds need more than {self.max_voxels} voxels of "
+                                  f"{self.voxel:g} m (depth in the wrong unit, or a scene far larger "
+                                  "than its scale?)")
+
+    def result(self) -> dict[int, np.ndarray]:
+        """``{id: (n, 3) voxel means}``, ids ascending."""
+        return {oid: self._sums[oid] / self._counts[oid][:, None] for oid in sorted(self._cells)}
 
 
 def accumulate(per_frame: list[dict[int, np.ndarray]], voxel: float | None = None) -> dict[int, np.ndarray]:

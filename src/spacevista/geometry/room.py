@@ -20,13 +20,18 @@ def support_height(background_z: np.ndarray, below: float, bin_size: float) -> f
     return float(np.median(in_bin))
 
 
+#: grid cells a room footprint may take (4M cells of 5 cm: a 100 m x 100 m floor, 4 MB)
+MAX_ROOM_CELLS = 4_000_000
+
+
 def room_extent(points: np.ndarray, floor_z: float, cell: float = 0.05,
-                ceiling_quantile: float = 0.995) -> dict[str, float]:
+                ceiling_quantile: float = 0.995, max_cells: int = MAX_ROOM_CELLS) -> dict[str, float]:
     """Floor area (m²) and ceiling height (m) of a room from its background points.
 
     The floor footprint is every grid cell that holds a floor or wall point, with enclosed holes
     (under furniture, unseen patches) filled; the height is a high quantile of point heights above
-    the floor, robust to stray points.
+    the floor, robust to stray points. The grid may hold at most ``max_cells`` cells: a wider room raises
+    ``ValueError`` naming its size, never an allocation the machine cannot hold.
     """
     if len(points) < 100:
         raise ValueError("too few background points to measure the room")
@@ -34,9 +39,16 @@ def room_extent(points: np.ndarray, floor_z: float, cell: float = 0.05,
     height = float(np.quantile(rel_z, ceiling_quantile))
     keep = rel_z < height - 0.1  # floor and walls, not the ceiling (it spans the whole room anyway)
     xy = points[keep, :2]
+    if len(xy) < 3:
+        raise ValueError("too few floor and wall points to measure the room")
     mn = xy.min(0)
     ij = np.floor((xy - mn) / cell).astype(np.int64)
-    grid = np.zeros(tuple(ij.max(0) + 3), dtype=bool)
+    shape = ij.max(0) + 3
+    if float(shape[0]) * float(shape[1]) > max_cells:
+        span = (xy.max(0) - mn)
+        raise ValueError(f"room footprint of {span[0]:.0f} m x {span[1]:.0f} m needs "
+                         f"{int(shape[0])} x {int(shape[1])} cells of {cell:g} m, more than {max_cells}")
+    grid = np.zeros(tuple(shape), dtype=bool)
     grid[ij[:, 0] + 1, ij[:, 1] + 1] = True
     grid = ndimage.binary_closing(grid, structure=np.ones((3, 3)), iterations=2)
     filled = ndimage.binary_fill_holes(grid)

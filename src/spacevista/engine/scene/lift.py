@@ -11,7 +11,7 @@ from spacevista.evidence import attach_evidence, wall_coverage
 from spacevista.geometry.boxes import upright_box
 from spacevista.geometry.cameras import backproject
 from spacevista.geometry.room import room_extent, support_height
-from spacevista.geometry.lifting import MIN_MASK_PX, accumulate, lift_frame_with_views, remove_outliers
+from spacevista.geometry.lifting import MIN_MASK_PX, VoxelAccumulator, lift_frame_with_views, remove_outliers
 from spacevista.geometry.planes import gravity_align
 from spacevista.graph import Box3D, CameraPose, GraphObject, SceneGraph, View
 from spacevista.scene import Scene
@@ -34,10 +34,45 @@ class LiftConfig:
     background_stride: int = 4
     ground_snap: float = 0.25
     box_trim: float = 0.0
+    #: bytes the scene's point clouds and grids may take; beyond it the scene fails with a named error
+    max_scene_memory: int = 2 << 30
+    #: a frame whose median depth differs from the accepted frames' by more than this factor, or lies
+    #: outside the scale's plausible range, is dropped (depth in the wrong unit)
+    depth_ratio_limit: float = 30.0
+
+    @property
+    def max_voxels(self) -> int:
+        """Voxels the point clouds may hold (about 160 bytes each while merging)."""
+        return max(10_000, self.max_scene_memory // 160)
 
 
 #: typical object size per scale in metres (sets the voxel size)
 TYPICAL_SIZE = {"tiny": 0.02, "tabletop": 0.15, "indoor": 1.0, "outdoor": 4.0, "drone": 40.0}
+#: plausible median depth of a frame per scale, metres (a frame outside it is in the wrong unit)
+DEPTH_RANGE = {"tiny": (0.005, 5.0), "tabletop": (0.02, 20.0), "indoor": (0.05, 60.0),
+               "outdoor": (0.2, 2000.0), "drone": (1.0, 20000.0)}
+_UNITS = ((1000.0, "millimetres read as metres?"), (100.0, "centimetres read as metres?"),
+          (0.01, "metres read as centimetres?"), (0.001, "metres read as millimetres?"))
+
+
+def depth_unit_problem(median: float, reference: float | None, scale: str, limit: float) -> str | None:
+    """Why a frame's median depth is implausible (None when it is fine): outside the scale's range,
+    or more than ``limit`` times off the reference (the median over accepted frames)."""
+    if not np.isfinite(median) or median <= 0:
+        return None  # no valid depth: nothing to lift, nothing to judge
+    lo, hi = DEPTH_RANGE[scale]
+    ratio = median / reference if reference else None
+    off = ratio is not None and (ratio > limit or ratio < 1 / limit)
+    if not off and lo <= median <= hi:
+        return None
+    guess = ""
+    if ratio is not None:
+        best = min(_UNITS, key=lambda u: abs(np.log(ratio / u[0])))
+        if abs(np.log(ratio / best[0])) < np.log(3):
+            guess = f"; {best[1]}"
+    if off:
+        return f"depth median {median:.4g} m is {ratio:.3g}x the other frames' ({reference:.4g} m){guess}"
+    return f"depth median {median:.4g} m is outside the plausible {lo:g}-{hi:g} m of a {scale} scene{guess}"
 
 
 def categories_of(scene: Scene) -> dict[int, str]:
@@ -69,17 +104,24 @@ def camera_graph(scene: Scene) -> SceneGraph:
 
 
 def lift_scene(scene: Scene, config: LiftConfig = LiftConfig()) -> SceneGraph:
-    """Back-project every frame's instance pixels, merge per object over frames, clean, box them."""
+    """Back-project every frame's instance pixels, merge per object over frames, clean, box them.
+
+    A frame whose depth is in the wrong unit (:func:`depth_unit_problem`) is dropped and listed in the
+    graph's ``metadata["dropped_frames"]``; the scene fails when fewer than half its frames remain,
+    or when its point clouds or room grid would exceed ``config.max_scene_memory``."""
     if not scene.frames:
         raise SceneError(scene.id, None, "scene has no frames")
     if not scene.has_depth or not scene.has_instances:
         raise SceneError(scene.id, None, "lifting needs depth and instance maps in every frame")
     align = world_alignment(scene)
     cats = categories_of(scene)
-    per_frame: list[dict[int, np.ndarray]] = []
+    voxel = TYPICAL_SIZE[scene.scale.value] * config.voxel_fraction
+    clouds = VoxelAccumulator(voxel, max_voxels=config.max_voxels)
+    background = VoxelAccumulator(voxel, max_voxels=config.max_voxels)
     views: dict[int, dict[int, View]] = {}
     cameras = []
-    background = []
+    dropped: list[dict[str, object]] = []
+    medians: list[float] = []
     for frame in scene.frames:
         depth = frame.depth()
         inst = frame.instances()
@@ -87,16 +129,35 @@ def lift_scene(scene: Scene, config: LiftConfig = LiftConfig()) -> SceneGraph:
             raise SceneError(scene.id, frame.depth_path or frame.instance_path,
                              f"frame {frame.index}: depth {depth.shape} / instances {inst.shape} do not match "
                              f"camera {frame.camera.height}x{frame.camera.width}")
+        median = _median_depth(depth)
+        problem = depth_unit_problem(median, float(np.median(medians)) if medians else None,
+                                     scene.scale.value, config.depth_ratio_limit)
+        if problem:
+            dropped.append({"frame": frame.index, "file": str(frame.depth_path or ""), "reason": problem})
+            continue
+        if np.isfinite(median):
+            medians.append(median)
         pose = align @ frame.pose
         cameras.append(CameraPose(frame.index, frame.camera, pose))
         points, frame_view = lift_frame_with_views(depth, inst, frame.camera.K, pose,
                                                    min_mask_px=config.min_mask_px, stride=config.stride)
-        per_frame.append(points)
-        background.append(backproject(depth, frame.camera.K, pose, mask=inst == 0, stride=config.background_stride))
+        try:
+            clouds.add(points)
+            background.add({0: backproject(depth, frame.camera.K, pose, mask=inst == 0,
+                                           stride=config.background_stride)})
+        except MemoryError as e:
+            raise SceneError(scene.id, frame.depth_path, f"frame {frame.index}: {e}; the scene is beyond "
+                             f"its memory budget of {config.max_scene_memory / 2**30:.3g} GiB "
+                             "(--max-scene-memory)") from e
         for oid, v in frame_view.items():
             views.setdefault(oid, {})[frame.index] = View(frame=frame.index, **v)
+    if len(cameras) * 2 < len(scene.frames):
+        first = dropped[0]
+        raise SceneError(scene.id, first["file"] or None,
+                         f"{len(dropped)} of {len(scene.frames)} frames dropped, e.g. frame {first['frame']}: "
+                         f"{first['reason']}")
     voxel = TYPICAL_SIZE[scene.scale.value] * config.voxel_fraction
-    merged = accumulate(per_frame, voxel=voxel)
+    merged = clouds.result()
     objects = []
     for oid in sorted(merged):
         pts = remove_outliers(merged[oid], k=config.outlier_k, std_ratio=config.outlier_std)
@@ -104,18 +165,28 @@ def lift_scene(scene: Scene, config: LiftConfig = LiftConfig()) -> SceneGraph:
             continue
         center, size, yaw = upright_box(pts, trim=config.box_trim)
         objects.append(GraphObject(oid, cats.get(oid, "object"), Box3D(center, size, yaw), pts, views[oid]))
-    floor_z, room = estimate_support(scene, objects, np.concatenate(background) if background else np.zeros((0, 3)))
+    bg = background.result().get(0, np.zeros((0, 3)))
+    floor_z, room = estimate_support(scene, objects, bg, max_cells=config.max_scene_memory // 8)
     if config.ground_snap > 0:
         snap_to_support(objects, floor_z, config.ground_snap)
     graph = SceneGraph(scene.id, scene.scale, scene.metric, objects, cameras, np.array([0.0, 0.0, 1.0]),
                        floor_z=floor_z, room=room,
-                       source=scene.source, exact=False, metadata={"up_method": scene.up_method})
+                       source=scene.source, exact=False,
+                       metadata={"up_method": scene.up_method, "dropped_frames": dropped})
     attach_evidence(graph)
     return graph
 
 
-def estimate_support(scene: Scene, objects: list[GraphObject], background: np.ndarray
-                     ) -> tuple[float | None, dict | None]:
+def _median_depth(depth: np.ndarray) -> float:
+    """Median of a frame's valid depth, on a sparse grid (a unit check needs no more)."""
+    d = np.asarray(depth[::4, ::4], dtype=np.float64)
+    with np.errstate(invalid="ignore"):
+        d = d[np.isfinite(d) & (d > 0)]
+    return float(np.median(d)) if d.size else float("nan")
+
+
+def estimate_support(scene: Scene, objects: list[GraphObject], background: np.ndarray,
+                     max_cells: int = 4_000_000) -> tuple[float | None, dict | None]:
     """Support plane height under the objects (floor, ground or table top) and, indoors, the room's
     floor area and ceiling height, both from background points only (no ground truth)."""
     if len(background) < 100:
@@ -127,7 +198,7 @@ def estimate_support(scene: Scene, objects: list[GraphObject], background: np.nd
     room = None
     if scene.scale.value == "indoor" and floor_z is not None:
         try:
-            room = {**room_extent(background, floor_z), "floor_z": floor_z,
+            room = {**room_extent(background, floor_z, max_cells=max_cells), "floor_z": floor_z,
                     "wall_coverage": wall_coverage(background, floor_z)}
         except ValueError:
             room = None
