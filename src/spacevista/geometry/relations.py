@@ -20,6 +20,7 @@ from typing import Any, Callable, Protocol
 
 import numpy as np
 
+from spacevista.geometry.boxes import box_footprint
 from spacevista.geometry.distances import closest_distance  # noqa: F401  (re-exported for callers)
 from spacevista.geometry.polygons import clip_convex, polygon_area
 
@@ -79,11 +80,7 @@ def _key(box: BoxLike) -> tuple[bytes, bytes, bytes]:
 # even -0.0 and 0.0 stay apart), never by box.
 @lru_cache(maxsize=8192)
 def _footprint(center: bytes, size: bytes, yaw: bytes) -> np.ndarray:
-    sx, sy = np.frombuffer(size) / 2
-    local = np.array([[-sx, -sy], [sx, -sy], [sx, sy], [-sx, sy]])
-    angle = float(np.frombuffer(yaw)[0])
-    c, s = np.cos(angle), np.sin(angle)
-    out = local @ np.array([[c, -s], [s, c]]).T + np.frombuffer(center)
+    out = box_footprint(np.frombuffer(center), np.frombuffer(size), float(np.frombuffer(yaw)[0]))
     out.setflags(write=False)
     return out
 
