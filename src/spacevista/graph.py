@@ -12,6 +12,7 @@ from typing import Any, Callable
 
 import numpy as np
 
+from spacevista.geometry.boxes import box_corners, box_footprint
 from spacevista.scene import Camera, Scale
 
 
@@ -54,20 +55,12 @@ class Box3D:
         return float(self.center[2] + self.size[2] / 2)
 
     def corners(self) -> np.ndarray:
-        """The 8 corners (8, 3) in world coordinates."""
-        sx, sy, sz = self.size / 2
-        local = np.array([[x, y, z] for x in (-sx, sx) for y in (-sy, sy) for z in (-sz, sz)])
-        c, s = np.cos(self.yaw), np.sin(self.yaw)
-        R = np.array([[c, -s, 0], [s, c, 0], [0, 0, 1]])
-        return local @ R.T + self.center
+        """The 8 corners (8, 3) in world coordinates (order of ``geometry.boxes.box_corners``)."""
+        return box_corners(self.center, self.size, self.yaw)
 
     def footprint(self) -> np.ndarray:
         """The 4 ground-plane corners (4, 2), counter-clockwise."""
-        sx, sy = self.size[:2] / 2
-        local = np.array([[-sx, -sy], [sx, -sy], [sx, sy], [-sx, sy]])
-        c, s = np.cos(self.yaw), np.sin(self.yaw)
-        R = np.array([[c, -s], [s, c]])
-        return local @ R.T + self.center[:2]
+        return box_footprint(self.center, self.size, self.yaw)
 
     def to_dict(self) -> dict[str, Any]:
         return {"center": [float(v) for v in self.center], "size": [float(v) for v in self.size],

@@ -2,12 +2,21 @@ import math
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
+from spacevista.geometry import relations as rel
 from spacevista.geometry.boxes import (aabb, box_corners, box_footprint, box_iou_3d_upright,
                                        longest_dimension, min_area_rectangle, points_in_box,
                                        upright_box)
 from spacevista.geometry.distances import mesh_surface_samples
+from spacevista.geometry.polygons import polygon_area, signed_polygon_area
 from spacevista.graph import Box3D
+
+PROPERTY = settings(deadline=None, max_examples=150, derandomize=True, database=None)
+centers = st.tuples(*[st.floats(-100, 100)] * 3).map(np.array)
+sizes = st.tuples(*[st.floats(0.01, 20)] * 3).map(np.array)
+yaws = st.floats(-2 * math.pi, 2 * math.pi)
 
 BOX_FACES = np.array([[0, 1, 3], [0, 3, 2], [4, 6, 7], [4, 7, 5], [0, 4, 5], [0, 5, 1],
                       [2, 3, 7], [2, 7, 6], [0, 2, 6], [0, 6, 4], [1, 5, 7], [1, 7, 3]])
@@ -135,3 +144,54 @@ def test_trimmed_box_ignores_a_noise_shell():
     assert np.allclose(size, [2.0, 1.0, 0.5], rtol=0.01)
     with pytest.raises(ValueError):
         upright_box(pts, trim=0.5)
+
+
+# ------------------------------------------------------------------------------ corner properties
+
+def _rot2(theta: float) -> np.ndarray:
+    c, s = math.cos(theta), math.sin(theta)
+    return np.array([[c, -s], [s, c]])
+
+
+@PROPERTY
+@given(centers, sizes, yaws)
+def test_footprint_of_a_turned_box_is_the_turned_footprint(center, size, yaw):
+    upright = box_footprint(center, size, 0.0)
+    expected = (upright - center[:2]) @ _rot2(yaw).T + center[:2]
+    np.testing.assert_allclose(box_footprint(center, size, yaw), expected, rtol=0, atol=1e-10)
+    corners = box_corners(center, size, yaw)
+    turned = (box_corners(center, size, 0.0) - center)[:, :2] @ _rot2(yaw).T + center[:2]
+    np.testing.assert_allclose(corners[:, :2], turned, rtol=0, atol=1e-10)
+
+
+@PROPERTY
+@given(centers, sizes, yaws)
+def test_footprint_is_the_ccw_ground_face_of_the_corners(center, size, yaw):
+    fp = box_footprint(center, size, yaw)
+    assert signed_polygon_area(fp) == pytest.approx(size[0] * size[1], rel=1e-9)
+    corners = box_corners(center, size, yaw)
+    bottom = corners[corners[:, 2] < center[2]]
+    np.testing.assert_array_equal(np.sort(bottom[:, :2], axis=0), np.sort(fp, axis=0))
+    np.testing.assert_allclose(corners[:, 2].reshape(4, 2), [[center[2] - size[2] / 2, center[2] + size[2] / 2]] * 4)
+
+
+@PROPERTY
+@given(centers, sizes, yaws)
+def test_graph_and_relations_use_the_same_corners(center, size, yaw):
+    box = Box3D(center, size, yaw)
+    assert box.corners().tobytes() == box_corners(center, size, yaw).tobytes()
+    assert box.footprint().tobytes() == box_footprint(center, size, yaw).tobytes()
+    assert rel.footprint(box).tobytes() == box.footprint().tobytes()
+    assert rel.box_footprint_area(box) == polygon_area(box.footprint())
+    assert rel.box_footprint_area(box) == pytest.approx(size[0] * size[1], rel=1e-9)
+    assert rel.footprint_overlap(box, box) == pytest.approx(rel.box_footprint_area(box), rel=1e-9)
+
+
+@PROPERTY
+@given(centers, sizes, yaws, centers, sizes, yaws)
+def test_iou_is_symmetric_and_in_unit_range(ca, sa, ya, cb, sb, yb):
+    cb = ca + (cb - ca) * 0.05  # near a, so many pairs overlap
+    iou = box_iou_3d_upright(ca, sa, ya, cb, sb, yb)
+    assert 0.0 <= iou <= 1.0
+    assert iou == pytest.approx(box_iou_3d_upright(cb, sb, yb, ca, sa, ya), abs=1e-9)
+    assert box_iou_3d_upright(ca, sa, ya, ca, sa, ya) == pytest.approx(1.0, rel=1e-9)

@@ -10,6 +10,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tasks"))
 from relation_scenes import relation_room  # noqa: E402
 
 from spacevista.geometry import relations as rel  # noqa: E402
+from spacevista.geometry.polygons import clip_convex, polygon_area  # noqa: E402
 from spacevista.graph import Box3D  # noqa: E402
 from spacevista.tasks import spatial_relation as sr  # noqa: E402
 
@@ -61,7 +62,7 @@ def test_footprint_overlap_shortcut_and_reach_test():
     disjoint = 0
     for a, pa in objs:
         for b, pb in objs:
-            full = rel.polygon_area(rel.clip_convex(rel.footprint(a), rel.footprint(b)))
+            full = polygon_area(clip_convex(rel.footprint(a), rel.footprint(b)))
             assert rel.footprint_overlap(a, b) == full
             disjoint += full == 0.0
             for grow in (0.0, 0.3):

@@ -13,7 +13,8 @@ import math
 
 import numpy as np
 
-from spacevista.geometry.area import convex_hull_2d, horizontal_axes, polygon_area
+from spacevista.geometry.ground import horizontal_axes
+from spacevista.geometry.polygons import clip_convex, convex_hull_2d, polygon_area
 
 __all__ = [
     "upright_box",
@@ -185,29 +186,6 @@ def aabb(points: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return points.min(axis=0), points.max(axis=0)
 
 
-def _clip_convex(subject: np.ndarray, clip: np.ndarray) -> np.ndarray:
-    """Sutherland-Hodgman: the part of convex polygon ``subject`` inside convex CCW ``clip``."""
-    out = subject
-    for i in range(clip.shape[0]):
-        if out.shape[0] == 0:
-            break
-        a, b = clip[i], clip[(i + 1) % clip.shape[0]]
-        edge = b - a
-        side = edge[0] * (out[:, 1] - a[1]) - edge[1] * (out[:, 0] - a[0])  # >= 0: inside
-        kept = []
-        n = out.shape[0]
-        for j in range(n):
-            p, q = out[j], out[(j + 1) % n]
-            sp, sq = side[j], side[(j + 1) % n]
-            if sp >= 0:
-                kept.append(p)
-            if (sp >= 0) != (sq >= 0):
-                t = sp / (sp - sq)
-                kept.append(p + t * (q - p))
-        out = np.array(kept) if kept else np.zeros((0, 2))
-    return out
-
-
 def box_iou_3d_upright(center_a: np.ndarray, size_a: np.ndarray, yaw_a: float,
                        center_b: np.ndarray, size_b: np.ndarray, yaw_b: float) -> float:
     """Volume intersection over union of two upright boxes (vertical = world z), in [0, 1]."""
@@ -217,7 +195,7 @@ def box_iou_3d_upright(center_a: np.ndarray, size_a: np.ndarray, yaw_a: float,
     vol_a, vol_b = float(np.prod(sa)), float(np.prod(sb))
     inter = 0.0
     if dz > 0:
-        poly = _clip_convex(box_footprint(ca, sa, yaw_a), box_footprint(cb, sb, yaw_b))
+        poly = clip_convex(box_footprint(ca, sa, yaw_a), box_footprint(cb, sb, yaw_b))
         if poly.shape[0] >= 3:
             inter = polygon_area(poly) * dz
     union = vol_a + vol_b - inter

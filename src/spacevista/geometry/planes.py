@@ -9,6 +9,8 @@ import math
 
 import numpy as np
 
+from spacevista.geometry.vectors import unit_vector
+
 __all__ = [
     "fit_plane_lstsq",
     "fit_plane_ransac",
@@ -29,14 +31,6 @@ def _cloud(points: np.ndarray) -> np.ndarray:
     if not np.all(np.isfinite(points)):
         raise ValueError("points contain non-finite values")
     return points
-
-
-def _unit(v: np.ndarray, what: str) -> np.ndarray:
-    v = np.asarray(v, dtype=np.float64).reshape(3)
-    n = float(np.linalg.norm(v))
-    if not math.isfinite(n) or n < 1e-12:
-        raise ValueError(f"{what} must be a finite non-zero vector, got {v.tolist()}")
-    return v / n
 
 
 def _canonical_sign(normal: np.ndarray, d: float) -> tuple[np.ndarray, float]:
@@ -99,7 +93,7 @@ def fit_plane_ransac(points: np.ndarray, rng: np.random.Generator, threshold: fl
     if max_angle_deg is not None:
         if axis is None:
             raise ValueError("max_angle_deg needs an axis")
-        axis = _unit(axis, "axis")
+        axis = unit_vector(axis, "axis")
         cos_limit = math.cos(math.radians(float(max_angle_deg)))
 
     # Work relative to the centroid: keeps d small and the arithmetic accurate far from the origin.
@@ -174,7 +168,7 @@ def floor_up(points: np.ndarray, rng: np.random.Generator, threshold: float,
     plane's offset along ``up``: every floor point x has ``up . x ~= floor_height``.
     """
     points = _cloud(points)
-    prior = _unit(prior_up, "prior_up")
+    prior = unit_vector(prior_up, "prior_up")
     normal, d, inliers = fit_plane_ransac(points, rng, threshold, iterations, axis=prior,
                                           max_angle_deg=max_angle_deg)
     signed = points[~inliers] @ normal + d
@@ -190,8 +184,8 @@ def rotation_aligning(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     Rodrigues' formula about ``a x b``; when ``a`` and ``b`` are opposite the rotation is a half
     turn about an axis perpendicular to ``a`` (chosen as in ``look_at``'s fallback: world y, else x).
     """
-    a = _unit(a, "a")
-    b = _unit(b, "b")
+    a = unit_vector(a, "a")
+    b = unit_vector(b, "b")
     v = np.cross(a, b)
     c = float(a @ b)
     if 1.0 + c < 1e-10:

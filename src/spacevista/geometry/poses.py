@@ -10,6 +10,8 @@ import math
 
 import numpy as np
 
+from spacevista.geometry.vectors import unit_vector
+
 __all__ = [
     "invert_pose",
     "is_rigid",
@@ -85,14 +87,6 @@ def check_rigid(T: np.ndarray, tol: float = 1e-5) -> None:
         raise ValueError(problem)
 
 
-def _unit(v: np.ndarray, what: str) -> np.ndarray:
-    v = np.asarray(v, dtype=np.float64).reshape(3)
-    n = float(np.linalg.norm(v))
-    if not math.isfinite(n) or n < 1e-12:
-        raise ValueError(f"{what} must be a finite non-zero vector, got {v.tolist()}")
-    return v / n
-
-
 def _perpendicular_reference(up: np.ndarray) -> np.ndarray:
     """A fixed unit vector perpendicular to ``up``: world +y if possible, else +x (then +z).
 
@@ -116,7 +110,7 @@ def look_at(eye: np.ndarray, target: np.ndarray, up: np.ndarray = (0.0, 0.0, 1.0
     """
     eye = np.asarray(eye, dtype=np.float64).reshape(3)
     target = np.asarray(target, dtype=np.float64).reshape(3)
-    up = _unit(up, "up")
+    up = unit_vector(up, "up")
     forward = target - eye
     if float(np.linalg.norm(forward)) < 1e-12:
         raise ValueError("look_at needs eye != target")
@@ -178,7 +172,7 @@ def yaw_pitch_of_camera(T: np.ndarray, up: np.ndarray = (0.0, 0.0, 1.0),
     Returns degrees by default, radians with ``degrees=False``.
     """
     R = _rotation_block(T)
-    up = _unit(up, "up")
+    up = unit_vector(up, "up")
     forward = R[:, 2]
     pitch = math.asin(float(np.clip(forward @ up, -1.0, 1.0)))
     if np.allclose(up, _WORLD_UP):

@@ -19,7 +19,10 @@ from functools import lru_cache
 from typing import Any, Callable, Protocol
 
 import numpy as np
-from .distances import closest_distance  # noqa: F401  (re-exported for callers)
+
+from spacevista.geometry.boxes import box_footprint
+from spacevista.geometry.distances import closest_distance  # noqa: F401  (re-exported for callers)
+from spacevista.geometry.polygons import clip_convex, polygon_area
 
 #: angular bins used to measure how completely one object surrounds a vertical axis
 COVERAGE_BINS = 36
@@ -77,22 +80,19 @@ def _key(box: BoxLike) -> tuple[bytes, bytes, bytes]:
 # even -0.0 and 0.0 stay apart), never by box.
 @lru_cache(maxsize=8192)
 def _footprint(center: bytes, size: bytes, yaw: bytes) -> np.ndarray:
-    sx, sy = np.frombuffer(size) / 2
-    local = np.array([[-sx, -sy], [sx, -sy], [sx, sy], [-sx, sy]])
-    angle = float(np.frombuffer(yaw)[0])
-    c, s = np.cos(angle), np.sin(angle)
-    out = local @ np.array([[c, -s], [s, c]]).T + np.frombuffer(center)
+    out = box_footprint(np.frombuffer(center), np.frombuffer(size), float(np.frombuffer(yaw)[0]))
     out.setflags(write=False)
     return out
 
 
-def footprint_area(box: BoxLike) -> float:
-    """``polygon_area(footprint(box))``, kept by value like the footprint."""
-    return _footprint_area(*_key(box))
+def box_footprint_area(box: BoxLike) -> float:
+    """Area of the box's ground footprint, ``polygon_area(footprint(box))``, kept by value like the
+    footprint."""
+    return _box_footprint_area(*_key(box))
 
 
 @lru_cache(maxsize=8192)
-def _footprint_area(center: bytes, size: bytes, yaw: bytes) -> float:
+def _box_footprint_area(center: bytes, size: bytes, yaw: bytes) -> float:
     return polygon_area(_footprint(center, size, yaw))
 
 
@@ -102,50 +102,6 @@ def bottom(box: BoxLike) -> float:
 
 def top(box: BoxLike) -> float:
     return float(box.center[2] + box.size[2] / 2)
-
-
-def polygon_area(poly: np.ndarray) -> float:
-    """Area of a simple polygon (n, 2) by the shoelace formula (0 for fewer than 3 vertices)."""
-    if len(poly) < 3:
-        return 0.0
-    x, y = poly[:, 0], poly[:, 1]
-    return float(abs(np.dot(x, np.roll(y, -1)) - np.dot(y, np.roll(x, -1))) / 2)
-
-
-def clip_convex(subject: np.ndarray, clip: np.ndarray) -> np.ndarray:
-    """Intersection of two convex counter-clockwise polygons (Sutherland-Hodgman)."""
-    out = [np.asarray(p, float) for p in subject]
-    n = len(clip)
-    for i in range(n):
-        if not out:
-            break
-        p, q = clip[i], clip[(i + 1) % n]
-        src, out = out, []
-        for k in range(len(src)):
-            cur, nxt = src[k], src[(k + 1) % len(src)]
-            if _left_of(p, q, nxt):
-                if not _left_of(p, q, cur):
-                    out.append(_intersect(p, q, cur, nxt))
-                out.append(nxt)
-            elif _left_of(p, q, cur):
-                out.append(_intersect(p, q, cur, nxt))
-    return np.array(out) if out else np.zeros((0, 2))
-
-
-def _left_of(p: np.ndarray, q: np.ndarray, v: np.ndarray) -> bool:
-    """Is ``v`` on the inner (left) side of the directed edge p->q, or on it?"""
-    e = q - p
-    return bool(e[0] * (v[1] - p[1]) - e[1] * (v[0] - p[0]) >= -1e-15)
-
-
-def _intersect(p: np.ndarray, q: np.ndarray, u: np.ndarray, v: np.ndarray) -> np.ndarray:
-    """Intersection of segment u-v with the infinite line through p and q."""
-    e, d = q - p, v - u
-    den = e[0] * d[1] - e[1] * d[0]
-    if den == 0:
-        return u.copy()
-    t = (e[0] * (u[1] - p[1]) - e[1] * (u[0] - p[0])) / -den
-    return u + t * d
 
 
 def footprint_overlap(a: BoxLike, b: BoxLike) -> float:
@@ -234,7 +190,7 @@ def support(a: BoxLike, pa: np.ndarray, b: BoxLike, pb: np.ndarray) -> Verdict:
     bottom height around a (looked for in a ring around a's footprint, since the surface right under
     a is hidden by a itself), and that surface is well above b's own base (not two objects side by
     side on the floor)."""
-    area_a = footprint_area(a)
+    area_a = box_footprint_area(a)
     over = footprint_overlap(a, b) / area_a if area_a > 0 else 0.0
     t_over = _lin(over, 0.5, 0.9)
     a_bot = bottom(a)
@@ -312,7 +268,7 @@ def adhesion(a: BoxLike, pa: np.ndarray, b: BoxLike, pb: np.ndarray, distance: f
     t_touch = float(np.clip(1.0 - d / max(tol, 1e-12), -1.0, 1.0))
     zov = z_overlap(a, b) / max(min(float(a.size[2]), float(b.size[2])), 1e-12)
     t_side = _lin(zov, 0.3, 0.7)
-    small = min(footprint_area(a), footprint_area(b))
+    small = min(box_footprint_area(a), box_footprint_area(b))
     fo = footprint_overlap(a, b) / small if small > 0 else 1.0
     t_apart = _lin(-fo, -0.3, -0.05)
     return Verdict(min(t_touch, t_side, t_apart), {"distance": d, "height_overlap": zov, "footprint_overlap": fo})
@@ -391,7 +347,7 @@ def plug_in(a: BoxLike, pa: np.ndarray, b: BoxLike, pb: np.ndarray) -> Verdict:
 
 def support_margin(a: BoxLike, pa: np.ndarray, b: BoxLike, pb: np.ndarray) -> float:
     """``support(a, pa, b, pb).margin``."""
-    area_a = footprint_area(a)
+    area_a = box_footprint_area(a)
     over = footprint_overlap(a, b) / area_a if area_a > 0 else 0.0
     if _lin(over, 0.5, 0.9) <= -1.0:
         return -1.0
@@ -421,7 +377,7 @@ def adhesion_margin(a: BoxLike, pa: np.ndarray, b: BoxLike, pb: np.ndarray,
     zov = z_overlap(a, b) / max(min(float(a.size[2]), float(b.size[2])), 1e-12)
     if _lin(zov, 0.3, 0.7) <= -1.0:
         return -1.0
-    small = min(footprint_area(a), footprint_area(b))
+    small = min(box_footprint_area(a), box_footprint_area(b))
     fo = footprint_overlap(a, b) / small if small > 0 else 1.0
     if _lin(-fo, -0.3, -0.05) <= -1.0:
         return -1.0

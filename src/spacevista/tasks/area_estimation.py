@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from spacevista.geometry.area import footprint_area
+from spacevista.geometry.ground import ground_hull_area
 from spacevista.geometry.boxes import points_in_box
 from spacevista.graph import SceneGraph
 from spacevista.scene import Scale
@@ -35,7 +35,7 @@ class AreaEstimation(Task):
         # the hull of the points inside the object's box: stray noisy points (whose trimmed extent
         # the box already ignores) must not stretch the outline
         inside = points_in_box(o.points, o.box.center, o.box.size, o.box.yaw, tol=0.02 * o.box.longest)
-        area = footprint_area(o.points[inside] if inside.sum() >= 3 else o.points)
+        area = ground_hull_area(o.points[inside] if inside.sum() >= 3 else o.points)
         return Facts(area, {"area_value": area, "len_x": float(o.box.size[0]), "len_y": float(o.box.size[1])})
 
     def choices(self, q, facts, graph, rng):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from spacevista.geometry.area import polygon_area
+from spacevista.geometry.polygons import polygon_area
 from spacevista.graph import SceneGraph
 from spacevista.scene import Scale
 from spacevista.tasks.base import TASKS, Facts, Question, Task, Unanswerable

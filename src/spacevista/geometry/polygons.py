@@ -1,4 +1,8 @@
-"""Planar areas: polygons, convex hulls and ground footprints."""
+"""Plane polygons: shoelace area, convex clipping, convex hulls and point-in-polygon tests.
+
+Polygons are (N, 2) float arrays of vertices in order; the closing edge from the last vertex back to
+the first is implied.
+"""
 
 from __future__ import annotations
 
@@ -8,11 +12,10 @@ from scipy.spatial import ConvexHull, QhullError
 __all__ = [
     "signed_polygon_area",
     "polygon_area",
+    "clip_convex",
     "convex_hull_2d",
     "convex_hull_area",
-    "footprint_area",
     "polygon_contains",
-    "horizontal_axes",
 ]
 
 
@@ -24,7 +27,7 @@ def _as_2d(points: np.ndarray, what: str = "points") -> np.ndarray:
 
 
 def signed_polygon_area(poly: np.ndarray) -> float:
-    """Shoelace area of a simple polygon (N, 2): positive when counter-clockwise."""
+    """Shoelace area of a simple polygon (N, 2): positive when counter-clockwise, 0 under 3 vertices."""
     poly = _as_2d(poly, "polygon")
     if poly.shape[0] < 3:
         return 0.0
@@ -40,9 +43,48 @@ def polygon_area(poly: np.ndarray) -> float:
     return abs(signed_polygon_area(poly))
 
 
+def clip_convex(subject: np.ndarray, clip: np.ndarray) -> np.ndarray:
+    """The part (M, 2) of convex polygon ``subject`` inside convex counter-clockwise polygon ``clip``
+    (Sutherland-Hodgman); (0, 2) when they share no area. Vertices on an edge of ``clip`` count as
+    inside, so clipping a counter-clockwise convex polygon by itself returns it unchanged."""
+    out = [np.asarray(p, dtype=np.float64) for p in subject]
+    clip = _as_2d(clip, "clip polygon")
+    n = len(clip)
+    for i in range(n):
+        if not out:
+            break
+        p, q = clip[i], clip[(i + 1) % n]
+        src, out = out, []
+        for k in range(len(src)):
+            cur, nxt = src[k], src[(k + 1) % len(src)]
+            if _left_of(p, q, nxt):
+                if not _left_of(p, q, cur):
+                    out.append(_intersect(p, q, cur, nxt))
+                out.append(nxt)
+            elif _left_of(p, q, cur):
+                out.append(_intersect(p, q, cur, nxt))
+    return np.array(out) if out else np.zeros((0, 2))
+
+
+def _left_of(p: np.ndarray, q: np.ndarray, v: np.ndarray) -> bool:
+    """Is ``v`` on the inner (left) side of the directed edge p->q, or on it?"""
+    e = q - p
+    return bool(e[0] * (v[1] - p[1]) - e[1] * (v[0] - p[0]) >= -1e-15)
+
+
+def _intersect(p: np.ndarray, q: np.ndarray, u: np.ndarray, v: np.ndarray) -> np.ndarray:
+    """Intersection of segment u-v with the infinite line through p and q."""
+    e, d = q - p, v - u
+    den = e[0] * d[1] - e[1] * d[0]
+    if den == 0:
+        return u.copy()
+    t = (e[0] * (u[1] - p[1]) - e[1] * (u[0] - p[0])) / -den
+    return u + t * d
+
+
 def convex_hull_2d(points2d: np.ndarray) -> np.ndarray:
     """Vertices (M, 2) of the convex hull, counter-clockwise; fewer than 3 rows when degenerate
-    (all points equal -> 1 row, collinear -> the 2 extreme points)."""
+    (all points equal -> 1 row, collinear -> the 2 extreme points). Non-finite rows are ignored."""
     pts = _as_2d(points2d)
     pts = pts[np.all(np.isfinite(pts), axis=1)]
     if pts.shape[0] == 0:
@@ -66,24 +108,6 @@ def convex_hull_area(points2d: np.ndarray) -> float:
     """Area of the convex hull of 2-D points; 0 for fewer than 3 points or collinear points."""
     hull = convex_hull_2d(points2d)
     return polygon_area(hull) if hull.shape[0] >= 3 else 0.0
-
-
-def horizontal_axes(up_axis: int) -> tuple[int, int]:
-    """The two other axes, ordered so that (a, b, up) is right-handed: 2 -> (0, 1), 0 -> (1, 2),
-    1 -> (2, 0)."""
-    if up_axis not in (0, 1, 2):
-        raise ValueError(f"up_axis must be 0, 1 or 2, got {up_axis}")
-    return (up_axis + 1) % 3, (up_axis + 2) % 3
-
-
-def footprint_area(points: np.ndarray, up_axis: int = 2) -> float:
-    """Area of the convex hull of the points projected on the ground plane (perpendicular to
-    ``up_axis``), in squared input units."""
-    points = np.asarray(points, dtype=np.float64)
-    if points.ndim != 2 or points.shape[1] != 3:
-        raise ValueError(f"points must have shape (N, 3), got {points.shape}")
-    a, b = horizontal_axes(up_axis)
-    return convex_hull_area(points[:, [a, b]])
 
 
 def polygon_contains(poly: np.ndarray, pts: np.ndarray) -> np.ndarray:

@@ -3,8 +3,6 @@ import math
 import numpy as np
 import pytest
 
-from spacevista.geometry.area import (convex_hull_2d, convex_hull_area, footprint_area,
-                                      polygon_area, polygon_contains, signed_polygon_area)
 from spacevista.geometry.boxes import box_corners
 from spacevista.geometry.distances import (camera_depth, centroid_distance, closest_distance,
                                            closest_pair, mesh_surface_samples)
@@ -65,39 +63,3 @@ def test_mesh_surface_samples_uniform_and_deterministic():
     assert pts.tobytes() == again.tobytes()
     with pytest.raises(ValueError):
         mesh_surface_samples(V, np.array([[0, 1, 99]]), 5, np.random.default_rng(0))
-
-
-def test_polygon_area_and_hulls():
-    square = np.array([[0, 0], [2, 0], [2, 2], [0, 2]], float)
-    assert polygon_area(square) == 4.0
-    assert signed_polygon_area(square) == 4.0
-    assert signed_polygon_area(square[::-1]) == -4.0
-    L = np.array([[0, 0], [2, 0], [2, 1], [1, 1], [1, 2], [0, 2]], float)
-    assert polygon_area(L) == pytest.approx(3.0)
-    assert convex_hull_area(L) == pytest.approx(3.5)
-    far = square + 1e7
-    assert polygon_area(far) == pytest.approx(4.0, abs=1e-6)
-    assert convex_hull_area(np.array([[0, 0], [1, 1], [2, 2]], float)) == 0.0
-    assert convex_hull_2d(np.array([[0, 0], [1, 1], [2, 2]], float)).shape == (2, 2)
-    assert convex_hull_area(np.array([[0, 0], [1, 1]], float)) == 0.0
-    hull = convex_hull_2d(np.random.default_rng(3).random((100, 2)))
-    assert signed_polygon_area(hull) > 0  # counter-clockwise
-
-
-def test_footprint_area():
-    corners = box_corners([0, 0, 1], [3.0, 2.0, 2.0], 0.5)
-    assert footprint_area(corners) == pytest.approx(6.0)
-    assert footprint_area(corners, up_axis=0) > 0
-
-
-def test_polygon_contains():
-    L = np.array([[0, 0], [2, 0], [2, 1], [1, 1], [1, 2], [0, 2]], float)
-    pts = np.array([[0.5, 0.5], [1.5, 0.5], [0.5, 1.5], [1.5, 1.5], [3, 3], [-0.1, 0.5]])
-    assert polygon_contains(L, pts).tolist() == [True, True, True, False, False, False]
-
-
-def test_polygon_contains_many_points_matches_analytic_square():
-    pts = np.random.default_rng(7).uniform(-1, 3, size=(300_000, 2))
-    square = np.array([[0, 0], [2, 0], [2, 2], [0, 2]], float)
-    expected = (pts[:, 0] > 0) & (pts[:, 0] < 2) & (pts[:, 1] > 0) & (pts[:, 1] < 2)
-    np.testing.assert_array_equal(polygon_contains(square, pts), expected)
