@@ -25,7 +25,7 @@ def parse_options(pairs: tuple[str, ...]) -> dict[str, Any]:
 @click.argument("sources", nargs=-1, required=True, type=click.Path(exists=False))
 @click.option("--out", required=True, type=click.Path(file_okay=False), help="Dataset folder.")
 @click.option("--format", "fmt", default="auto", show_default=True,
-              help="Source format: auto, native, or a reader name (spacevista ls reader).")
+              help="Source format: auto, or a reader name such as native (spacevista ls reader).")
 @click.option("--runner", type=click.Choice(["local", "ray"]), default="local", show_default=True)
 @click.option("--workers", type=click.IntRange(1), default=1, show_default=True,
               help="Parallel scene workers (local processes, or Ray CPUs/concurrency).")
@@ -63,12 +63,11 @@ def build(sources: tuple[str, ...], out: str, fmt: str, runner: str, workers: in
     from spacevista.engine.build.runners import make_runner
     from spacevista.tasks.base import TASKS
 
-    if fmt not in ("auto", "native"):
+    if fmt != "auto":
         from spacevista.readers import READERS
 
         if fmt not in READERS:
-            raise click.BadParameter(f"{fmt!r}; known: auto, native, {', '.join(READERS.names())}",
-                                     param_hint="--format")
+            raise click.BadParameter(f"{fmt!r}; known: auto, {', '.join(READERS.names())}", param_hint="--format")
     unknown = sorted(set(tasks) - set(TASKS.names()))
     if unknown:
         raise click.BadParameter(f"unknown task(s) {unknown}; known: {', '.join(TASKS.names())}",

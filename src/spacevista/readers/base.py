@@ -21,11 +21,11 @@ from spacevista.scene import Camera, Scene
 
 #: Detection order: the most specific layouts first, so that a folder that holds two layouts is read
 #: by the reader that understands the richer one.
-DETECTION_ORDER: tuple[str, ...] = ("scannet", "arkitscenes", "wildrgbd", "co3d", "uco3d", "rgbd_folder",
+DETECTION_ORDER: tuple[str, ...] = ("native", "scannet", "arkitscenes", "wildrgbd", "co3d", "uco3d", "rgbd_folder",
                                     "nerfstudio", "colmap", "video")
 
 READERS: Registry["ReaderType"] = Registry("reader", modules=tuple(
-    f"spacevista.readers.{m}" for m in ("nerfstudio", "rgbd_folder", "colmap", "scannet", "co3d",
+    f"spacevista.readers.{m}" for m in ("native", "nerfstudio", "rgbd_folder", "colmap", "scannet", "co3d",
                                         "wildrgbd", "arkitscenes", "video", "uco3d")))
 
 

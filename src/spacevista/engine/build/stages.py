@@ -65,16 +65,6 @@ def error_row(source: str, scene: str, stage: str, reason: str) -> Row:
                                 sort_keys=True)}
 
 
-def _reader_name(path: Path, fmt: str) -> str:
-    if fmt != "auto":
-        return fmt
-    if (path / "scene.json").is_file():
-        return "native"
-    from spacevista.readers import detect_format
-
-    return detect_format(path)
-
-
 def _frame_hashes(scene: Scene, out: Path, frame_paths: list[str]) -> list[str]:
     """Pixel hashes of the source frames and of the frames written out (see ``leakage``)."""
     from spacevista.engine.dataset.leakage import array_sha256, image_sha256
@@ -136,7 +126,7 @@ class SceneStage:
 
     def __call__(self, row: Row) -> Row:
         from spacevista.engine.scene.pipeline import process_scene
-        from spacevista.engine.scene.sources import open_scene
+        from spacevista.readers import detect_format, read_source
 
         source = row["source"]
         path = Path(source)
@@ -152,8 +142,8 @@ class SceneStage:
             return {"source": source, "shard": name, "cached": "1", "error": ""}
         # one scene's failure, whatever its kind, must never sink the build: it becomes an error row
         try:
-            reader = _reader_name(path, self.cfg.fmt)
-            scene = open_scene(path, self.cfg.fmt, **self.cfg.options)
+            reader = detect_format(path) if self.cfg.fmt == "auto" else self.cfg.fmt
+            scene = read_source(path, reader, **self.cfg.options)
         except Exception as e:  # noqa: BLE001
             return error_row(source, getattr(e, "scene", None) or scene_label, "open", _reason(e))
         try:
