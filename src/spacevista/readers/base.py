@@ -1,42 +1,54 @@
 """Shared machinery of the readers: the registry, format detection and the checks every reader runs.
 
-A reader is a class registered with ``@READERS.register("name")`` that has two class methods:
-``detect(path) -> bool`` (cheap: looks at file names only) and ``read(path, **options) -> Scene``.
-Frames get lazy loaders (``functools.partial`` of module-level functions, so scenes pickle), and
-nothing but headers is read while a scene is built.
+A reader is a :class:`Reader` subclass registered with ``@READERS.register("name")``. It names its
+typed options (``Options``, a ``readers.options.ReaderOptions`` dataclass) and has two class
+methods: ``detect(path) -> bool`` (cheap: looks at file names only) and ``read(path, options) ->
+Scene``. Frames get lazy loaders (``functools.partial`` of module-level functions, so scenes
+pickle), and nothing but headers is read while a scene is built.
 """
 
 from __future__ import annotations
 
 import functools
 from pathlib import Path
-from typing import Any, Callable, Iterable, Protocol, Sequence
+from typing import Any, Callable, Mapping, Sequence
 
 import numpy as np
 from PIL import Image
 
 from spacevista.errors import SceneError
+from spacevista.readers.options import ReaderOptionError, ReaderOptions
+from spacevista.readers.options import select_indices as select_indices  # re-exported for callers of base
 from spacevista.registry import Registry
-from spacevista.scene import Camera, Scene
+from spacevista.scene import Camera, Scale, Scene
 
 #: Detection order: the most specific layouts first, so that a folder that holds two layouts is read
 #: by the reader that understands the richer one.
 DETECTION_ORDER: tuple[str, ...] = ("native", "scannet", "arkitscenes", "wildrgbd", "co3d", "uco3d", "rgbd_folder",
                                     "nerfstudio", "colmap", "video")
 
-READERS: Registry["ReaderType"] = Registry("reader", modules=tuple(
+READERS: Registry["type[Reader]"] = Registry("reader", modules=tuple(
     f"spacevista.readers.{m}" for m in ("native", "nerfstudio", "rgbd_folder", "colmap", "scannet", "co3d",
                                         "wildrgbd", "arkitscenes", "video", "uco3d")))
 
 
-class ReaderType(Protocol):
-    """What a registered reader provides."""
+class Reader:
+    """What a registered reader provides; subclasses override ``detect`` and ``read``."""
+
+    #: scales this source typically holds (listed by ``spacevista ls``)
+    scales: tuple[Scale, ...] = tuple(Scale)
+    #: the reader's typed options, built by ``Options.parse`` from loose name -> value pairs
+    Options: type[ReaderOptions] = ReaderOptions
 
     @classmethod
-    def detect(cls, path: str | Path) -> bool: ...
+    def detect(cls, path: Path) -> bool:
+        """Whether ``path`` is in this reader's format, from file names alone."""
+        raise NotImplementedError
 
     @classmethod
-    def read(cls, path: str | Path, **options: Any) -> Scene: ...
+    def read(cls, path: Path, options: Any) -> Scene:
+        """The scene at ``path``, read with ``options`` (an instance of ``cls.Options``)."""
+        raise NotImplementedError
 
 
 def detect_format(path: str | Path) -> str:
@@ -54,49 +66,47 @@ def detect_format(path: str | Path) -> str:
     raise SceneError(None, str(p), f"unknown format: no reader recognises it (readers: {', '.join(ordered)})")
 
 
+def reader_options(name: str, options: Mapping[str, Any] | None = None) -> ReaderOptions:
+    """The typed options of reader ``name`` from loose ``options``; a ``ReaderOptionError`` names the
+    reader and the option when one is unknown or invalid."""
+    if name not in READERS:
+        raise SceneError(None, None, f"unknown format {name!r}; known: {', '.join(READERS.names())}")
+    return READERS.get(name).Options.parse(options)
+
+
+def validate_options(fmt: str, options: Mapping[str, Any]) -> None:
+    """Check ``options`` before any source is read: fully against the reader ``fmt`` names; with
+    ``fmt="auto"`` (each source's reader known only once it is detected) the names alone, which
+    must each be taken by some reader. Raises ``ReaderOptionError``; an unknown ``fmt`` is left to
+    the reading."""
+    if fmt != "auto":
+        if fmt in READERS:
+            reader_options(fmt, options)
+        return
+    known = {n for _, reader in READERS.items() for n in reader.Options.names()}
+    unknown = sorted(set(options) - known)
+    if unknown:
+        raise ReaderOptionError("", ", ".join(unknown),
+                                f"no reader takes option(s) {', '.join(map(repr, unknown))} (format auto)")
+
+
 def read_source(path: str | Path, format: str = "auto", **options: Any) -> Scene:
-    """Read ``path`` into a Scene with the named reader, or the detected one when ``format='auto'``."""
+    """Read ``path`` into a Scene with the named reader, or the detected one when ``format='auto'``.
+
+    ``options`` are the reader's options by name (see its ``Options`` class)."""
     name = detect_format(path) if format == "auto" else format
     if name not in READERS:
         raise SceneError(None, str(path), f"unknown format {name!r}; known: {', '.join(READERS.names())}")
-    return READERS.get(name).read(path, **options)
+    return READERS.get(name).read(Path(path), reader_options(name, options))
 
 
 # --------------------------------------------------------------------------- options and ids
 
-def scene_id_for(path: Path, options: dict[str, Any]) -> str:
+def scene_id_for(path: Path, options: Any) -> str:
     """The scene id: the ``scene_id`` option, else the folder (or file stem) name."""
-    sid = options.get("scene_id")
-    if sid:
-        return str(sid)
+    if options.scene_id:
+        return str(options.scene_id)
     return path.stem if path.is_file() else path.name
-
-
-def check_options(scene: str, given: dict[str, Any], allowed: Iterable[str]) -> None:
-    """Reject options a reader does not know, so typos do not pass silently."""
-    unknown = sorted(set(given) - set(allowed))
-    if unknown:
-        raise SceneError(scene, None, f"unknown reader option(s) {unknown}; allowed: {sorted(allowed)}")
-
-
-COMMON_OPTIONS = ("scene_id", "scale", "num_frames", "stride")
-
-
-def select_indices(n: int, num_frames: int | None = None, stride: int = 1) -> list[int]:
-    """Indices of the frames to keep: every ``stride``-th, then at most ``num_frames`` evenly spaced.
-
-    Deterministic: the same ``n`` and options always give the same indices.
-    """
-    if stride < 1:
-        raise ValueError(f"stride must be >= 1, got {stride}")
-    idx = list(range(0, n, stride))
-    if num_frames is not None:
-        if num_frames < 1:
-            raise ValueError(f"num_frames must be >= 1, got {num_frames}")
-        if len(idx) > num_frames:
-            picks = np.linspace(0, len(idx) - 1, num_frames).round().astype(int)
-            idx = [idx[i] for i in picks]
-    return idx
 
 
 # --------------------------------------------------------------------------- files

@@ -6,30 +6,34 @@ module is only its adapter to the reader registry.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 from spacevista.io.native import read_scene
-from spacevista.readers.base import READERS, check_options
-from spacevista.scene import Scale, Scene
+from spacevista.readers.base import READERS, Reader
+from spacevista.readers.options import ReaderOptions
+from spacevista.scene import Scene
 
 HEADER = "scene.json"
 
 
+@dataclass(frozen=True)
+class NativeOptions(ReaderOptions):
+    """None: the header states the id, scale, up vector and every frame."""
+
+    reader = "native"
+
+
 @READERS.register("native")
-class NativeReader:
+class NativeReader(Reader):
     """SpaceVista native scene folder (scene.json, rgb/, depth/, instances/), as synth writes it."""
 
-    #: scales this source typically holds (listed by ``spacevista ls``)
-    scales = tuple(Scale)
+    Options = NativeOptions
 
     @classmethod
-    def detect(cls, path: str | Path) -> bool:
-        p = Path(path)
-        return p.is_dir() and (p / HEADER).is_file()
+    def detect(cls, path: Path) -> bool:
+        return path.is_dir() and (path / HEADER).is_file()
 
     @classmethod
-    def read(cls, path: str | Path, **options: Any) -> Scene:
-        """No options: the header states the id, scale, up vector and every frame."""
-        check_options(Path(path).name, options, ())
+    def read(cls, path: Path, options: NativeOptions) -> Scene:
         return read_scene(path)

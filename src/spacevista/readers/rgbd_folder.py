@@ -16,20 +16,27 @@ from __future__ import annotations
 
 import functools
 import re
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
 from spacevista.errors import SceneError
-from spacevista.readers.base import (COMMON_OPTIONS, READERS, DepthRemap, check_options, check_rigid,
-                                     finish_scene, image_size, load_depth_png, make_camera, read_matrix,
-                                     rgb_loader, scene_id_for, select_indices)
+from spacevista.readers.base import (READERS, DepthRemap, Reader, check_rigid, finish_scene, image_size,
+                                     load_depth_png, make_camera, read_matrix, rgb_loader, scene_id_for)
+from spacevista.readers.options import DepthOptions
 from spacevista.readers.up import resolve_up
 from spacevista.scene import Frame, Scale, Scene
 
 _FRAME = re.compile(r"^frame-(\d+)\.pose\.txt$")
-_OPTIONS = COMMON_OPTIONS + ("depth_scale", "up")
+
+
+@dataclass(frozen=True)
+class RGBDFolderOptions(DepthOptions):
+    """``depth_scale`` (metres per depth unit), ``num_frames``, ``stride``, ``scale``, ``scene_id``, ``up``."""
+
+    reader = "rgbd_folder"
 
 
 def _find(folder: Path, name: str) -> Path | None:
@@ -40,24 +47,21 @@ def _find(folder: Path, name: str) -> Path | None:
 
 
 @READERS.register("rgbd_folder")
-class RGBDFolderReader:
+class RGBDFolderReader(Reader):
     """7-Scenes-style RGB-D frame folder: colour, mm depth, camera-to-world pose text per frame (metric)."""
 
     #: scales this source typically holds (listed by ``spacevista ls``)
     scales = (Scale.TABLETOP, Scale.INDOOR)
+    Options = RGBDFolderOptions
 
     @classmethod
-    def detect(cls, path: str | Path) -> bool:
-        p = Path(path)
-        return p.is_dir() and any(_FRAME.match(q.name) for q in p.glob("frame-*.pose.txt"))
+    def detect(cls, path: Path) -> bool:
+        return path.is_dir() and any(_FRAME.match(q.name) for q in path.glob("frame-*.pose.txt"))
 
     @classmethod
-    def read(cls, path: str | Path, **options: Any) -> Scene:
-        """Options: ``depth_scale`` (metres per depth unit, default 0.001), ``num_frames``, ``stride``,
-        ``scale``, ``scene_id``, ``up``."""
-        root = Path(path)
+    def read(cls, path: Path, options: RGBDFolderOptions) -> Scene:
+        root = path
         sid = scene_id_for(root, options)
-        check_options(sid, options, _OPTIONS)
         if not root.is_dir():
             raise SceneError(sid, str(root), "not a folder")
         ids = sorted((m.group(1) for q in root.iterdir() if (m := _FRAME.match(q.name))), key=int)
@@ -69,9 +73,9 @@ class RGBDFolderReader:
         K = read_matrix(sid, kpath, (3, 3))
         dkpath = _find(root, "depth-intrinsics.txt")
         K_depth = read_matrix(sid, dkpath, (3, 3)) if dkpath is not None else None
-        depth_scale = float(options.get("depth_scale", 1e-3))
+        depth_scale = options.depth_scale
 
-        keep = select_indices(len(ids), options.get("num_frames"), int(options.get("stride", 1)))
+        keep = options.select(len(ids))
         frames: list[Frame] = []
         skipped: list[dict[str, Any]] = []
         remaps: dict[tuple, DepthRemap] = {}
@@ -111,10 +115,10 @@ class RGBDFolderReader:
             if not np.all(np.isfinite(g)) or np.linalg.norm(g) < 1e-9:
                 raise SceneError(sid, str(gpath), "gravity direction has no direction")
             up, up_method = -g / np.linalg.norm(g), "gravity"
-        scene = Scene(id=sid, scale=options.get("scale", "indoor"), frames=frames, metric=True, up=up,
+        scene = Scene(id=sid, scale=options.scale, frames=frames, metric=True, up=up,
                       up_method=up_method, source="rgbd_folder", root=root,
                       metadata={"format": "rgbd_folder", "intrinsics": str(kpath),
                                 "depth_intrinsics": str(dkpath) if dkpath else "colour intrinsics scaled to depth size",
                                 "source_frame_ids": [ids[i] for i in keep]})
         finish_scene(scene, skipped)
-        return resolve_up(scene, options.get("up", "auto"))
+        return resolve_up(scene, options.up)

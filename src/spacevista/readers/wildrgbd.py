@@ -18,19 +18,28 @@ from __future__ import annotations
 
 import functools
 import json
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
 from spacevista.errors import SceneError
-from spacevista.readers.base import (COMMON_OPTIONS, READERS, DepthRemap, check_options, check_rigid,
-                                     finish_scene, image_size, load_depth_png, load_instance_png, make_camera,
-                                     read_text, rgb_loader, scene_id_for, select_indices)
+from spacevista.readers.base import (READERS, DepthRemap, Reader, check_rigid, finish_scene, image_size,
+                                     load_depth_png, load_instance_png, make_camera, read_text, rgb_loader,
+                                     scene_id_for)
+from spacevista.readers.options import DepthOptions
 from spacevista.readers.up import resolve_up
 from spacevista.scene import Frame, Scale, Scene
 
-_OPTIONS = COMMON_OPTIONS + ("depth_scale", "up")
+
+
+@dataclass(frozen=True)
+class WildRGBDOptions(DepthOptions):
+    """``depth_scale`` (metres per depth unit), ``num_frames``, ``stride``, ``scale``, ``scene_id``, ``up``."""
+
+    reader = "wildrgbd"
+    scale: str = "tabletop"
 
 
 def load_wildrgbd_mask(path: str, scene: str, size: tuple[int, int]) -> np.ndarray:
@@ -40,23 +49,21 @@ def load_wildrgbd_mask(path: str, scene: str, size: tuple[int, int]) -> np.ndarr
 
 
 @READERS.register("wildrgbd")
-class WildRGBDReader:
+class WildRGBDReader(Reader):
     """WildRGB-D scene folder: rgb/, depth/ (mm), masks/, metadata (K), cam_poses.txt (camera-to-world); metric."""
 
     #: scales this source typically holds (listed by ``spacevista ls``)
     scales = (Scale.TABLETOP,)
+    Options = WildRGBDOptions
 
     @classmethod
-    def detect(cls, path: str | Path) -> bool:
-        p = Path(path)
-        return p.is_dir() and (p / "cam_poses.txt").is_file() and (p / "metadata").is_file() and (p / "rgb").is_dir()
+    def detect(cls, path: Path) -> bool:
+        return all(f.is_file() for f in (path / "cam_poses.txt", path / "metadata")) and (path / "rgb").is_dir()
 
     @classmethod
-    def read(cls, path: str | Path, **options: Any) -> Scene:
-        """Options: ``depth_scale`` (default 0.001), ``num_frames``, ``stride``, ``scale``, ``scene_id``, ``up``."""
-        root = Path(path)
+    def read(cls, path: Path, options: WildRGBDOptions) -> Scene:
+        root = path
         sid = scene_id_for(root, options)
-        check_options(sid, options, _OPTIONS)
         meta_path = root / "metadata"
         try:
             meta = json.loads(read_text(sid, meta_path))
@@ -80,9 +87,9 @@ class WildRGBDReader:
         if not entries:
             raise SceneError(sid, str(pose_path), "no poses")
         entries.sort(key=lambda e: e[0])
-        depth_scale = float(options.get("depth_scale", 1e-3))
+        depth_scale = options.depth_scale
         category = root.parent.parent.name if root.parent.name == "scenes" else root.parent.name
-        keep = select_indices(len(entries), options.get("num_frames"), int(options.get("stride", 1)))
+        keep = options.select(len(entries))
         frames: list[Frame] = []
         skipped: list[dict[str, Any]] = []
         for i in keep:
@@ -106,9 +113,9 @@ class WildRGBDReader:
                                 depth_path=str(dp) if depth_loader else None,
                                 instance_path=str(mp) if inst_loader else None, rgb_loader=rgb_loader(img, sid),
                                 depth_loader=depth_loader, instance_loader=inst_loader))
-        scene = Scene(id=sid, scale=options.get("scale", "tabletop"), frames=frames, metric=True, up_method="unknown",
+        scene = Scene(id=sid, scale=options.scale, frames=frames, metric=True, up_method="unknown",
                       source="wildrgbd", root=root,
                       metadata={"format": "wildrgbd", "category": category, "categories": {1: category},
                                 "source_frame_ids": [entries[i][0] for i in keep]})
         finish_scene(scene, skipped)
-        return resolve_up(scene, options.get("up", "auto"))
+        return resolve_up(scene, options.up)

@@ -26,7 +26,11 @@ Progress = Callable[[int, int], None]
 
 @dataclass(frozen=True)
 class BuildConfig:
-    """Everything a worker needs to process a source; plain data so it pickles and travels."""
+    """Everything a worker needs to process a source; plain data so it pickles and travels.
+
+    ``options`` stay the plain name -> value pairs given (they key the shard cache and the report);
+    each source's reader parses them into its typed options. They are checked here, so a misspelt
+    or invalid option fails the build before any scene is read."""
 
     out: str
     seed: int = 0
@@ -35,6 +39,11 @@ class BuildConfig:
     options: dict[str, Any] = field(default_factory=dict)
     #: specialists for sources that lack depth or instance masks (see ``PerceptionPlan``); empty: none
     perception: dict[str, Any] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        from spacevista.readers import validate_options
+
+        validate_options(self.fmt, self.options)
 
     def to_dict(self) -> dict[str, Any]:
         d = asdict(self)
