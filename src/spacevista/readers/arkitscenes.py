@@ -17,7 +17,6 @@ lines by timestamp as ARKitScenes' own loader does (equal to 3 decimals, else th
 
 from __future__ import annotations
 
-import functools
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -25,13 +24,11 @@ from typing import Any
 import numpy as np
 
 from spacevista.errors import SceneError
-from spacevista.readers.base import (READERS, DepthRemap, Reader, check_rigid, finish_scene, image_size,
-                                     load_depth_png, make_camera, read_text, rgb_loader)
-from spacevista.readers.options import DepthOptions, at_least
+from spacevista.readers.base import (READERS, Reader, check_rigid, depth_png_loader, finish_scene, image_size,
+                                     make_camera, numeric_rows, read_text, rgb_loader)
 from spacevista.readers.conventions import axis_angle_to_rotmat, world_to_camera_to_c2w
-from spacevista.readers.up import resolve_up
+from spacevista.readers.options import DepthOptions, at_least
 from spacevista.scene import Frame, Scale, Scene
-
 
 
 @dataclass(frozen=True)
@@ -52,20 +49,8 @@ def _frames_dir(path: Path) -> Path:
 
 def read_traj(scene: str, path: Path) -> list[tuple[float, np.ndarray]]:
     """(timestamp, camera-to-world) per line of an ARKitScenes ``.traj`` file."""
-    out = []
-    for n, line in enumerate(read_text(scene, path).splitlines(), 1):
-        t = line.split()
-        if not t:
-            continue
-        if len(t) != 7:
-            raise SceneError(scene, str(path), f"line {n}: expected 7 columns, found {len(t)}")
-        try:
-            v = [float(x) for x in t]
-        except ValueError as e:
-            raise SceneError(scene, str(path), f"line {n}: not numeric: {e}") from e
-        c2w = world_to_camera_to_c2w(axis_angle_to_rotmat(v[1:4]), np.asarray(v[4:7]))
-        out.append((v[0], c2w))
-    return out
+    return [(v[0], world_to_camera_to_c2w(axis_angle_to_rotmat(v[1:4]), np.asarray(v[4:7])))
+            for v in numeric_rows(scene, path, 7, "7 columns")]
 
 
 def read_pincam(scene: str, path: Path) -> tuple[np.ndarray, tuple[int, int]]:
@@ -90,12 +75,8 @@ def _pincam_for(folder: Path, video: str, ts: str) -> Path:
 
 
 @READERS.register("arkitscenes")
-class ARKitScenesReader(Reader):
+class ARKitScenesReader(Reader, options=ARKitScenesOptions, scales=(Scale.INDOOR,)):
     """ARKitScenes lowres_wide frames: .traj world-to-camera (axis-angle) inverted, .pincam intrinsics, mm depth."""
-
-    #: scales this source typically holds (listed by ``spacevista ls``)
-    scales = (Scale.INDOOR,)
-    Options = ARKitScenesOptions
 
     @classmethod
     def detect(cls, path: Path) -> bool:
@@ -123,7 +104,6 @@ class ARKitScenesReader(Reader):
             raise SceneError(sid, str(color_dir), "no <video_id>_<timestamp>.png colour frames")
         stamps.sort()
         max_dt = options.max_time_offset
-        depth_scale = options.depth_scale
         keep = options.select(len(stamps))
         frames: list[Frame] = []
         skipped: list[dict[str, Any]] = []
@@ -141,11 +121,7 @@ class ARKitScenesReader(Reader):
             w, h = image_size(sid, img)
             cam = make_camera(sid, _pincam_for(root / "lowres_wide_intrinsics", vid, ts), K, w, h, declared)
             dp = root / "lowres_depth" / f"{vid}_{ts}.png"
-            depth_loader = None
-            if dp.is_file():
-                dsize = image_size(sid, dp)
-                remap = DepthRemap(np.diag([dsize[0] / w, dsize[1] / h, 1.0]) @ K, dsize, K, (w, h))
-                depth_loader = functools.partial(load_depth_png, str(dp), sid, depth_scale, (0,), remap)
+            depth_loader = depth_png_loader(sid, dp, K, (w, h), options.depth_scale) if dp.is_file() else None
             frames.append(Frame(index=len(frames), camera=cam, pose=pose, timestamp=t, image_path=str(img),
                                 depth_path=str(dp) if depth_loader else None, rgb_loader=rgb_loader(img, sid),
                                 depth_loader=depth_loader))
@@ -153,5 +129,4 @@ class ARKitScenesReader(Reader):
                       source="arkitscenes", root=root,
                       metadata={"format": "arkitscenes", "video_id": video,
                                 "source_timestamps": [stamps[i][1] for i in keep]})
-        finish_scene(scene, skipped)
-        return resolve_up(scene, options.up)
+        return finish_scene(scene, skipped, options.up)

@@ -1,10 +1,12 @@
 """Shared machinery of the readers: the registry, format detection and the checks every reader runs.
 
 A reader is a :class:`Reader` subclass registered with ``@READERS.register("name")``. It names its
-typed options (``Options``, a ``readers.options.ReaderOptions`` dataclass) and has two class
-methods: ``detect(path) -> bool`` (cheap: looks at file names only) and ``read(path, options) ->
-Scene``. Frames get lazy loaders (``functools.partial`` of module-level functions, so scenes
-pickle), and nothing but headers is read while a scene is built.
+typed options (a ``readers.options.ReaderOptions`` dataclass) and typical scales in its class line
+and has two class methods: ``detect(path) -> bool`` (cheap: looks at file names only) and
+``read(path, options) -> Scene``. Frames get lazy loaders (``functools.partial`` of module-level
+functions, so scenes pickle), and nothing but headers is read while a scene is built. The helpers
+below are what several readers share: files, images and depth, rigid poses, cameras, and
+``finish_scene``, which every capture reader ends with.
 """
 
 from __future__ import annotations
@@ -17,8 +19,9 @@ import numpy as np
 from PIL import Image
 
 from spacevista.errors import SceneError
-from spacevista.readers.options import ReaderOptionError, ReaderOptions
+from spacevista.readers.options import ReaderOptionError, ReaderOptions, SceneOptions
 from spacevista.readers.options import select_indices as select_indices  # re-exported for callers of base
+from spacevista.readers.up import resolve_up
 from spacevista.registry import Registry
 from spacevista.scene import Camera, Scale, Scene
 
@@ -33,12 +36,23 @@ READERS: Registry["type[Reader]"] = Registry("reader", modules=tuple(
 
 
 class Reader:
-    """What a registered reader provides; subclasses override ``detect`` and ``read``."""
+    """What a registered reader provides; subclasses override ``detect`` and ``read``.
+
+    A subclass states its options class and the scales its source typically holds in its class
+    line, ``class XReader(Reader, options=XOptions, scales=(Scale.INDOOR,))``."""
 
     #: scales this source typically holds (listed by ``spacevista ls``)
     scales: tuple[Scale, ...] = tuple(Scale)
     #: the reader's typed options, built by ``Options.parse`` from loose name -> value pairs
     Options: type[ReaderOptions] = ReaderOptions
+
+    def __init_subclass__(cls, options: type[ReaderOptions] | None = None,
+                          scales: tuple[Scale, ...] | None = None, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        if options is not None:
+            cls.Options = options
+        if scales is not None:
+            cls.scales = tuple(scales)
 
     @classmethod
     def detect(cls, path: Path) -> bool:
@@ -102,7 +116,7 @@ def read_source(path: str | Path, format: str = "auto", **options: Any) -> Scene
 
 # --------------------------------------------------------------------------- options and ids
 
-def scene_id_for(path: Path, options: Any) -> str:
+def scene_id_for(path: Path, options: SceneOptions) -> str:
     """The scene id: the ``scene_id`` option, else the folder (or file stem) name."""
     if options.scene_id:
         return str(options.scene_id)
@@ -110,6 +124,16 @@ def scene_id_for(path: Path, options: Any) -> str:
 
 
 # --------------------------------------------------------------------------- files
+
+def file_here_or_above(folder: Path, *names: str) -> Path | None:
+    """The first of ``names`` that is a file in ``folder``, else in its parent (where datasets keep
+    what several sequences share); ``None`` when there is none."""
+    for d in (folder, folder.parent):
+        for name in names:
+            if (d / name).is_file():
+                return d / name
+    return None
+
 
 def require_file(scene: str, path: Path, what: str = "file") -> Path:
     """``path`` if it is a readable file, else a SceneError naming it."""
@@ -124,6 +148,23 @@ def read_text(scene: str, path: Path) -> str:
         return path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as e:
         raise SceneError(scene, str(path), f"unreadable: {e}") from e
+
+
+def numeric_rows(scene: str, path: Path, columns: int, what: str) -> list[list[float]]:
+    """The values of every non-blank line of a whitespace-separated text table whose lines must each
+    hold ``columns`` numbers (``what`` describes them in the error, which names the line)."""
+    rows = []
+    for n, line in enumerate(read_text(scene, path).splitlines(), 1):
+        tokens = line.split()
+        if not tokens:
+            continue
+        if len(tokens) != columns:
+            raise SceneError(scene, str(path), f"line {n}: expected {what}, found {len(tokens)}")
+        try:
+            rows.append([float(t) for t in tokens])
+        except ValueError as e:
+            raise SceneError(scene, str(path), f"line {n}: not numeric: {e}") from e
+    return rows
 
 
 def read_matrix(scene: str, path: Path, shape: tuple[int, int]) -> np.ndarray:
@@ -241,6 +282,13 @@ class DepthRemap:
         self.identity = (self.depth_size == self.color_size and np.array_equal(self.xs, np.arange(w))
                          and np.array_equal(self.ys, np.arange(h)))
 
+    @classmethod
+    def scaled(cls, K_color: np.ndarray, color_size: tuple[int, int], depth_size: tuple[int, int]) -> "DepthRemap":
+        """The remap for a depth camera that is the colour camera scaled to the depth image's size
+        (what a source implies when it gives one camera for both)."""
+        sx, sy = depth_size[0] / color_size[0], depth_size[1] / color_size[1]
+        return cls(np.diag([sx, sy, 1.0]) @ K_color, depth_size, K_color, color_size)
+
     def __call__(self, depth: np.ndarray) -> np.ndarray:
         if (depth.shape[1], depth.shape[0]) != self.depth_size:
             raise ValueError(f"image is {depth.shape[1]}x{depth.shape[0]}, expected "
@@ -301,12 +349,21 @@ def rgb_loader(path: Path, scene: str, size: tuple[int, int] | None = None) -> C
     return functools.partial(load_rgb, str(path), scene, size)
 
 
-def finish_scene(scene: Scene, skipped: list[dict[str, Any]]) -> Scene:
-    """Record skipped frames and refuse scenes left without frames."""
+def depth_png_loader(scene: str, path: Path, K_color: np.ndarray, color_size: tuple[int, int],
+                     depth_scale: float) -> Callable[[], np.ndarray]:
+    """A picklable loader of a depth PNG (0 = invalid) moved onto the colour grid, the depth camera
+    being the colour camera scaled to the depth image's size; reads the PNG's header now."""
+    remap = DepthRemap.scaled(K_color, color_size, image_size(scene, path))
+    return functools.partial(load_depth_png, str(path), scene, depth_scale, (0,), remap)
+
+
+def finish_scene(scene: Scene, skipped: list[dict[str, Any]], up: str = "keep") -> Scene:
+    """Record skipped frames, refuse scenes left without frames, then find the up vector with the
+    ``up`` method (``readers.up.resolve_up``; "keep": leave what the reader set)."""
     scene.metadata.setdefault("skipped", []).extend(skipped)
     if not scene.frames:
         reasons = "; ".join(f"{s.get('file')}: {s.get('reason')}" for s in skipped[:3])
         raise SceneError(scene.id, str(scene.root) if scene.root else None,
                          "no usable frames" + (f" ({reasons})" if reasons else ""))
-    return scene
+    return resolve_up(scene, up)
 

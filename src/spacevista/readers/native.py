@@ -25,10 +25,8 @@ class NativeOptions(ReaderOptions):
 
 
 @READERS.register("native")
-class NativeReader(Reader):
+class NativeReader(Reader, options=NativeOptions):
     """SpaceVista native scene folder (scene.json, rgb/, depth/, instances/), as synth writes it."""
-
-    Options = NativeOptions
 
     @classmethod
     def detect(cls, path: Path) -> bool:

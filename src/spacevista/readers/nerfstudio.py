@@ -22,7 +22,6 @@ from spacevista.readers.base import (READERS, Reader, check_rigid, finish_scene,
                                      load_depth_png, make_camera, rgb_loader, scene_id_for)
 from spacevista.readers.conventions import opengl_to_opencv
 from spacevista.readers.options import SfMOptions, at_least
-from spacevista.readers.up import resolve_up
 from spacevista.scene import Frame, Scale, Scene
 
 _DIST_KEYS = ("k1", "k2", "k3", "k4", "p1", "p2")
@@ -43,19 +42,15 @@ def _transforms_path(path: Path) -> Path:
 
 
 @READERS.register("nerfstudio")
-class NerfstudioReader(Reader):
+class NerfstudioReader(Reader, options=NerfstudioOptions,
+                       scales=(Scale.INDOOR, Scale.OUTDOOR, Scale.DRONE)):
     """nerfstudio / instant-ngp transforms.json (DL3DV); OpenGL poses -> OpenCV; non-metric unless scaled."""
-
-    #: scales this source typically holds (listed by ``spacevista ls``)
-    scales = (Scale.INDOOR, Scale.OUTDOOR, Scale.DRONE)
-    Options = NerfstudioOptions
 
     @classmethod
     def detect(cls, path: Path) -> bool:
-        p = path
-        if p.is_file():
-            return p.suffix == ".json" and p.name.startswith("transforms")
-        return (p / "transforms.json").is_file()
+        if path.is_file():
+            return path.suffix == ".json" and path.name.startswith("transforms")
+        return (path / "transforms.json").is_file()
 
     @classmethod
     def read(cls, path: Path, options: NerfstudioOptions) -> Scene:
@@ -71,7 +66,6 @@ class NerfstudioReader(Reader):
         frames_meta = meta.get("frames")
         if not isinstance(frames_meta, list) or not frames_meta:
             raise SceneError(sid, str(tf), "no 'frames' list")
-        metric_scale = options.metric_scale
         downscale = options.downscale
         keep = options.select(len(frames_meta))
         depth_unit = float(meta.get("depth_unit_scale_factor", 1e-3))
@@ -100,9 +94,8 @@ class NerfstudioReader(Reader):
                 raise SceneError(sid, str(tf), f"frame {i}: transform_matrix is not numeric: {e}") from e
             if pose_gl.shape == (3, 4):
                 pose_gl = np.vstack([pose_gl, [0, 0, 0, 1]])
-            pose = opengl_to_opencv(check_rigid(sid, f"{tf} (frame {i}: {fm['file_path']})", pose_gl))
-            if metric_scale is not None:
-                pose[:3, 3] *= float(metric_scale)
+            pose = options.to_metres(opengl_to_opencv(check_rigid(sid, f"{tf} (frame {i}: {fm['file_path']})",
+                                                                  pose_gl)))
             depth_loader = None
             depth_path = None
             if fm.get("depth_file_path"):
@@ -121,13 +114,9 @@ class NerfstudioReader(Reader):
         }
         if "applied_transform" in meta:
             metadata["applied_transform"] = meta["applied_transform"]
-        if metric_scale is not None:
-            metadata["metric_scale"] = float(metric_scale)
-        scene = Scene(id=sid, scale=options.scale, frames=frames,
-                      metric=metric_scale is not None, up_method="unknown", source="nerfstudio", root=root,
-                      metadata=metadata)
-        finish_scene(scene, skipped)
-        return resolve_up(scene, options.up)
+        scene = Scene(id=sid, scale=options.scale, frames=frames, metric=options.metric, up_method="unknown",
+                      source="nerfstudio", root=root, metadata=options.note(metadata))
+        return finish_scene(scene, skipped, options.up)
 
 
 def _image_path(root: Path, file_path: str, downscale: int) -> Path:

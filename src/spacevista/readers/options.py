@@ -144,6 +144,22 @@ class MetricScaleOption:
         """What pose translations are multiplied by (1 when no scale is given)."""
         return 1.0 if self.metric_scale is None else self.metric_scale
 
+    @property
+    def metric(self) -> bool:
+        """Whether the scale makes the scene metric."""
+        return self.metric_scale is not None
+
+    def to_metres(self, pose: np.ndarray) -> np.ndarray:
+        """``pose`` with its translation multiplied by the scale, in place (unchanged without one)."""
+        pose[:3, 3] *= self.translation_scale
+        return pose
+
+    def note(self, metadata: dict[str, Any]) -> dict[str, Any]:
+        """``metadata`` with the scale recorded under ``"metric_scale"`` when one was given."""
+        if self.metric_scale is not None:
+            metadata["metric_scale"] = self.metric_scale
+        return metadata
+
 
 @dataclass(frozen=True)
 class SfMOptions(MetricScaleOption, FrameOptions):

@@ -23,10 +23,10 @@ from typing import Any
 import numpy as np
 
 from spacevista.errors import SceneError
-from spacevista.readers.base import (READERS, DepthRemap, Reader, check_rigid, finish_scene, image_size,
-                                     load_depth_png, make_camera, read_matrix, rgb_loader, scene_id_for)
+from spacevista.readers.base import (READERS, DepthRemap, Reader, check_rigid, file_here_or_above, finish_scene,
+                                     image_size, load_depth_png, make_camera, read_matrix, rgb_loader,
+                                     scene_id_for)
 from spacevista.readers.options import DepthOptions
-from spacevista.readers.up import resolve_up
 from spacevista.scene import Frame, Scale, Scene
 
 _FRAME = re.compile(r"^frame-(\d+)\.pose\.txt$")
@@ -39,20 +39,9 @@ class RGBDFolderOptions(DepthOptions):
     reader = "rgbd_folder"
 
 
-def _find(folder: Path, name: str) -> Path | None:
-    for d in (folder, folder.parent):
-        if (d / name).is_file():
-            return d / name
-    return None
-
-
 @READERS.register("rgbd_folder")
-class RGBDFolderReader(Reader):
+class RGBDFolderReader(Reader, options=RGBDFolderOptions, scales=(Scale.TABLETOP, Scale.INDOOR)):
     """7-Scenes-style RGB-D frame folder: colour, mm depth, camera-to-world pose text per frame (metric)."""
-
-    #: scales this source typically holds (listed by ``spacevista ls``)
-    scales = (Scale.TABLETOP, Scale.INDOOR)
-    Options = RGBDFolderOptions
 
     @classmethod
     def detect(cls, path: Path) -> bool:
@@ -60,21 +49,18 @@ class RGBDFolderReader(Reader):
 
     @classmethod
     def read(cls, path: Path, options: RGBDFolderOptions) -> Scene:
-        root = path
-        sid = scene_id_for(root, options)
+        root, sid = path, scene_id_for(path, options)
         if not root.is_dir():
             raise SceneError(sid, str(root), "not a folder")
         ids = sorted((m.group(1) for q in root.iterdir() if (m := _FRAME.match(q.name))), key=int)
         if not ids:
             raise SceneError(sid, str(root), "no frame-XXXXXX.pose.txt files (empty or not a 7-Scenes folder)")
-        kpath = _find(root, "camera-intrinsics.txt")
+        kpath = file_here_or_above(root, "camera-intrinsics.txt")
         if kpath is None:
             raise SceneError(sid, str(root / "camera-intrinsics.txt"), "missing camera intrinsics")
         K = read_matrix(sid, kpath, (3, 3))
-        dkpath = _find(root, "depth-intrinsics.txt")
+        dkpath = file_here_or_above(root, "depth-intrinsics.txt")
         K_depth = read_matrix(sid, dkpath, (3, 3)) if dkpath is not None else None
-        depth_scale = options.depth_scale
-
         keep = options.select(len(ids))
         frames: list[Frame] = []
         skipped: list[dict[str, Any]] = []
@@ -97,19 +83,19 @@ class RGBDFolderReader(Reader):
             depth_file = Path(f"{stem}.depth.png")
             depth_loader = None
             if depth_file.is_file():
-                dw, dh = image_size(sid, depth_file)
-                Kd = K_depth if K_depth is not None else np.diag([dw / w, dh / h, 1.0]) @ K
-                key = (dw, dh, w, h)
+                dsize = image_size(sid, depth_file)
+                key = (dsize, w, h)
                 if key not in remaps:
-                    remaps[key] = DepthRemap(Kd, (dw, dh), K, (w, h))
-                depth_loader = functools.partial(load_depth_png, str(depth_file), sid, depth_scale, (0, 65535),
-                                                 remaps[key])
+                    remaps[key] = (DepthRemap(K_depth, dsize, K, (w, h)) if K_depth is not None
+                                   else DepthRemap.scaled(K, (w, h), dsize))
+                depth_loader = functools.partial(load_depth_png, str(depth_file), sid, options.depth_scale,
+                                                 (0, 65535), remaps[key])
             frames.append(Frame(index=len(frames), camera=cam, pose=pose, image_path=str(color),
                                 depth_path=str(depth_file) if depth_loader else None,
                                 rgb_loader=rgb_loader(color, sid), depth_loader=depth_loader))
 
         up, up_method = np.array([0.0, 0.0, 1.0]), "unknown"
-        gpath = _find(root, "gravity-direction.txt")
+        gpath = file_here_or_above(root, "gravity-direction.txt")
         if gpath is not None:
             g = read_matrix(sid, gpath, (1, 3)).reshape(3)
             if not np.all(np.isfinite(g)) or np.linalg.norm(g) < 1e-9:
@@ -120,5 +106,4 @@ class RGBDFolderReader(Reader):
                       metadata={"format": "rgbd_folder", "intrinsics": str(kpath),
                                 "depth_intrinsics": str(dkpath) if dkpath else "colour intrinsics scaled to depth size",
                                 "source_frame_ids": [ids[i] for i in keep]})
-        finish_scene(scene, skipped)
-        return resolve_up(scene, options.up)
+        return finish_scene(scene, skipped, options.up)

@@ -30,13 +30,11 @@ from typing import Any
 import numpy as np
 
 from spacevista.errors import SceneError
-from spacevista.readers.base import (READERS, DepthRemap, Reader, check_rigid, finish_scene, image_size,
-                                     load_depth_png, load_instance_png, load_rgb_remapped, make_camera,
-                                     read_matrix, read_text, rgb_loader, scene_id_for)
+from spacevista.readers.base import (READERS, DepthRemap, Reader, check_rigid, file_here_or_above, finish_scene,
+                                     image_size, load_depth_png, load_instance_png, load_rgb_remapped,
+                                     make_camera, read_matrix, read_text, rgb_loader, scene_id_for)
 from spacevista.readers.options import DepthOptions, one_of
-from spacevista.readers.up import resolve_up
 from spacevista.scene import Frame, Scale, Scene
-
 
 
 @dataclass(frozen=True)
@@ -59,14 +57,6 @@ def _numbered(folder: Path, suffixes: tuple[str, ...]) -> dict[int, Path]:
             if q.suffix.lower() in suffixes and q.stem.isdigit():
                 out[int(q.stem)] = q
     return out
-
-
-def _find_scene_file(root: Path, names: list[str]) -> Path | None:
-    for d in (root, root.parent):
-        for n in names:
-            if (d / n).is_file():
-                return d / n
-    return None
 
 
 def read_axis_alignment(scene: str, path: Path) -> np.ndarray | None:
@@ -94,12 +84,8 @@ def read_aggregation(scene: str, path: Path) -> dict[int, str]:
 
 
 @READERS.register("scannet")
-class ScanNetReader(Reader):
+class ScanNetReader(Reader, options=ScanNetOptions, scales=(Scale.INDOOR,)):
     """ScanNet export (color/, depth/ mm, pose/ camera-to-world, intrinsic/), axis alignment, 2-D instances."""
-
-    #: scales this source typically holds (listed by ``spacevista ls``)
-    scales = (Scale.INDOOR,)
-    Options = ScanNetOptions
 
     @classmethod
     def detect(cls, path: Path) -> bool:
@@ -122,9 +108,9 @@ class ScanNetReader(Reader):
         depth_scale = options.depth_scale
 
         name = root.name  # ScanNet names its scene files after the folder
-        meta_file = _find_scene_file(root, [f"{name}.txt"])
+        meta_file = file_here_or_above(root, f"{name}.txt")
         align = read_axis_alignment(sid, meta_file) if (meta_file and options.axis_align) else None
-        agg = _find_scene_file(root, [f"{name}.aggregation.json", f"{name}_vh_clean.aggregation.json"])
+        agg = file_here_or_above(root, f"{name}.aggregation.json", f"{name}_vh_clean.aggregation.json")
         categories = read_aggregation(sid, agg) if agg else {}
 
         # lifting needs instance maps in every frame: when the scan has 2-D instances, read only the
@@ -196,5 +182,4 @@ class ScanNetReader(Reader):
         scene = Scene(id=sid, scale=options.scale, frames=frames, metric=True,
                       up_method="axis_alignment" if align is not None else "unknown", source="scannet",
                       root=root, metadata=metadata)
-        finish_scene(scene, skipped)
-        return resolve_up(scene, options.up)
+        return finish_scene(scene, skipped, options.up)

@@ -28,16 +28,14 @@ import sqlite3
 import struct
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 
 from spacevista.errors import SceneError
 from spacevista.readers.base import (READERS, Reader, check_rigid, finish_scene, load_instance_png, load_rgb,
                                      make_camera)
-from spacevista.readers.options import SfMOptions
 from spacevista.readers.conventions import pytorch3d_ndc_to_pixels, pytorch3d_to_c2w
-from spacevista.readers.up import resolve_up
+from spacevista.readers.options import SfMOptions
 from spacevista.readers.video import decode_to_cache, default_cache_dir, frame_times, cache_key
 from spacevista.scene import Frame, Scale, Scene
 
@@ -77,12 +75,8 @@ def load_mask_frame(path: str, scene: str) -> np.ndarray:
 
 
 @READERS.register("uco3d")
-class UCO3DReader(Reader):
+class UCO3DReader(Reader, options=UCO3DOptions, scales=(Scale.TINY, Scale.TABLETOP)):
     """uCO3D: SQLite frame annotations (PyTorch3D NDC cameras -> OpenCV) + frames from the sequence video."""
-
-    #: scales this source typically holds (listed by ``spacevista ls``)
-    scales = (Scale.TINY, Scale.TABLETOP)
-    Options = UCO3DOptions
 
     @classmethod
     def detect(cls, path: Path) -> bool:
@@ -124,8 +118,6 @@ class UCO3DReader(Reader):
             raise SceneError(sid, str(video), "missing rgb video")
         times, vw, vh = frame_times(sid, video)
         keep = options.select(len(rows))
-        metric_scale = options.metric_scale
-        s = options.translation_scale
 
         parsed = []
         for i in keep:
@@ -140,8 +132,7 @@ class UCO3DReader(Reader):
                 dist = unpack_blob(dist_b, "f", 12) if dist_b is not None else ()
             except (TypeError, ValueError) as e:
                 raise SceneError(sid, where, f"bad frame annotation: {e}") from e
-            pose = check_rigid(sid, where, pytorch3d_to_c2w(R, T))
-            pose[:3, 3] *= s
+            pose = options.to_metres(check_rigid(sid, where, pytorch3d_to_c2w(R, T)))
             cam = make_camera(sid, where, K, vw, vh, (w, h))
             vidx = int(np.argmin(np.abs(times - float(ts))))
             parsed.append((fn, float(ts), vidx, cam, pose, dist))
@@ -168,18 +159,15 @@ class UCO3DReader(Reader):
                                 instance_path=str(mpath) if mpath else None,
                                 rgb_loader=functools.partial(load_rgb, str(png), sid, None),
                                 instance_loader=functools.partial(load_mask_frame, str(mpath), sid) if mpath else None))
-        metadata: dict[str, Any] = {
+        metadata = options.note({
             "format": "uco3d", "database": str(db), "sequence": sequence, "category": category,
             "categories": {1: category}, "video": str(video),
             "source_frame_numbers": [p[0] for p in parsed], "video_frame_indices": [p[2] for p in parsed],
             "distortion": {int(p[0]): list(p[5]) for p in parsed if any(p[5])},
-            "distortion_handling": "recorded, not undistorted", "depth": "not read (depth video)"}
-        if metric_scale is not None:
-            metadata["metric_scale"] = s
-        scene = Scene(id=sid, scale=options.scale, frames=frames, metric=metric_scale is not None,
-                      up_method="unknown", source="uco3d", root=root, metadata=metadata)
-        finish_scene(scene, [])
-        return resolve_up(scene, options.up)
+            "distortion_handling": "recorded, not undistorted", "depth": "not read (depth video)"})
+        scene = Scene(id=sid, scale=options.scale, frames=frames, metric=options.metric, up_method="unknown",
+                      source="uco3d", root=root, metadata=metadata)
+        return finish_scene(scene, [], options.up)
 
 
 def _has_tables(db: Path) -> bool:

@@ -43,7 +43,6 @@ from spacevista.readers.base import (READERS, Reader, check_rigid, finish_scene,
                                      make_camera, read_text, scene_id_for)
 from spacevista.readers.conventions import opengl_to_opencv
 from spacevista.readers.options import MetricScaleOption, SceneOptions, above, at_least, one_of
-from spacevista.readers.up import resolve_up
 from spacevista.scene import Frame, Scale, Scene
 
 VIDEO_SUFFIXES = (".mp4", ".mov", ".mkv", ".avi", ".webm", ".m4v")
@@ -232,12 +231,8 @@ def _parse_side(scene: str, side: Path) -> dict[str, Any]:
 
 
 @READERS.register("video")
-class VideoReader(Reader):
+class VideoReader(Reader, options=VideoOptions, scales=tuple(Scale)):
     """Plain video (PyAV) + side file with K and optional poses; sampled frames cached on disk."""
-
-    #: scales this source typically holds (listed by ``spacevista ls``)
-    scales = tuple(Scale)
-    Options = VideoOptions
 
     @classmethod
     def detect(cls, path: Path) -> bool:
@@ -245,20 +240,19 @@ class VideoReader(Reader):
 
     @classmethod
     def read(cls, path: Path, options: VideoOptions) -> Scene:
-        p = path
-        sid = scene_id_for(p, options)
-        if not p.is_file():
-            raise SceneError(sid, str(p), "missing video file")
-        side = _side_file(p, options)
+        sid = scene_id_for(path, options)
+        if not path.is_file():
+            raise SceneError(sid, str(path), "missing video file")
+        side = _side_file(path, options)
         if side is None:
-            raise SceneError(sid, str(p.with_suffix(".json")), "missing side file with the intrinsics")
+            raise SceneError(sid, str(path.with_suffix(".json")), "missing side file with the intrinsics")
         info = _parse_side(sid, side)
-        times, w, h = frame_times(sid, p)
+        times, w, h = frame_times(sid, path)
         cam = make_camera(sid, side, info["K"], w, h, info["size"])
         try:
             indices = sample_frames(times, options.num_frames, options.fps)
         except ValueError as e:
-            raise SceneError(sid, str(p), str(e)) from e
+            raise SceneError(sid, str(path), str(e)) from e
         poses = info["poses"]
         skipped: list[dict[str, Any]] = []
         if poses:
@@ -266,24 +260,20 @@ class VideoReader(Reader):
             skipped = [{"frame": i, "file": str(side), "reason": "no pose for this video frame"} for i in missing]
             indices = [i for i in indices if i in poses]
         fmt = options.cache_format
-        cache = Path(options.cache_dir or default_cache_dir()) / f"{p.stem}-{cache_key(p, indices, fmt)}"
-        decoded = decode_to_cache(sid, p, indices, cache, fmt) if indices else []
-        metric_scale = options.metric_scale
+        cache = Path(options.cache_dir or default_cache_dir()) / f"{path.stem}-{cache_key(path, indices, fmt)}"
+        decoded = decode_to_cache(sid, path, indices, cache, fmt) if indices else []
         frames = []
         for idx, (png, t) in zip(indices, decoded):
-            pose = np.array(poses[idx]) if poses else np.eye(4)
-            if metric_scale is not None:
-                pose[:3, 3] *= float(metric_scale)
+            pose = options.to_metres(np.array(poses[idx]) if poses else np.eye(4))
             frames.append(Frame(index=len(frames), camera=cam, pose=pose, timestamp=t, image_path=str(png),
                                 rgb_loader=functools.partial(load_rgb, str(png), sid, None)))
-        metric = bool(poses) and (info["metric"] or metric_scale is not None)
+        metric = bool(poses) and (info["metric"] or options.metric)
         up = info["up"]
         scene = Scene(id=sid, scale=options.scale, frames=frames, metric=metric,
                       up=up if up is not None else [0.0, 0.0, 1.0], up_method="given" if up is not None else "unknown",
-                      source="video", root=p.parent,
-                      metadata={"format": "video", "video": str(p), "side_file": str(side),
+                      source="video", root=path.parent,
+                      metadata={"format": "video", "video": str(path), "side_file": str(side),
                                 "side_format": info["format"], "poses_known": bool(poses),
                                 "video_frame_indices": indices, "cache": str(cache), "video_size": [w, h],
                                 "video_frames": len(times)})
-        finish_scene(scene, skipped)
-        return resolve_up(scene, options.up)
+        return finish_scene(scene, skipped, options.up)
