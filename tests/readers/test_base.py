@@ -5,11 +5,12 @@ import pytest
 
 from spacevista.errors import SceneError
 from spacevista.readers import READERS, detect_format, read_source
-from spacevista.readers.base import DepthRemap, check_rigid, select_indices
+from spacevista.readers.base import DepthRemap, check_rigid, file_here_or_above, numeric_rows, select_indices
 
 from .helpers import CX, CY, FX, FY, H, W, random_rigid, rng, write_rgb, write_u16
 
-ALL = ["arkitscenes", "co3d", "colmap", "nerfstudio", "rgbd_folder", "scannet", "uco3d", "video", "wildrgbd"]
+ALL = ["arkitscenes", "co3d", "colmap", "native", "nerfstudio", "rgbd_folder", "scannet", "uco3d", "video",
+       "wildrgbd"]
 
 
 def test_registry_lists_every_reader():
@@ -72,3 +73,30 @@ def test_depth_remap_identity_and_scaling():
     small = np.arange((W // 2) * (H // 2), dtype=np.float32).reshape(H // 2, W // 2)
     big = up(small)
     assert big.shape == (H, W) and big[10, 14] == small[5, 7]
+
+
+def test_numeric_rows_skip_blank_lines_and_name_the_bad_line(tmp_path):
+    table = tmp_path / "poses.txt"
+    table.write_text("1 2 3\n\n4 5 6\n")
+    assert numeric_rows("s", table, 3, "3 numbers") == [[1.0, 2.0, 3.0], [4.0, 5.0, 6.0]]
+    table.write_text("1 2 3\n4 5\n")
+    with pytest.raises(SceneError, match="line 2: expected 3 numbers, found 2"):
+        numeric_rows("s", table, 3, "3 numbers")
+    table.write_text("1 2 x\n")
+    with pytest.raises(SceneError, match="line 1: not numeric"):
+        numeric_rows("s", table, 3, "3 numbers")
+
+
+def test_scaled_depth_remap_and_shared_file_lookup(tmp_path):
+    K = np.array([[FX, 0, CX], [0, FY, CY], [0, 0, 1.0]])
+    scaled = DepthRemap.scaled(K, (W, H), (W // 2, H // 2))
+    explicit = DepthRemap(np.diag([0.5, 0.5, 1]) @ K, (W // 2, H // 2), K, (W, H))
+    small = np.arange((W // 2) * (H // 2), dtype=np.float32).reshape(H // 2, W // 2)
+    np.testing.assert_array_equal(scaled(small), explicit(small))
+    seq = tmp_path / "seq"
+    seq.mkdir()
+    (tmp_path / "camera-intrinsics.txt").write_text("shared")
+    assert file_here_or_above(seq, "camera-intrinsics.txt") == tmp_path / "camera-intrinsics.txt"
+    (seq / "camera-intrinsics.txt").write_text("own")
+    assert file_here_or_above(seq, "missing.txt", "camera-intrinsics.txt") == seq / "camera-intrinsics.txt"
+    assert file_here_or_above(seq, "missing.txt") is None

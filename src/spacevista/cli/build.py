@@ -25,7 +25,7 @@ def parse_options(pairs: tuple[str, ...]) -> dict[str, Any]:
 @click.argument("sources", nargs=-1, required=True, type=click.Path(exists=False))
 @click.option("--out", required=True, type=click.Path(file_okay=False), help="Dataset folder.")
 @click.option("--format", "fmt", default="auto", show_default=True,
-              help="Source format: auto, native, or a reader name (spacevista ls reader).")
+              help="Source format: auto, or a reader name such as native (spacevista ls reader).")
 @click.option("--runner", type=click.Choice(["local", "ray"]), default="local", show_default=True)
 @click.option("--workers", type=click.IntRange(1), default=1, show_default=True,
               help="Parallel scene workers (local processes, or Ray CPUs/concurrency).")
@@ -61,19 +61,20 @@ def build(sources: tuple[str, ...], out: str, fmt: str, runner: str, workers: in
     from spacevista.engine.build.run import build as run_build
     from spacevista.engine.dataset.summary import SCALE_ORDER
     from spacevista.engine.build.runners import make_runner
+    from spacevista.readers import READERS, ReaderOptionError, validate_options
     from spacevista.tasks.base import TASKS
 
-    if fmt not in ("auto", "native"):
-        from spacevista.readers import READERS
-
-        if fmt not in READERS:
-            raise click.BadParameter(f"{fmt!r}; known: auto, native, {', '.join(READERS.names())}",
-                                     param_hint="--format")
+    if fmt != "auto" and fmt not in READERS:
+        raise click.BadParameter(f"{fmt!r}; known: auto, {', '.join(READERS.names())}", param_hint="--format")
     unknown = sorted(set(tasks) - set(TASKS.names()))
     if unknown:
         raise click.BadParameter(f"unknown task(s) {unknown}; known: {', '.join(TASKS.names())}",
                                  param_hint="--task")
     options = parse_options(reader_options)
+    try:
+        validate_options(fmt, options)
+    except ReaderOptionError as e:
+        raise click.BadParameter(str(e), param_hint="--option") from e
     perception: dict = {k: v for k, v in (("depth", depth_spec), ("detector", detector_spec),
                                           ("tracker", tracker_spec)) if v}
     if perception:

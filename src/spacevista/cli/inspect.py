@@ -34,16 +34,16 @@ def graph_summary(graph: SceneGraph) -> dict[str, Any]:
 
 @click.command("inspect")
 @click.argument("scene", type=click.Path(exists=True))
-@click.option("--format", "fmt", default="auto", show_default=True, help="native or a reader name.")
+@click.option("--format", "fmt", default="auto", show_default=True, help="auto or a reader name (spacevista ls reader).")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON instead of tables.")
 def inspect_cmd(scene: str, fmt: str, as_json: bool) -> None:
     """Show the lifted scene graph of one scene: objects, 3D boxes, visibility, camera path, up."""
     from spacevista.engine.scene.lift import lift_scene
-    from spacevista.engine.scene.sources import open_scene
     from spacevista.errors import SceneError
+    from spacevista.readers import read_source
 
     try:
-        graph = lift_scene(open_scene(scene, fmt))
+        graph = lift_scene(read_source(scene, fmt))
     except SceneError as e:
         raise click.ClickException(str(e)) from e
     summary = graph_summary(graph)

@@ -17,21 +17,27 @@ lines by timestamp as ARKitScenes' own loader does (equal to 3 decimals, else th
 
 from __future__ import annotations
 
-import functools
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
 from spacevista.errors import SceneError
-from spacevista.readers.base import (COMMON_OPTIONS, READERS, DepthRemap, check_options, check_rigid,
-                                     finish_scene, image_size, load_depth_png, make_camera, read_text,
-                                     rgb_loader, select_indices)
+from spacevista.readers.base import (READERS, Reader, check_rigid, depth_png_loader, finish_scene, image_size,
+                                     make_camera, numeric_rows, read_text, rgb_loader)
 from spacevista.readers.conventions import axis_angle_to_rotmat, world_to_camera_to_c2w
-from spacevista.readers.up import resolve_up
+from spacevista.readers.options import DepthOptions, at_least
 from spacevista.scene import Frame, Scale, Scene
 
-_OPTIONS = COMMON_OPTIONS + ("depth_scale", "max_time_offset", "up")
+
+@dataclass(frozen=True)
+class ARKitScenesOptions(DepthOptions):
+    """``depth_scale`` (metres per depth unit), ``max_time_offset`` (seconds between a frame and its
+    trajectory pose), ``num_frames``, ``stride``, ``scale``, ``scene_id``, ``up``."""
+
+    reader = "arkitscenes"
+    max_time_offset: float = field(default=0.005, metadata=at_least(0))
 
 
 def _frames_dir(path: Path) -> Path:
@@ -43,20 +49,8 @@ def _frames_dir(path: Path) -> Path:
 
 def read_traj(scene: str, path: Path) -> list[tuple[float, np.ndarray]]:
     """(timestamp, camera-to-world) per line of an ARKitScenes ``.traj`` file."""
-    out = []
-    for n, line in enumerate(read_text(scene, path).splitlines(), 1):
-        t = line.split()
-        if not t:
-            continue
-        if len(t) != 7:
-            raise SceneError(scene, str(path), f"line {n}: expected 7 columns, found {len(t)}")
-        try:
-            v = [float(x) for x in t]
-        except ValueError as e:
-            raise SceneError(scene, str(path), f"line {n}: not numeric: {e}") from e
-        c2w = world_to_camera_to_c2w(axis_angle_to_rotmat(v[1:4]), np.asarray(v[4:7]))
-        out.append((v[0], c2w))
-    return out
+    return [(v[0], world_to_camera_to_c2w(axis_angle_to_rotmat(v[1:4]), np.asarray(v[4:7])))
+            for v in numeric_rows(scene, path, 7, "7 columns")]
 
 
 def read_pincam(scene: str, path: Path) -> tuple[np.ndarray, tuple[int, int]]:
@@ -81,25 +75,18 @@ def _pincam_for(folder: Path, video: str, ts: str) -> Path:
 
 
 @READERS.register("arkitscenes")
-class ARKitScenesReader:
+class ARKitScenesReader(Reader, options=ARKitScenesOptions, scales=(Scale.INDOOR,)):
     """ARKitScenes lowres_wide frames: .traj world-to-camera (axis-angle) inverted, .pincam intrinsics, mm depth."""
 
-    #: scales this source typically holds (listed by ``spacevista ls``)
-    scales = (Scale.INDOOR,)
+    @classmethod
+    def detect(cls, path: Path) -> bool:
+        return path.is_dir() and (_frames_dir(path) / "lowres_wide.traj").is_file()
 
     @classmethod
-    def detect(cls, path: str | Path) -> bool:
-        p = Path(path)
-        return p.is_dir() and (_frames_dir(p) / "lowres_wide.traj").is_file()
-
-    @classmethod
-    def read(cls, path: str | Path, **options: Any) -> Scene:
-        """Options: ``depth_scale`` (0.001), ``max_time_offset`` (seconds, 0.005), ``num_frames``,
-        ``stride``, ``scale``, ``scene_id``, ``up``."""
-        root = _frames_dir(Path(path))
+    def read(cls, path: Path, options: ARKitScenesOptions) -> Scene:
+        root = _frames_dir(path)
         video = root.name[: -len("_frames")] if root.name.endswith("_frames") else root.name
-        sid = str(options.get("scene_id") or video)
-        check_options(sid, options, _OPTIONS)
+        sid = str(options.scene_id or video)
         traj = read_traj(sid, root / "lowres_wide.traj")
         if not traj:
             raise SceneError(sid, str(root / "lowres_wide.traj"), "empty trajectory")
@@ -116,9 +103,8 @@ class ARKitScenesReader:
         if not stamps:
             raise SceneError(sid, str(color_dir), "no <video_id>_<timestamp>.png colour frames")
         stamps.sort()
-        max_dt = float(options.get("max_time_offset", 0.005))
-        depth_scale = float(options.get("depth_scale", 1e-3))
-        keep = select_indices(len(stamps), options.get("num_frames"), int(options.get("stride", 1)))
+        max_dt = options.max_time_offset
+        keep = options.select(len(stamps))
         frames: list[Frame] = []
         skipped: list[dict[str, Any]] = []
         for i in keep:
@@ -135,17 +121,12 @@ class ARKitScenesReader:
             w, h = image_size(sid, img)
             cam = make_camera(sid, _pincam_for(root / "lowres_wide_intrinsics", vid, ts), K, w, h, declared)
             dp = root / "lowres_depth" / f"{vid}_{ts}.png"
-            depth_loader = None
-            if dp.is_file():
-                dsize = image_size(sid, dp)
-                remap = DepthRemap(np.diag([dsize[0] / w, dsize[1] / h, 1.0]) @ K, dsize, K, (w, h))
-                depth_loader = functools.partial(load_depth_png, str(dp), sid, depth_scale, (0,), remap)
+            depth_loader = depth_png_loader(sid, dp, K, (w, h), options.depth_scale) if dp.is_file() else None
             frames.append(Frame(index=len(frames), camera=cam, pose=pose, timestamp=t, image_path=str(img),
                                 depth_path=str(dp) if depth_loader else None, rgb_loader=rgb_loader(img, sid),
                                 depth_loader=depth_loader))
-        scene = Scene(id=sid, scale=options.get("scale", "indoor"), frames=frames, metric=True, up_method="unknown",
+        scene = Scene(id=sid, scale=options.scale, frames=frames, metric=True, up_method="unknown",
                       source="arkitscenes", root=root,
                       metadata={"format": "arkitscenes", "video_id": video,
                                 "source_timestamps": [stamps[i][1] for i in keep]})
-        finish_scene(scene, skipped)
-        return resolve_up(scene, options.get("up", "auto"))
+        return finish_scene(scene, skipped, options.up)

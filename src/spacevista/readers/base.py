@@ -1,42 +1,68 @@
 """Shared machinery of the readers: the registry, format detection and the checks every reader runs.
 
-A reader is a class registered with ``@READERS.register("name")`` that has two class methods:
-``detect(path) -> bool`` (cheap: looks at file names only) and ``read(path, **options) -> Scene``.
-Frames get lazy loaders (``functools.partial`` of module-level functions, so scenes pickle), and
-nothing but headers is read while a scene is built.
+A reader is a :class:`Reader` subclass registered with ``@READERS.register("name")``. It names its
+typed options (a ``readers.options.ReaderOptions`` dataclass) and typical scales in its class line
+and has two class methods: ``detect(path) -> bool`` (cheap: looks at file names only) and
+``read(path, options) -> Scene``. Frames get lazy loaders (``functools.partial`` of module-level
+functions, so scenes pickle), and nothing but headers is read while a scene is built. The helpers
+below are what several readers share: files, images and depth, rigid poses, cameras, and
+``finish_scene``, which every capture reader ends with.
 """
 
 from __future__ import annotations
 
 import functools
 from pathlib import Path
-from typing import Any, Callable, Iterable, Protocol, Sequence
+from typing import Any, Callable, Mapping, Sequence
 
 import numpy as np
 from PIL import Image
 
 from spacevista.errors import SceneError
+from spacevista.readers.options import ReaderOptionError, ReaderOptions, SceneOptions
+from spacevista.readers.options import select_indices as select_indices  # re-exported for callers of base
+from spacevista.readers.up import resolve_up
 from spacevista.registry import Registry
-from spacevista.scene import Camera, Scene
+from spacevista.scene import Camera, Scale, Scene
 
 #: Detection order: the most specific layouts first, so that a folder that holds two layouts is read
 #: by the reader that understands the richer one.
-DETECTION_ORDER: tuple[str, ...] = ("scannet", "arkitscenes", "wildrgbd", "co3d", "uco3d", "rgbd_folder",
+DETECTION_ORDER: tuple[str, ...] = ("native", "scannet", "arkitscenes", "wildrgbd", "co3d", "uco3d", "rgbd_folder",
                                     "nerfstudio", "colmap", "video")
 
-READERS: Registry["ReaderType"] = Registry("reader", modules=tuple(
-    f"spacevista.readers.{m}" for m in ("nerfstudio", "rgbd_folder", "colmap", "scannet", "co3d",
+READERS: Registry["type[Reader]"] = Registry("reader", modules=tuple(
+    f"spacevista.readers.{m}" for m in ("native", "nerfstudio", "rgbd_folder", "colmap", "scannet", "co3d",
                                         "wildrgbd", "arkitscenes", "video", "uco3d")))
 
 
-class ReaderType(Protocol):
-    """What a registered reader provides."""
+class Reader:
+    """What a registered reader provides; subclasses override ``detect`` and ``read``.
+
+    A subclass states its options class and the scales its source typically holds in its class
+    line, ``class XReader(Reader, options=XOptions, scales=(Scale.INDOOR,))``."""
+
+    #: scales this source typically holds (listed by ``spacevista ls``)
+    scales: tuple[Scale, ...] = tuple(Scale)
+    #: the reader's typed options, built by ``Options.parse`` from loose name -> value pairs
+    Options: type[ReaderOptions] = ReaderOptions
+
+    def __init_subclass__(cls, options: type[ReaderOptions] | None = None,
+                          scales: tuple[Scale, ...] | None = None, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        if options is not None:
+            cls.Options = options
+        if scales is not None:
+            cls.scales = tuple(scales)
 
     @classmethod
-    def detect(cls, path: str | Path) -> bool: ...
+    def detect(cls, path: Path) -> bool:
+        """Whether ``path`` is in this reader's format, from file names alone."""
+        raise NotImplementedError
 
     @classmethod
-    def read(cls, path: str | Path, **options: Any) -> Scene: ...
+    def read(cls, path: Path, options: Any) -> Scene:
+        """The scene at ``path``, read with ``options`` (an instance of ``cls.Options``)."""
+        raise NotImplementedError
 
 
 def detect_format(path: str | Path) -> str:
@@ -54,52 +80,60 @@ def detect_format(path: str | Path) -> str:
     raise SceneError(None, str(p), f"unknown format: no reader recognises it (readers: {', '.join(ordered)})")
 
 
+def reader_options(name: str, options: Mapping[str, Any] | None = None) -> ReaderOptions:
+    """The typed options of reader ``name`` from loose ``options``; a ``ReaderOptionError`` names the
+    reader and the option when one is unknown or invalid."""
+    if name not in READERS:
+        raise SceneError(None, None, f"unknown format {name!r}; known: {', '.join(READERS.names())}")
+    return READERS.get(name).Options.parse(options)
+
+
+def validate_options(fmt: str, options: Mapping[str, Any]) -> None:
+    """Check ``options`` before any source is read: fully against the reader ``fmt`` names; with
+    ``fmt="auto"`` (each source's reader known only once it is detected) the names alone, which
+    must each be taken by some reader. Raises ``ReaderOptionError``; an unknown ``fmt`` is left to
+    the reading."""
+    if fmt != "auto":
+        if fmt in READERS:
+            reader_options(fmt, options)
+        return
+    known = {n for _, reader in READERS.items() for n in reader.Options.names()}
+    unknown = sorted(set(options) - known)
+    if unknown:
+        raise ReaderOptionError("", ", ".join(unknown),
+                                f"no reader takes option(s) {', '.join(map(repr, unknown))} (format auto)")
+
+
 def read_source(path: str | Path, format: str = "auto", **options: Any) -> Scene:
-    """Read ``path`` into a Scene with the named reader, or the detected one when ``format='auto'``."""
+    """Read ``path`` into a Scene with the named reader, or the detected one when ``format='auto'``.
+
+    ``options`` are the reader's options by name (see its ``Options`` class)."""
     name = detect_format(path) if format == "auto" else format
     if name not in READERS:
         raise SceneError(None, str(path), f"unknown format {name!r}; known: {', '.join(READERS.names())}")
-    return READERS.get(name).read(path, **options)
+    return READERS.get(name).read(Path(path), reader_options(name, options))
 
 
 # --------------------------------------------------------------------------- options and ids
 
-def scene_id_for(path: Path, options: dict[str, Any]) -> str:
+def scene_id_for(path: Path, options: SceneOptions) -> str:
     """The scene id: the ``scene_id`` option, else the folder (or file stem) name."""
-    sid = options.get("scene_id")
-    if sid:
-        return str(sid)
+    if options.scene_id:
+        return str(options.scene_id)
     return path.stem if path.is_file() else path.name
 
 
-def check_options(scene: str, given: dict[str, Any], allowed: Iterable[str]) -> None:
-    """Reject options a reader does not know, so typos do not pass silently."""
-    unknown = sorted(set(given) - set(allowed))
-    if unknown:
-        raise SceneError(scene, None, f"unknown reader option(s) {unknown}; allowed: {sorted(allowed)}")
-
-
-COMMON_OPTIONS = ("scene_id", "scale", "num_frames", "stride")
-
-
-def select_indices(n: int, num_frames: int | None = None, stride: int = 1) -> list[int]:
-    """Indices of the frames to keep: every ``stride``-th, then at most ``num_frames`` evenly spaced.
-
-    Deterministic: the same ``n`` and options always give the same indices.
-    """
-    if stride < 1:
-        raise ValueError(f"stride must be >= 1, got {stride}")
-    idx = list(range(0, n, stride))
-    if num_frames is not None:
-        if num_frames < 1:
-            raise ValueError(f"num_frames must be >= 1, got {num_frames}")
-        if len(idx) > num_frames:
-            picks = np.linspace(0, len(idx) - 1, num_frames).round().astype(int)
-            idx = [idx[i] for i in picks]
-    return idx
-
-
 # --------------------------------------------------------------------------- files
+
+def file_here_or_above(folder: Path, *names: str) -> Path | None:
+    """The first of ``names`` that is a file in ``folder``, else in its parent (where datasets keep
+    what several sequences share); ``None`` when there is none."""
+    for d in (folder, folder.parent):
+        for name in names:
+            if (d / name).is_file():
+                return d / name
+    return None
+
 
 def require_file(scene: str, path: Path, what: str = "file") -> Path:
     """``path`` if it is a readable file, else a SceneError naming it."""
@@ -114,6 +148,23 @@ def read_text(scene: str, path: Path) -> str:
         return path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as e:
         raise SceneError(scene, str(path), f"unreadable: {e}") from e
+
+
+def numeric_rows(scene: str, path: Path, columns: int, what: str) -> list[list[float]]:
+    """The values of every non-blank line of a whitespace-separated text table whose lines must each
+    hold ``columns`` numbers (``what`` describes them in the error, which names the line)."""
+    rows = []
+    for n, line in enumerate(read_text(scene, path).splitlines(), 1):
+        tokens = line.split()
+        if not tokens:
+            continue
+        if len(tokens) != columns:
+            raise SceneError(scene, str(path), f"line {n}: expected {what}, found {len(tokens)}")
+        try:
+            rows.append([float(t) for t in tokens])
+        except ValueError as e:
+            raise SceneError(scene, str(path), f"line {n}: not numeric: {e}") from e
+    return rows
 
 
 def read_matrix(scene: str, path: Path, shape: tuple[int, int]) -> np.ndarray:
@@ -231,6 +282,13 @@ class DepthRemap:
         self.identity = (self.depth_size == self.color_size and np.array_equal(self.xs, np.arange(w))
                          and np.array_equal(self.ys, np.arange(h)))
 
+    @classmethod
+    def scaled(cls, K_color: np.ndarray, color_size: tuple[int, int], depth_size: tuple[int, int]) -> "DepthRemap":
+        """The remap for a depth camera that is the colour camera scaled to the depth image's size
+        (what a source implies when it gives one camera for both)."""
+        sx, sy = depth_size[0] / color_size[0], depth_size[1] / color_size[1]
+        return cls(np.diag([sx, sy, 1.0]) @ K_color, depth_size, K_color, color_size)
+
     def __call__(self, depth: np.ndarray) -> np.ndarray:
         if (depth.shape[1], depth.shape[0]) != self.depth_size:
             raise ValueError(f"image is {depth.shape[1]}x{depth.shape[0]}, expected "
@@ -291,12 +349,21 @@ def rgb_loader(path: Path, scene: str, size: tuple[int, int] | None = None) -> C
     return functools.partial(load_rgb, str(path), scene, size)
 
 
-def finish_scene(scene: Scene, skipped: list[dict[str, Any]]) -> Scene:
-    """Record skipped frames and refuse scenes left without frames."""
+def depth_png_loader(scene: str, path: Path, K_color: np.ndarray, color_size: tuple[int, int],
+                     depth_scale: float) -> Callable[[], np.ndarray]:
+    """A picklable loader of a depth PNG (0 = invalid) moved onto the colour grid, the depth camera
+    being the colour camera scaled to the depth image's size; reads the PNG's header now."""
+    remap = DepthRemap.scaled(K_color, color_size, image_size(scene, path))
+    return functools.partial(load_depth_png, str(path), scene, depth_scale, (0,), remap)
+
+
+def finish_scene(scene: Scene, skipped: list[dict[str, Any]], up: str = "keep") -> Scene:
+    """Record skipped frames, refuse scenes left without frames, then find the up vector with the
+    ``up`` method (``readers.up.resolve_up``; "keep": leave what the reader set)."""
     scene.metadata.setdefault("skipped", []).extend(skipped)
     if not scene.frames:
         reasons = "; ".join(f"{s.get('file')}: {s.get('reason')}" for s in skipped[:3])
         raise SceneError(scene.id, str(scene.root) if scene.root else None,
                          "no usable frames" + (f" ({reasons})" if reasons else ""))
-    return scene
+    return resolve_up(scene, up)
 

@@ -23,21 +23,30 @@ from __future__ import annotations
 import functools
 import gzip
 import json
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
 from spacevista.errors import SceneError
-from spacevista.readers.base import (COMMON_OPTIONS, READERS, DepthRemap, open_image_array, check_options,
-                                     check_rigid, finish_scene, image_size, make_camera, rgb_loader,
-                                     select_indices)
+from spacevista.readers.base import (READERS, DepthRemap, Reader, check_rigid, finish_scene, image_size,
+                                     make_camera, open_image_array, rgb_loader)
 from spacevista.readers.conventions import pytorch3d_ndc_to_pixels, pytorch3d_to_c2w
-from spacevista.readers.up import resolve_up
+from spacevista.readers.options import SfMOptions
 from spacevista.scene import Frame, Scale, Scene
 
-_OPTIONS = COMMON_OPTIONS + ("sequence", "metric_scale", "up")
 ANNOTATIONS = "frame_annotations.jgz"
+
+
+@dataclass(frozen=True)
+class CO3DOptions(SfMOptions):
+    """``sequence`` (default: the sequence folder given, else the first by name), ``metric_scale``,
+    ``num_frames``, ``stride``, ``scale``, ``scene_id``, ``up``."""
+
+    reader = "co3d"
+    scale: str = "tabletop"
+    sequence: str | None = None
 
 
 def load_co3d_depth(path: str, scene: str, scale_adjustment: float, mask_path: str | None,
@@ -93,31 +102,24 @@ def _locate(path: Path) -> tuple[Path, str | None]:
 
 
 @READERS.register("co3d")
-class CO3DReader:
+class CO3DReader(Reader, options=CO3DOptions, scales=(Scale.TINY, Scale.TABLETOP)):
     """CO3D v2 frame_annotations.jgz (PyTorch3D NDC cameras -> OpenCV pixels); non-metric."""
 
-    #: scales this source typically holds (listed by ``spacevista ls``)
-    scales = (Scale.TINY, Scale.TABLETOP)
+    @classmethod
+    def detect(cls, path: Path) -> bool:
+        if path.is_file():
+            return path.name == ANNOTATIONS
+        return (path / ANNOTATIONS).is_file() or (path.is_dir() and (path.parent / ANNOTATIONS).is_file()
+                                                  and (path / "images").is_dir())
 
     @classmethod
-    def detect(cls, path: str | Path) -> bool:
-        p = Path(path)
-        if p.is_file():
-            return p.name == ANNOTATIONS
-        return (p / ANNOTATIONS).is_file() or (p.is_dir() and (p.parent / ANNOTATIONS).is_file()
-                                               and (p / "images").is_dir())
-
-    @classmethod
-    def read(cls, path: str | Path, **options: Any) -> Scene:
-        """Options: ``sequence`` (default: the sequence folder given, else the first by name),
-        ``metric_scale``, ``num_frames``, ``stride``, ``scale``, ``scene_id``, ``up``."""
-        ann_path, implied = _locate(Path(path))
+    def read(cls, path: Path, options: CO3DOptions) -> Scene:
+        ann_path, implied = _locate(path)
         category_dir = ann_path.parent
         data_root = category_dir.parent
         category = category_dir.name
-        sequence = options.get("sequence") or implied
-        sid0 = str(options.get("scene_id") or sequence or category)
-        check_options(sid0, options, _OPTIONS)
+        sequence = options.sequence or implied
+        sid0 = str(options.scene_id or sequence or category)
         if not ann_path.is_file():
             raise SceneError(sid0, str(ann_path), "missing frame annotations (here or in the parent folder)")
         anns = load_frame_annotations(sid0, ann_path)
@@ -127,12 +129,10 @@ class CO3DReader:
         sequence = sequence or seqs[0]
         if sequence not in seqs:
             raise SceneError(sid0, str(ann_path), f"no sequence {sequence!r} (has {len(seqs)}: {seqs[:5]}...)")
-        sid = str(options.get("scene_id") or sequence)
+        sid = str(options.scene_id or sequence)
         frames_ann = sorted((a for a in anns if str(a.get("sequence_name")) == sequence),
                             key=lambda a: int(a.get("frame_number", 0)))
-        metric_scale = options.get("metric_scale")
-        s = float(metric_scale) if metric_scale is not None else 1.0
-        keep = select_indices(len(frames_ann), options.get("num_frames"), int(options.get("stride", 1)))
+        keep = options.select(len(frames_ann))
         frames = []
         for i in keep:
             a = frames_ann[i]
@@ -146,8 +146,7 @@ class CO3DReader:
                 pose = pytorch3d_to_c2w(vp["R"], vp["T"])
             except (KeyError, TypeError, ValueError) as e:
                 raise SceneError(sid, where, f"bad frame annotation: {e!r}") from e
-            pose = check_rigid(sid, where, pose)
-            pose[:3, 3] *= s
+            pose = options.to_metres(check_rigid(sid, where, pose))
             w, h = image_size(sid, img)
             cam = make_camera(sid, img, K, w, h, (w_decl, h_decl))
             depth_loader = depth_path = None
@@ -156,10 +155,10 @@ class CO3DReader:
                 dp = data_root / d["path"]
                 dsize = image_size(sid, dp)
                 mp = str(data_root / d["mask_path"]) if d.get("mask_path") else None
-                remap = DepthRemap(np.diag([dsize[0] / w, dsize[1] / h, 1.0]) @ cam.K, dsize, cam.K, (w, h))
+                remap = DepthRemap.scaled(cam.K, (w, h), dsize)
                 depth_path = str(dp)
                 depth_loader = functools.partial(load_co3d_depth, str(dp), sid, float(d.get("scale_adjustment", 1.0)),
-                                                 mp, remap, s)
+                                                 mp, remap, options.translation_scale)
             inst_loader = inst_path = None
             m = a.get("mask")
             if m and m.get("path"):
@@ -169,12 +168,9 @@ class CO3DReader:
                                 image_path=str(img), depth_path=depth_path, instance_path=inst_path,
                                 rgb_loader=rgb_loader(img, sid), depth_loader=depth_loader,
                                 instance_loader=inst_loader))
-        metadata: dict[str, Any] = {"format": "co3d", "annotations": str(ann_path), "category": category,
-                                    "sequence": sequence, "categories": {1: category},
-                                    "source_frame_numbers": [int(frames_ann[i].get("frame_number", i)) for i in keep]}
-        if metric_scale is not None:
-            metadata["metric_scale"] = s
-        scene = Scene(id=sid, scale=options.get("scale", "tabletop"), frames=frames, metric=metric_scale is not None,
-                      up_method="unknown", source="co3d", root=category_dir / sequence, metadata=metadata)
-        finish_scene(scene, [])
-        return resolve_up(scene, options.get("up", "auto"))
+        metadata = options.note({"format": "co3d", "annotations": str(ann_path), "category": category,
+                                 "sequence": sequence, "categories": {1: category},
+                                 "source_frame_numbers": [int(frames_ann[i].get("frame_number", i)) for i in keep]})
+        scene = Scene(id=sid, scale=options.scale, frames=frames, metric=options.metric, up_method="unknown",
+                      source="co3d", root=category_dir / sequence, metadata=metadata)
+        return finish_scene(scene, [], options.up)

@@ -9,18 +9,25 @@ per camera in ``scene.metadata["cameras"]``, not undone. Non-metric unless ``met
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from spacevista.errors import SceneError
-from spacevista.readers.base import (COMMON_OPTIONS, READERS, check_options, check_rigid, finish_scene,
-                                     image_size, make_camera, rgb_loader, select_indices)
+from spacevista.readers.base import READERS, Reader, check_rigid, finish_scene, image_size, make_camera, rgb_loader
 from spacevista.readers.colmap_model import FISHEYE, find_model, read_model
 from spacevista.readers.conventions import qvec_to_rotmat, world_to_camera_to_c2w
-from spacevista.readers.up import resolve_up
+from spacevista.readers.options import SfMOptions
 from spacevista.scene import Frame, Scale, Scene
 
-_OPTIONS = COMMON_OPTIONS + ("metric_scale", "images", "up")
+
+@dataclass(frozen=True)
+class ColmapOptions(SfMOptions):
+    """``images`` (image folder; default ``<project>/images``), ``metric_scale``, ``num_frames``,
+    ``stride``, ``scale``, ``scene_id``, ``up``."""
+
+    reader = "colmap"
+    images: str | None = None
 
 
 def _images_dir(path: Path, model: Path) -> Path:
@@ -31,37 +38,28 @@ def _images_dir(path: Path, model: Path) -> Path:
 
 
 @READERS.register("colmap")
-class ColmapReader:
+class ColmapReader(Reader, options=ColmapOptions, scales=tuple(Scale)):
     """COLMAP sparse model (text or binary); world-to-camera inverted; non-metric unless scaled."""
 
-    #: scales this source typically holds (listed by ``spacevista ls``)
-    scales = tuple(Scale)
+    @classmethod
+    def detect(cls, path: Path) -> bool:
+        return path.is_dir() and find_model(path) is not None
 
     @classmethod
-    def detect(cls, path: str | Path) -> bool:
-        p = Path(path)
-        return p.is_dir() and find_model(p) is not None
-
-    @classmethod
-    def read(cls, path: str | Path, **options: Any) -> Scene:
-        """Options: ``images`` (image folder), ``metric_scale``, ``num_frames``, ``stride``, ``scale``,
-        ``scene_id``, ``up``."""
-        p = Path(path)
-        found = find_model(p) if p.is_dir() else None
-        project = p.parent.parent if p.name.isdigit() and p.parent.name == "sparse" else (
-            p.parent if p.name == "sparse" else p)
-        sid = str(options.get("scene_id") or project.name)
-        check_options(sid, options, _OPTIONS)
+    def read(cls, path: Path, options: ColmapOptions) -> Scene:
+        found = find_model(path) if path.is_dir() else None
+        project = path.parent.parent if path.name.isdigit() and path.parent.name == "sparse" else (
+            path.parent if path.name == "sparse" else path)
+        sid = str(options.scene_id or project.name)
         if found is None:
-            raise SceneError(sid, str(p / "cameras.bin"), "no COLMAP model (cameras + images, .bin or .txt)")
+            raise SceneError(sid, str(path / "cameras.bin"), "no COLMAP model (cameras + images, .bin or .txt)")
         model, ext = found
         cams, images = read_model(sid, model, ext)
         if not images:
             raise SceneError(sid, str(model / f"images.{ext}"), "model has no registered images")
-        img_dir = Path(options["images"]) if options.get("images") else _images_dir(p, model)
-        metric_scale = options.get("metric_scale")
+        img_dir = Path(options.images) if options.images else _images_dir(path, model)
         ordered = sorted(images.values(), key=lambda im: im.name)
-        keep = select_indices(len(ordered), options.get("num_frames"), int(options.get("stride", 1)))
+        keep = options.select(len(ordered))
         frames = []
         for i in keep:
             im = ordered[i]
@@ -72,9 +70,7 @@ class ColmapReader:
             w, h = image_size(sid, img)
             camera = make_camera(sid, model / f"cameras.{ext}", cam.K(), w, h, (cam.width, cam.height))
             pose = world_to_camera_to_c2w(qvec_to_rotmat(im.qvec), im.tvec)
-            pose = check_rigid(sid, f"{model / f'images.{ext}'} (image {im.name})", pose)
-            if metric_scale is not None:
-                pose[:3, 3] *= float(metric_scale)
+            pose = options.to_metres(check_rigid(sid, f"{model / f'images.{ext}'} (image {im.name})", pose))
             frames.append(Frame(index=len(frames), camera=camera, pose=pose, image_path=str(img),
                                 rgb_loader=rgb_loader(img, sid)))
         metadata: dict[str, Any] = {
@@ -86,9 +82,6 @@ class ColmapReader:
         }
         if any(c.model in FISHEYE for c in cams.values()):
             metadata["warnings"] = ["fisheye camera model: the Scene camera is only its pinhole part"]
-        if metric_scale is not None:
-            metadata["metric_scale"] = float(metric_scale)
-        scene = Scene(id=sid, scale=options.get("scale", "indoor"), frames=frames, metric=metric_scale is not None,
-                      up_method="unknown", source="colmap", root=project, metadata=metadata)
-        finish_scene(scene, [])
-        return resolve_up(scene, options.get("up", "auto"))
+        scene = Scene(id=sid, scale=options.scale, frames=frames, metric=options.metric, up_method="unknown",
+                      source="colmap", root=project, metadata=options.note(metadata))
+        return finish_scene(scene, [], options.up)

@@ -149,82 +149,91 @@ def read_points3d_text(scene: str, path: Path) -> tuple[np.ndarray, np.ndarray, 
             np.asarray(err, float))
 
 
-class _Bin:
-    def __init__(self, scene: str, path: Path, f: BinaryIO):
-        self.scene, self.path, self.f = scene, path, f
+class _BinaryFile:
+    """A COLMAP binary file opened for little-endian reads; each read that comes up short, and any
+    byte left after the last record, is a SceneError naming the file."""
+
+    def __init__(self, scene: str, path: Path):
+        self.scene, self.path = scene, path
+        try:
+            self.f: BinaryIO = open(path, "rb")
+        except OSError as e:
+            raise SceneError(scene, str(path), f"unreadable: {e}") from e
+
+    def __enter__(self) -> "_BinaryFile":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.f.close()
+
+    def fail(self, reason: str) -> SceneError:
+        return SceneError(self.scene, str(self.path), reason)
 
     def read(self, fmt: str) -> tuple:
         n = struct.calcsize("<" + fmt)
         b = self.f.read(n)
         if len(b) != n:
-            raise SceneError(self.scene, str(self.path), "truncated binary file")
+            raise self.fail("truncated binary file")
         return struct.unpack("<" + fmt, b)
+
+    def count(self) -> int:
+        """The uint64 record count that opens every COLMAP binary file."""
+        return self.read("Q")[0]
+
+    def skip(self, n: int, what: str) -> None:
+        if len(self.f.read(n)) != n:
+            raise self.fail(f"truncated binary file ({what})")
 
     def name(self) -> str:
         out = bytearray()
         while True:
             c = self.f.read(1)
             if not c:
-                raise SceneError(self.scene, str(self.path), "truncated binary file (image name)")
+                raise self.fail("truncated binary file (image name)")
             if c == b"\x00":
                 return out.decode("utf-8")
             out += c
 
-
-def _open_bin(scene: str, path: Path) -> BinaryIO:
-    try:
-        return open(path, "rb")
-    except OSError as e:
-        raise SceneError(scene, str(path), f"unreadable: {e}") from e
+    def end(self, what: str) -> None:
+        if self.f.read(1):
+            raise self.fail(f"trailing bytes after the last {what}")
 
 
 def read_cameras_binary(scene: str, path: Path) -> dict[int, ColmapCamera]:
     cams = {}
-    with _open_bin(scene, path) as f:
-        r = _Bin(scene, path, f)
-        (n,) = r.read("Q")
-        for _ in range(n):
+    with _BinaryFile(scene, path) as r:
+        for _ in range(r.count()):
             cid, mid, w, h = r.read("iiQQ")
             if mid not in CAMERA_MODELS:
-                raise SceneError(scene, str(path), f"camera {cid}: unknown camera model id {mid}")
+                raise r.fail(f"camera {cid}: unknown camera model id {mid}")
             name, k = CAMERA_MODELS[mid]
             cams[cid] = _camera(scene, path, cid, name, w, h, r.read("d" * k))
-        if f.read(1):
-            raise SceneError(scene, str(path), "trailing bytes after the last camera")
+        r.end("camera")
     return cams
 
 
 def read_images_binary(scene: str, path: Path) -> dict[int, ColmapImage]:
     images = {}
-    with _open_bin(scene, path) as f:
-        r = _Bin(scene, path, f)
-        (n,) = r.read("Q")
-        for _ in range(n):
-            vals = r.read("IdddddddI")
+    with _BinaryFile(scene, path) as r:
+        for _ in range(r.count()):
+            iid, qw, qx, qy, qz, tx, ty, tz, cid = r.read("IdddddddI")
             name = r.name()
-            (n2d,) = r.read("Q")
-            skip = 24 * n2d
-            if len(f.read(skip)) != skip:
-                raise SceneError(scene, str(path), "truncated binary file (2-D points)")
-            images[vals[0]] = ColmapImage(vals[0], np.array(vals[1:5]), np.array(vals[5:8]), vals[8], name)
-        if f.read(1):
-            raise SceneError(scene, str(path), "trailing bytes after the last image")
+            r.skip(24 * r.read("Q")[0], "2-D points")
+            images[iid] = ColmapImage(iid, np.array([qw, qx, qy, qz]), np.array([tx, ty, tz]), cid, name)
+        r.end("image")
     return images
 
 
 def read_points3d_binary(scene: str, path: Path) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    with _open_bin(scene, path) as f:
-        r = _Bin(scene, path, f)
-        (n,) = r.read("Q")
+    with _BinaryFile(scene, path) as r:
+        n = r.count()
         xyz = np.zeros((n, 3))
         rgb = np.zeros((n, 3), np.uint8)
         err = np.zeros(n)
         for i in range(n):
             v = r.read("QdddBBBd")
             xyz[i], rgb[i], err[i] = v[1:4], v[4:7], v[7]
-            (tl,) = r.read("Q")
-            if len(f.read(8 * tl)) != 8 * tl:
-                raise SceneError(scene, str(path), "truncated binary file (track)")
+            r.skip(8 * r.read("Q")[0], "track")
     return xyz, rgb, err
 
 

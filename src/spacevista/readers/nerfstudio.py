@@ -11,21 +11,30 @@ from __future__ import annotations
 import functools
 import json
 import math
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
 from spacevista.errors import SceneError
-from spacevista.readers.base import (COMMON_OPTIONS, READERS, check_options, check_rigid, finish_scene,
-                                     image_size, intrinsics_matrix, load_depth_png, make_camera, rgb_loader,
-                                     scene_id_for, select_indices)
+from spacevista.readers.base import (READERS, Reader, check_rigid, finish_scene, image_size, intrinsics_matrix,
+                                     load_depth_png, make_camera, rgb_loader, scene_id_for)
 from spacevista.readers.conventions import opengl_to_opencv
-from spacevista.readers.up import resolve_up
+from spacevista.readers.options import SfMOptions, at_least
 from spacevista.scene import Frame, Scale, Scene
 
 _DIST_KEYS = ("k1", "k2", "k3", "k4", "p1", "p2")
-_OPTIONS = COMMON_OPTIONS + ("metric_scale", "downscale", "up")
+
+
+@dataclass(frozen=True)
+class NerfstudioOptions(SfMOptions):
+    """``metric_scale`` (metres per source unit; makes the scene metric), ``downscale`` (read
+    ``images_<n>/`` instead of ``images/``), ``num_frames``, ``stride``, ``scale``, ``scene_id``,
+    ``up`` (see ``readers.up.resolve_up``)."""
+
+    reader = "nerfstudio"
+    downscale: int = field(default=1, metadata=at_least(1))
 
 
 def _transforms_path(path: Path) -> Path:
@@ -33,29 +42,21 @@ def _transforms_path(path: Path) -> Path:
 
 
 @READERS.register("nerfstudio")
-class NerfstudioReader:
+class NerfstudioReader(Reader, options=NerfstudioOptions,
+                       scales=(Scale.INDOOR, Scale.OUTDOOR, Scale.DRONE)):
     """nerfstudio / instant-ngp transforms.json (DL3DV); OpenGL poses -> OpenCV; non-metric unless scaled."""
 
-    #: scales this source typically holds (listed by ``spacevista ls``)
-    scales = (Scale.INDOOR, Scale.OUTDOOR, Scale.DRONE)
+    @classmethod
+    def detect(cls, path: Path) -> bool:
+        if path.is_file():
+            return path.suffix == ".json" and path.name.startswith("transforms")
+        return (path / "transforms.json").is_file()
 
     @classmethod
-    def detect(cls, path: str | Path) -> bool:
-        p = Path(path)
-        if p.is_file():
-            return p.suffix == ".json" and p.name.startswith("transforms")
-        return (p / "transforms.json").is_file()
-
-    @classmethod
-    def read(cls, path: str | Path, **options: Any) -> Scene:
-        """Options: ``metric_scale`` (metres per source unit; makes the scene metric), ``downscale``
-        (read ``images_<n>/`` instead of ``images/``), ``num_frames``, ``stride``, ``scale``,
-        ``scene_id``, ``up`` (see ``readers.up.resolve_up``)."""
-        p = Path(path)
-        tf = _transforms_path(p)
+    def read(cls, path: Path, options: NerfstudioOptions) -> Scene:
+        tf = _transforms_path(path)
         root = tf.parent
         sid = scene_id_for(root, options)
-        check_options(sid, options, _OPTIONS)
         if not tf.is_file():
             raise SceneError(sid, str(tf), "missing transforms.json")
         try:
@@ -65,9 +66,8 @@ class NerfstudioReader:
         frames_meta = meta.get("frames")
         if not isinstance(frames_meta, list) or not frames_meta:
             raise SceneError(sid, str(tf), "no 'frames' list")
-        metric_scale = options.get("metric_scale")
-        downscale = int(options.get("downscale") or 1)
-        keep = select_indices(len(frames_meta), options.get("num_frames"), int(options.get("stride", 1)))
+        downscale = options.downscale
+        keep = options.select(len(frames_meta))
         depth_unit = float(meta.get("depth_unit_scale_factor", 1e-3))
 
         frames: list[Frame] = []
@@ -94,9 +94,8 @@ class NerfstudioReader:
                 raise SceneError(sid, str(tf), f"frame {i}: transform_matrix is not numeric: {e}") from e
             if pose_gl.shape == (3, 4):
                 pose_gl = np.vstack([pose_gl, [0, 0, 0, 1]])
-            pose = opengl_to_opencv(check_rigid(sid, f"{tf} (frame {i}: {fm['file_path']})", pose_gl))
-            if metric_scale is not None:
-                pose[:3, 3] *= float(metric_scale)
+            pose = options.to_metres(opengl_to_opencv(check_rigid(sid, f"{tf} (frame {i}: {fm['file_path']})",
+                                                                  pose_gl)))
             depth_loader = None
             depth_path = None
             if fm.get("depth_file_path"):
@@ -115,13 +114,9 @@ class NerfstudioReader:
         }
         if "applied_transform" in meta:
             metadata["applied_transform"] = meta["applied_transform"]
-        if metric_scale is not None:
-            metadata["metric_scale"] = float(metric_scale)
-        scene = Scene(id=sid, scale=options.get("scale", "indoor"), frames=frames,
-                      metric=metric_scale is not None, up_method="unknown", source="nerfstudio", root=root,
-                      metadata=metadata)
-        finish_scene(scene, skipped)
-        return resolve_up(scene, options.get("up", "auto"))
+        scene = Scene(id=sid, scale=options.scale, frames=frames, metric=options.metric, up_method="unknown",
+                      source="nerfstudio", root=root, metadata=options.note(metadata))
+        return finish_scene(scene, skipped, options.up)
 
 
 def _image_path(root: Path, file_path: str, downscale: int) -> Path:

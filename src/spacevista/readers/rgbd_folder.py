@@ -16,62 +16,52 @@ from __future__ import annotations
 
 import functools
 import re
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
 from spacevista.errors import SceneError
-from spacevista.readers.base import (COMMON_OPTIONS, READERS, DepthRemap, check_options, check_rigid,
-                                     finish_scene, image_size, load_depth_png, make_camera, read_matrix,
-                                     rgb_loader, scene_id_for, select_indices)
-from spacevista.readers.up import resolve_up
+from spacevista.readers.base import (READERS, DepthRemap, Reader, check_rigid, file_here_or_above, finish_scene,
+                                     image_size, load_depth_png, make_camera, read_matrix, rgb_loader,
+                                     scene_id_for)
+from spacevista.readers.options import DepthOptions
 from spacevista.scene import Frame, Scale, Scene
 
 _FRAME = re.compile(r"^frame-(\d+)\.pose\.txt$")
-_OPTIONS = COMMON_OPTIONS + ("depth_scale", "up")
 
 
-def _find(folder: Path, name: str) -> Path | None:
-    for d in (folder, folder.parent):
-        if (d / name).is_file():
-            return d / name
-    return None
+@dataclass(frozen=True)
+class RGBDFolderOptions(DepthOptions):
+    """``depth_scale`` (metres per depth unit), ``num_frames``, ``stride``, ``scale``, ``scene_id``, ``up``."""
+
+    reader = "rgbd_folder"
 
 
 @READERS.register("rgbd_folder")
-class RGBDFolderReader:
+class RGBDFolderReader(Reader, options=RGBDFolderOptions, scales=(Scale.TABLETOP, Scale.INDOOR)):
     """7-Scenes-style RGB-D frame folder: colour, mm depth, camera-to-world pose text per frame (metric)."""
 
-    #: scales this source typically holds (listed by ``spacevista ls``)
-    scales = (Scale.TABLETOP, Scale.INDOOR)
+    @classmethod
+    def detect(cls, path: Path) -> bool:
+        return path.is_dir() and any(_FRAME.match(q.name) for q in path.glob("frame-*.pose.txt"))
 
     @classmethod
-    def detect(cls, path: str | Path) -> bool:
-        p = Path(path)
-        return p.is_dir() and any(_FRAME.match(q.name) for q in p.glob("frame-*.pose.txt"))
-
-    @classmethod
-    def read(cls, path: str | Path, **options: Any) -> Scene:
-        """Options: ``depth_scale`` (metres per depth unit, default 0.001), ``num_frames``, ``stride``,
-        ``scale``, ``scene_id``, ``up``."""
-        root = Path(path)
-        sid = scene_id_for(root, options)
-        check_options(sid, options, _OPTIONS)
+    def read(cls, path: Path, options: RGBDFolderOptions) -> Scene:
+        root, sid = path, scene_id_for(path, options)
         if not root.is_dir():
             raise SceneError(sid, str(root), "not a folder")
         ids = sorted((m.group(1) for q in root.iterdir() if (m := _FRAME.match(q.name))), key=int)
         if not ids:
             raise SceneError(sid, str(root), "no frame-XXXXXX.pose.txt files (empty or not a 7-Scenes folder)")
-        kpath = _find(root, "camera-intrinsics.txt")
+        kpath = file_here_or_above(root, "camera-intrinsics.txt")
         if kpath is None:
             raise SceneError(sid, str(root / "camera-intrinsics.txt"), "missing camera intrinsics")
         K = read_matrix(sid, kpath, (3, 3))
-        dkpath = _find(root, "depth-intrinsics.txt")
+        dkpath = file_here_or_above(root, "depth-intrinsics.txt")
         K_depth = read_matrix(sid, dkpath, (3, 3)) if dkpath is not None else None
-        depth_scale = float(options.get("depth_scale", 1e-3))
-
-        keep = select_indices(len(ids), options.get("num_frames"), int(options.get("stride", 1)))
+        keep = options.select(len(ids))
         frames: list[Frame] = []
         skipped: list[dict[str, Any]] = []
         remaps: dict[tuple, DepthRemap] = {}
@@ -93,28 +83,27 @@ class RGBDFolderReader:
             depth_file = Path(f"{stem}.depth.png")
             depth_loader = None
             if depth_file.is_file():
-                dw, dh = image_size(sid, depth_file)
-                Kd = K_depth if K_depth is not None else np.diag([dw / w, dh / h, 1.0]) @ K
-                key = (dw, dh, w, h)
+                dsize = image_size(sid, depth_file)
+                key = (dsize, w, h)
                 if key not in remaps:
-                    remaps[key] = DepthRemap(Kd, (dw, dh), K, (w, h))
-                depth_loader = functools.partial(load_depth_png, str(depth_file), sid, depth_scale, (0, 65535),
-                                                 remaps[key])
+                    remaps[key] = (DepthRemap(K_depth, dsize, K, (w, h)) if K_depth is not None
+                                   else DepthRemap.scaled(K, (w, h), dsize))
+                depth_loader = functools.partial(load_depth_png, str(depth_file), sid, options.depth_scale,
+                                                 (0, 65535), remaps[key])
             frames.append(Frame(index=len(frames), camera=cam, pose=pose, image_path=str(color),
                                 depth_path=str(depth_file) if depth_loader else None,
                                 rgb_loader=rgb_loader(color, sid), depth_loader=depth_loader))
 
         up, up_method = np.array([0.0, 0.0, 1.0]), "unknown"
-        gpath = _find(root, "gravity-direction.txt")
+        gpath = file_here_or_above(root, "gravity-direction.txt")
         if gpath is not None:
             g = read_matrix(sid, gpath, (1, 3)).reshape(3)
             if not np.all(np.isfinite(g)) or np.linalg.norm(g) < 1e-9:
                 raise SceneError(sid, str(gpath), "gravity direction has no direction")
             up, up_method = -g / np.linalg.norm(g), "gravity"
-        scene = Scene(id=sid, scale=options.get("scale", "indoor"), frames=frames, metric=True, up=up,
+        scene = Scene(id=sid, scale=options.scale, frames=frames, metric=True, up=up,
                       up_method=up_method, source="rgbd_folder", root=root,
                       metadata={"format": "rgbd_folder", "intrinsics": str(kpath),
                                 "depth_intrinsics": str(dkpath) if dkpath else "colour intrinsics scaled to depth size",
                                 "source_frame_ids": [ids[i] for i in keep]})
-        finish_scene(scene, skipped)
-        return resolve_up(scene, options.get("up", "auto"))
+        return finish_scene(scene, skipped, options.up)

@@ -23,20 +23,31 @@ from __future__ import annotations
 
 import functools
 import json
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
 from spacevista.errors import SceneError
-from spacevista.readers.base import (COMMON_OPTIONS, READERS, DepthRemap, check_options, check_rigid,
-                                     finish_scene, image_size, load_depth_png, load_instance_png,
-                                     load_rgb_remapped, make_camera, read_matrix, read_text, rgb_loader,
-                                     scene_id_for, select_indices)
-from spacevista.readers.up import resolve_up
+from spacevista.readers.base import (READERS, DepthRemap, Reader, check_rigid, file_here_or_above, finish_scene,
+                                     image_size, load_depth_png, load_instance_png, load_rgb_remapped,
+                                     make_camera, read_matrix, read_text, rgb_loader, scene_id_for)
+from spacevista.readers.options import DepthOptions, one_of
 from spacevista.scene import Frame, Scale, Scene
 
-_OPTIONS = COMMON_OPTIONS + ("resolution", "depth_scale", "axis_align", "annotated_only", "up")
+
+@dataclass(frozen=True)
+class ScanNetOptions(DepthOptions):
+    """``resolution`` ("color": the colour camera, depth moved onto it; "depth": the reverse),
+    ``depth_scale``, ``axis_align`` (apply the scene's axisAlignment), ``annotated_only`` (only
+    frames with 2-D instances; default: when instance-filt/ exists), ``num_frames``, ``stride``,
+    ``scale``, ``scene_id``, ``up``."""
+
+    reader = "scannet"
+    resolution: str = field(default="color", metadata=one_of("color", "depth"))
+    axis_align: bool = True
+    annotated_only: bool | None = None
 
 
 def _numbered(folder: Path, suffixes: tuple[str, ...]) -> dict[int, Path]:
@@ -46,14 +57,6 @@ def _numbered(folder: Path, suffixes: tuple[str, ...]) -> dict[int, Path]:
             if q.suffix.lower() in suffixes and q.stem.isdigit():
                 out[int(q.stem)] = q
     return out
-
-
-def _find_scene_file(root: Path, names: list[str]) -> Path | None:
-    for d in (root, root.parent):
-        for n in names:
-            if (d / n).is_file():
-                return d / n
-    return None
 
 
 def read_axis_alignment(scene: str, path: Path) -> np.ndarray | None:
@@ -81,27 +84,18 @@ def read_aggregation(scene: str, path: Path) -> dict[int, str]:
 
 
 @READERS.register("scannet")
-class ScanNetReader:
+class ScanNetReader(Reader, options=ScanNetOptions, scales=(Scale.INDOOR,)):
     """ScanNet export (color/, depth/ mm, pose/ camera-to-world, intrinsic/), axis alignment, 2-D instances."""
 
-    #: scales this source typically holds (listed by ``spacevista ls``)
-    scales = (Scale.INDOOR,)
+    @classmethod
+    def detect(cls, path: Path) -> bool:
+        return path.is_dir() and all((path / d).is_dir() for d in ("color", "pose", "intrinsic"))
 
     @classmethod
-    def detect(cls, path: str | Path) -> bool:
-        p = Path(path)
-        return p.is_dir() and all((p / d).is_dir() for d in ("color", "pose", "intrinsic"))
-
-    @classmethod
-    def read(cls, path: str | Path, **options: Any) -> Scene:
-        """Options: ``resolution`` ("color" | "depth"), ``depth_scale`` (default 0.001), ``axis_align``
-        (default True), ``annotated_only`` (default: True when instance-filt/ exists), ``num_frames``, ``stride``, ``scale``, ``scene_id``, ``up``."""
-        root = Path(path)
+    def read(cls, path: Path, options: ScanNetOptions) -> Scene:
+        root = path
         sid = scene_id_for(root, options)
-        check_options(sid, options, _OPTIONS)
-        resolution = options.get("resolution", "color")
-        if resolution not in ("color", "depth"):
-            raise SceneError(sid, None, f"resolution must be 'color' or 'depth', got {resolution!r}")
+        resolution = options.resolution
         colors = _numbered(root / "color", (".jpg", ".png"))
         poses = _numbered(root / "pose", (".txt",))
         depths = _numbered(root / "depth", (".png",))
@@ -111,24 +105,24 @@ class ScanNetReader:
         Kc = read_matrix(sid, root / "intrinsic" / "intrinsic_color.txt", (4, 4))[:3, :3]
         kd_path = root / "intrinsic" / "intrinsic_depth.txt"
         Kd = read_matrix(sid, kd_path, (4, 4))[:3, :3] if depths else None
-        depth_scale = float(options.get("depth_scale", 1e-3))
+        depth_scale = options.depth_scale
 
         name = root.name  # ScanNet names its scene files after the folder
-        meta_file = _find_scene_file(root, [f"{name}.txt"])
-        align = read_axis_alignment(sid, meta_file) if (meta_file and options.get("axis_align", True)) else None
-        agg = _find_scene_file(root, [f"{name}.aggregation.json", f"{name}_vh_clean.aggregation.json"])
+        meta_file = file_here_or_above(root, f"{name}.txt")
+        align = read_axis_alignment(sid, meta_file) if (meta_file and options.axis_align) else None
+        agg = file_here_or_above(root, f"{name}.aggregation.json", f"{name}_vh_clean.aggregation.json")
         categories = read_aggregation(sid, agg) if agg else {}
 
         # lifting needs instance maps in every frame: when the scan has 2-D instances, read only the
         # annotated frames unless told otherwise
-        annotated_only = options.get("annotated_only", bool(instances))
+        annotated_only = bool(instances) if options.annotated_only is None else options.annotated_only
         ids = sorted(colors)
         skipped: list[dict[str, Any]] = []
         if annotated_only:
             skipped = [{"frame": i, "file": str(root / "instance-filt" / f"{i}.png"), "reason": "no instance annotation"}
                        for i in ids if i not in instances]
             ids = [i for i in ids if i in instances]
-        keep = select_indices(len(ids), options.get("num_frames"), int(options.get("stride", 1)))
+        keep = options.select(len(ids))
         frames: list[Frame] = []
         remaps: dict[tuple, DepthRemap] = {}
 
@@ -185,8 +179,7 @@ class ScanNetReader:
             metadata["aggregation"] = str(agg)
         if align is not None:
             metadata["axis_alignment"] = align.tolist()
-        scene = Scene(id=sid, scale=options.get("scale", "indoor"), frames=frames, metric=True,
+        scene = Scene(id=sid, scale=options.scale, frames=frames, metric=True,
                       up_method="axis_alignment" if align is not None else "unknown", source="scannet",
                       root=root, metadata=metadata)
-        finish_scene(scene, skipped)
-        return resolve_up(scene, options.get("up", "auto"))
+        return finish_scene(scene, skipped, options.up)

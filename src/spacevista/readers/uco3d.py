@@ -26,20 +26,19 @@ from __future__ import annotations
 import functools
 import sqlite3
 import struct
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 
 from spacevista.errors import SceneError
-from spacevista.readers.base import (COMMON_OPTIONS, READERS, check_options, check_rigid, finish_scene,
-                                     load_instance_png, load_rgb, make_camera, select_indices)
+from spacevista.readers.base import (READERS, Reader, check_rigid, finish_scene, load_instance_png, load_rgb,
+                                     make_camera)
 from spacevista.readers.conventions import pytorch3d_ndc_to_pixels, pytorch3d_to_c2w
-from spacevista.readers.up import resolve_up
+from spacevista.readers.options import SfMOptions
 from spacevista.readers.video import decode_to_cache, default_cache_dir, frame_times, cache_key
 from spacevista.scene import Frame, Scale, Scene
 
-_OPTIONS = COMMON_OPTIONS + ("sequence", "metric_scale", "cache_dir", "up")
 DB_NAME = "metadata.sqlite"
 _FRAME_COLUMNS = ("frame_number", "frame_timestamp", "_image_size", "_viewpoint_R", "_viewpoint_T",
                   "_viewpoint_focal_length", "_viewpoint_principal_point",
@@ -55,6 +54,17 @@ def unpack_blob(blob: bytes | None, kind: str, n: int) -> tuple | None:
     return struct.unpack("<" + kind * n, blob)
 
 
+@dataclass(frozen=True)
+class UCO3DOptions(SfMOptions):
+    """``sequence`` (default: the first by name), ``metric_scale``, ``cache_dir`` (decoded frames;
+    default ``$SPACEVISTA_CACHE/video``), ``num_frames``, ``stride``, ``scale``, ``scene_id``, ``up``."""
+
+    reader = "uco3d"
+    scale: str = "tiny"
+    sequence: str | None = None
+    cache_dir: str | None = None
+
+
 def _db_path(path: Path) -> Path:
     return path if path.is_file() else path / DB_NAME
 
@@ -65,26 +75,19 @@ def load_mask_frame(path: str, scene: str) -> np.ndarray:
 
 
 @READERS.register("uco3d")
-class UCO3DReader:
+class UCO3DReader(Reader, options=UCO3DOptions, scales=(Scale.TINY, Scale.TABLETOP)):
     """uCO3D: SQLite frame annotations (PyTorch3D NDC cameras -> OpenCV) + frames from the sequence video."""
 
-    #: scales this source typically holds (listed by ``spacevista ls``)
-    scales = (Scale.TINY, Scale.TABLETOP)
-
     @classmethod
-    def detect(cls, path: str | Path) -> bool:
-        p = Path(path)
-        db = _db_path(p)
+    def detect(cls, path: Path) -> bool:
+        db = _db_path(path)
         return db.is_file() and db.suffix == ".sqlite" and _has_tables(db)
 
     @classmethod
-    def read(cls, path: str | Path, **options: Any) -> Scene:
-        """Options: ``sequence`` (default: the first by name), ``metric_scale``, ``cache_dir``,
-        ``num_frames``, ``stride``, ``scale``, ``scene_id``, ``up``."""
-        db = _db_path(Path(path))
+    def read(cls, path: Path, options: UCO3DOptions) -> Scene:
+        db = _db_path(path)
         root = db.parent
-        sid0 = str(options.get("scene_id") or options.get("sequence") or root.name)
-        check_options(sid0, options, _OPTIONS)
+        sid0 = str(options.scene_id or options.sequence or root.name)
         if not db.is_file():
             raise SceneError(sid0, str(db), "missing uCO3D metadata database")
         try:
@@ -93,7 +96,7 @@ class UCO3DReader:
             raise SceneError(sid0, str(db), f"unreadable database: {e}") from e
         try:
             seqs = [r[0] for r in con.execute("SELECT sequence_name FROM sequence_annots ORDER BY sequence_name")]
-            sequence = options.get("sequence") or (seqs[0] if seqs else None)
+            sequence = options.sequence or (seqs[0] if seqs else None)
             if sequence not in seqs:
                 raise SceneError(sid0, str(db), f"no sequence {sequence!r} (has {len(seqs)})")
             category, video_rel, mask_rel = con.execute(
@@ -105,7 +108,7 @@ class UCO3DReader:
             raise SceneError(sid0, str(db), f"not a uCO3D metadata database: {e}") from e
         finally:
             con.close()
-        sid = str(options.get("scene_id") or sequence)
+        sid = str(options.scene_id or sequence)
         if not rows:
             raise SceneError(sid, str(db), "sequence has no frame annotations")
         if not video_rel:
@@ -114,9 +117,7 @@ class UCO3DReader:
         if not video.is_file():
             raise SceneError(sid, str(video), "missing rgb video")
         times, vw, vh = frame_times(sid, video)
-        keep = select_indices(len(rows), options.get("num_frames"), int(options.get("stride", 1)))
-        metric_scale = options.get("metric_scale")
-        s = float(metric_scale) if metric_scale is not None else 1.0
+        keep = options.select(len(rows))
 
         parsed = []
         for i in keep:
@@ -131,13 +132,12 @@ class UCO3DReader:
                 dist = unpack_blob(dist_b, "f", 12) if dist_b is not None else ()
             except (TypeError, ValueError) as e:
                 raise SceneError(sid, where, f"bad frame annotation: {e}") from e
-            pose = check_rigid(sid, where, pytorch3d_to_c2w(R, T))
-            pose[:3, 3] *= s
+            pose = options.to_metres(check_rigid(sid, where, pytorch3d_to_c2w(R, T)))
             cam = make_camera(sid, where, K, vw, vh, (w, h))
             vidx = int(np.argmin(np.abs(times - float(ts))))
             parsed.append((fn, float(ts), vidx, cam, pose, dist))
 
-        cache_root = Path(options.get("cache_dir") or default_cache_dir())
+        cache_root = Path(options.cache_dir or default_cache_dir())
         vids = sorted({p[2] for p in parsed})
         rgb_files = dict(zip(vids, (f for f, _ in decode_to_cache(
             sid, video, vids, cache_root / f"{video.stem}-{cache_key(video, vids, 'jpg')}", "jpg"))))
@@ -159,18 +159,15 @@ class UCO3DReader:
                                 instance_path=str(mpath) if mpath else None,
                                 rgb_loader=functools.partial(load_rgb, str(png), sid, None),
                                 instance_loader=functools.partial(load_mask_frame, str(mpath), sid) if mpath else None))
-        metadata: dict[str, Any] = {
+        metadata = options.note({
             "format": "uco3d", "database": str(db), "sequence": sequence, "category": category,
             "categories": {1: category}, "video": str(video),
             "source_frame_numbers": [p[0] for p in parsed], "video_frame_indices": [p[2] for p in parsed],
             "distortion": {int(p[0]): list(p[5]) for p in parsed if any(p[5])},
-            "distortion_handling": "recorded, not undistorted", "depth": "not read (depth video)"}
-        if metric_scale is not None:
-            metadata["metric_scale"] = s
-        scene = Scene(id=sid, scale=options.get("scale", "tiny"), frames=frames, metric=metric_scale is not None,
-                      up_method="unknown", source="uco3d", root=root, metadata=metadata)
-        finish_scene(scene, [])
-        return resolve_up(scene, options.get("up", "auto"))
+            "distortion_handling": "recorded, not undistorted", "depth": "not read (depth video)"})
+        scene = Scene(id=sid, scale=options.scale, frames=frames, metric=options.metric, up_method="unknown",
+                      source="uco3d", root=root, metadata=metadata)
+        return finish_scene(scene, [], options.up)
 
 
 def _has_tables(db: Path) -> bool:

@@ -31,6 +31,7 @@ import hashlib
 import json
 import math
 import os
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -38,17 +39,35 @@ import numpy as np
 from PIL import Image
 
 from spacevista.errors import SceneError
-from spacevista.readers.base import (READERS, check_options, check_rigid, finish_scene, intrinsics_matrix,
-                                     load_rgb, make_camera, read_text, scene_id_for)
+from spacevista.readers.base import (READERS, Reader, check_rigid, finish_scene, intrinsics_matrix, load_rgb,
+                                     make_camera, read_text, scene_id_for)
 from spacevista.readers.conventions import opengl_to_opencv
-from spacevista.readers.up import resolve_up
+from spacevista.readers.options import MetricScaleOption, SceneOptions, above, at_least, one_of
 from spacevista.scene import Frame, Scale, Scene
 
 VIDEO_SUFFIXES = (".mp4", ".mov", ".mkv", ".avi", ".webm", ".m4v")
-_OPTIONS = ("scene_id", "scale", "num_frames", "fps", "cache_dir", "cache_format", "side_file", "metric_scale", "up")
 #: cache image formats: JPEG (quality 95) by default, ~20x faster to write than PNG at 1080p; PNG is
 #: lossless with respect to the decoded video
 CACHE_FORMATS = {"jpg": {"quality": 95}, "png": {"compress_level": 1}}
+
+
+@dataclass(frozen=True)
+class VideoOptions(MetricScaleOption, SceneOptions):
+    """``num_frames`` (evenly over the video) or ``fps`` (the first frame of every 1/fps seconds),
+    ``cache_dir``, ``cache_format`` ("jpg" | "png"), ``side_file``, ``metric_scale``, ``scale``,
+    ``scene_id``, ``up``. No ``stride``: ``fps`` samples a video by time."""
+
+    reader = "video"
+    num_frames: int | None = field(default=None, metadata=at_least(1))
+    fps: float | None = field(default=None, metadata=above(0))
+    cache_dir: str | None = None
+    cache_format: str = field(default="jpg", metadata=one_of(*CACHE_FORMATS))
+    side_file: str | None = None
+
+    def check(self) -> None:
+        super().check()
+        if self.num_frames is not None and self.fps is not None:
+            raise self.fail("fps", "cannot be given with 'num_frames': give one of them")
 
 
 def default_cache_dir() -> Path:
@@ -159,9 +178,9 @@ def decode_to_cache(scene: str, path: Path, indices: list[int], cache: Path,
     return [(cache / f, t) for f, t in zip(files, times)]
 
 
-def _side_file(path: Path, options: dict[str, Any]) -> Path | None:
-    if options.get("side_file"):
-        return Path(options["side_file"])
+def _side_file(path: Path, options: VideoOptions) -> Path | None:
+    if options.side_file:
+        return Path(options.side_file)
     for cand in (path.with_suffix(".json"), path.parent / "transforms.json"):
         if cand.is_file():
             return cand
@@ -212,61 +231,49 @@ def _parse_side(scene: str, side: Path) -> dict[str, Any]:
 
 
 @READERS.register("video")
-class VideoReader:
+class VideoReader(Reader, options=VideoOptions, scales=tuple(Scale)):
     """Plain video (PyAV) + side file with K and optional poses; sampled frames cached on disk."""
 
-    #: scales this source typically holds (listed by ``spacevista ls``)
-    scales = tuple(Scale)
+    @classmethod
+    def detect(cls, path: Path) -> bool:
+        return path.is_file() and path.suffix.lower() in VIDEO_SUFFIXES
 
     @classmethod
-    def detect(cls, path: str | Path) -> bool:
-        p = Path(path)
-        return p.is_file() and p.suffix.lower() in VIDEO_SUFFIXES
-
-    @classmethod
-    def read(cls, path: str | Path, **options: Any) -> Scene:
-        """Options: ``num_frames`` or ``fps`` (sampling), ``cache_dir``, ``cache_format`` ("jpg" | "png"),
-        ``side_file``, ``metric_scale``, ``scale``, ``scene_id``, ``up``."""
-        p = Path(path)
-        sid = scene_id_for(p, options)
-        check_options(sid, options, _OPTIONS)
-        if not p.is_file():
-            raise SceneError(sid, str(p), "missing video file")
-        side = _side_file(p, options)
+    def read(cls, path: Path, options: VideoOptions) -> Scene:
+        sid = scene_id_for(path, options)
+        if not path.is_file():
+            raise SceneError(sid, str(path), "missing video file")
+        side = _side_file(path, options)
         if side is None:
-            raise SceneError(sid, str(p.with_suffix(".json")), "missing side file with the intrinsics")
+            raise SceneError(sid, str(path.with_suffix(".json")), "missing side file with the intrinsics")
         info = _parse_side(sid, side)
-        times, w, h = frame_times(sid, p)
+        times, w, h = frame_times(sid, path)
         cam = make_camera(sid, side, info["K"], w, h, info["size"])
         try:
-            indices = sample_frames(times, options.get("num_frames"), options.get("fps"))
+            indices = sample_frames(times, options.num_frames, options.fps)
         except ValueError as e:
-            raise SceneError(sid, str(p), str(e)) from e
+            raise SceneError(sid, str(path), str(e)) from e
         poses = info["poses"]
         skipped: list[dict[str, Any]] = []
         if poses:
             missing = [i for i in indices if i not in poses]
             skipped = [{"frame": i, "file": str(side), "reason": "no pose for this video frame"} for i in missing]
             indices = [i for i in indices if i in poses]
-        fmt = str(options.get("cache_format", "jpg"))
-        cache = Path(options.get("cache_dir") or default_cache_dir()) / f"{p.stem}-{cache_key(p, indices, fmt)}"
-        decoded = decode_to_cache(sid, p, indices, cache, fmt) if indices else []
-        metric_scale = options.get("metric_scale")
+        fmt = options.cache_format
+        cache = Path(options.cache_dir or default_cache_dir()) / f"{path.stem}-{cache_key(path, indices, fmt)}"
+        decoded = decode_to_cache(sid, path, indices, cache, fmt) if indices else []
         frames = []
         for idx, (png, t) in zip(indices, decoded):
-            pose = np.array(poses[idx]) if poses else np.eye(4)
-            if metric_scale is not None:
-                pose[:3, 3] *= float(metric_scale)
+            pose = options.to_metres(np.array(poses[idx]) if poses else np.eye(4))
             frames.append(Frame(index=len(frames), camera=cam, pose=pose, timestamp=t, image_path=str(png),
                                 rgb_loader=functools.partial(load_rgb, str(png), sid, None)))
-        metric = bool(poses) and (info["metric"] or metric_scale is not None)
+        metric = bool(poses) and (info["metric"] or options.metric)
         up = info["up"]
-        scene = Scene(id=sid, scale=options.get("scale", "indoor"), frames=frames, metric=metric,
+        scene = Scene(id=sid, scale=options.scale, frames=frames, metric=metric,
                       up=up if up is not None else [0.0, 0.0, 1.0], up_method="given" if up is not None else "unknown",
-                      source="video", root=p.parent,
-                      metadata={"format": "video", "video": str(p), "side_file": str(side),
+                      source="video", root=path.parent,
+                      metadata={"format": "video", "video": str(path), "side_file": str(side),
                                 "side_format": info["format"], "poses_known": bool(poses),
                                 "video_frame_indices": indices, "cache": str(cache), "video_size": [w, h],
                                 "video_frames": len(times)})
-        finish_scene(scene, skipped)
-        return resolve_up(scene, options.get("up", "auto"))
+        return finish_scene(scene, skipped, options.up)

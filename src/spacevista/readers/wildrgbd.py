@@ -18,19 +18,26 @@ from __future__ import annotations
 
 import functools
 import json
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
 from spacevista.errors import SceneError
-from spacevista.readers.base import (COMMON_OPTIONS, READERS, DepthRemap, check_options, check_rigid,
-                                     finish_scene, image_size, load_depth_png, load_instance_png, make_camera,
-                                     read_text, rgb_loader, scene_id_for, select_indices)
-from spacevista.readers.up import resolve_up
+from spacevista.readers.base import (READERS, Reader, check_rigid, depth_png_loader, finish_scene, image_size,
+                                     load_instance_png, make_camera, numeric_rows, read_text, rgb_loader,
+                                     scene_id_for)
+from spacevista.readers.options import DepthOptions
 from spacevista.scene import Frame, Scale, Scene
 
-_OPTIONS = COMMON_OPTIONS + ("depth_scale", "up")
+
+@dataclass(frozen=True)
+class WildRGBDOptions(DepthOptions):
+    """``depth_scale`` (metres per depth unit), ``num_frames``, ``stride``, ``scale``, ``scene_id``, ``up``."""
+
+    reader = "wildrgbd"
+    scale: str = "tabletop"
 
 
 def load_wildrgbd_mask(path: str, scene: str, size: tuple[int, int]) -> np.ndarray:
@@ -40,24 +47,17 @@ def load_wildrgbd_mask(path: str, scene: str, size: tuple[int, int]) -> np.ndarr
 
 
 @READERS.register("wildrgbd")
-class WildRGBDReader:
+class WildRGBDReader(Reader, options=WildRGBDOptions, scales=(Scale.TABLETOP,)):
     """WildRGB-D scene folder: rgb/, depth/ (mm), masks/, metadata (K), cam_poses.txt (camera-to-world); metric."""
 
-    #: scales this source typically holds (listed by ``spacevista ls``)
-    scales = (Scale.TABLETOP,)
+    @classmethod
+    def detect(cls, path: Path) -> bool:
+        return all(f.is_file() for f in (path / "cam_poses.txt", path / "metadata")) and (path / "rgb").is_dir()
 
     @classmethod
-    def detect(cls, path: str | Path) -> bool:
-        p = Path(path)
-        return p.is_dir() and (p / "cam_poses.txt").is_file() and (p / "metadata").is_file() and (p / "rgb").is_dir()
-
-    @classmethod
-    def read(cls, path: str | Path, **options: Any) -> Scene:
-        """Options: ``depth_scale`` (default 0.001), ``num_frames``, ``stride``, ``scale``, ``scene_id``, ``up``."""
-        root = Path(path)
-        sid = scene_id_for(root, options)
-        check_options(sid, options, _OPTIONS)
-        meta_path = root / "metadata"
+    def read(cls, path: Path, options: WildRGBDOptions) -> Scene:
+        sid = scene_id_for(path, options)
+        root, meta_path = path, path / "metadata"
         try:
             meta = json.loads(read_text(sid, meta_path))
             K = np.asarray(meta["K"], dtype=np.float64).reshape(3, 3).T  # stored column-major
@@ -65,24 +65,13 @@ class WildRGBDReader:
         except (json.JSONDecodeError, KeyError, TypeError, ValueError) as e:
             raise SceneError(sid, str(meta_path), f"bad metadata (needs K, w, h): {e!r}") from e
         pose_path = root / "cam_poses.txt"
-        entries = []
-        for n, line in enumerate(read_text(sid, pose_path).splitlines(), 1):
-            t = line.split()
-            if not t:
-                continue
-            try:
-                vals = [float(x) for x in t]
-            except ValueError as e:
-                raise SceneError(sid, str(pose_path), f"line {n}: not numeric: {e}") from e
-            if len(vals) != 17:
-                raise SceneError(sid, str(pose_path), f"line {n}: expected frame id + 16 numbers, found {len(vals)}")
-            entries.append((int(vals[0]), np.asarray(vals[1:]).reshape(4, 4)))
+        entries = [(int(v[0]), np.asarray(v[1:]).reshape(4, 4))
+                   for v in numeric_rows(sid, pose_path, 17, "frame id + 16 numbers")]
         if not entries:
             raise SceneError(sid, str(pose_path), "no poses")
         entries.sort(key=lambda e: e[0])
-        depth_scale = float(options.get("depth_scale", 1e-3))
         category = root.parent.parent.name if root.parent.name == "scenes" else root.parent.name
-        keep = select_indices(len(entries), options.get("num_frames"), int(options.get("stride", 1)))
+        keep = options.select(len(entries))
         frames: list[Frame] = []
         skipped: list[dict[str, Any]] = []
         for i in keep:
@@ -95,20 +84,15 @@ class WildRGBDReader:
             w, h = image_size(sid, img)
             cam = make_camera(sid, meta_path, K, w, h, declared)
             dp = root / "depth" / f"{fid:05d}.png"
-            depth_loader = None
-            if dp.is_file():
-                dsize = image_size(sid, dp)
-                remap = DepthRemap(np.diag([dsize[0] / w, dsize[1] / h, 1.0]) @ K, dsize, K, (w, h))
-                depth_loader = functools.partial(load_depth_png, str(dp), sid, depth_scale, (0,), remap)
+            depth_loader = depth_png_loader(sid, dp, K, (w, h), options.depth_scale) if dp.is_file() else None
             mp = root / "masks" / f"{fid:05d}.png"
             inst_loader = functools.partial(load_wildrgbd_mask, str(mp), sid, (w, h)) if mp.is_file() else None
             frames.append(Frame(index=len(frames), camera=cam, pose=pose, image_path=str(img),
                                 depth_path=str(dp) if depth_loader else None,
                                 instance_path=str(mp) if inst_loader else None, rgb_loader=rgb_loader(img, sid),
                                 depth_loader=depth_loader, instance_loader=inst_loader))
-        scene = Scene(id=sid, scale=options.get("scale", "tabletop"), frames=frames, metric=True, up_method="unknown",
+        scene = Scene(id=sid, scale=options.scale, frames=frames, metric=True, up_method="unknown",
                       source="wildrgbd", root=root,
                       metadata={"format": "wildrgbd", "category": category, "categories": {1: category},
                                 "source_frame_ids": [entries[i][0] for i in keep]})
-        finish_scene(scene, skipped)
-        return resolve_up(scene, options.get("up", "auto"))
+        return finish_scene(scene, skipped, options.up)

@@ -10,11 +10,7 @@ from spacevista.errors import SceneError
 
 
 def is_scene(path: Path, fmt: str) -> bool:
-    """Whether ``path`` itself is one scene in format ``fmt`` ("auto": native or any reader)."""
-    if fmt in ("auto", "native") and (path / "scene.json").is_file():
-        return True
-    if fmt == "native":
-        return False
+    """Whether ``path`` itself is one scene in format ``fmt`` ("auto": any reader detects it)."""
     from spacevista.readers import READERS, detect_format
 
     if fmt != "auto":

@@ -26,7 +26,11 @@ Progress = Callable[[int, int], None]
 
 @dataclass(frozen=True)
 class BuildConfig:
-    """Everything a worker needs to process a source; plain data so it pickles and travels."""
+    """Everything a worker needs to process a source; plain data so it pickles and travels.
+
+    ``options`` stay the plain name -> value pairs given (they key the shard cache and the report);
+    each source's reader parses them into its typed options. They are checked here, so a misspelt
+    or invalid option fails the build before any scene is read."""
 
     out: str
     seed: int = 0
@@ -35,6 +39,11 @@ class BuildConfig:
     options: dict[str, Any] = field(default_factory=dict)
     #: specialists for sources that lack depth or instance masks (see ``PerceptionPlan``); empty: none
     perception: dict[str, Any] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        from spacevista.readers import validate_options
+
+        validate_options(self.fmt, self.options)
 
     def to_dict(self) -> dict[str, Any]:
         d = asdict(self)
@@ -63,16 +72,6 @@ def error_row(source: str, scene: str, stage: str, reason: str) -> Row:
     return {"source": source, "shard": "", "cached": "",
             "error": json.dumps({"scene": scene, "source": source, "stage": stage, "reason": reason},
                                 sort_keys=True)}
-
-
-def _reader_name(path: Path, fmt: str) -> str:
-    if fmt != "auto":
-        return fmt
-    if (path / "scene.json").is_file():
-        return "native"
-    from spacevista.readers import detect_format
-
-    return detect_format(path)
 
 
 def _frame_hashes(scene: Scene, out: Path, frame_paths: list[str]) -> list[str]:
@@ -136,7 +135,7 @@ class SceneStage:
 
     def __call__(self, row: Row) -> Row:
         from spacevista.engine.scene.pipeline import process_scene
-        from spacevista.engine.scene.sources import open_scene
+        from spacevista.readers import detect_format, read_source
 
         source = row["source"]
         path = Path(source)
@@ -152,8 +151,8 @@ class SceneStage:
             return {"source": source, "shard": name, "cached": "1", "error": ""}
         # one scene's failure, whatever its kind, must never sink the build: it becomes an error row
         try:
-            reader = _reader_name(path, self.cfg.fmt)
-            scene = open_scene(path, self.cfg.fmt, **self.cfg.options)
+            reader = detect_format(path) if self.cfg.fmt == "auto" else self.cfg.fmt
+            scene = read_source(path, reader, **self.cfg.options)
         except Exception as e:  # noqa: BLE001
             return error_row(source, getattr(e, "scene", None) or scene_label, "open", _reason(e))
         try:
