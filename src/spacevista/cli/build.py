@@ -31,6 +31,10 @@ def parse_options(pairs: tuple[str, ...]) -> dict[str, Any]:
               help="Parallel scene workers (local processes, or Ray CPUs/concurrency).")
 @click.option("--ray-address", default=None, help="Join a running Ray cluster (e.g. auto, ray://head:10001).")
 @click.option("--seed", type=int, default=0, show_default=True)
+@click.option("--clip-frames", type=click.IntRange(1), default=16, show_default=True,
+              help="Frames per item clip: each question carries at most this many frames.")
+@click.option("--max-scene-memory", type=click.FloatRange(0.05), default=2.0, show_default=True,
+              help="GiB one scene's point clouds and grids may take; beyond it the scene fails by name.")
 @click.option("--task", "tasks", multiple=True, help="Only these tasks (repeatable).")
 @click.option("--exclude-bench", "exclude_bench", multiple=True, type=click.Path(exists=True, dir_okay=False),
               help="Leave out every scene that appears in this benchmark file (Bench JSON or qa.jsonl).")
@@ -46,7 +50,8 @@ def parse_options(pairs: tuple[str, ...]) -> dict[str, Any]:
 @click.option("--device", default="cpu", show_default=True, help="Device of the specialists (cpu, cuda).")
 @click.option("--dtype", default="float32", show_default=True, help="float32, bfloat16 or float16.")
 def build(sources: tuple[str, ...], out: str, fmt: str, runner: str, workers: int, ray_address: str | None,
-          seed: int, tasks: tuple[str, ...], exclude_bench: tuple[str, ...], reader_options: tuple[str, ...],
+          seed: int, clip_frames: int, max_scene_memory: float, tasks: tuple[str, ...],
+          exclude_bench: tuple[str, ...], reader_options: tuple[str, ...],
           depth_spec: str | None, detector_spec: str | None, tracker_spec: str | None, categories: str,
           device: str, dtype: str) -> None:
     """Build QA from SOURCES (scene folders, or folders of scene folders) into OUT.
@@ -96,7 +101,8 @@ def build(sources: tuple[str, ...], out: str, fmt: str, runner: str, workers: in
                 bar.update(job, completed=done, total=total)
             result = run_build(list(sources), out, seed=seed, tasks=list(tasks) or None, fmt=fmt, options=options,
                                runner=the_runner, exclude_bench=list(exclude_bench), progress=progress,
-                               perception=perception)
+                               perception=perception, clip_frames=clip_frames,
+                               max_scene_memory=int(max_scene_memory * 2**30))
     except ValueError as e:
         raise click.ClickException(str(e)) from e
     finally:

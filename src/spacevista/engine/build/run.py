@@ -37,7 +37,8 @@ class BuildResult:
 def build(sources: list[str | Path], out: str | Path, *, seed: int = 0, tasks: list[str] | None = None,
           fmt: str = "auto", options: dict[str, Any] | None = None, runner: Runner | None = None,
           exclude_bench: list[str | Path] | None = None, stages: list[Stage] | None = None,
-          progress: Progress | None = None, perception: dict[str, Any] | None = None) -> BuildResult:
+          progress: Progress | None = None, perception: dict[str, Any] | None = None,
+          clip_frames: int = 16, max_scene_memory: int = 2 << 30) -> BuildResult:
     """Build a QA dataset from ``sources`` into ``out``; see the module docstring."""
     t0 = time.perf_counter()
     out = Path(out).resolve()
@@ -47,7 +48,8 @@ def build(sources: list[str | Path], out: str | Path, *, seed: int = 0, tasks: l
     bench = load_bench_index(list(exclude_bench)) if exclude_bench else None
     scenes, errors = discover(sources, fmt)
     cfg = BuildConfig(out=str(out), seed=seed, tasks=tuple(sorted(tasks)) if tasks else None, fmt=fmt,
-                      options=dict(options or {}), perception=dict(perception or {}))
+                      options=dict(options or {}), perception=dict(perception or {}), clip_frames=clip_frames,
+                      max_scene_memory=max_scene_memory)
     runner = runner or make_runner("local")
     results = []
     for batch in rounds_by_scene_id(scenes, cfg.options):
@@ -67,6 +69,7 @@ def build(sources: list[str | Path], out: str | Path, *, seed: int = 0, tasks: l
             shards.append(read_shard(out / SHARD_DIR / row["shard"]))
             n_cached += bool(row.get("cached"))
     settings = {"seed": seed, "tasks": list(cfg.tasks) if cfg.tasks else None, "format": fmt,
+                "clip_frames": clip_frames, "max_scene_memory": max_scene_memory,
                 "options": cfg.options, "sources": [str(Path(s).resolve()) for s in sources],
                 "exclude_bench": [str(Path(b).resolve()) for b in exclude_bench or []]}
     report = assemble(out, shards, errors, bench, settings, n_sources=len(scenes))

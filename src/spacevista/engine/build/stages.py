@@ -39,6 +39,14 @@ class BuildConfig:
     options: dict[str, Any] = field(default_factory=dict)
     #: specialists for sources that lack depth or instance masks (see ``PerceptionPlan``); empty: none
     perception: dict[str, Any] = field(default_factory=dict)
+    #: frames per item clip (spacevista.engine.scene.clips)
+    clip_frames: int = 16
+    #: bytes one scene's point clouds and grids may take (LiftConfig.max_scene_memory)
+    max_scene_memory: int = 2 << 30
+
+    def engine_settings(self) -> dict[str, Any]:
+        """Settings that change a scene's output beyond reader options (they key its shard)."""
+        return {"clip_frames": self.clip_frames}
 
     def __post_init__(self) -> None:
         from spacevista.readers import validate_options
@@ -53,7 +61,8 @@ class BuildConfig:
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> "BuildConfig":
         return cls(out=d["out"], seed=d["seed"], tasks=tuple(d["tasks"]) if d["tasks"] else None,
-                   fmt=d["fmt"], options=d["options"], perception=d.get("perception") or {})
+                   fmt=d["fmt"], options=d["options"], perception=d.get("perception") or {},
+                   clip_frames=d.get("clip_frames", 16), max_scene_memory=d.get("max_scene_memory", 2 << 30))
 
 
 @dataclass(frozen=True)
@@ -134,6 +143,7 @@ class SceneStage:
         self.specialists = Specialists(cfg.perception)
 
     def __call__(self, row: Row) -> Row:
+        from spacevista.engine.scene.lift import LiftConfig
         from spacevista.engine.scene.pipeline import process_scene
         from spacevista.readers import detect_format, read_source
 
@@ -144,7 +154,8 @@ class SceneStage:
         scene_label = path.name
         try:
             key = cache_key(path, self.cfg.seed, self.cfg.tasks, self.cfg.fmt,
-                            {**self.cfg.options, **({"_perception": self.cfg.perception} if self.cfg.perception else {})})
+                            {**self.cfg.options, **({"_perception": self.cfg.perception} if self.cfg.perception else {}),
+                             "_engine": self.cfg.engine_settings()})
         except OSError as e:
             return error_row(source, scene_label, "fingerprint", f"{type(e).__name__}: {e}")
         if cached_shard(shard_path, key) is not None:
@@ -163,8 +174,10 @@ class SceneStage:
             for sub in ("frames", "masks"):
                 remove_stale_temporaries(self.out / sub / scene.id)
             result = process_scene(scene, self.out, self.cfg.seed, list(self.cfg.tasks) if self.cfg.tasks else None,
+                                   lift=LiftConfig(max_scene_memory=self.cfg.max_scene_memory),
                                    provenance={"reader": reader, **({"perception": scene.metadata["perception"]}
-                                                                    if "perception" in scene.metadata else {})})
+                                                                    if "perception" in scene.metadata else {})},
+                                   clip_frames=self.cfg.clip_frames)
             if not result.records:
                 why = "; ".join(f"{s['task']}: {s['reason']}" for s in result.skipped) or "no task applies"
                 return error_row(source, scene.id, "generate", f"no QA items ({why})")
