@@ -20,7 +20,6 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import ndimage
 
-from spacevista.geometry.cameras import valid_depth_mask
 from spacevista.perception.realistic.config import RealisticConfig, far_depth
 from spacevista.scene import Scale
 
@@ -127,7 +126,8 @@ def realistic_depth(depth: np.ndarray, rgb: np.ndarray | None, config: Realistic
         raise ValueError(f"rgb {np.shape(rgb)} does not match depth {depth.shape}")
     # one stream per source: turning one source off leaves the others' draws unchanged
     fly_rng, scale_rng, warp_rng, noise_rng, hole_rng = rng.spawn(5)
-    valid = valid_depth_mask(depth)
+    with np.errstate(invalid="ignore"):
+        valid = np.isfinite(depth) & (depth > 0)
     true = np.where(valid, depth.astype(np.float64), 0.0)
     far = state.far
     d = true
