@@ -26,8 +26,10 @@ from spacevista.engine.dataset.summary import accuracy_table, markdown_table
               help="Frames per item clip: each question carries at most this many frames.")
 @click.option("--task", "tasks", multiple=True, help="Only these tasks (repeatable).")
 @click.option("--scale", "scales", multiple=True, help="Only these scales (repeatable).")
-@click.option("--perception", default="oracle", show_default=True, type=click.Choice(["oracle", "degraded"]),
-              help="Exact rendered depth and masks, or the same passed through perception errors.")
+@click.option("--perception", default="oracle", show_default=True,
+              type=click.Choice(["oracle", "degraded", "realistic"]),
+              help="Exact rendered depth and masks, or the same passed through simple (degraded) or "
+                   "realistic perception errors.")
 @click.option("--depth-noise", default=0.05, show_default=True, type=click.FloatRange(0, 0.33),
               help="Degraded: relative depth noise (0.05 = 5%; per-frame scale error plus per-pixel noise).")
 @click.option("--mask-erosion", default=1, show_default=True, type=int,
@@ -36,9 +38,14 @@ from spacevista.engine.dataset.summary import accuracy_table, markdown_table
               help="Degraded: probability that an object's mask is missing in a frame.")
 @click.option("--id-switch-rate", default=0.0, show_default=True, type=click.FloatRange(0, 1),
               help="Degraded: per-frame probability that two identities swap from then on.")
+@click.option("--depth-error", default=0.05, show_default=True, type=click.FloatRange(0, 0.5),
+              help="Realistic: relative depth error E (0.05 = 5%) of a metric depth model: per-frame scale, "
+                   "smooth warp and far-depth bias; flying pixels, holes, quantisation, mask and pose errors "
+                   "are on at their defaults (docs/perception.md).")
 def demo(out: str, scenes_per_scale: int, seed: int, frames: int, width: int, height: int, workers: int,
-         clip_frames: int, tasks: tuple[str, ...], scales: tuple[str, ...], perception: str = "oracle", depth_noise: float = 0.05,
-         mask_erosion: int = 1, drop_rate: float = 0.0, id_switch_rate: float = 0.0) -> None:
+         clip_frames: int, tasks: tuple[str, ...], scales: tuple[str, ...], perception: str = "oracle",
+         depth_noise: float = 0.05, mask_erosion: int = 1, drop_rate: float = 0.0, id_switch_rate: float = 0.0,
+         depth_error: float = 0.05) -> None:
     """Synthesise scenes at all five scales, build QA, print engine accuracy (tasks x scales)."""
     from spacevista.scene import Scale
 
@@ -47,7 +54,8 @@ def demo(out: str, scenes_per_scale: int, seed: int, frames: int, width: int, he
                      scales=tuple(Scale.parse(s).value for s in scales) or DemoConfig().scales,
                      perception=perception,
                      **({"depth_noise": depth_noise, "mask_erosion": mask_erosion, "drop_rate": drop_rate,
-                         "id_switch_rate": id_switch_rate} if perception == "degraded" else {}))
+                         "id_switch_rate": id_switch_rate} if perception == "degraded" else {}),
+                     **({"depth_error": depth_error} if perception == "realistic" else {}))
     console = Console()
     with Progress(TextColumn("[bold]scenes"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
                   console=console) as bar:

@@ -1,5 +1,6 @@
 """Perception specialists: metric and video-consistent depth, open-vocabulary detection, mask tracking,
-identity association, the degraded oracle, and ``fill_scene`` which fills what a source lacks.
+identity association, the degraded oracle, realistic perception errors, and ``fill_scene`` which fills
+what a source lacks.
 
 Importing this package loads neither torch nor any weights; specialists read local weights on first use.
 
@@ -10,6 +11,7 @@ from spacevista.perception.base import (SPECIALISTS, DepthPrediction, DepthSpeci
                                         RelativeDepthSpecialist, Tracker)
 from spacevista.perception.degrade import DegradeConfig, degrade_scene
 from spacevista.perception.fill import fill_scene
+from spacevista.perception.realistic import RealisticConfig, realistic_scene
 
 __all__ = ["SPECIALISTS", "DegradeConfig", "DepthPrediction", "DepthSpecialist", "Detector", "HFSpecialist",
-           "RelativeDepthSpecialist", "Tracker", "degrade_scene", "fill_scene"]
+           "RealisticConfig", "RelativeDepthSpecialist", "Tracker", "degrade_scene", "fill_scene", "realistic_scene"]

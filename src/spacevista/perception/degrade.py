@@ -84,6 +84,26 @@ def erode_masks(instances: np.ndarray, px: int) -> np.ndarray:
     return out
 
 
+def switch_identities(inst: np.ndarray, visible: list[int], perm: dict[int, int], rate: float,
+                      rng: np.random.Generator) -> np.ndarray:
+    """With probability ``rate``, swap two of the ``visible`` identities from this frame on, then relabel.
+
+    ``perm`` maps true id -> reported id and carries the switches made so far from frame to frame (it is
+    updated in place), so a switch persists as a tracker's would. Returns ``inst`` relabelled (a copy
+    when any switch is in force, else ``inst`` itself).
+    """
+    if rate > 0 and len(visible) >= 2 and rng.random() < rate:
+        a, b = rng.choice(visible, size=2, replace=False)
+        a, b = int(a), int(b)
+        perm[a], perm[b] = perm.get(b, b), perm.get(a, a)
+    if not perm:
+        return inst
+    relabel = inst.copy()
+    for true_id, shown in perm.items():
+        relabel[inst == true_id] = shown
+    return relabel
+
+
 def degrade_scene(scene: Scene, config: DegradeConfig, rng: np.random.Generator) -> Scene:
     """A new Scene whose frames carry degraded depth and instance maps; ground truth is shared unchanged.
 
@@ -103,15 +123,7 @@ def degrade_scene(scene: Scene, config: DegradeConfig, rng: np.random.Generator)
                 if d:
                     inst[inst == oid] = 0
             visible = [o for o, d in zip(visible, drop) if not d]
-        if config.id_switch_rate > 0 and len(visible) >= 2 and rng.random() < config.id_switch_rate:
-            a, b = rng.choice(visible, size=2, replace=False)
-            a, b = int(a), int(b)
-            perm[a], perm[b] = perm.get(b, b), perm.get(a, a)
-        if perm:
-            relabel = inst.copy()
-            for true_id, shown in perm.items():
-                relabel[inst == true_id] = shown
-            inst = relabel
+        inst = switch_identities(inst, visible, perm, float(config.id_switch_rate), rng)
         frames.append(dataclasses.replace(f, depth_array=depth, instance_array=inst, depth_loader=None,
                                           instance_loader=None, depth_path=None, instance_path=None))
     metadata = dict(scene.metadata)

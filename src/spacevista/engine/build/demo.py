@@ -31,20 +31,24 @@ class DemoConfig:
     workers: int = 2
     tasks: tuple[str, ...] | None = None
     scales: tuple[str, ...] = tuple(s.value for s in Scale)
-    #: "oracle" (exact rendered depth and masks) or "degraded" (spacevista.perception.degrade)
+    #: "oracle" (exact rendered depth and masks), "degraded" (spacevista.perception.degrade) or
+    #: "realistic" (spacevista.perception.realistic, sized by ``depth_error``)
     perception: str = "oracle"
     depth_noise: float = 0.0
     mask_erosion: int = 0
     drop_rate: float = 0.0
     id_switch_rate: float = 0.0
+    depth_error: float = 0.05
     #: frames per item clip (see spacevista.engine.scene.clips)
     clip_frames: int = CLIP_FRAMES
 
     def __post_init__(self) -> None:
-        if self.perception not in ("oracle", "degraded"):
-            raise ValueError(f"unknown perception {self.perception!r}; expected 'oracle' or 'degraded'")
+        if self.perception not in ("oracle", "degraded", "realistic"):
+            raise ValueError(f"unknown perception {self.perception!r}; expected 'oracle', 'degraded' or 'realistic'")
         if self.perception == "degraded":
             self.degrade_config()  # validates the error strengths before any scene is built
+        if self.perception == "realistic":
+            self.realistic_config()
 
     def perception_provenance(self) -> dict[str, Any]:
         """What produced the depth and masks, as recorded in every record's provenance."""
@@ -52,13 +56,20 @@ class DemoConfig:
             return {"mode": "oracle"}
         if self.perception == "degraded":
             return {"mode": "degraded", **self.degrade_config().to_dict()}
-        raise ValueError(f"unknown perception {self.perception!r}; expected 'oracle' or 'degraded'")
+        if self.perception == "realistic":
+            return {"mode": "realistic", **self.realistic_config().to_dict()}
+        raise ValueError(f"unknown perception {self.perception!r}; expected 'oracle', 'degraded' or 'realistic'")
 
     def degrade_config(self) -> Any:
         from spacevista.perception.degrade import DegradeConfig
 
         return DegradeConfig(depth_noise=self.depth_noise, mask_erosion=self.mask_erosion,
                              drop_rate=self.drop_rate, id_switch_rate=self.id_switch_rate)
+
+    def realistic_config(self) -> Any:
+        from spacevista.perception.realistic import RealisticConfig
+
+        return RealisticConfig(depth_error=self.depth_error)
 
 
 def scene_seed(seed: int, scale: str, k: int) -> int:
@@ -78,6 +89,12 @@ def _one(job: tuple[str, int, DemoConfig, str]) -> SceneQA | dict[str, Any]:
             from spacevista.perception.degrade import degrade_scene
 
             seen = degrade_scene(scene, cfg.degrade_config(), rng_for(cfg.seed, scene.id, "degrade"))
+            return process_scene(seen, Path(out), cfg.seed, tasks, provenance=provenance, truth=scene,
+                                 clip_frames=cfg.clip_frames)
+        if cfg.perception == "realistic":
+            from spacevista.perception.realistic import realistic_scene
+
+            seen = realistic_scene(scene, cfg.realistic_config(), rng_for(cfg.seed, scene.id, "realistic"))
             return process_scene(seen, Path(out), cfg.seed, tasks, provenance=provenance, truth=scene,
                                  clip_frames=cfg.clip_frames)
         return process_scene(scene, Path(out), cfg.seed, tasks, provenance=provenance, clip_frames=cfg.clip_frames)

@@ -1,0 +1,81 @@
+"""realistic_scene on synthetic scenes, and pose rounding."""
+
+import dataclasses
+import json
+
+import numpy as np
+import pytest
+
+from spacevista.errors import SceneError
+from spacevista.geometry.poses import is_rigid
+from spacevista.perception.realistic import RealisticConfig, realistic_scene, round_pose
+from spacevista.synth.generate import generate_scene
+
+
+@pytest.fixture(scope="module")
+def scene():
+    return generate_scene("tabletop", seed=3, n_frames=6, width=96, height=72)
+
+
+def random_rotation(rng):
+    q, r = np.linalg.qr(rng.standard_normal((3, 3)))
+    q = q * np.sign(np.diag(r))
+    return q if np.linalg.det(q) > 0 else -q
+
+
+def test_round_pose_leaves_rotations_orthonormal_only_to_about_1e4():
+    rng = np.random.default_rng(0)
+    errs = []
+    for _ in range(200):
+        T = np.eye(4)
+        T[:3, :3] = random_rotation(rng)
+        T[:3, 3] = rng.uniform(-50, 50, 3)
+        R = round_pose(T)
+        assert np.allclose(R[:3] * 1e4, np.round(R[:3] * 1e4), atol=1e-6) and np.array_equal(R[3], [0, 0, 0, 1])
+        assert np.abs(R - T).max() <= 5e-5 + 1e-12
+        errs.append(np.abs(R[:3, :3].T @ R[:3, :3] - np.eye(3)).max())
+        assert is_rigid(R, tol=1e-3)
+    errs = np.array(errs)
+    assert 1e-5 < np.median(errs) < 3e-4 and errs.max() < 5e-4
+    assert np.mean([e > 1e-5 for e in errs]) > 0.9  # most fail a 1e-5 rigidity check
+    with pytest.raises(ValueError, match="4x4"):
+        round_pose(np.eye(3))
+
+
+def test_all_off_returns_the_scene_exactly(scene):
+    out = realistic_scene(scene, RealisticConfig.all_off(), np.random.default_rng(0))
+    assert out is not scene and out.objects is scene.objects
+    for a, b in zip(scene.frames, out.frames):
+        assert np.array_equal(a.depth(), b.depth(), equal_nan=True)
+        assert np.array_equal(a.instances(), b.instances()) and np.array_equal(a.pose, b.pose)
+        assert b.rgb() is a.rgb()
+    assert out.metadata["perception"]["mode"] == "realistic" and "perception" not in scene.metadata
+
+
+def test_default_scene_is_deterministic_and_degrades_every_signal(scene):
+    a = realistic_scene(scene, RealisticConfig(), np.random.default_rng(7))
+    b = realistic_scene(scene, RealisticConfig(), np.random.default_rng(7))
+    c = realistic_scene(scene, RealisticConfig(), np.random.default_rng(8))
+    for fa, fb in zip(a.frames, b.frames):
+        assert fa.depth().tobytes() == fb.depth().tobytes() and fa.instances().tobytes() == fb.instances().tobytes()
+        assert fa.pose.tobytes() == fb.pose.tobytes()
+    assert any(fa.depth().tobytes() != fc.depth().tobytes() for fa, fc in zip(a.frames, c.frames))
+    top = max(o.id for o in scene.objects)
+    for truth, seen in zip(scene.frames, a.frames):
+        assert not np.array_equal(truth.depth(), seen.depth())
+        assert np.allclose(seen.pose[:3] * 1e4, np.round(seen.pose[:3] * 1e4), atol=1e-6)
+        assert np.abs(seen.pose - truth.pose).max() <= 5e-5 + 1e-12
+        assert np.all(np.unique(seen.instances()) >= 0)
+    # fragments take ids no true object has, across the whole scene
+    frag = realistic_scene(scene, RealisticConfig(fragment_rate=1.0), np.random.default_rng(7))
+    new = {int(i) for f in frag.frames for i in np.unique(f.instances()) if i > top}
+    assert new and min(new) == top + 1
+    p = a.metadata["perception"]
+    assert p["mode"] == "realistic" and p["depth_error"] == 0.05 and p["scale_sigma"] == 0.05
+    json.dumps(p)
+
+
+def test_scene_needs_depth_and_instances(scene):
+    bare = dataclasses.replace(scene, frames=[dataclasses.replace(f, depth_array=None) for f in scene.frames])
+    with pytest.raises(SceneError, match="depth and instance"):
+        realistic_scene(bare, RealisticConfig(), np.random.default_rng(0))
