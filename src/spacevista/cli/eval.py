@@ -52,7 +52,7 @@ def _show(m: dict, fmt: str, title: str = "") -> None:
 @click.option("--seed", default=0, show_default=True)
 @click.option("--train", default=None, type=click.Path(exists=True), help="training set for chance/prior")
 @click.option("--max-new-tokens", default=1024, show_default=True)
-@click.option("--timeout", default=120.0, show_default=True, help="seconds per API request")
+@click.option("--timeout", default=120.0, show_default=True, help="deadline of each API request in seconds, connect to last byte")
 @click.option("--max-retries", default=8, show_default=True)
 @click.option("--rate-limit", default=0.0, show_default=True, help="API requests per second (0: none)")
 @click.option("--temperature", default=0.0, show_default=True)
