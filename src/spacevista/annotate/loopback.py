@@ -108,8 +108,11 @@ class ScriptedServer:
                     self.send_response(status)
                     self.send_header("Content-Type", "application/json")
                     self.send_header("Content-Length", str(len(data)))
-                    self.end_headers()
-                    self.wfile.write(data)
+                    try:
+                        self.end_headers()
+                        self.wfile.write(data)
+                    except OSError:  # the client is gone (killed, or gave up waiting)
+                        self.close_connection = True
                     return
                 raw = (f"HTTP/1.1 {status} OK\r\nContent-Type: application/json\r\n"
                        f"Content-Length: {len(data)}\r\nConnection: close\r\n\r\n").encode() + data
