@@ -64,7 +64,7 @@ def test_request_size():
 
 
 def test_slow_clients_hold_no_threads_and_are_cut_off(start_server) -> None:
-    srv = start_server(threads=4, request_timeout=1.5)
+    srv = start_server(threads=4, request_timeout=3.0)
     assert get("127.0.0.1", srv.port, "/api/items")[0] == 200
     threads_before = threading.active_count()
     host = f"Host: 127.0.0.1:{srv.port}\r\n".encode()
@@ -79,12 +79,12 @@ def test_slow_clients_hold_no_threads_and_are_cut_off(start_server) -> None:
                           b"X-CSRF-Token: " + srv.app.csrf_token.encode() + b"\r\nContent-Length: 500\r\n\r\n{")
             slow.append(s)
         t_attack = time.monotonic()
-        # while all 200 hang on, normal requests are answered at once, and no thread was added
+        # while all 200 hang on, normal requests are answered without waiting for them to time
+        # out, and no thread was added
         for _ in range(3):
-            t0 = time.monotonic()
             status, body = get("127.0.0.1", srv.port, "/api/items")
             assert status == 200 and json.loads(body)["total"] == len(srv.app.items)
-            assert time.monotonic() - t0 < 1.0
+        assert time.monotonic() - t_attack < 2.0
         assert srv.reading >= 150
         assert threading.active_count() <= threads_before + srv.threads
         # each slow client is answered 408 and closed about request_timeout after it connected
