@@ -13,10 +13,11 @@ BACKEND_NAMES = ("openai", "oracle", "chance", "prior", "transformers", "vllm")
 TABLE_FORMATS = ("rich", "markdown", "csv", "json")
 
 
-def _write_metrics(rows: list[dict], out: Path, benchmark: str | None = None) -> dict:
+def _write_metrics(rows: list[dict], out: Path, benchmark: str | None = None,
+                   expected: int | None = None) -> dict:
     from spacevista.eval.report import compute_metrics
 
-    m = compute_metrics(rows, benchmark)
+    m = compute_metrics(rows, benchmark, expected)
     tmp = out.with_name(out.name + ".tmp")
     tmp.write_text(json.dumps(m, indent=2, sort_keys=True) + "\n", encoding="utf-8")
     tmp.replace(out)
@@ -52,7 +53,7 @@ def _show(m: dict, fmt: str, title: str = "") -> None:
 @click.option("--seed", default=0, show_default=True)
 @click.option("--train", default=None, type=click.Path(exists=True), help="training set for chance/prior")
 @click.option("--max-new-tokens", default=1024, show_default=True)
-@click.option("--timeout", default=120.0, show_default=True, help="seconds per API request")
+@click.option("--timeout", default=120.0, show_default=True, help="deadline of each API request in seconds, connect to last byte")
 @click.option("--max-retries", default=8, show_default=True)
 @click.option("--rate-limit", default=0.0, show_default=True, help="API requests per second (0: none)")
 @click.option("--temperature", default=0.0, show_default=True)
@@ -69,7 +70,7 @@ def eval_cmd(bench_path: Path, bench_format: str, backend: str, model: str, base
     from spacevista.eval.backends import BackendConfig, create_backend
     from spacevista.eval.benchmarks import load_benchmark
     from spacevista.errors import ConfigError
-    from spacevista.eval.runner import METRICS_FILE, RunOptions, run_items
+    from spacevista.eval.runner import METRICS_FILE, RUN_FILE, RunOptions, run_items
 
     try:
         bench, items = load_benchmark(bench_path, bench_format)
@@ -90,7 +91,7 @@ def eval_cmd(bench_path: Path, bench_format: str, backend: str, model: str, base
                       concurrency=1 if local else concurrency, batch_size=batch_size, resume=resume,
                       with_images=backend not in ("oracle", "chance", "prior"))
     out_dir.mkdir(parents=True, exist_ok=True)
-    (out_dir / "run.json").write_text(json.dumps({
+    (out_dir / RUN_FILE).write_text(json.dumps({
         "bench": str(bench_path), "bench_format": bench.name, "backend": backend, "model": model,
         "base_url": base_url if backend == "openai" else None, "frames": n_frames, "max_side": max_side,
         "mode": mode, "seed": seed, "limit": limit, "items": len(items)}, indent=2, sort_keys=True) + "\n")
@@ -110,7 +111,7 @@ def eval_cmd(bench_path: Path, bench_format: str, backend: str, model: str, base
             summary = run_items(items, model_backend, out_dir, opts)
     except FileExistsError as e:
         raise click.ClickException(str(e)) from e
-    m = _write_metrics(summary.rows, out_dir / METRICS_FILE, bench.name)
+    m = _write_metrics(summary.rows, out_dir / METRICS_FILE, bench.name, expected=len(items))
     _show(m, table_fmt, f"{bench.name}: {model or backend}")
     click.echo(f"{summary.new} new, {summary.skipped} resumed, {len(summary.failed)} failed -> {out_dir}", err=True)
     if summary.failed:
@@ -128,7 +129,7 @@ def eval_cmd(bench_path: Path, bench_format: str, backend: str, model: str, base
 @click.option("--table", "table_fmt", type=click.Choice(TABLE_FORMATS), default="rich", show_default=True)
 def score(results: Path, out: Path | None, rescore: bool, table_fmt: str) -> None:
     """Recompute metrics from saved predictions (RESULTS is a results.jsonl)."""
-    from spacevista.eval.runner import read_results
+    from spacevista.eval.runner import expected_items, read_results
     from spacevista.eval.scoring import score_fields
 
     try:
@@ -142,7 +143,7 @@ def score(results: Path, out: Path | None, rescore: bool, table_fmt: str) -> Non
             except (KeyError, ValueError) as e:
                 raise click.ClickException(f"{results}: row {r.get('id')!r}: {e}") from e
             r.update(score=s.score, parsed=s.parsed, reason=s.reason)
-    m = _write_metrics(rows, out or results.with_name("metrics.json"))
+    m = _write_metrics(rows, out or results.with_name("metrics.json"), expected=expected_items(results))
     _show(m, table_fmt, str(results))
 
 
@@ -153,9 +154,10 @@ def score(results: Path, out: Path | None, rescore: bool, table_fmt: str) -> Non
 @click.option("--radar-by", type=click.Choice(["category", "task", "answer_type"]), default="task", show_default=True)
 @click.option("--table", "table_fmt", type=click.Choice(["rich", "markdown", "csv"]), default="rich", show_default=True)
 def leaderboard(results: tuple[Path, ...], by: str, radar: Path | None, radar_by: str, table_fmt: str) -> None:
-    """Compare several runs (results.jsonl files or their folders), best first."""
+    """Compare several runs (results.jsonl files or their folders), best first; runs with items
+    missing (see their run.json) are flagged and listed after the complete ones, unranked."""
     from spacevista.eval.report import compute_metrics, leaderboard as board, radar_chart
-    from spacevista.eval.runner import RESULTS_FILE, read_results
+    from spacevista.eval.runner import RESULTS_FILE, expected_items, read_results
     from spacevista.eval.scoring import score_fields
 
     named = []
@@ -166,7 +168,7 @@ def leaderboard(results: tuple[Path, ...], by: str, radar: Path | None, radar_by
             s = score_fields(r.get("prediction"), r)
             r.update(score=s.score, parsed=s.parsed, reason=s.reason)
         name = f.parent.name if f.name == RESULTS_FILE else f.stem
-        named.append((name, compute_metrics(rows)))
+        named.append((name, compute_metrics(rows, expected=expected_items(f))))
     header, rows_ = board(named, by)
     if table_fmt == "markdown":
         from spacevista.eval.report import md_table
@@ -184,7 +186,7 @@ def leaderboard(results: tuple[Path, ...], by: str, radar: Path | None, radar_by
 
         t = Table()
         for h in header:
-            t.add_column(h, justify="left" if h == "run" else "right")
+            t.add_column(h, justify="left" if h == "run" else "right", overflow="fold")
         for r in rows_:
             t.add_row(*r)
         Console().print(t)

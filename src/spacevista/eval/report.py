@@ -3,6 +3,11 @@
 Overall is given two ways: ``item_mean`` (mean over items) and ``task_mean`` (mean over task
 groups of the per-task means, the VSI-Bench convention); ``primary`` names the one the benchmark
 reports and ``score`` holds it.
+
+A run is complete when every item it was asked to answer has a row: ``complete``, ``expected``
+and ``failed`` (items without a row: failed for good, or never reached) say so. Incomplete runs
+are flagged in every table and the leaderboard ranks them apart, below the complete ones, since
+their scores cover only the items that happened to succeed.
 """
 
 from __future__ import annotations
@@ -28,9 +33,11 @@ def _cell(scores: list[float]) -> dict[str, Any]:
     return {"score": _mean(scores), "count": len(scores)}
 
 
-def compute_metrics(rows: list[dict[str, Any]], benchmark: str | None = None) -> dict[str, Any]:
+def compute_metrics(rows: list[dict[str, Any]], benchmark: str | None = None,
+                    expected: int | None = None) -> dict[str, Any]:
     """Metrics of scored rows: overall, per category, task, task group, answer type, and the
-    category x task and category x answer-type tables."""
+    category x task and category x answer-type tables. ``expected`` is how many items the run was
+    asked to answer (None: as many as there are rows); fewer rows mark the metrics incomplete."""
     name = benchmark if benchmark is not None else (rows[0].get("benchmark", "") if rows else "")
     bench = get_benchmark(name)
     by: dict[str, dict[str, list[float]]] = defaultdict(lambda: defaultdict(list))
@@ -57,9 +64,13 @@ def compute_metrics(rows: list[dict[str, Any]], benchmark: str | None = None) ->
     item_mean = _mean(scores)
     task_mean = _mean([g["score"] for g in per_group.values()])
     primary = bench.primary
+    expected = len(rows) if expected is None else max(int(expected), len(rows))
     return {
         "benchmark": name,
         "count": len(rows),
+        "expected": expected,
+        "failed": expected - len(rows),
+        "complete": expected == len(rows),
         "parse_failures": failures,
         "overall": {"item_mean": item_mean, "task_mean": task_mean, "primary": primary,
                     "score": task_mean if primary == "task_mean" else item_mean},
@@ -126,6 +137,14 @@ def _grid(m: dict[str, Any], key: str, row_names: list[str]) -> tuple[list[str],
     return header, lines
 
 
+def incomplete_note(m: dict[str, Any]) -> str:
+    """An empty string for complete metrics, else a line saying how many items have no result."""
+    if m.get("complete", True):
+        return ""
+    return (f"INCOMPLETE: {m['failed']} of {m['expected']} items have no result; the scores cover "
+            f"the {m['count']} that do")
+
+
 def md_table(header: list[str], lines: list[list[str]]) -> str:
     out = ["| " + " | ".join(header) + " |", "|" + "|".join(["---"] * len(header)) + "|"]
     out += ["| " + " | ".join(r) + " |" for r in lines]
@@ -138,6 +157,8 @@ def to_markdown(m: dict[str, Any], title: str = "") -> str:
     parts = []
     if title:
         parts.append(f"## {title}\n")
+    if incomplete_note(m):
+        parts.append(f"**{incomplete_note(m)}**\n")
     parts.append(f"Overall ({o['primary'].replace('_', ' ')}): **{100 * o['score']:.2f}**  \n"
                  f"item mean {100 * o['item_mean']:.2f}, task mean {100 * o['task_mean']:.2f}, "
                  f"{m['count']} items, {m['parse_failures']} unparsed\n")
@@ -167,6 +188,8 @@ def print_rich(m: dict[str, Any], title: str = "") -> None:
     console.print(f"overall ({o['primary']}): [bold]{100 * o['score']:.2f}[/bold]  item mean "
                   f"{100 * o['item_mean']:.2f}  task mean {100 * o['task_mean']:.2f}  "
                   f"({m['count']} items, {m['parse_failures']} unparsed)")
+    if incomplete_note(m):
+        console.print(f"[bold red]{incomplete_note(m)}[/bold red]")
 
 
 def render(m: dict[str, Any], fmt: str, title: str = "") -> str | None:
@@ -186,16 +209,26 @@ def render(m: dict[str, Any], fmt: str, title: str = "") -> str | None:
 # ----------------------------------------------------------------------------- several runs
 
 def leaderboard(named: Iterable[tuple[str, dict[str, Any]]], by: str = "category") -> tuple[list[str], list[list[str]]]:
-    """Rows per run: overall (primary), item mean, task mean, then one column per ``by`` key,
-    best overall first."""
+    """Rows per run: rank, run, overall (primary), item mean, task mean, then one column per ``by``
+    key. Complete runs come first, best overall first, ranked 1, 2, ...; incomplete runs follow,
+    unranked ("–") and flagged in the run column, so a run whose items mostly failed cannot rank
+    above (or among) runs that answered everything."""
     named = list(named)
     key = {"category": "per_category", "task": "per_task", "answer_type": "per_answer_type"}[by]
     cols = sorted({c for _, m in named for c in m[key]})
-    header = ["run", "overall", "item mean", "task mean"] + cols
+    header = ["rank", "run", "overall", "item mean", "task mean"] + cols
     rows = []
-    for name, m in sorted(named, key=lambda nm: (-nm[1]["overall"]["score"], nm[0])):
+    rank = 0
+    for name, m in sorted(named, key=lambda nm: (not nm[1].get("complete", True), -nm[1]["overall"]["score"],
+                                                  nm[0])):
         o = m["overall"]
-        rows.append([name, f"{100 * o['score']:.2f}", f"{100 * o['item_mean']:.2f}", f"{100 * o['task_mean']:.2f}"]
+        if m.get("complete", True):
+            rank += 1
+            place, label = str(rank), name
+        else:
+            place, label = "–", f"{name} (incomplete: {m['failed']} of {m['expected']} items missing)"
+        rows.append([place, label, f"{100 * o['score']:.2f}", f"{100 * o['item_mean']:.2f}",
+                     f"{100 * o['task_mean']:.2f}"]
                     + [f"{100 * m[key][c]['score']:.1f}" if c in m[key] else "–" for c in cols])
     return header, rows
 
@@ -223,7 +256,8 @@ def radar_chart(named: Iterable[tuple[str, dict[str, Any]]], path: str | Path, b
     ax = fig.add_subplot(111, polar=True)
     for name, m in named:
         vals = [100 * m[key][a]["score"] if a in m[key] else 0.0 for a in axes]
-        ax.plot(angles + angles[:1], vals + vals[:1], linewidth=1.5, label=name)
+        label = name if m.get("complete", True) else f"{name} (incomplete)"
+        ax.plot(angles + angles[:1], vals + vals[:1], linewidth=1.5, label=label)
         ax.fill(angles + angles[:1], vals + vals[:1], alpha=0.1)
     ax.set_xticks(angles)
     ax.set_xticklabels([a.replace("_", " ") for a in axes], fontsize=8)

@@ -22,6 +22,7 @@ from spacevista.qa.types import Backend
 
 RESULTS_FILE = "results.jsonl"
 METRICS_FILE = "metrics.json"
+RUN_FILE = "run.json"
 
 
 @dataclass
@@ -71,6 +72,17 @@ def read_results(path: str | Path) -> list[dict[str, Any]]:
         seen.add(row.get("id"))
         rows.append(row)
     return rows
+
+
+def expected_items(results: str | Path) -> int | None:
+    """How many items the run that wrote ``results`` was asked to answer, from the ``run.json``
+    beside it (None when there is none, or it does not say)."""
+    run = Path(results).with_name(RUN_FILE)
+    try:
+        n = json.loads(run.read_text(encoding="utf-8")).get("items")
+    except (OSError, ValueError, AttributeError):
+        return None
+    return n if isinstance(n, int) and not isinstance(n, bool) else None
 
 
 def _rewrite(path: Path, rows: list[dict[str, Any]]) -> None:

@@ -3,7 +3,9 @@
 Frames go as base64 JPEG ``image_url`` parts before the text. Requests run on a thread pool; each
 retries with exponential backoff and jitter on 429, 5xx, timeouts, dropped connections and
 malformed replies (honouring ``Retry-After``), and a shared limiter spaces request starts when a
-rate limit is set. Connections are kept alive per thread.
+rate limit is set. Connections are kept alive per thread. ``timeout`` is a deadline for each
+attempt as a whole (connecting, sending, and reading the reply to its last byte), not a limit on
+each socket read, so a server that trickles bytes cannot hold a request past it.
 """
 
 from __future__ import annotations
@@ -26,6 +28,7 @@ from PIL import Image
 
 from spacevista.errors import SpaceVistaError
 from spacevista.eval.backends import BACKENDS, BackendConfig
+from spacevista.eval.backends.deadline import Deadline, DeadlineHTTPConnection, DeadlineHTTPSConnection
 from spacevista.qa.types import Prompt
 
 
@@ -129,10 +132,10 @@ class OpenAIChatBackend:
         self._count_lock = threading.Lock()
 
     # -- connection handling
-    def _conn(self) -> http.client.HTTPConnection:
+    def _conn(self) -> DeadlineHTTPConnection | DeadlineHTTPSConnection:
         c = getattr(self._local, "conn", None)
         if c is None:
-            cls = http.client.HTTPSConnection if self._scheme == "https" else http.client.HTTPConnection
+            cls = DeadlineHTTPSConnection if self._scheme == "https" else DeadlineHTTPConnection
             c = cls(self._host, self._port, timeout=self.timeout)
             self._local.conn = c
         return c
@@ -148,6 +151,7 @@ class OpenAIChatBackend:
         if self.api_key:
             headers["Authorization"] = f"Bearer {self.api_key}"
         conn = self._conn()
+        conn.deadline = Deadline(self.timeout)
         with self._count_lock:
             self.requests += 1
         try:
