@@ -5,12 +5,11 @@ from __future__ import annotations
 from pathlib import Path
 
 import click
-from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
-from rich.table import Table
 
 from spacevista.engine.build.demo import DemoConfig, run_demo
-from spacevista.engine.dataset.summary import accuracy_table, markdown_table
+from spacevista.cli.tables import make_console, print_table
+from spacevista.engine.dataset.summary import accuracy_table, markdown_table, precision_yield_table
 
 
 @click.command("demo")
@@ -56,20 +55,21 @@ def demo(out: str, scenes_per_scale: int, seed: int, frames: int, width: int, he
                      **({"depth_noise": depth_noise, "mask_erosion": mask_erosion, "drop_rate": drop_rate,
                          "id_switch_rate": id_switch_rate} if perception == "degraded" else {}),
                      **({"depth_error": depth_error} if perception == "realistic" else {}))
-    console = Console()
+    console = make_console()
     with Progress(TextColumn("[bold]scenes"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
                   console=console) as bar:
         job = bar.add_task("scenes", total=scenes_per_scale * len(cfg.scales))
         report = run_demo(out, cfg, progress=lambda done, total: bar.update(job, completed=done))
     header, rows = accuracy_table(report)
     (Path(out) / "engine_accuracy.md").write_text(markdown_table(header, rows) + "\n")
-    table = Table(title="Engine accuracy against exact ground truth (MRA / choice accuracy)")
-    for h in header:
-        table.add_column(h, justify="left" if h == "task" else "right")
-    for r in rows:
-        table.add_row(*r)
-    console.print(table)
+    header, rows = precision_yield_table(report)
+    (Path(out) / "precision_yield.md").write_text(markdown_table(header, rows) + "\n")
+    console.file.flush()
+    print_table("Engine precision / yield per task and scale (precision: accuracy against exact ground truth, "
+                "MRA or choice accuracy; yield: share of candidate questions emitted)", header, rows)
+    refused = sum(n for by in report["refusals"].values() for c in by.values() for n in c.values())
     console.print(f"{report['qa_count']} QA items from {report['scene_count']} scenes in {report['seconds']} s; "
+                  f"{refused} candidate questions refused by the evidence gates (report.json: refusals); "
                   f"per scale {report['scales']}; duplicate rate {report['duplicate_rate']:.4%}")
     audit = report.get("audit") or {}
     if audit.get("failures"):
@@ -81,6 +81,6 @@ def demo(out: str, scenes_per_scale: int, seed: int, frames: int, width: int, he
     for e in report["errors"]:
         console.print(f"[red]scene {e['scene']} failed[/red] ({e['stage']}): {e['reason']}")
     console.print(f"wrote {out}/qa.jsonl, qa.parquet, sft.json, grpo.jsonl, bench.json, report.json, "
-                  "engine_accuracy.md, frames/, masks/")
+                  "engine_accuracy.md, precision_yield.md, frames/, marked/, masks/")
     if report["errors"]:
         raise SystemExit(1)

@@ -7,6 +7,7 @@ graph, then ``answer`` on the estimated graph (the dataset's answer) and on the 
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
@@ -64,6 +65,13 @@ class Task:
     needs: ClassVar[tuple[str, ...]] = ("depth", "instances")  # signals the estimated graph needs
     #: what "value" means for numerical answers: "length" (metres), "area", "volume", "angle", "count"
     quantity: ClassVar[str] = "length"
+
+    def refuse(self, reason: str, n: int = 1) -> None:
+        """Count a candidate question the evidence does not determine (a gate's refusal); the engine
+        reports refusals per task, scale and reason beside the items emitted."""
+        if not hasattr(self, "refused"):
+            self.refused: Counter = Counter()
+        self.refused[reason] += n
 
     def quantity_of(self, q: Question) -> str:
         """Quantity of this question's numerical value (tasks asking area or volume override it)."""
