@@ -15,7 +15,8 @@ from typing import Any
 
 import numpy as np
 
-from spacevista.graph import CameraPose, GraphObject, SceneGraph
+from spacevista.geometry.cameras import project
+from spacevista.graph import Box3D, CameraPose, GraphObject, SceneGraph
 
 #: a face counts as seen when the direction to the camera is within this angle of its normal
 FACE_ANGLE_DEG = 75.0
@@ -40,6 +41,9 @@ class Evidence:
     extents: tuple[bool, bool, bool] = (False, False, False)
     azimuth_deg: float = 0.0
     valid_depth: float = 0.0
+    #: its bottom rests on a surface, or the space between it and the surface below was seen empty
+    #: (a tree crown seen from above, whose trunk stays hidden, has no measured bottom)
+    bottom: bool = True
 
     @property
     def whole(self) -> bool:
@@ -65,8 +69,55 @@ def _arc(angles: np.ndarray) -> float:
     return float(np.degrees(2 * np.pi - gaps.max()))
 
 
-def object_evidence(obj: GraphObject, cameras: dict[int, CameraPose]) -> Evidence:
-    """The evidence of ``obj`` from its views and the cameras that took them."""
+@dataclass
+class DepthThumb:
+    """A frame's depth sampled every ``step`` pixels, kept to test free space after lifting."""
+
+    K: np.ndarray
+    pose: np.ndarray
+    depth: np.ndarray  # (ceil(H / step), ceil(W / step)) z-depth, 0 where invalid
+    step: int
+
+
+#: a sampled depth beyond a point by this fraction sees past it (the point is empty space)
+FREE_MARGIN = 0.05
+
+
+def seen_free(points: np.ndarray, thumbs: list[DepthThumb]) -> np.ndarray:
+    """For each world point: did some frame look past it (its depth there lies beyond the point)?"""
+    free = np.zeros(len(points), dtype=bool)
+    for th in thumbs:
+        uv, z = project(points, th.K, th.pose)
+        h, w = th.depth.shape
+        with np.errstate(invalid="ignore"):
+            r = np.floor(uv[:, 1] / th.step).astype(np.int64, copy=False) if len(uv) else np.zeros(0, np.int64)
+            c = np.floor(uv[:, 0] / th.step).astype(np.int64, copy=False) if len(uv) else np.zeros(0, np.int64)
+        ok = (z > 0) & (r >= 0) & (r < h) & (c >= 0) & (c < w) & np.isfinite(uv).all(axis=1)
+        d = np.zeros(len(points))
+        d[ok] = th.depth[r[ok], c[ok]]
+        free |= ok & (d > z * (1 + FREE_MARGIN))
+    return free
+
+
+def bottom_measured(box: Box3D, support_z: float | None, thumbs: list[DepthThumb] | None,
+                    contact: float) -> bool:
+    """Whether the box's bottom is where the object ends: it rests on the surface below (within
+    ``contact`` metres), or most of the space between it and that surface was seen empty."""
+    if support_z is None or thumbs is None:
+        return True
+    gap = box.bottom - support_z
+    if gap <= contact:
+        return True
+    c, s = np.cos(box.yaw), np.sin(box.yaw)
+    offsets = [(0.0, 0.0)] + [(sx * box.size[0] * 0.25, sy * box.size[1] * 0.25) for sx in (-1, 1) for sy in (-1, 1)]
+    pts = [[box.center[0] + c * dx - s * dy, box.center[1] + s * dx + c * dy, box.bottom - f * gap]
+           for dx, dy in offsets for f in (0.25, 0.5, 0.75)]
+    return bool(seen_free(np.array(pts), thumbs).mean() >= 0.6)
+
+
+def object_evidence(obj: GraphObject, cameras: dict[int, CameraPose], bottom: bool = True) -> Evidence:
+    """The evidence of ``obj`` from its views and the cameras that took them; ``bottom`` from
+    :func:`bottom_measured`."""
     frames = [f for f in obj.views if f in cameras]
     if not frames:
         return Evidence()
@@ -99,17 +150,40 @@ def object_evidence(obj: GraphObject, cameras: dict[int, CameraPose]) -> Evidenc
                 seen.add(name)
     sides_x = bool(seen & {"+y", "-y", "top"})  # a face spanning the box's x axis
     sides_y = bool(seen & {"+x", "-x", "top"})
-    height = bool(seen & {"+x", "-x", "+y", "-y"})
+    height = bool(seen & {"+x", "-x", "+y", "-y"}) and bottom
     return Evidence(views=len(frames), clean_views=clean, faces=sorted(seen), extents=(sides_x, sides_y, height),
                     azimuth_deg=round(_arc(np.array(azimuths)), 2),
-                    valid_depth=round(valid / weight, 4) if weight else 0.0)
+                    valid_depth=round(valid / weight, 4) if weight else 0.0, bottom=bottom)
 
 
-def attach_evidence(graph: SceneGraph) -> None:
-    """Store every object's evidence in ``attributes["evidence"]`` (an :class:`Evidence`)."""
+def support_below(obj: GraphObject, objects: list[GraphObject], floor_z: float | None) -> float | None:
+    """Height of the highest surface under ``obj``'s footprint centre: the floor or the top of
+    another object's box (None when neither lies below)."""
+    b = obj.box
+    below = [floor_z] if floor_z is not None and floor_z <= b.bottom + 1e-9 else []
+    for other in objects:
+        ob = other.box
+        if other.id == obj.id or ob.top > b.bottom + 1e-9:
+            continue
+        c, s = np.cos(-ob.yaw), np.sin(-ob.yaw)
+        d = b.center[:2] - ob.center[:2]
+        local = np.array([c * d[0] - s * d[1], s * d[0] + c * d[1]])
+        if np.all(np.abs(local) <= ob.size[:2] / 2):
+            below.append(ob.top)
+    return max(below) if below else None
+
+
+def attach_evidence(graph: SceneGraph, thumbs: list[DepthThumb] | None = None, contact: float = 0.0) -> None:
+    """Store every object's evidence in ``attributes["evidence"]`` (an :class:`Evidence`). With
+    ``thumbs`` (the frames' sampled depth) an object floating above the surface below it by more
+    than ``contact`` metres has a measured bottom only if the space under it was seen empty."""
     cams = {c.frame: c for c in graph.cameras}
     for o in graph.objects:
-        o.attributes["evidence"] = object_evidence(o, cams)
+        bottom = True
+        if thumbs is not None:
+            support = support_below(o, graph.objects, graph.floor_z)
+            bottom = bottom_measured(o.box, support, thumbs, max(contact, 0.05 * o.box.height))
+        o.attributes["evidence"] = object_evidence(o, cams, bottom)
 
 
 def evidence_of(obj: GraphObject) -> Evidence:
