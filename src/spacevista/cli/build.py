@@ -91,6 +91,14 @@ def build(sources: tuple[str, ...], out: str, fmt: str, runner: str, workers: in
             raise click.BadParameter("the detector needs prompts: --categories 'chair,table'",
                                      param_hint="--categories")
     console = Console(stderr=True)
+    from spacevista.engine.build.discover import discover
+
+    found, not_found = discover(list(sources), fmt)
+    if not found:
+        # nothing would be built: say why for each source and leave no output folder behind
+        for e in not_found:
+            console.print(f"[red]{e['source']}[/red]: {e['reason']}")
+        raise click.ClickException("no source holds a scene; nothing written")
     the_runner = make_runner(runner, workers, ray_address)
     try:
         with Progress(TextColumn("[bold]scenes"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
