@@ -59,7 +59,7 @@ def build(sources: tuple[str, ...], out: str, fmt: str, runner: str, workers: in
     Writes qa.jsonl, qa.parquet, sft.json, grpo.jsonl, bench.json, report.json, errors.jsonl,
     manifest.json and shards/. Rerunning the same command reuses finished scenes, so a killed build
     resumes where it stopped. Exits 1 when any scene failed."""
-    from rich.console import Console
+    from spacevista.cli.tables import make_console
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
     from rich.table import Table
 
@@ -90,7 +90,7 @@ def build(sources: tuple[str, ...], out: str, fmt: str, runner: str, workers: in
         if detector_spec and not perception["categories"]:
             raise click.BadParameter("the detector needs prompts: --categories 'chair,table'",
                                      param_hint="--categories")
-    console = Console(stderr=True)
+    console = make_console(stderr=True)
     from spacevista.engine.build.discover import discover
 
     found, not_found = discover(list(sources), fmt)
@@ -117,7 +117,7 @@ def build(sources: tuple[str, ...], out: str, fmt: str, runner: str, workers: in
         if hasattr(the_runner, "shutdown"):
             the_runner.shutdown()
     rep = result.report
-    out_console = Console()
+    out_console = make_console()
     table = Table(title="QA items per task and scale")
     table.add_column("task")
     scales = [s for s in SCALE_ORDER if s in rep["scales"]]

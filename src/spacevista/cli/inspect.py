@@ -7,7 +7,7 @@ from typing import Any
 
 import click
 import numpy as np
-from rich.console import Console
+from spacevista.cli.tables import make_console
 from rich.table import Table
 
 from spacevista.graph import SceneGraph
@@ -50,7 +50,7 @@ def inspect_cmd(scene: str, fmt: str, as_json: bool) -> None:
     if as_json:
         click.echo(json.dumps(summary, indent=2))
         return
-    console = Console()
+    console = make_console()
     console.print(f"[bold]{summary['scene']}[/bold] scale={summary['scale']} metric={summary['metric']} "
                   f"up={np.round(summary['up'], 3).tolist()} ({summary['up_method']}) extent={summary['extent_m']:.3g} m")
     t = Table(title="objects (metres)")

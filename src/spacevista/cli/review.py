@@ -65,7 +65,7 @@ def review(dataset_dir: Path, host: str, port: int, sample_n: int, annotator: st
 @click.option("--db", "db_path", type=click.Path(dir_okay=False, path_type=Path), default=None, help=DB_HELP)
 def review_report(dataset_dir: Path, out: Path | None, mark_rejected: bool, db_path: Path | None) -> None:
     """Print and write the human preference rate per task and scale, with agreement."""
-    from rich.console import Console
+    from spacevista.cli.tables import make_console
     from rich.table import Table
 
     from spacevista.io.rejected import write_rejected
@@ -82,7 +82,7 @@ def review_report(dataset_dir: Path, out: Path | None, mark_rejected: bool, db_p
     except ValueError as e:
         raise click.ClickException(str(e)) from e
 
-    console = Console()
+    console = make_console()
     table = Table(title=f"Human preference rate · {dataset_dir.name} · {report.n_items} items judged")
     table.add_column("Task")
     for s in report.scales + [OVERALL]:

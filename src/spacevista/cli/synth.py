@@ -28,7 +28,7 @@ _SCALES = [s.value for s in Scale] + ["all"]
 def synth(scale: str, n: int, out: Path, seed: int, frames: int, width: int, height: int,
           image_format: str) -> None:
     """Synthesise N scenes per scale and write them under OUT in the native scene format."""
-    from rich.console import Console
+    from spacevista.cli.tables import make_console
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
     from spacevista.io.native import write_scene
@@ -36,7 +36,7 @@ def synth(scale: str, n: int, out: Path, seed: int, frames: int, width: int, hei
 
     scales = list(Scale) if scale.lower() == "all" else [Scale.parse(scale)]
     jobs = [(s, seed + k) for s in scales for k in range(n)]
-    console = Console(stderr=True)
+    console = make_console(stderr=True)
     t0 = time.perf_counter()
     n_objects = 0
     with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
