@@ -49,7 +49,6 @@ def gap_exceeds(graph: SceneGraph, a: GraphObject, b: GraphObject, threshold: fl
 class AbsoluteDistance(Task):
     """Closest distance between the surfaces of two objects (0 when touching)."""
 
-    name = "absolute_distance"
     original_type = "OBJECT_DISTANCE"
     quantity = "length"
 

@@ -31,7 +31,6 @@ def join_names(names: list[str]) -> str:
 class AppearanceOrder(Task):
     """Order of first appearance of 3-4 named objects; options are orderings."""
 
-    name = "appearance_order"
     original_type = "APPEAR_ORDER"
     forms = ("mc",)
     metric = False

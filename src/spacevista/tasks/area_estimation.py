@@ -19,7 +19,6 @@ PER_SCENE = 4
 class AreaEstimation(Task):
     """Ground-plane footprint area (convex hull of the object's projection) in square metres."""
 
-    name = "area_estimation"
     original_type = "AREA"
     scales = (Scale.DRONE,)
     quantity = "area"

@@ -7,8 +7,10 @@ graph, then ``answer`` on the estimated graph (the dataset's answer) and on the 
 
 from __future__ import annotations
 
+import importlib
+import pkgutil
 from dataclasses import dataclass, field
-from typing import Any, ClassVar
+from typing import Any, Callable, ClassVar
 
 import numpy as np
 
@@ -54,7 +56,8 @@ class Facts:
 
 
 class Task:
-    """Base class of the task generators; subclasses register with ``@TASKS.register(name)``."""
+    """Base class of the task generators; subclasses register with ``@TASKS.register(name)``, which
+    also sets their ``name``."""
 
     name: ClassVar[str] = ""
     original_type: ClassVar[str] = ""
@@ -95,4 +98,25 @@ class Task:
         return str(option)
 
 
-TASKS: Registry[type[Task]] = Registry("task", modules=("spacevista.tasks.catalog",))
+class TaskRegistry(Registry[type[Task]]):
+    """The registry of task generators: registering a class under a name also makes that its
+    ``name``, so the registry key, the template file and the records' task are one string."""
+
+    def register(self, name: str) -> Callable[[type[Task]], type[Task]]:
+        add = super().register(name)
+
+        def deco(cls: type[Task]) -> type[Task]:
+            cls.name = name
+            return add(cls)
+        return deco
+
+
+def package_modules() -> tuple[str, ...]:
+    """Every module of the ``spacevista.tasks`` package. All are imported when tasks are first
+    looked up: a task module registers its task on import, a helper module registers nothing, so
+    a new task is found by its decorator alone and no list of task modules is kept by hand."""
+    package = importlib.import_module(__package__)
+    return tuple(m.name for m in pkgutil.iter_modules(package.__path__, prefix=f"{__package__}."))
+
+
+TASKS = TaskRegistry("task", modules=package_modules())

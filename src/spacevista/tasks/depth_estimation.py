@@ -16,7 +16,6 @@ class DepthEstimation(Task):
     """Numerical: z-distance from the camera of frame k to the object's closest visible point.
     Multiple choice: which of several objects is nearest to the camera in frame k."""
 
-    name = "depth_estimation"
     original_type = "DEPTH"
     quantity = "length"
 

@@ -61,7 +61,6 @@ def placement_facts(graph: SceneGraph, q: Question) -> tuple[np.ndarray, np.ndar
 class DestinationLocation(Task):
     """Target point of "place A left/right/in front of/behind/on top of B"."""
 
-    name = "destination_location"
     original_type = "DESTINATION_LOCATION"
     scales = (Scale.TINY, Scale.TABLETOP)
     forms = ("numerical", "mc")

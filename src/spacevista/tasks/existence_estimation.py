@@ -66,7 +66,6 @@ class ExistenceEstimation(Task):
     """Yes/no: does an object exist that satisfies a size constraint relative to one named object
     (``size_near``) or belongs to a category (``category_near``), within a radius of another?"""
 
-    name = "existence_estimation"
     original_type = "EXISTENCE"
     forms = ("mc",)
     quantity = "length"

@@ -128,7 +128,6 @@ def valid(su: Setup, p: MovePlan) -> bool:
 class ManipulationPlanning(VerifiedOptions, Task):
     """Lift / move / lower steps that carry an object to a place beside or on another object."""
 
-    name = "manipulation_planning"
     original_type = "MANIPULATION_PLANNING"
     scales = (Scale.TINY, Scale.TABLETOP)
     forms = ("mc", "text")

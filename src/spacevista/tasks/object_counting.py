@@ -23,7 +23,6 @@ def plural(name: str) -> str:
 class ObjectCounting(Task):
     """How many instances of a category appear in the video (identities, not per-frame counts)."""
 
-    name = "object_counting"
     original_type = "COUNTING"
     quantity = "count"
     metric = False

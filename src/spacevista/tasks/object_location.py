@@ -40,7 +40,6 @@ SIDE_WORDS = {"left": "to the left of", "right": "to the right of", "front": "in
 class ObjectLocation(Task):
     """Position of object A relative to object B in the ground frame of a stated frame."""
 
-    name = "object_location"
     original_type = "OBJECT_LOCATION"
     scales = (Scale.TINY, Scale.TABLETOP)
     forms = ("mc", "numerical")

@@ -24,7 +24,6 @@ class ObjectMatching(Task):
     """Visual prompts on two frames; yes when both mark the same instance, no for two instances of
     one category. Yes and no are balanced within a scene."""
 
-    name = "object_matching"
     original_type = "OBJECT_MATCHING"
     forms = ("mc",)
     metric = False

@@ -16,7 +16,6 @@ PER_SCENE = 4
 class ObjectSize(Task):
     """Longest dimension (or height / width) of one object, from its upright 3D box."""
 
-    name = "object_size"
     original_type = "LENGTH"
     quantity = "length"
 

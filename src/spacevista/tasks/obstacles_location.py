@@ -79,7 +79,6 @@ def _bottom(graph: SceneGraph, box) -> float:
 class ObstaclesLocation(Task):
     """Objects whose boxes a straight move of A to its destination would hit."""
 
-    name = "obstacles_location"
     original_type = "OBSTACLE_LOCATION"
     scales = (Scale.TINY, Scale.TABLETOP)
     forms = ("mc",)

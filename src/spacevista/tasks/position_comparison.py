@@ -45,7 +45,6 @@ def label_of(axis: str, off: float) -> str:
 class PositionComparison(Task):
     """Where A is relative to B seen from the camera of a stated frame."""
 
-    name = "position_comparison"
     original_type = "POSITION_ACROSS_FRAME"
     forms = ("mc",)
     metric = False

@@ -35,7 +35,6 @@ def unique_named(graph: SceneGraph, objs: list[GraphObject]) -> list[GraphObject
 class RelativeDistance(Task):
     """Distance between object centres, and closest / farthest of several objects from a reference."""
 
-    name = "relative_distance"
     original_type = "OBJECT_RELATIVE_DISTANCE"
     forms = ("numerical", "mc")
     quantity = "length"

@@ -29,7 +29,6 @@ def room_measures(graph: SceneGraph) -> tuple[float, float]:
 class RoomSize(Task):
     """Floor area of the room in m² (kind "area") or its volume in m³ (kind "volume")."""
 
-    name = "room_size"
     original_type = "ROOM_SIZE"
     scales = (Scale.INDOOR,)
 

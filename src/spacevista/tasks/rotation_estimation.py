@@ -30,7 +30,6 @@ def object_turn(graph: SceneGraph, oid: int, i: int, j: int) -> float:
 class RotationEstimation(Task):
     """Camera rotation angle between two frames, or the object's apparent turn about its vertical axis."""
 
-    name = "rotation_estimation"
     original_type = "OBJECT_ROTATION"
     quantity = "angle"
     metric = False

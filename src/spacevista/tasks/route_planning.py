@@ -440,7 +440,6 @@ class GroundRoute(VerifiedOptions, Task):
 class RoutePlanning(GroundRoute):
     """Walking route (turns and forward legs) from one object to another around obstacles."""
 
-    name = "route_planning"
     original_type = "ROUTE_PLANNING"
     scales = (Scale.INDOOR, Scale.DRONE)
     forms = ("mc",)

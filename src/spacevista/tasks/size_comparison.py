@@ -32,7 +32,6 @@ def measure(obj: GraphObject, kind: str) -> float:
 class SizeComparison(Task):
     """Taller/shorter, wider/thinner or larger/smaller (box volume) of A compared with B."""
 
-    name = "size_comparison"
     original_type = "COMPARISON_HEIGHT"
     forms = ("mc",)
     metric = False

@@ -127,7 +127,6 @@ def _near(a: GraphObject, b: GraphObject) -> bool:
 class SpatialRelation(Task):
     """Which contact relation links two objects, or how one object is held in place."""
 
-    name = "spatial_relation"
     original_type = "SPATIAL_RELATION"
     forms = ("mc",)
     metric = False

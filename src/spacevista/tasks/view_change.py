@@ -45,7 +45,6 @@ def classify(rel: np.ndarray, turn: float) -> tuple[str, str, float]:
 class ViewChange(Task):
     """How the camera moved and turned from frame i to frame j, in frame i's camera axes."""
 
-    name = "view_change"
     original_type = "CAMERA_MOVING"
     forms = ("mc",)
     metric = False
