@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
+from typing import Iterator
+
 import numpy as np
 
 from spacevista.geometry.distances import closest_upper_bound
 from spacevista.graph import GraphObject, SceneGraph
 from spacevista.tasks.base import TASKS, Facts, Question, Task, Unanswerable
-from spacevista.tasks.common import askable, pairs, sample
+from spacevista.tasks.common import askable, pairs, pick, sample
 from spacevista.tasks.wording import log_spread
 
-PER_SCENE = 4
 #: pairs closer than this fraction of the larger object are "touching": not asked numerically
 MIN_GAP_FRACTION = 0.25
 
@@ -52,19 +53,13 @@ class AbsoluteDistance(Task):
     original_type = "OBJECT_DISTANCE"
     quantity = "length"
 
-    def propose(self, graph: SceneGraph, rng: np.random.Generator) -> list[Question]:
-        cands = []
-        for a, b in pairs(askable(graph)):
-            need = MIN_GAP_FRACTION * max(a.box.longest, b.box.longest)
-            if gap_exceeds(graph, a, b, need):
-                cands.append((a, b))
-        out = []
-        for a, b in sample(cands, PER_SCENE, rng):
+    def candidates(self, graph: SceneGraph, rng: np.random.Generator) -> Iterator[Question]:
+        apart = [(a, b) for a, b in pairs(askable(graph))
+                 if gap_exceeds(graph, a, b, MIN_GAP_FRACTION * max(a.box.longest, b.box.longest))]
+        for a, b in sample(apart, self.per_scene, rng):
             if rng.random() < 0.5:
                 a, b = b, a
-            form = self.forms[int(rng.integers(len(self.forms)))]
-            out.append(Question(self.name, form, "closest", objects=[a.id, b.id]))
-        return out
+            yield Question(self.name, pick(self.forms, rng), "closest", objects=[a.id, b.id])
 
     def answer(self, q: Question, graph: SceneGraph) -> Facts:
         a, b = q.objects

@@ -7,16 +7,15 @@ scene graph's views already apply that rule, so the first appearance is ``GraphO
 from __future__ import annotations
 
 import itertools
-from collections import Counter
+from typing import Iterator
 
 import numpy as np
 
 from spacevista.graph import SceneGraph
 from spacevista.tasks.base import TASKS, Facts, Question, Task, Unanswerable
-from spacevista.tasks.common import askable, sample
+from spacevista.tasks.common import askable, sample, shuffled
 from spacevista.tasks.relative_distance import unique_named
 
-PER_SCENE = 2
 #: two objects whose first appearances are fewer frames apart than this count as a tie
 MIN_FRAME_GAP = 1
 
@@ -35,24 +34,21 @@ class AppearanceOrder(Task):
     forms = ("mc",)
     metric = False
     quantity = "count"
+    per_scene = 2
 
-    def propose(self, graph: SceneGraph, rng: np.random.Generator) -> list[Question]:
-        self.dropped: Counter = Counter()
+    def candidates(self, graph: SceneGraph, rng: np.random.Generator) -> Iterator[Question]:
         named = unique_named(graph, askable(graph))
         # first appearances must differ: keep one object per first frame (ties are dropped)
         by_first: dict[int, list] = {}
-        for o in sample(named, len(named), rng):
+        for o in shuffled(named, rng):
             by_first.setdefault(o.first_frame, []).append(o)
         pool = [objs[0] for _, objs in sorted(by_first.items())]
         self.dropped["tie"] += len(named) - len(pool)
         if len(pool) < 3:
             self.dropped["few_distinct_first_frames"] += 1
-            return []
-        out: list[Question] = []
+            return
         seen: set[tuple[int, ...]] = set()
-        for _ in range(4 * PER_SCENE):
-            if len(out) >= PER_SCENE:
-                break
+        for _ in range(4 * self.per_scene):
             n = min(3 + int(rng.integers(2)), len(pool))
             group = sample(pool, n, rng)
             firsts = sorted(o.first_frame for o in group)
@@ -63,9 +59,8 @@ class AppearanceOrder(Task):
             if key in seen:
                 continue
             seen.add(key)
-            out.append(Question(self.name, "mc", "order", params={
-                "candidates": [o.id for o in group], "semantics": [o.category for o in group]}))
-        return out
+            yield Question(self.name, "mc", "order", params={
+                "candidates": [o.id for o in group], "semantics": [o.category for o in group]})
 
     def answer(self, q: Question, graph: SceneGraph) -> Facts:
         ids = q.params["candidates"]

@@ -8,9 +8,11 @@ graph, then ``answer`` on the estimated graph (the dataset's answer) and on the 
 from __future__ import annotations
 
 import importlib
+import itertools
 import pkgutil
+from collections import Counter
 from dataclasses import dataclass, field
-from typing import Any, Callable, ClassVar
+from typing import Any, Callable, ClassVar, Iterator
 
 import numpy as np
 
@@ -67,6 +69,10 @@ class Task:
     needs: ClassVar[tuple[str, ...]] = ("depth", "instances")  # signals the estimated graph needs
     #: what "value" means for numerical answers: "length" (metres), "area", "volume", "angle", "count"
     quantity: ClassVar[str] = "length"
+    #: at most this many questions per scene
+    per_scene: ClassVar[int] = 4
+    #: why candidate questions were not asked, counted by the last ``propose`` (reported per scene)
+    dropped: Counter
 
     def quantity_of(self, q: Question) -> str:
         """Quantity of this question's numerical value (tasks asking area or volume override it)."""
@@ -78,7 +84,15 @@ class Task:
         return False
 
     def propose(self, graph: SceneGraph, rng: np.random.Generator) -> list[Question]:
-        """Candidate questions that the estimated graph supports unambiguously."""
+        """Questions that the estimated graph supports unambiguously: the first ``per_scene`` that
+        ``candidates`` offers. Candidates after those are never looked at, so they draw nothing
+        from ``rng`` (which goes on to word the questions)."""
+        self.dropped = Counter()
+        return list(itertools.islice(self.candidates(graph, rng), self.per_scene))
+
+    def candidates(self, graph: SceneGraph, rng: np.random.Generator) -> Iterator[Question]:
+        """Askable questions in the order they are offered; what a filter drops is counted in
+        ``self.dropped``."""
         raise NotImplementedError
 
     def answer(self, q: Question, graph: SceneGraph) -> Facts:

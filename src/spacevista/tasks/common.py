@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import itertools
+from typing import Sequence, TypeVar
 
 import numpy as np
 
 from spacevista.geometry.distances import closest_upper_bound
 from spacevista.graph import GraphObject, SceneGraph
+
+T = TypeVar("T")
 
 #: an object must be seen with at least this many pixels somewhere to be asked about
 MIN_PIXELS = 400
@@ -27,6 +30,16 @@ def sample(items: list, k: int, rng: np.random.Generator) -> list:
     else:
         idx = rng.choice(len(items), size=k, replace=False)
     return [items[int(i)] for i in idx]
+
+
+def shuffled(items: list, rng: np.random.Generator) -> list:
+    """All ``items`` in an order randomised by ``rng``."""
+    return sample(items, len(items), rng)
+
+
+def pick(items: Sequence[T], rng: np.random.Generator) -> T:
+    """One of ``items``, uniformly at random."""
+    return items[int(rng.integers(len(items)))]
 
 
 def pairs(objs: list[GraphObject]) -> list[tuple[GraphObject, GraphObject]]:

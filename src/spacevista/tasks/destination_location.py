@@ -13,7 +13,7 @@ A question is dropped when the destination is occupied by another object.
 
 from __future__ import annotations
 
-from collections import Counter
+from typing import Iterator
 
 import numpy as np
 
@@ -22,9 +22,9 @@ from spacevista.scene import Scale
 from spacevista.tasks.base import TASKS, Facts, Question, Task
 from spacevista.tasks.placement import (BORDER_DEG, CLEARANCE, DIRECTIONS, MOVE_WORDS, RELATIONS, destination,
                                         direction_label, ground_frame, local_box, object_pairs, require, seen)
+from spacevista.tasks.common import pick
 from spacevista.tasks.wording import log_spread
 
-PER_SCENE = 4
 RELATION_WORDS = {"left": "to the left of", "right": "to the right of", "front": "in front of",
                   "behind": "behind", "top": "on top of"}
 
@@ -66,12 +66,10 @@ class DestinationLocation(Task):
     forms = ("numerical", "mc")
     quantity = "length"
 
-    def propose(self, graph: SceneGraph, rng: np.random.Generator) -> list[Question]:
-        self.dropped: Counter = Counter()
-        out: list[Question] = []
-        for a, b, frame in object_pairs(graph, rng, 3 * PER_SCENE, self.dropped):
-            relation = RELATIONS[int(rng.integers(len(RELATIONS)))]
-            form = self.forms[int(rng.integers(len(self.forms)))]
+    def candidates(self, graph: SceneGraph, rng: np.random.Generator) -> Iterator[Question]:
+        for a, b, frame in object_pairs(graph, rng, 3 * self.per_scene, self.dropped):
+            relation = pick(RELATIONS, rng)
+            form = pick(self.forms, rng)
             q = Question(self.name, form, "distance" if form == "numerical" else "direction",
                          objects=[a.id, b.id], frames=[frame], params={"relation": relation})
             start, dest, _ = placement_facts(graph, q)
@@ -91,10 +89,7 @@ class DestinationLocation(Task):
                 if direction_label(move)[1] < BORDER_DEG:
                     self.dropped["direction near a sector border"] += 1
                     continue
-            out.append(q)
-            if len(out) >= PER_SCENE:
-                break
-        return out
+            yield q
 
     def answer(self, q: Question, graph: SceneGraph) -> Facts:
         start, dest, facts = placement_facts(graph, q)

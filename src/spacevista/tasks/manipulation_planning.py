@@ -30,9 +30,8 @@ else a plan made on the exact graph, whose option is the one valid there.
 
 from __future__ import annotations
 
-from collections import Counter
 from dataclasses import dataclass, field
-from typing import Callable
+from typing import Callable, Iterator
 
 import numpy as np
 
@@ -41,7 +40,7 @@ from spacevista.geometry.rrt import BoxSpace, path_length, plan
 from spacevista.graph import SceneGraph
 from spacevista.scene import UNIT_METRES, Scale
 from spacevista.tasks.base import TASKS, Facts, Question, Task, Unanswerable
-from spacevista.tasks.common import VerifiedOptions
+from spacevista.tasks.common import VerifiedOptions, pick
 from spacevista.tasks.destination_location import RELATION_WORDS, occupied
 from spacevista.tasks.placement import (CLEARANCE, RELATIONS, destination, ground_frame, local_box, nameable,
                                         object_pairs, require, seen)
@@ -50,7 +49,6 @@ from spacevista.tasks.wording import format_number, round_sig, to_unit
 MARGIN = 0.15
 LIFT = 0.3
 REACH = 0.75
-PER_SCENE = 3
 WORDS = {(0, 1): "move it right", (0, -1): "move it left", (1, 1): "move it forward",
          (1, -1): "move it back", (2, 1): "lift it", (2, -1): "lower it"}
 
@@ -132,6 +130,7 @@ class ManipulationPlanning(VerifiedOptions, Task):
     scales = (Scale.TINY, Scale.TABLETOP)
     forms = ("mc", "text")
     quantity = "length"
+    per_scene = 3
 
     def _round(self, graph: SceneGraph) -> Callable[[float], float]:
         unit = graph.scale.unit
@@ -152,21 +151,15 @@ class ManipulationPlanning(VerifiedOptions, Task):
         p = MovePlan(tuple(axis_moves(merge_axis(full), self._round(graph))))
         return p if valid(su, p) else None
 
-    def propose(self, graph: SceneGraph, rng: np.random.Generator) -> list[Question]:
-        self.dropped: Counter = Counter()
-        out: list[Question] = []
-        for a, b, frame in object_pairs(graph, rng, 4 * PER_SCENE, self.dropped):
-            relation = RELATIONS[int(rng.integers(len(RELATIONS)))]
+    def candidates(self, graph: SceneGraph, rng: np.random.Generator) -> Iterator[Question]:
+        for a, b, frame in object_pairs(graph, rng, 4 * self.per_scene, self.dropped):
+            relation = pick(RELATIONS, rng)
             seed = int(rng.integers(2**31 - 1))
-            form = self.forms[int(rng.integers(len(self.forms)))]
-            q, reason = self.make_question(graph, a.id, b.id, relation, frame, form, seed)
+            q, reason = self.make_question(graph, a.id, b.id, relation, frame, pick(self.forms, rng), seed)
             if q is None:
                 self.dropped[reason] += 1
             else:
-                out.append(q)
-                if len(out) >= PER_SCENE:
-                    break
-        return out
+                yield q
 
     def make_question(self, graph: SceneGraph, a_id: int, b_id: int, relation: str, frame: int, form: str,
                       seed: int) -> tuple[Question | None, str]:

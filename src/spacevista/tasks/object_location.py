@@ -12,7 +12,7 @@ graph, and the answer is the signed offset towards that side (negative if the ex
 
 from __future__ import annotations
 
-from collections import Counter
+from typing import Iterator
 
 import numpy as np
 
@@ -23,7 +23,6 @@ from spacevista.tasks.placement import (BORDER_DEG, DIRECTIONS, PLACE_WORDS, dir
                                         ground_frame, local_box, object_pairs, require)
 from spacevista.tasks.wording import log_spread
 
-PER_SCENE = 4
 #: an offset is asked only when it is at least this fraction of the horizontal centre distance
 MIN_OFFSET_FRACTION = 0.5
 SIDES = {"left": (0, -1), "right": (0, 1), "front": (1, -1), "behind": (1, 1)}
@@ -45,10 +44,8 @@ class ObjectLocation(Task):
     forms = ("mc", "numerical")
     quantity = "length"
 
-    def propose(self, graph: SceneGraph, rng: np.random.Generator) -> list[Question]:
-        self.dropped: Counter = Counter()
-        out: list[Question] = []
-        for a, b, frame in object_pairs(graph, rng, 3 * PER_SCENE, self.dropped):
+    def candidates(self, graph: SceneGraph, rng: np.random.Generator) -> Iterator[Question]:
+        for a, b, frame in object_pairs(graph, rng, 3 * self.per_scene, self.dropped):
             R = ground_frame(graph, frame)
             la, lb = local_box(a, R), local_box(b, R)
             vec = la.center - lb.center
@@ -62,9 +59,7 @@ class ObjectLocation(Task):
                 if margin < BORDER_DEG:
                     self.dropped["direction near a sector border"] += 1
                     continue
-                out.append(Question(self.name, "mc", "direction", objects=[a.id, b.id], frames=[frame]))
-                if len(out) >= PER_SCENE:
-                    break
+                yield Question(self.name, "mc", "direction", objects=[a.id, b.id], frames=[frame])
             else:
                 axis = int(rng.integers(2))
                 off = float(vec[axis])
@@ -72,11 +67,8 @@ class ObjectLocation(Task):
                     self.dropped["offset too small"] += 1
                     continue
                 side = ("right" if off > 0 else "left") if axis == 0 else ("behind" if off > 0 else "front")
-                out.append(Question(self.name, "numerical", "offset", objects=[a.id, b.id], frames=[frame],
-                                    params={"side": side}))
-                if len(out) >= PER_SCENE:
-                    break
-        return out
+                yield Question(self.name, "numerical", "offset", objects=[a.id, b.id], frames=[frame],
+                               params={"side": side})
 
     def answer(self, q: Question, graph: SceneGraph) -> Facts:
         require(graph, q.objects)

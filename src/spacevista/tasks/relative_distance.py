@@ -4,15 +4,15 @@ closest to / farthest from a reference object (multiple choice)."""
 from __future__ import annotations
 
 from collections import Counter
+from typing import Iterator
 
 import numpy as np
 
 from spacevista.graph import GraphObject, SceneGraph
 from spacevista.tasks.base import TASKS, Facts, Question, Task, Unanswerable
-from spacevista.tasks.common import askable, pairs, sample
+from spacevista.tasks.common import askable, pairs, sample, shuffled
 from spacevista.tasks.wording import format_number, log_spread, to_unit, unit_for
 
-PER_SCENE = 4
 #: numerical pairs must be this far apart (in mean object sizes), so that the error of a lifted
 #: centroid (at most about half an object) stays small against the distance asked
 MIN_SEPARATION = 1.0
@@ -39,24 +39,22 @@ class RelativeDistance(Task):
     forms = ("numerical", "mc")
     quantity = "length"
 
-    def propose(self, graph: SceneGraph, rng: np.random.Generator) -> list[Question]:
-        self.dropped: Counter = Counter()
+    def candidates(self, graph: SceneGraph, rng: np.random.Generator) -> Iterator[Question]:
         objs = askable(graph)
-        out: list[Question] = []
-        n_num = PER_SCENE // 2
-        for a, b in sample(pairs(objs), len(pairs(objs)), rng):
-            if len(out) >= n_num:
+        # half numerical; mc questions fill the rest
+        n_num = 0
+        for a, b in shuffled(pairs(objs), rng):
+            if n_num >= self.per_scene // 2:
                 break
             if centre_distance(a, b) < MIN_SEPARATION * 0.5 * (a.box.longest + b.box.longest):
                 self.dropped["too_close"] += 1
                 continue
             if rng.random() < 0.5:
                 a, b = b, a
-            out.append(Question(self.name, "numerical", "centroid", objects=[a.id, b.id]))
+            yield Question(self.name, "numerical", "centroid", objects=[a.id, b.id])
+            n_num += 1
         named = unique_named(graph, objs)
-        for ref in sample(objs, len(objs), rng):
-            if len(out) >= PER_SCENE:
-                break
+        for ref in shuffled(objs, rng):
             pool = [o for o in named if o.id != ref.id]
             if len(pool) < 3:
                 self.dropped["few_candidates"] += 1
@@ -68,10 +66,9 @@ class RelativeDistance(Task):
             if abs(best - second) <= MC_MARGIN * max(best, second):
                 self.dropped["close_distances"] += 1
                 continue
-            out.append(Question(self.name, "mc", kind, objects=[ref.id],
-                                params={"candidates": sorted(o.id for o in cands),
-                                        "semantics": [ref.category] + sorted(o.category for o in cands)}))
-        return out
+            yield Question(self.name, "mc", kind, objects=[ref.id],
+                           params={"candidates": sorted(o.id for o in cands),
+                                   "semantics": [ref.category] + sorted(o.category for o in cands)})
 
     def answer(self, q: Question, graph: SceneGraph) -> Facts:
         if not all(graph.has(o) for o in q.objects):

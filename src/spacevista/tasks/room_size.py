@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from typing import Iterator
+
 import numpy as np
 
 from spacevista.geometry.area import polygon_area
 from spacevista.graph import SceneGraph
 from spacevista.scene import Scale
 from spacevista.tasks.base import TASKS, Facts, Question, Task, Unanswerable
+from spacevista.tasks.common import pick
 from spacevista.tasks.wording import log_spread
 
 
@@ -35,13 +38,13 @@ class RoomSize(Task):
     def quantity_of(self, q: Question) -> str:
         return q.kind
 
-    def propose(self, graph: SceneGraph, rng: np.random.Generator) -> list[Question]:
+    def candidates(self, graph: SceneGraph, rng: np.random.Generator) -> Iterator[Question]:
         try:
             room_measures(graph)
         except Unanswerable:
-            return []
+            return
         kind = "area" if rng.random() < 0.5 else "volume"
-        return [Question(self.name, self.forms[int(rng.integers(2))], kind)]
+        yield Question(self.name, pick(self.forms, rng), kind)
 
     def answer(self, q: Question, graph: SceneGraph) -> Facts:
         area, height = room_measures(graph)

@@ -38,9 +38,8 @@ option is valid in the exact scene, if any.
 from __future__ import annotations
 
 import math
-from collections import Counter
 from dataclasses import dataclass, field
-from typing import Callable
+from typing import Callable, Iterator
 
 import numpy as np
 
@@ -49,7 +48,7 @@ from spacevista.geometry.rrt import BoxSpace, path_length, plan
 from spacevista.graph import GraphObject, SceneGraph
 from spacevista.scene import UNIT_METRES, Scale
 from spacevista.tasks.base import TASKS, Facts, Question, Task, Unanswerable
-from spacevista.tasks.common import VerifiedOptions, askable, sample
+from spacevista.tasks.common import VerifiedOptions, askable, pick, shuffled
 from spacevista.tasks.placement import nameable, seen
 from spacevista.tasks.wording import format_number, round_sig, to_unit
 
@@ -72,7 +71,6 @@ PLAN_MARGIN = 2.0
 REACH = 5.0
 #: a stated plan must stay this many radii clear on the graph it is planned on (1 = just clear)
 ROBUST = 1.5
-PER_SCENE = 3
 #: outcomes of make_question that ran the planner
 PLANNED = ("", "no collision-free route", "too few verified distractors", "no landmark beside the route")
 #: at most this many planner runs per scene (failed searches are the slow part)
@@ -265,6 +263,7 @@ class GroundRoute(VerifiedOptions, Task):
     """Shared machinery of route planning and navigation (module docstring)."""
 
     quantity = "length"
+    per_scene = 3
     with_landmarks = False
 
     # ------------------------------------------------------------------ planning on one graph
@@ -313,28 +312,24 @@ class GroundRoute(VerifiedOptions, Task):
         return tuple(out)
 
     # ------------------------------------------------------------------ Task interface
-    def propose(self, graph: SceneGraph, rng: np.random.Generator) -> list[Question]:
-        self.dropped: Counter = Counter()
+    def candidates(self, graph: SceneGraph, rng: np.random.Generator) -> Iterator[Question]:
         ground = ground_of(graph) if graph.objects else 0.0
         standing = [o for o in askable(graph) if o.box.bottom < ground + 0.5 * HEIGHT[graph.scale]
                     and o.box.top > ground + STEP[graph.scale]]
         # two objects of one category would both be named by prompts that read alike
         cands = [(a, b) for a in standing for b in standing if a.category != b.category]
-        out: list[Question] = []
         runs = 0
         fps = footprints(graph)
-        for s, g in sample(cands, len(cands), rng):
-            if len(out) >= PER_SCENE or runs >= MAX_RUNS:
+        for s, g in shuffled(cands, rng):
+            if runs >= MAX_RUNS:
                 break
             seed = int(rng.integers(2**31 - 1))
-            form = self.forms[int(rng.integers(len(self.forms)))]
-            q, reason = self.make_question(graph, s.id, g.id, form, seed, fps)
+            q, reason = self.make_question(graph, s.id, g.id, pick(self.forms, rng), seed, fps)
             runs += reason in PLANNED
             if q is None:
                 self.dropped[reason] += 1
             else:
-                out.append(q)
-        return out
+                yield q
 
     def make_question(self, graph: SceneGraph, s_id: int, g_id: int, form: str, seed: int,
                       fps: dict | None = None) -> tuple[Question | None, str]:
