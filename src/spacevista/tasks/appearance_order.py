@@ -12,7 +12,7 @@ from typing import Iterator
 import numpy as np
 
 from spacevista.graph import SceneGraph
-from spacevista.tasks.base import TASKS, Facts, Question, Task, Unanswerable
+from spacevista.tasks.base import TASKS, ChoiceTask, Facts, Question, Unanswerable
 from spacevista.tasks.common import askable, sample, shuffled
 from spacevista.tasks.relative_distance import unique_named
 
@@ -27,13 +27,10 @@ def join_names(names: list[str]) -> str:
 
 
 @TASKS.register("appearance_order")
-class AppearanceOrder(Task):
+class AppearanceOrder(ChoiceTask):
     """Order of first appearance of 3-4 named objects; options are orderings."""
 
     original_type = "APPEAR_ORDER"
-    forms = ("mc",)
-    metric = False
-    quantity = "count"
     per_scene = 2
 
     def candidates(self, graph: SceneGraph, rng: np.random.Generator) -> Iterator[Question]:

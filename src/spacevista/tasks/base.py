@@ -112,6 +112,15 @@ class Task:
         return str(option)
 
 
+class ChoiceTask(Task):
+    """A task asked only as multiple choice among labels (sides, orders, relations, yes or no)
+    that any scene supports, metric or not; its values carry no unit."""
+
+    forms = ("mc",)
+    metric = False
+    quantity = "count"
+
+
 class TaskRegistry(Registry[type[Task]]):
     """The registry of task generators: registering a class under a name also makes that its
     ``name``, so the registry key, the template file and the records' task are one string."""

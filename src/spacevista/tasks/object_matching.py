@@ -7,7 +7,7 @@ from typing import Iterator
 import numpy as np
 
 from spacevista.graph import GraphObject, SceneGraph
-from spacevista.tasks.base import TASKS, Facts, Question, Task, Unanswerable
+from spacevista.tasks.base import TASKS, ChoiceTask, Facts, Question, Unanswerable
 from spacevista.tasks.common import askable, shuffled
 
 #: two instances are asked about only when their centres are at least this many object sizes apart
@@ -19,14 +19,11 @@ def _early_late(obj: GraphObject) -> tuple[int, int]:
 
 
 @TASKS.register("object_matching")
-class ObjectMatching(Task):
+class ObjectMatching(ChoiceTask):
     """Visual prompts on two frames; yes when both mark the same instance, no for two instances of
     one category. Yes and no are balanced within a scene."""
 
     original_type = "OBJECT_MATCHING"
-    forms = ("mc",)
-    metric = False
-    quantity = "count"
     per_scene = 2
 
     def candidates(self, graph: SceneGraph, rng: np.random.Generator) -> Iterator[Question]:

@@ -8,7 +8,7 @@ from typing import Iterator
 import numpy as np
 
 from spacevista.graph import GraphObject, SceneGraph
-from spacevista.tasks.base import TASKS, Facts, Question, Task, Unanswerable
+from spacevista.tasks.base import TASKS, ChoiceTask, Facts, Question, Unanswerable
 from spacevista.tasks.common import askable, pairs, pick, shuffled
 
 #: each axis: the two labels (negative, positive offset of A minus B) and the separation required,
@@ -41,13 +41,10 @@ def label_of(axis: str, off: float) -> str:
 
 
 @TASKS.register("position_comparison")
-class PositionComparison(Task):
+class PositionComparison(ChoiceTask):
     """Where A is relative to B seen from the camera of a stated frame."""
 
     original_type = "POSITION_ACROSS_FRAME"
-    forms = ("mc",)
-    metric = False
-    quantity = "length"
 
     def candidates(self, graph: SceneGraph, rng: np.random.Generator) -> Iterator[Question]:
         for a, b in shuffled(pairs(askable(graph)), rng):

@@ -8,7 +8,7 @@ import numpy as np
 
 from spacevista.geometry.relations import is_flat
 from spacevista.graph import GraphObject, SceneGraph
-from spacevista.tasks.base import TASKS, Facts, Question, Task, Unanswerable
+from spacevista.tasks.base import TASKS, ChoiceTask, Facts, Question, Unanswerable
 from spacevista.tasks.common import askable, differs, pairs, pick, shuffled
 
 #: relative difference a pair must show on the estimated graph. The definition asks for > 10%;
@@ -28,13 +28,10 @@ def measure(obj: GraphObject, kind: str) -> float:
 
 
 @TASKS.register("size_comparison")
-class SizeComparison(Task):
+class SizeComparison(ChoiceTask):
     """Taller/shorter, wider/thinner or larger/smaller (box volume) of A compared with B."""
 
     original_type = "COMPARISON_HEIGHT"
-    forms = ("mc",)
-    metric = False
-    quantity = "length"
 
     def original_type_of(self, q: Question) -> str:
         return ORIGINAL[q.kind]

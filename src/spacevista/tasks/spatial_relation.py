@@ -19,7 +19,7 @@ import numpy as np
 from spacevista.geometry import relations as rel
 from spacevista.graph import GraphObject, SceneGraph
 from spacevista.scene import Scale
-from spacevista.tasks.base import TASKS, Facts, Question, Task, Unanswerable
+from spacevista.tasks.base import TASKS, ChoiceTask, Facts, Question, Unanswerable
 from spacevista.tasks.common import askable, shuffled
 
 #: normalised margin a relation must clear (and every other must fail by) to be asked
@@ -124,13 +124,10 @@ def _near(a: GraphObject, b: GraphObject) -> bool:
 
 
 @TASKS.register("spatial_relation")
-class SpatialRelation(Task):
+class SpatialRelation(ChoiceTask):
     """Which contact relation links two objects, or how one object is held in place."""
 
     original_type = "SPATIAL_RELATION"
-    forms = ("mc",)
-    metric = False
-    quantity = "count"
 
     def candidates(self, graph: SceneGraph, rng: np.random.Generator) -> Iterator[Question]:
         objs = askable(graph)

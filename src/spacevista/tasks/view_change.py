@@ -8,7 +8,7 @@ from typing import Iterator
 import numpy as np
 
 from spacevista.graph import SceneGraph
-from spacevista.tasks.base import TASKS, Facts, Question, Task
+from spacevista.tasks.base import TASKS, ChoiceTask, Facts, Question
 from spacevista.tasks.common import sample, shuffled
 
 #: the dominant axis must exceed the next by this factor, and the turn this many degrees
@@ -42,14 +42,11 @@ def classify(rel: np.ndarray, turn: float) -> tuple[str, str, float]:
 
 
 @TASKS.register("view_change")
-class ViewChange(Task):
+class ViewChange(ChoiceTask):
     """How the camera moved and turned from frame i to frame j, in frame i's camera axes."""
 
     original_type = "CAMERA_MOVING"
-    forms = ("mc",)
-    metric = False
     needs = ()
-    quantity = "count"
     per_scene = 3
 
     def candidates(self, graph: SceneGraph, rng: np.random.Generator) -> Iterator[Question]:
