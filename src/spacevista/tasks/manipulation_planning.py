@@ -38,12 +38,11 @@ import numpy as np
 from spacevista.geometry.paths import axis_moves, axis_path, execute_moves, merge_axis
 from spacevista.geometry.rrt import BoxSpace, path_length, plan
 from spacevista.graph import SceneGraph
-from spacevista.scene import UNIT_METRES, Scale
-from spacevista.tasks.base import TASKS, Facts, Question, Task, Unanswerable
+from spacevista.scene import UNIT_METRES
+from spacevista.tasks.base import TASKS, Facts, Question, Unanswerable
 from spacevista.tasks.common import VerifiedOptions, pick
-from spacevista.tasks.destination_location import RELATION_WORDS, occupied
-from spacevista.tasks.placement import (CLEARANCE, RELATIONS, destination, ground_frame, local_box, nameable,
-                                        object_pairs, require, seen)
+from spacevista.tasks.placement import (CLEARANCE, RELATIONS, PlacingTask, destination, ground_frame, local_box,
+                                        nameable, object_pairs, occupied, require, seen)
 from spacevista.tasks.wording import format_number, round_sig, to_unit
 
 MARGIN = 0.15
@@ -123,11 +122,10 @@ def valid(su: Setup, p: MovePlan) -> bool:
 
 
 @TASKS.register("manipulation_planning")
-class ManipulationPlanning(VerifiedOptions, Task):
+class ManipulationPlanning(VerifiedOptions, PlacingTask):
     """Lift / move / lower steps that carry an object to a place beside or on another object."""
 
     original_type = "MANIPULATION_PLANNING"
-    scales = (Scale.TINY, Scale.TABLETOP)
     forms = ("mc", "text")
     quantity = "length"
     per_scene = 3
@@ -211,9 +209,6 @@ class ManipulationPlanning(VerifiedOptions, Task):
                  for ax, d in option.moves]
         text = ", ".join(parts[:-1]) + (", then " if len(parts) > 1 else "") + parts[-1]
         return text[0].upper() + text[1:] + "."
-
-    def extra_slots(self, q: Question, graph: SceneGraph) -> dict:
-        return {"relation": RELATION_WORDS[q.params["relation"]]}
 
     def _distractors(self, graph: SceneGraph, su: Setup, p: MovePlan) -> list[MovePlan]:
         rd = self._round(graph)

@@ -17,10 +17,10 @@ from typing import Iterator
 import numpy as np
 
 from spacevista.graph import SceneGraph
-from spacevista.scene import Scale
 from spacevista.tasks.base import TASKS, Facts, Question, Task
-from spacevista.tasks.placement import (BORDER_DEG, DIRECTIONS, PLACE_WORDS, direction_angle, direction_label,
-                                        ground_frame, local_box, object_pairs, require)
+from spacevista.tasks.placement import (BORDER_DEG, PLACE_WORDS, RELATION_WORDS, TABLETOP_SCALES, direction_angle,
+                                        direction_label, ground_frame, local_box, object_pairs, require,
+                                        wrong_directions)
 from spacevista.tasks.wording import log_spread
 
 #: an offset is asked only when it is at least this fraction of the horizontal centre distance
@@ -32,7 +32,6 @@ OPTION_TEXT = {"right": "to the right", "behind-right": "behind and to the right
                "behind-left": "behind and to the left", "left": "to the left",
                "front-left": "in front and to the left", "front": "in front (closer to the camera)",
                "front-right": "in front and to the right"}
-SIDE_WORDS = {"left": "to the left of", "right": "to the right of", "front": "in front of", "behind": "behind"}
 
 
 @TASKS.register("object_location")
@@ -40,7 +39,7 @@ class ObjectLocation(Task):
     """Position of object A relative to object B in the ground frame of a stated frame."""
 
     original_type = "OBJECT_LOCATION"
-    scales = (Scale.TINY, Scale.TABLETOP)
+    scales = TABLETOP_SCALES
     forms = ("mc", "numerical")
     quantity = "length"
 
@@ -87,11 +86,7 @@ class ObjectLocation(Task):
 
     def choices(self, q, facts, graph, rng):
         if q.kind == "direction":
-            k = DIRECTIONS.index(facts.value)
-            # the opposite and the two perpendicular directions: each clearly wrong
-            picks = [DIRECTIONS[(k + 4) % 8], DIRECTIONS[(k + 2) % 8], DIRECTIONS[(k + 6) % 8]]
-            rng.shuffle(picks)
-            return picks
+            return wrong_directions(facts.value, rng)
         return log_spread(abs(facts.value), rng, 3)
 
     def describe(self, q, option, graph):
@@ -99,4 +94,4 @@ class ObjectLocation(Task):
 
     def extra_slots(self, q: Question, graph: SceneGraph) -> dict:
         side = q.params.get("side")
-        return {"side": SIDE_WORDS[side]} if side else {}
+        return {"side": RELATION_WORDS[side]} if side else {}

@@ -23,12 +23,10 @@ import numpy as np
 
 from spacevista.geometry.rrt import BoxSpace
 from spacevista.graph import SceneGraph
-from spacevista.scene import Scale
-from spacevista.tasks.base import TASKS, Facts, Question, Task
+from spacevista.tasks.base import TASKS, Facts, Question
 from spacevista.tasks.common import pick
-from spacevista.tasks.destination_location import RELATION_WORDS, occupied
-from spacevista.tasks.placement import (CLEARANCE, BoxMemo, destination, ground_frame, local_box, nameable,
-                                        nested, object_pairs, require, seen)
+from spacevista.tasks.placement import (CLEARANCE, BoxMemo, PlacingTask, destination, ground_frame, local_box,
+                                        nameable, nested, object_pairs, occupied, require, seen)
 
 SIDE_RELATIONS = ("left", "right", "front", "behind")
 #: A's box is shrunk and grown by this fraction to test that the answer does not hinge on a graze
@@ -76,11 +74,10 @@ def _bottom(graph: SceneGraph, box) -> float:
 
 
 @TASKS.register("obstacles_location")
-class ObstaclesLocation(Task):
+class ObstaclesLocation(PlacingTask):
     """Objects whose boxes a straight move of A to its destination would hit."""
 
     original_type = "OBSTACLE_LOCATION"
-    scales = (Scale.TINY, Scale.TABLETOP)
     forms = ("mc",)
     quantity = "length"
     per_scene = 3
@@ -134,9 +131,6 @@ class ObstaclesLocation(Task):
             return "nothing, the way is clear"
         names = sorted(f"the {graph.object(i).category}" for i in option)
         return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
-
-    def extra_slots(self, q: Question, graph: SceneGraph) -> dict:
-        return {"relation": RELATION_WORDS[q.params["relation"]]}
 
 
 def distractor_sets(hit: list[int], pool: list[int]) -> list[tuple[int, ...]]:
