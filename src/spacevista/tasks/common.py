@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import dataclasses
 import itertools
-from typing import Sequence, TypeVar
+from typing import Any, Callable, Sequence, TypeVar
 
 import numpy as np
 
 from spacevista.geometry.distances import closest_upper_bound
 from spacevista.graph import GraphObject, SceneGraph
+from spacevista.tasks.base import Question, Unanswerable
 
 T = TypeVar("T")
 
@@ -97,9 +99,29 @@ def min_gap(graph: SceneGraph, objs: list[GraphObject], b: GraphObject) -> float
 
 
 class VerifiedOptions:
-    """Mixin for tasks whose ``propose`` stores distractors already verified wrong in
-    ``q.params["wrong"]`` (plans that collide or miss the goal) and whose values may carry a
-    ``checker`` telling whether another option is also valid in the graph they were computed on."""
+    """Mixin for the planning tasks, whose values are plans: a question stores distractors already
+    verified wrong in ``q.params["wrong"]`` (plans that collide or miss the goal), and a value may
+    carry a ``checker`` telling whether another option is also valid in the graph it was made on."""
+
+    def with_distractors(self, q: Question, wrong: Callable[[], list]) -> tuple[Question | None, str]:
+        """``q`` ready to ask, storing ``wrong()`` for multiple choice (run only then: verifying is
+        slow); None and the reason when fewer than three distractors are verified."""
+        if q.form == "mc":
+            verified = wrong()
+            if len(verified) < 3:
+                return None, "too few verified distractors"
+            q.params["wrong"] = verified
+        return q, ""
+
+    def plan_on(self, stated: Any, valid: Callable[[Any], bool], replan: Callable[[], Any], what: str) -> Any:
+        """The value on one graph: the ``stated`` plan when it is ``valid`` there, else the plan
+        ``replan`` makes there, whose checker judges the options by ``valid``."""
+        if valid(stated):
+            return stated
+        own = replan()
+        if own is None:
+            raise Unanswerable(f"no collision-free {what} on this graph")
+        return dataclasses.replace(own, checker=valid)
 
     def matches(self, q, option, value) -> bool:
         if option == value:

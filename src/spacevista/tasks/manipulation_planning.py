@@ -38,12 +38,11 @@ import numpy as np
 from spacevista.geometry.paths import axis_moves, axis_path, execute_moves, merge_axis
 from spacevista.geometry.rrt import BoxSpace, path_length, plan
 from spacevista.graph import SceneGraph
-from spacevista.scene import UNIT_METRES
-from spacevista.tasks.base import TASKS, Facts, Question, Unanswerable
+from spacevista.tasks.base import TASKS, Facts, Question
 from spacevista.tasks.common import VerifiedOptions, pick
 from spacevista.tasks.placement import (CLEARANCE, RELATIONS, PlacingTask, destination, ground_frame, local_box,
                                         nameable, object_pairs, occupied, require, seen)
-from spacevista.tasks.wording import format_number, round_sig, to_unit
+from spacevista.tasks.wording import format_number, sentence, stated_rounding, to_unit
 
 MARGIN = 0.15
 LIFT = 0.3
@@ -130,10 +129,6 @@ class ManipulationPlanning(VerifiedOptions, PlacingTask):
     quantity = "length"
     per_scene = 3
 
-    def _round(self, graph: SceneGraph) -> Callable[[float], float]:
-        unit = graph.scale.unit
-        return lambda d: round_sig(to_unit(d, unit)) * UNIT_METRES[unit]
-
     def _plan(self, graph: SceneGraph, su: Setup, seed: int) -> MovePlan | None:
         up = np.array([0.0, 0.0, (MARGIN + LIFT) * su.half[2] + 1.5 * su.clear])
         s1, g1 = su.start + up, su.goal + up
@@ -146,7 +141,7 @@ class ManipulationPlanning(VerifiedOptions, PlacingTask):
         if stairs is None:
             return None
         full = np.concatenate([su.start[None], stairs, su.goal[None]])
-        p = MovePlan(tuple(axis_moves(merge_axis(full), self._round(graph))))
+        p = MovePlan(tuple(axis_moves(merge_axis(full), stated_rounding(graph.scale.unit))))
         return p if valid(su, p) else None
 
     def candidates(self, graph: SceneGraph, rng: np.random.Generator) -> Iterator[Question]:
@@ -174,23 +169,12 @@ class ManipulationPlanning(VerifiedOptions, PlacingTask):
         if p is None:
             return None, "no collision-free plan"
         q.params["plan"] = p
-        if form == "mc":
-            wrong = self._distractors(graph, su, p)
-            if len(wrong) < 3:
-                return None, "too few verified distractors"
-            q.params["wrong"] = wrong
-        return q, ""
+        return self.with_distractors(q, lambda: self._distractors(graph, su, p))
 
     def answer(self, q: Question, graph: SceneGraph) -> Facts:
         su = setup(graph, q)
-        ref: MovePlan = q.params["plan"]
-        if valid(su, ref):
-            value = ref
-        else:
-            own = self._plan(graph, su, int(q.params["seed"]))
-            if own is None:
-                raise Unanswerable("no collision-free plan on this graph")
-            value = MovePlan(own.moves, checker=lambda p, su=su: valid(su, p))
+        value: MovePlan = self.plan_on(q.params["plan"], lambda p: valid(su, p),
+                                       lambda: self._plan(graph, su, int(q.params["seed"])), "plan")
         poly = execute(su, value)
         hits = su.check.hits(su.start, su.goal)
         names = nameable(graph)
@@ -208,10 +192,10 @@ class ManipulationPlanning(VerifiedOptions, PlacingTask):
         parts = [f"{WORDS[(ax, 1 if d > 0 else -1)]} {format_number(to_unit(abs(d), unit))} {unit}"
                  for ax, d in option.moves]
         text = ", ".join(parts[:-1]) + (", then " if len(parts) > 1 else "") + parts[-1]
-        return text[0].upper() + text[1:] + "."
+        return sentence(text)
 
     def _distractors(self, graph: SceneGraph, su: Setup, p: MovePlan) -> list[MovePlan]:
-        rd = self._round(graph)
+        rd = stated_rounding(graph.scale.unit)
         m = list(p.moves)
         horiz = [i for i, (ax, _) in enumerate(m) if ax < 2]
         cands = [

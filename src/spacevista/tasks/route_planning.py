@@ -46,11 +46,11 @@ import numpy as np
 from spacevista.geometry.paths import execute_ground, ground_actions
 from spacevista.geometry.rrt import BoxSpace, path_length, plan
 from spacevista.graph import GraphObject, SceneGraph
-from spacevista.scene import UNIT_METRES, Scale
+from spacevista.scene import Scale
 from spacevista.tasks.base import TASKS, Facts, Question, Task, Unanswerable
 from spacevista.tasks.common import VerifiedOptions, askable, pick, shuffled
 from spacevista.tasks.placement import nameable, seen
-from spacevista.tasks.wording import format_number, round_sig, to_unit
+from spacevista.tasks.wording import format_number, sentence, stated_rounding, to_unit
 
 #: walker radius per scale (metres): a person indoors and outdoors, a small vehicle between buildings
 RADIUS = {Scale.INDOOR: 0.25, Scale.OUTDOOR: 0.4, Scale.DRONE: 3.0, Scale.TABLETOP: 0.02, Scale.TINY: 0.002}
@@ -267,17 +267,14 @@ class GroundRoute(VerifiedOptions, Task):
     with_landmarks = False
 
     # ------------------------------------------------------------------ planning on one graph
-    def _round_dist(self, graph: SceneGraph) -> Callable[[float], float]:
-        unit = graph.scale.unit
-        return lambda d: round_sig(to_unit(d, unit)) * UNIT_METRES[unit]
-
     def _plan(self, graph: SceneGraph, su: Setup, seed: int) -> RoutePlan | None:
         path = plan(su.planning, su.start, su.goal, np.random.default_rng(seed))
         if path is None:
             return None
+        round_dist = stated_rounding(graph.scale.unit)
         for step in TURN_STEPS:
-            legs = ground_actions(path, su.heading, lambda a, s=step: round(a / s) * s, self._round_dist(graph))
-            for cand in (merge_straight(legs, self._round_dist(graph)), legs):
+            legs = ground_actions(path, su.heading, lambda a, s=step: round(a / s) * s, round_dist)
+            for cand in (merge_straight(legs, round_dist), legs):
                 p = RoutePlan(tuple(cand))
                 if self.with_landmarks:
                     p = RoutePlan(p.legs, self._landmarks(graph, su, p.legs))
@@ -358,24 +355,12 @@ class GroundRoute(VerifiedOptions, Task):
         if self.with_landmarks and not any(lm is not None for lm in p.landmarks):
             return None, "no landmark beside the route"
         q = Question(self.name, form, "route", objects=[s_id, g_id], params={"seed": seed, "plan": p})
-        if form == "mc":
-            wrong = self._distractors(graph, su, p)
-            if len(wrong) < 3:
-                return None, "too few verified distractors"
-            q.params["wrong"] = wrong
-        return q, ""
+        return self.with_distractors(q, lambda: self._distractors(graph, su, p))
 
     def answer(self, q: Question, graph: SceneGraph) -> Facts:
         su = setup(graph, q.objects[0], q.objects[1])
-        ref: RoutePlan = q.params["plan"]
-        if valid(su, ref, graph):
-            value = ref
-        else:
-            # the estimated route fails here: plan afresh, and let options be judged on this graph
-            own = self._plan(graph, su, int(q.params["seed"]))
-            if own is None:
-                raise Unanswerable("no collision-free route on this graph")
-            value = RoutePlan(own.legs, own.landmarks, checker=lambda p, su=su, g=graph: valid(su, p, g))
+        value: RoutePlan = self.plan_on(q.params["plan"], lambda p: valid(su, p, graph),
+                                        lambda: self._plan(graph, su, int(q.params["seed"])), "route")
         poly = route(su, value.legs)
         blockers = [i for i, h in zip(su.ids, su.check.hits(su.start, su.goal)) if h]
         names = nameable(graph)
@@ -397,13 +382,12 @@ class GroundRoute(VerifiedOptions, Task):
             if lm is not None and graph.has(lm[0]):
                 step += f" passing the {graph.object(lm[0]).category} on your {lm[1]}"
             parts.append(step)
-        text = ", ".join(parts)
-        return text[0].upper() + text[1:] + "."
+        return sentence(", ".join(parts))
 
     def _distractors(self, graph: SceneGraph, su: Setup, p: RoutePlan) -> list[RoutePlan]:
         """Variations of ``p`` that are invalid on ``graph`` (collide or miss G), text-distinct."""
         legs = list(p.legs)
-        rd = self._round_dist(graph)
+        rd = stated_rounding(graph.scale.unit)
         straight = float(np.linalg.norm(su.goal - su.start))
         cands: list[list[tuple[float, float]]] = [
             [(-t, d) for t, d in legs],

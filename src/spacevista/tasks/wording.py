@@ -11,7 +11,7 @@ import math
 import string
 from dataclasses import dataclass, field
 from importlib import resources
-from typing import Any
+from typing import Any, Callable
 
 import numpy as np
 import yaml
@@ -84,6 +84,12 @@ def to_unit(value_si: float, unit: str) -> float:
     return float(value_si) / UNIT_METRES[unit]
 
 
+def stated_rounding(unit: str) -> Callable[[float], float]:
+    """Rounds a length in metres to what its text in ``unit`` states (``round_sig``), in metres: a
+    plan is verified with the lengths its text gives, not with more digits than it shows."""
+    return lambda d: round_sig(to_unit(d, unit)) * UNIT_METRES[unit]
+
+
 def round_sig(value: float, digits: int = 3) -> float:
     """Round to ``digits`` significant figures, keeping every integer digit (1234.4 -> 1234)."""
     if value == 0 or not math.isfinite(value):
@@ -100,6 +106,11 @@ def format_number(value: float) -> str:
         return str(int(v))
     text = f"{v:.4f}".rstrip("0").rstrip(".")
     return text
+
+
+def sentence(text: str) -> str:
+    """``text`` with a capital first letter and a full stop."""
+    return text[0].upper() + text[1:] + "."
 
 
 def unit_words(unit: str) -> str:
