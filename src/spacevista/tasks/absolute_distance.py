@@ -51,7 +51,6 @@ class AbsoluteDistance(Task):
     """Closest distance between the surfaces of two objects (0 when touching)."""
 
     original_type = "OBJECT_DISTANCE"
-    quantity = "length"
 
     def candidates(self, graph: SceneGraph, rng: np.random.Generator) -> Iterator[Question]:
         apart = [(a, b) for a, b in pairs(askable(graph))

@@ -59,7 +59,7 @@ class Facts:
 
 class Task:
     """Base class of the task generators; subclasses register with ``@TASKS.register(name)``, which
-    also sets their ``name``."""
+    also sets their ``name``, and state only the class attributes that differ from these defaults."""
 
     name: ClassVar[str] = ""
     original_type: ClassVar[str] = ""

@@ -17,7 +17,6 @@ class DepthEstimation(Task):
     Multiple choice: which of several objects is nearest to the camera in frame k."""
 
     original_type = "DEPTH"
-    quantity = "length"
 
     def candidates(self, graph: SceneGraph, rng: np.random.Generator) -> Iterator[Question]:
         objs = askable(graph)

@@ -46,8 +46,6 @@ class DestinationLocation(PlacingTask):
     """Target point of "place A left/right/in front of/behind/on top of B"."""
 
     original_type = "DESTINATION_LOCATION"
-    forms = ("numerical", "mc")
-    quantity = "length"
 
     def candidates(self, graph: SceneGraph, rng: np.random.Generator) -> Iterator[Question]:
         for a, b, frame in object_pairs(graph, rng, 3 * self.per_scene, self.dropped):

@@ -67,7 +67,6 @@ class ExistenceEstimation(Task):
 
     original_type = "EXISTENCE"
     forms = ("mc",)
-    quantity = "length"
 
     def candidates(self, graph: SceneGraph, rng: np.random.Generator) -> Iterator[Question]:
         objs = askable(graph)

@@ -126,7 +126,6 @@ class ManipulationPlanning(VerifiedOptions, PlacingTask):
 
     original_type = "MANIPULATION_PLANNING"
     forms = ("mc", "text")
-    quantity = "length"
     per_scene = 3
 
     def _plan(self, graph: SceneGraph, su: Setup, seed: int) -> MovePlan | None:

@@ -41,7 +41,6 @@ class ObjectLocation(Task):
     original_type = "OBJECT_LOCATION"
     scales = TABLETOP_SCALES
     forms = ("mc", "numerical")
-    quantity = "length"
 
     def candidates(self, graph: SceneGraph, rng: np.random.Generator) -> Iterator[Question]:
         for a, b, frame in object_pairs(graph, rng, 3 * self.per_scene, self.dropped):

@@ -79,7 +79,6 @@ class ObstaclesLocation(PlacingTask):
 
     original_type = "OBSTACLE_LOCATION"
     forms = ("mc",)
-    quantity = "length"
     per_scene = 3
 
     def candidates(self, graph: SceneGraph, rng: np.random.Generator) -> Iterator[Question]:

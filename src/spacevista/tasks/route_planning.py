@@ -262,7 +262,6 @@ def valid(su: Setup, p: RoutePlan, graph: SceneGraph, robust: bool = False) -> b
 class GroundRoute(VerifiedOptions, Task):
     """Shared machinery of route planning and navigation (module docstring)."""
 
-    quantity = "length"
     per_scene = 3
     with_landmarks = False
 
