@@ -13,17 +13,11 @@ import numpy as np
 
 from spacevista.graph import SceneGraph
 from spacevista.tasks.base import TASKS, ChoiceTask, Facts, Question, Unanswerable
-from spacevista.tasks.common import askable, sample, shuffled
-from spacevista.tasks.relative_distance import unique_named
+from spacevista.tasks.common import askable, sample, shuffled, unique_named
+from spacevista.tasks.wording import join_and
 
 #: two objects whose first appearances are fewer frames apart than this count as a tie
 MIN_FRAME_GAP = 1
-
-
-def join_names(names: list[str]) -> str:
-    """'the a, the b and the c'."""
-    items = [f"the {n}" for n in names]
-    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
 
 
 @TASKS.register("appearance_order")
@@ -78,4 +72,4 @@ class AppearanceOrder(ChoiceTask):
         return ", ".join(graph.object(o).category for o in option)
 
     def extra_slots(self, q: Question, graph: SceneGraph) -> dict:
-        return {"objects": join_names([graph.object(o).category for o in q.params["candidates"]])}
+        return {"objects": join_and([f"the {graph.object(o).category}" for o in q.params["candidates"]])}

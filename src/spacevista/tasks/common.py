@@ -25,6 +25,17 @@ def askable(graph: SceneGraph, min_views: int = 1) -> list[GraphObject]:
             and len(o.points) >= 10]
 
 
+def nameable(graph: SceneGraph) -> set[int]:
+    """Objects whose category is unique in the graph, so text can name them plainly."""
+    return {objs[0].id for objs in graph.by_category().values() if len(objs) == 1}
+
+
+def unique_named(graph: SceneGraph, objs: list[GraphObject]) -> list[GraphObject]:
+    """Those of ``objs`` that ``nameable`` names plainly, in their order."""
+    names = nameable(graph)
+    return [o for o in objs if o.id in names]
+
+
 def sample(items: list, k: int, rng: np.random.Generator) -> list:
     """Up to ``k`` items without replacement, order randomised by ``rng``."""
     if len(items) <= k:

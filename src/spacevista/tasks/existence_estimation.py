@@ -17,8 +17,7 @@ from spacevista.geometry.relations import is_flat
 from spacevista.graph import GraphObject, SceneGraph
 from spacevista.tasks.base import TASKS, Facts, Question, Task, Unanswerable
 from spacevista.tasks.common import askable, gap_within, min_gap, pick
-from spacevista.tasks.object_counting import plural
-from spacevista.tasks.wording import format_number, to_unit, unit_for
+from spacevista.tasks.wording import length_text, plural, to_unit, unit_for
 
 #: size comparisons must differ by this ratio to count as clear
 SIZE_RATIO = 1.15
@@ -157,8 +156,7 @@ class ExistenceEstimation(Task):
         return {"yes": "yes", "no": "no"}[option]
 
     def extra_slots(self, q: Question, graph: SceneGraph) -> dict:
-        unit = unit_for(graph.scale, "length")
-        slots = {"radius": f"{format_number(to_unit(q.params['radius'], unit))} {unit}"}
+        slots = {"radius": length_text(q.params["radius"], graph.scale)}
         if q.kind == "size_near":
             slots["cmp"] = q.params["cmp"]
             slots["what"] = COMPARATORS[q.params["cmp"]][0]

@@ -39,10 +39,10 @@ from spacevista.geometry.paths import axis_moves, axis_path, execute_moves, merg
 from spacevista.geometry.rrt import BoxSpace, path_length, plan
 from spacevista.graph import SceneGraph
 from spacevista.tasks.base import TASKS, Facts, Question
-from spacevista.tasks.common import VerifiedOptions, pick
+from spacevista.tasks.common import VerifiedOptions, nameable, pick
 from spacevista.tasks.placement import (CLEARANCE, RELATIONS, PlacingTask, destination, ground_frame, local_box,
-                                        nameable, object_pairs, occupied, require, seen)
-from spacevista.tasks.wording import format_number, sentence, stated_rounding, to_unit
+                                        object_pairs, occupied, require, seen)
+from spacevista.tasks.wording import length_text, sentence, stated_rounding
 
 MARGIN = 0.15
 LIFT = 0.3
@@ -187,9 +187,7 @@ class ManipulationPlanning(VerifiedOptions, PlacingTask):
                              "len_straight": float(np.linalg.norm(su.goal - su.start)), "blocked": blocked})
 
     def describe(self, q, option: MovePlan, graph: SceneGraph) -> str:
-        unit = graph.scale.unit
-        parts = [f"{WORDS[(ax, 1 if d > 0 else -1)]} {format_number(to_unit(abs(d), unit))} {unit}"
-                 for ax, d in option.moves]
+        parts = [f"{WORDS[(ax, 1 if d > 0 else -1)]} {length_text(abs(d), graph.scale)}" for ax, d in option.moves]
         text = ", ".join(parts[:-1]) + (", then " if len(parts) > 1 else "") + parts[-1]
         return sentence(text)
 

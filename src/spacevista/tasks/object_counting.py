@@ -9,16 +9,8 @@ import numpy as np
 from spacevista.graph import SceneGraph
 from spacevista.tasks.base import TASKS, Facts, Question, Task
 from spacevista.tasks.common import pick
-from spacevista.tasks.wording import count_spread
+from spacevista.tasks.wording import count_spread, plural
 
-
-
-def plural(name: str) -> str:
-    if name.endswith(("s", "sh", "ch", "x")):
-        return name + "es"
-    if name.endswith("y") and name[-2:-1] not in "aeiou":
-        return name[:-1] + "ies"
-    return name + "s"
 
 
 @TASKS.register("object_counting")

@@ -24,9 +24,10 @@ import numpy as np
 from spacevista.geometry.rrt import BoxSpace
 from spacevista.graph import SceneGraph
 from spacevista.tasks.base import TASKS, Facts, Question
-from spacevista.tasks.common import pick
+from spacevista.tasks.common import nameable, pick
 from spacevista.tasks.placement import (CLEARANCE, BoxMemo, PlacingTask, destination, ground_frame, local_box,
-                                        nameable, nested, object_pairs, occupied, require, seen)
+                                        nested, object_pairs, occupied, require, seen)
+from spacevista.tasks.wording import join_and
 
 SIDE_RELATIONS = ("left", "right", "front", "behind")
 #: A's box is shrunk and grown by this fraction to test that the answer does not hinge on a graze
@@ -128,8 +129,7 @@ class ObstaclesLocation(PlacingTask):
     def describe(self, q, option, graph):
         if not option:
             return "nothing, the way is clear"
-        names = sorted(f"the {graph.object(i).category}" for i in option)
-        return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
+        return join_and(sorted(f"the {graph.object(i).category}" for i in option))
 
 
 def distractor_sets(hit: list[int], pool: list[int]) -> list[tuple[int, ...]]:

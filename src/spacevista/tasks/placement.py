@@ -190,11 +190,6 @@ def nested(graph: SceneGraph, ids: list[int]) -> bool:
     return False
 
 
-def nameable(graph: SceneGraph) -> set[int]:
-    """Objects whose category is unique in the graph, so option text can name them plainly."""
-    return {objs[0].id for objs in graph.by_category().values() if len(objs) == 1}
-
-
 def common_frame(graph: SceneGraph, ids: list[int], rng: np.random.Generator) -> int | None:
     """A frame where every object in ``ids`` is visible (random among them), or None."""
     sets = [set(graph.object(i).views) for i in ids]

@@ -3,15 +3,14 @@ closest to / farthest from a reference object (multiple choice)."""
 
 from __future__ import annotations
 
-from collections import Counter
 from typing import Iterator
 
 import numpy as np
 
 from spacevista.graph import GraphObject, SceneGraph
 from spacevista.tasks.base import TASKS, Facts, Question, Task, Unanswerable
-from spacevista.tasks.common import askable, pairs, sample, shuffled
-from spacevista.tasks.wording import format_number, log_spread, to_unit, unit_for
+from spacevista.tasks.common import askable, pairs, sample, shuffled, unique_named
+from spacevista.tasks.wording import format_number, length_text, log_spread, to_unit, unit_for
 
 #: numerical pairs must be this far apart (in mean object sizes), so that the error of a lifted
 #: centroid (at most about half an object) stays small against the distance asked
@@ -23,12 +22,6 @@ CANDIDATES = 4
 
 def centre_distance(a: GraphObject, b: GraphObject) -> float:
     return float(np.linalg.norm(a.centroid - b.centroid))
-
-
-def unique_named(graph: SceneGraph, objs: list[GraphObject]) -> list[GraphObject]:
-    """Objects whose category is unique in the scene, so that an option can name them plainly."""
-    counts = Counter(o.category for o in graph.objects)
-    return [o for o in objs if counts[o.category] == 1]
 
 
 @TASKS.register("relative_distance")
@@ -82,7 +75,7 @@ class RelativeDistance(Task):
             raise Unanswerable("candidates missing")
         pick = min if q.kind == "closest" else max
         best = pick(dist, key=lambda o: (dist[o], o))
-        listing = "; ".join(f"{graph.object(o).category} {fmt_len(dist[o], graph)}" for o in sorted(dist))
+        listing = "; ".join(f"{graph.object(o).category} {length_text(dist[o], graph.scale)}" for o in sorted(dist))
         return Facts(("object", best), {"listing": listing, "winner": graph.object(best).category})
 
     def choices(self, q, facts, graph, rng):
@@ -92,12 +85,6 @@ class RelativeDistance(Task):
 
     def describe(self, q, option, graph):
         return graph.object(option[1]).category
-
-
-def fmt_len(value: float, graph: SceneGraph) -> str:
-    """A length in the scale's unit with its symbol, as answers are written."""
-    unit = unit_for(graph.scale, "length")
-    return f"{format_number(to_unit(value, unit))} {unit}"
 
 
 def fmt_point(p: np.ndarray, graph: SceneGraph) -> str:

@@ -48,9 +48,9 @@ from spacevista.geometry.rrt import BoxSpace, path_length, plan
 from spacevista.graph import GraphObject, SceneGraph
 from spacevista.scene import Scale
 from spacevista.tasks.base import TASKS, Facts, Question, Task, Unanswerable
-from spacevista.tasks.common import VerifiedOptions, askable, pick, shuffled
-from spacevista.tasks.placement import nameable, seen
-from spacevista.tasks.wording import format_number, sentence, stated_rounding, to_unit
+from spacevista.tasks.common import VerifiedOptions, askable, nameable, pick, shuffled
+from spacevista.tasks.placement import seen
+from spacevista.tasks.wording import format_number, length_text, sentence, stated_rounding
 
 #: walker radius per scale (metres): a person indoors and outdoors, a small vehicle between buildings
 RADIUS = {Scale.INDOOR: 0.25, Scale.OUTDOOR: 0.4, Scale.DRONE: 3.0, Scale.TABLETOP: 0.02, Scale.TINY: 0.002}
@@ -370,13 +370,12 @@ class GroundRoute(VerifiedOptions, Task):
                              "n_legs": len(value.legs), "n_turns": turns, "blocked_by": " and ".join(blocked)})
 
     def describe(self, q, option: RoutePlan, graph: SceneGraph) -> str:
-        unit = graph.scale.unit
         parts = []
         for k, (turn, fwd) in enumerate(option.legs):
             step = ""
             if abs(turn) >= 0.5:
                 step = f"turn {'left' if turn > 0 else 'right'} {format_number(abs(turn))} degrees, then "
-            step += f"go forward {format_number(to_unit(fwd, unit))} {unit}"
+            step += f"go forward {length_text(fwd, graph.scale)}"
             lm = option.landmarks[k] if k < len(option.landmarks) else None
             if lm is not None and graph.has(lm[0]):
                 step += f" passing the {graph.object(lm[0]).category} on your {lm[1]}"

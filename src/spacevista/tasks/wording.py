@@ -113,6 +113,12 @@ def sentence(text: str) -> str:
     return text[0].upper() + text[1:] + "."
 
 
+def length_text(value_si: float, scale: Scale) -> str:
+    """A length in the scale's unit with its symbol, as answers are written ("1.25 m")."""
+    unit = unit_for(scale, "length")
+    return f"{format_number(to_unit(value_si, unit))} {unit}"
+
+
 def unit_words(unit: str) -> str:
     return {"mm": "millimeters", "cm": "centimeters", "m": "meters", "km": "kilometers",
             "mm2": "square millimeters", "cm2": "square centimeters", "m2": "square meters",
@@ -239,6 +245,20 @@ class Referrer:
             a = dict(r.annotation)
             out.setdefault(a.pop("kind"), []).append(a)
         return out
+
+
+def plural(name: str) -> str:
+    """English plural of a category name."""
+    if name.endswith(("s", "sh", "ch", "x")):
+        return name + "es"
+    if name.endswith("y") and name[-2:-1] not in "aeiou":
+        return name[:-1] + "ies"
+    return name + "s"
+
+
+def join_and(items: list[str]) -> str:
+    """"a", "a and b", "a, b and c"."""
+    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
 
 
 def letters(n: int) -> list[str]:
