@@ -8,7 +8,7 @@ import numpy as np
 
 from spacevista.graph import SceneGraph
 from spacevista.tasks.base import TASKS, Facts, Question, Task, Unanswerable
-from spacevista.tasks.common import askable, differs, pick, sample
+from spacevista.tasks.common import MIN_PIXELS, askable, differs, pick, sample
 
 
 @TASKS.register("depth_estimation")
@@ -21,7 +21,7 @@ class DepthEstimation(Task):
     def candidates(self, graph: SceneGraph, rng: np.random.Generator) -> Iterator[Question]:
         objs = askable(graph)
         for obj in sample(objs, self.per_scene, rng):
-            frames = [f for f, v in obj.views.items() if v.pixels >= 400]
+            frames = [f for f, v in obj.views.items() if v.pixels >= MIN_PIXELS]
             if not frames:
                 continue
             frame = pick(frames, rng)
