@@ -126,6 +126,7 @@ class TaskRegistry(Registry[type[Task]]):
     ``name``, so the registry key, the template file and the records' task are one string."""
 
     def register(self, name: str) -> Callable[[type[Task]], type[Task]]:
+        """Class decorator: register the task under ``name`` and set its ``name``."""
         add = super().register(name)
 
         def deco(cls: type[Task]) -> type[Task]:

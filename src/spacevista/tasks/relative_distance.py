@@ -32,7 +32,7 @@ class RelativeDistance(Task):
 
     def candidates(self, graph: SceneGraph, rng: np.random.Generator) -> Iterator[Question]:
         objs = askable(graph)
-        # half numerical; mc questions fill the rest
+        # at most half of the questions numerical; multiple choice fills the rest
         n_num = 0
         for a, b in shuffled(pairs(objs), rng):
             if n_num >= self.per_scene // 2:
