@@ -7,9 +7,12 @@ graph, then ``answer`` on the estimated graph (the dataset's answer) and on the 
 
 from __future__ import annotations
 
+import importlib
+import itertools
+import pkgutil
 from collections import Counter
 from dataclasses import dataclass, field
-from typing import Any, ClassVar
+from typing import Any, Callable, ClassVar, Iterator
 
 import numpy as np
 
@@ -55,7 +58,8 @@ class Facts:
 
 
 class Task:
-    """Base class of the task generators; subclasses register with ``@TASKS.register(name)``."""
+    """Base class of the task generators; subclasses register with ``@TASKS.register(name)``, which
+    also sets their ``name``, and state only the class attributes that differ from these defaults."""
 
     name: ClassVar[str] = ""
     original_type: ClassVar[str] = ""
@@ -65,6 +69,10 @@ class Task:
     needs: ClassVar[tuple[str, ...]] = ("depth", "instances")  # signals the estimated graph needs
     #: what "value" means for numerical answers: "length" (metres), "area", "volume", "angle", "count"
     quantity: ClassVar[str] = "length"
+    #: at most this many questions per scene
+    per_scene: ClassVar[int] = 4
+    #: why candidate questions were not asked, counted by the last ``propose`` (reported per scene)
+    dropped: Counter
 
     def refuse(self, reason: str, n: int = 1) -> None:
         """Count a candidate question the evidence does not determine (a gate's refusal); the engine
@@ -83,7 +91,15 @@ class Task:
         return False
 
     def propose(self, graph: SceneGraph, rng: np.random.Generator) -> list[Question]:
-        """Candidate questions that the estimated graph supports unambiguously."""
+        """Questions that the estimated graph supports unambiguously: the first ``per_scene`` that
+        ``candidates`` offers. Candidates after those are never looked at, so they draw nothing
+        from ``rng`` (which goes on to word the questions)."""
+        self.dropped = Counter()
+        return list(itertools.islice(self.candidates(graph, rng), self.per_scene))
+
+    def candidates(self, graph: SceneGraph, rng: np.random.Generator) -> Iterator[Question]:
+        """Askable questions in the order they are offered; what a filter drops is counted in
+        ``self.dropped``."""
         raise NotImplementedError
 
     def answer(self, q: Question, graph: SceneGraph) -> Facts:
@@ -103,4 +119,35 @@ class Task:
         return str(option)
 
 
-TASKS: Registry[type[Task]] = Registry("task", modules=("spacevista.tasks.catalog",))
+class ChoiceTask(Task):
+    """A task asked only as multiple choice among labels (sides, orders, relations, yes or no)
+    that any scene supports, metric or not; its values carry no unit."""
+
+    forms = ("mc",)
+    metric = False
+    quantity = "count"
+
+
+class TaskRegistry(Registry[type[Task]]):
+    """The registry of task generators: registering a class under a name also makes that its
+    ``name``, so the registry key, the template file and the records' task are one string."""
+
+    def register(self, name: str) -> Callable[[type[Task]], type[Task]]:
+        """Class decorator: register the task under ``name`` and set its ``name``."""
+        add = super().register(name)
+
+        def deco(cls: type[Task]) -> type[Task]:
+            cls.name = name
+            return add(cls)
+        return deco
+
+
+def package_modules() -> tuple[str, ...]:
+    """Every module of the ``spacevista.tasks`` package. All are imported when tasks are first
+    looked up: a task module registers its task on import, a helper module registers nothing, so
+    a new task is found by its decorator alone and no list of task modules is kept by hand."""
+    package = importlib.import_module(__package__)
+    return tuple(m.name for m in pkgutil.iter_modules(package.__path__, prefix=f"{__package__}."))
+
+
+TASKS = TaskRegistry("task", modules=package_modules())
