@@ -27,6 +27,7 @@ class AbsoluteDistance(Task):
     """Closest distance between the surfaces of two objects (0 when touching)."""
 
     original_type = "OBJECT_DISTANCE"
+    evidence = {"*": ""}
 
     def candidates(self, graph: SceneGraph, rng: np.random.Generator) -> Iterator[Question]:
         # the gap's cheap bounds settle most pairs without computing it (common.gap_within)

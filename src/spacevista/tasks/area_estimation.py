@@ -20,6 +20,7 @@ class AreaEstimation(Task):
     """Ground-plane footprint area (convex hull of the object's projection) in square metres."""
 
     original_type = "AREA"
+    evidence = {"*": "xy"}
     scales = (Scale.DRONE,)
     quantity = "area"
 

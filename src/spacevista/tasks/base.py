@@ -71,6 +71,12 @@ class Task:
     quantity: ClassVar[str] = "length"
     #: at most this many questions per scene
     per_scene: ClassVar[int] = 4
+    #: what an answer rests on, by question kind ("*": any kind): the box extents ("x", "y", "z" in
+    #: the box's axes) that must have been measured, for every object the question names; "" asks only
+    #: that each object was seen whole once. Questions of kinds not listed need no object evidence.
+    evidence: ClassVar[dict[str, str]] = {}
+    #: share of the room's walls (directions around it) that must have been seen; 0: no room needed
+    room_coverage: ClassVar[float] = 0.0
     #: why candidate questions were not asked, counted by the last ``propose`` (reported per scene)
     dropped: Counter
 

@@ -19,6 +19,7 @@ class ObjectSize(Task):
     """Longest dimension (or height / width) of one object, from its upright 3D box."""
 
     original_type = "LENGTH"
+    evidence = {"longest": "xyz", "height": "z", "width": "xy"}
 
     def candidates(self, graph: SceneGraph, rng: np.random.Generator) -> Iterator[Question]:
         for obj in sample(askable(graph, min_views=2), self.per_scene, rng):

@@ -29,6 +29,7 @@ class RelativeDistance(Task):
     """Distance between object centres, and closest / farthest of several objects from a reference."""
 
     original_type = "OBJECT_RELATIVE_DISTANCE"
+    evidence = {"centroid": "xy"}
 
     def candidates(self, graph: SceneGraph, rng: np.random.Generator) -> Iterator[Question]:
         objs = askable(graph)

@@ -32,6 +32,7 @@ class SizeComparison(ChoiceTask):
     """Taller/shorter, wider/thinner or larger/smaller (box volume) of A compared with B."""
 
     original_type = "COMPARISON_HEIGHT"
+    evidence = {"height": "z", "width": "xy", "volume": "xyz"}
 
     def original_type_of(self, q: Question) -> str:
         return ORIGINAL[q.kind]

@@ -10,6 +10,7 @@ from typing import Any
 import numpy as np
 
 from spacevista import __version__
+from spacevista.engine.scene.gates import evidence_refusal
 from spacevista.engine.scene.clips import CLIP_FRAMES, choose_clip, restrict, sync_trees
 from spacevista.graph import SceneGraph
 from spacevista.qa.metrics import score_answer
@@ -96,6 +97,10 @@ def _ask(task: Task, questions: list, est: SceneGraph, exact: SceneGraph | None,
     """Give each question its clip, answer it on both graphs, word it, score it, keep it unless a
     duplicate of one already kept."""
     for n, q in enumerate(questions):
+        refusal = evidence_refusal(task, q, est)
+        if refusal:
+            task.refuse(refusal)
+            continue
         try:
             clip = choose_clip(task, q, est, frame_order, clip_frames)
         except Unanswerable:
