@@ -31,7 +31,7 @@ import numpy as np
 from spacevista.errors import (DuplicateFrameError, IntrinsicsError, PoseError, SceneError, TooFewFramesError,
                                UnsafePathError)
 from spacevista.geometry.poses import nearest_rotation
-from spacevista.scene import Camera, Frame
+from spacevista.scene import Camera
 
 #: largest ``max |R^T R - I|`` of a rotation block that is re-orthonormalised rather than refused
 POSE_TOL = 1e-2
@@ -45,6 +45,7 @@ PRINCIPAL_POINT_MARGIN = 0.5
 MIN_KEPT_FRACTION = 0.5
 
 Item = TypeVar("Item")
+Out = TypeVar("Out")
 
 
 def rigid_pose(pose: Any, scene: str, file: str | Path, frame: object = None) -> tuple[np.ndarray, float]:
@@ -53,14 +54,7 @@ def rigid_pose(pose: Any, scene: str, file: str | Path, frame: object = None) ->
     def refuse(reason: str) -> PoseError:
         return PoseError(scene, str(file), reason, frame)
 
-    try:
-        T = np.array(pose, dtype=np.float64)
-    except (TypeError, ValueError) as e:
-        raise refuse(f"pose is not a numeric matrix: {e}") from e
-    if T.shape != (4, 4):
-        raise refuse(f"pose must be 4x4, got shape {T.shape}")
-    if not np.all(np.isfinite(T)):
-        raise refuse("pose has non-finite values")
+    T = _finite_matrix(pose, 4, "pose", refuse)
     if np.abs(T[3] - [0.0, 0.0, 0.0, 1.0]).max() > BOTTOM_ROW_TOL:
         raise refuse(f"pose bottom row must be [0, 0, 0, 1], got {T[3].tolist()}")
     R = T[:3, :3]
@@ -81,6 +75,19 @@ def rigid_pose(pose: Any, scene: str, file: str | Path, frame: object = None) ->
     return T, correction
 
 
+def _finite_matrix(value: Any, n: int, what: str, refuse: Callable[[str], SceneError]) -> np.ndarray:
+    """``value`` as a finite float64 ``n`` x ``n`` matrix (a copy), else ``refuse``'s error."""
+    try:
+        M = np.array(value, dtype=np.float64)
+    except (TypeError, ValueError) as e:
+        raise refuse(f"{what} is not a numeric matrix: {e}") from e
+    if M.shape != (n, n):
+        raise refuse(f"{what} must be {n}x{n}, got shape {M.shape}")
+    if not np.all(np.isfinite(M)):
+        raise refuse(f"{what} has non-finite values")
+    return M
+
+
 def check_camera(K: Any, width: int, height: int, scene: str, file: str | Path, frame: object = None,
                  declared: tuple[int, int] | None = None) -> Camera:
     """A Camera for an image of ``width`` x ``height``, or an ``IntrinsicsError`` naming the frame.
@@ -92,14 +99,7 @@ def check_camera(K: Any, width: int, height: int, scene: str, file: str | Path, 
 
     if declared is not None and (int(declared[0]), int(declared[1])) != (int(width), int(height)):
         raise refuse(f"intrinsics are for {declared[0]}x{declared[1]} but the image is {width}x{height}")
-    try:
-        K = np.array(K, dtype=np.float64)
-    except (TypeError, ValueError) as e:
-        raise refuse(f"intrinsics are not a numeric matrix: {e}") from e
-    if K.shape != (3, 3):
-        raise refuse(f"intrinsics must be 3x3, got shape {K.shape}")
-    if not np.all(np.isfinite(K)):
-        raise refuse("intrinsics have non-finite values")
+    K = _finite_matrix(K, 3, "intrinsics", refuse)
     fx, fy, cx, cy = K[0, 0], K[1, 1], K[0, 2], K[1, 2]
     if not (fx > 0 and fy > 0):
         raise refuse(f"focal lengths must be positive, got fx={fx:g}, fy={fy:g}")
@@ -151,10 +151,11 @@ class FrameLog:
         self.dropped.append({"frame": _plain(frame), "file": None if file is None else str(file),
                              "error": type(error).__name__, "reason": getattr(error, "detail", error.reason)})
 
-    def read(self, items: Iterable[Item], read_one: Callable[[Item, int], Frame | None],
-             key: Callable[[Item], Hashable] | None = None) -> tuple[list[Frame], list[Item]]:
-        """Frames from ``items`` by ``read_one(item, index)`` (``index``: the frame's position among
-        those kept), with the items they came from.
+    def read(self, items: Iterable[Item], read_one: Callable[[Item, int], Out | None],
+             key: Callable[[Item], Hashable] | None = None) -> tuple[list[Out], list[Item]]:
+        """Frames (a ``Frame``, or what a reader makes of one before its frames are built) from
+        ``items`` by ``read_one(item, index)`` (``index``: the frame's position among those kept),
+        with the items they came from.
 
         ``key`` gives an item's frame index in the source (default: the item itself); an index
         seen before drops the later item. A ``SceneError`` from ``read_one`` drops that item, an
@@ -162,7 +163,7 @@ class FrameLog:
         (and recorded why), so it does not count as tried. Raises ``TooFewFramesError`` when
         frames were dropped and fewer than :data:`MIN_KEPT_FRACTION` of those tried remain.
         """
-        frames: list[Frame] = []
+        frames: list[Out] = []
         kept: list[Item] = []
         seen: set[Hashable] = set()
         tried = 0
