@@ -134,6 +134,15 @@ def build(sources: tuple[str, ...], out: str, fmt: str, runner: str, workers: in
         f"leakage: {len(removed['leakage']['scenes'])} scenes ({removed['leakage']['records']} items) removed")
     for leak in removed["leakage"]["scenes"]:
         out_console.print(f"[yellow]left out[/yellow] {leak['scene']}: {leak['reason']}")
+    for sid, sc in rep["scenes"].items():
+        dropped, pc = sc.get("dropped_frames") or [], sc.get("pose_corrections") or {}
+        if dropped:
+            first = dropped[0]
+            out_console.print(f"[yellow]{sid}[/yellow]: {len(dropped)} frame(s) dropped, e.g. frame {first['frame']}: "
+                              f"{first['error']}: {first['reason']}")
+        if pc.get("corrected"):
+            out_console.print(f"{sid}: {pc['corrected']} pose(s) re-orthonormalised "
+                              f"(largest change {pc['max_correction']:.2g})")
     for e in result.errors:
         out_console.print(f"[red]scene {e['scene']} failed[/red] ({e['stage']}, {e['source']}): {e['reason']}")
     out_console.print(f"wrote {Path(out)}/qa.jsonl, qa.parquet, report.json, errors.jsonl, manifest.json")
