@@ -8,6 +8,7 @@ import numpy as np
 
 from spacevista.geometry.ground import ground_hull_area
 from spacevista.geometry.boxes import points_in_box
+from spacevista.evidence import measure_bounds, spread
 from spacevista.graph import SceneGraph
 from spacevista.scene import Scale
 from spacevista.tasks.base import TASKS, Facts, Question, Task, Unanswerable
@@ -20,13 +21,16 @@ class AreaEstimation(Task):
     """Ground-plane footprint area (convex hull of the object's projection) in square metres."""
 
     original_type = "AREA"
-    evidence = {"*": "xy"}
+    evidence = {"*": ""}
     scales = (Scale.DRONE,)
     quantity = "area"
 
     def candidates(self, graph: SceneGraph, rng: np.random.Generator) -> Iterator[Question]:
         for o in sample(askable(graph, min_views=2), self.per_scene, rng):
             yield Question(self.name, pick(self.forms, rng), "footprint", objects=[o.id])
+
+    def unseen_spread(self, q: Question, graph: SceneGraph) -> float:
+        return spread(measure_bounds(graph.object(q.objects[0]), "footprint"))
 
     def answer(self, q: Question, graph: SceneGraph) -> Facts:
         if not graph.has(q.objects[0]):

@@ -71,9 +71,7 @@ class Task:
     quantity: ClassVar[str] = "length"
     #: at most this many questions per scene
     per_scene: ClassVar[int] = 4
-    #: what an answer rests on, by question kind ("*": any kind): the box extents ("x", "y", "z" in
-    #: the box's axes) that must have been measured, for every object the question names; "" asks only
-    #: that each object was seen whole once. Questions of kinds not listed need no object evidence.
+    #: question kinds ("*": any) whose named objects must each have been seen whole in some view
     evidence: ClassVar[dict[str, str]] = {}
     #: share of the room's walls (directions around it) that must have been seen; 0: no room needed
     room_coverage: ClassVar[float] = 0.0
@@ -86,6 +84,12 @@ class Task:
         if not hasattr(self, "refused"):
             self.refused: Counter = Counter()
         self.refused[reason] += n
+
+    def unseen_spread(self, q: Question, graph: SceneGraph) -> float:
+        """How far the answer could move because of what the capture never showed (hidden backs,
+        hidden bottoms), as a relative spread: 0 when the capture determines it (the default), inf
+        when a comparison could flip. The engine refuses questions whose spread is too wide."""
+        return 0.0
 
     def quantity_of(self, q: Question) -> str:
         """Quantity of this question's numerical value (tasks asking area or volume override it)."""

@@ -14,6 +14,7 @@ from typing import Iterator
 import numpy as np
 
 from spacevista.geometry.relations import is_flat
+from spacevista.evidence import measure_bounds
 from spacevista.graph import GraphObject, SceneGraph
 from spacevista.tasks.base import TASKS, Facts, Question, Task, Unanswerable
 from spacevista.tasks.common import askable, gap_within, min_gap, pick
@@ -131,6 +132,22 @@ class ExistenceEstimation(Task):
         params.update({"radius": radius, "expected": want,
                        "semantics": sorted({graph.object(i).category for i in objects})})
         return Question(self.name, "mc", kind, objects=objects, params=params)
+
+    def unseen_spread(self, q: Question, graph: SceneGraph) -> float:
+        """inf when a hidden part could flip the size test of an object near ``b``: the reference
+        object's possible sizes overlap those of an object within reach of the radius."""
+        if q.kind != "size_near":
+            return 0.0
+        a, b = graph.object(q.objects[0]), graph.object(q.objects[-1])
+        what = COMPARATORS[q.params["cmp"]][0]
+        alo, ahi = measure_bounds(a, what)
+        for o in visible(graph):
+            if o.id in (a.id, b.id):
+                continue
+            olo, ohi = measure_bounds(o, what)
+            if not (olo > ahi or ohi < alo) and gap_within(graph, o, b, q.params["radius"] * DIST_RATIO):
+                return float("inf")
+        return 0.0
 
     def clip_frames(self, q: Question, graph: SceneGraph) -> list[int]:
         """The named objects and every object that satisfies the constraint, each in its best view:

@@ -6,6 +6,7 @@ from typing import Iterator
 
 import numpy as np
 
+from spacevista.evidence import measure_bounds, spread
 from spacevista.graph import SceneGraph
 from spacevista.tasks.base import TASKS, Facts, Question, Task, Unanswerable
 from spacevista.tasks.common import askable, pick, sample
@@ -19,12 +20,15 @@ class ObjectSize(Task):
     """Longest dimension (or height / width) of one object, from its upright 3D box."""
 
     original_type = "LENGTH"
-    evidence = {"longest": "xyz", "height": "z", "width": "xy"}
+    evidence = {"*": ""}
 
     def candidates(self, graph: SceneGraph, rng: np.random.Generator) -> Iterator[Question]:
         for obj in sample(askable(graph, min_views=2), self.per_scene, rng):
             kind = pick(KINDS, rng)
             yield Question(self.name, pick(self.forms, rng), kind, objects=[obj.id])
+
+    def unseen_spread(self, q: Question, graph: SceneGraph) -> float:
+        return spread(measure_bounds(graph.object(q.objects[0]), q.kind))
 
     def answer(self, q: Question, graph: SceneGraph) -> Facts:
         if not graph.has(q.objects[0]):

@@ -7,6 +7,7 @@ from typing import Iterator
 
 import numpy as np
 
+from spacevista.evidence import extent_bounds
 from spacevista.graph import GraphObject, SceneGraph
 from spacevista.tasks.base import TASKS, Facts, Question, Task, Unanswerable
 from spacevista.tasks.common import askable, pairs, sample, shuffled, unique_named
@@ -29,7 +30,7 @@ class RelativeDistance(Task):
     """Distance between object centres, and closest / farthest of several objects from a reference."""
 
     original_type = "OBJECT_RELATIVE_DISTANCE"
-    evidence = {"centroid": "xy"}
+    evidence = {"centroid": ""}
 
     def candidates(self, graph: SceneGraph, rng: np.random.Generator) -> Iterator[Question]:
         objs = askable(graph)
@@ -61,6 +62,16 @@ class RelativeDistance(Task):
             yield Question(self.name, "mc", kind, objects=[ref.id],
                            params={"candidates": sorted(o.id for o in cands),
                                    "semantics": [ref.category] + sorted(o.category for o in cands)})
+
+    def unseen_spread(self, q: Question, graph: SceneGraph) -> float:
+        """The centre of an object seen from one side may sit up to half its unseen reach further
+        back: the centre distance may move by both objects' shifts."""
+        if q.kind != "centroid":
+            return 0.0
+        a, b = (graph.object(o) for o in q.objects)
+        shift = sum(float(np.linalg.norm((hi - lo) / 2)) for lo, hi in (extent_bounds(a), extent_bounds(b)))
+        d = float(np.linalg.norm(a.box.center - b.box.center))
+        return shift / d if d > 0 else float("inf")
 
     def answer(self, q: Question, graph: SceneGraph) -> Facts:
         if not all(graph.has(o) for o in q.objects):

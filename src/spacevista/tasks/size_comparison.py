@@ -7,6 +7,7 @@ from typing import Iterator
 import numpy as np
 
 from spacevista.geometry.relations import is_flat
+from spacevista.evidence import measure_bounds
 from spacevista.graph import GraphObject, SceneGraph
 from spacevista.tasks.base import TASKS, ChoiceTask, Facts, Question, Unanswerable
 from spacevista.tasks.common import askable, differs, pairs, pick, shuffled
@@ -32,7 +33,7 @@ class SizeComparison(ChoiceTask):
     """Taller/shorter, wider/thinner or larger/smaller (box volume) of A compared with B."""
 
     original_type = "COMPARISON_HEIGHT"
-    evidence = {"height": "z", "width": "xy", "volume": "xyz"}
+    evidence = {"*": ""}
 
     def original_type_of(self, q: Question) -> str:
         return ORIGINAL[q.kind]
@@ -51,6 +52,12 @@ class SizeComparison(ChoiceTask):
             if rng.random() < 0.5:
                 a, b = b, a
             yield Question(self.name, "mc", kind, objects=[a.id, b.id])
+
+    def unseen_spread(self, q: Question, graph: SceneGraph) -> float:
+        """0 when A's and B's possible values cannot overlap (the comparison holds whatever the
+        capture hid), else inf."""
+        (alo, ahi), (blo, bhi) = (measure_bounds(graph.object(o), q.kind) for o in q.objects)
+        return 0.0 if alo > bhi or ahi < blo else float("inf")
 
     def answer(self, q: Question, graph: SceneGraph) -> Facts:
         if not all(graph.has(o) for o in q.objects):

@@ -175,7 +175,7 @@ def lift_scene(scene: Scene, config: LiftConfig = LiftConfig()) -> SceneGraph:
                        floor_z=floor_z, room=room,
                        source=scene.source, exact=False,
                        metadata={"up_method": scene.up_method, "dropped_frames": dropped})
-    attach_evidence(graph, thumbs, contact=2 * voxel)
+    attach_evidence(graph, thumbs, contact=2 * voxel, background=bg)
     return graph
 
 
