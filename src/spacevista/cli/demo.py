@@ -10,6 +10,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from spacevista.engine.build.demo import DemoConfig, run_demo
 from spacevista.cli.tables import make_console, print_table
 from spacevista.engine.dataset.summary import accuracy_table, markdown_table, precision_yield_table
+from spacevista.synth import CAPTURES
 
 
 @click.command("demo")
@@ -17,7 +18,11 @@ from spacevista.engine.dataset.summary import accuracy_table, markdown_table, pr
               help="Folder for the dataset (qa.jsonl, qa.parquet, frames/, report.json).")
 @click.option("--scenes-per-scale", default=2, show_default=True, type=click.IntRange(1))
 @click.option("--seed", default=0, show_default=True, type=int)
-@click.option("--frames", default=16, show_default=True, type=click.IntRange(2))
+@click.option("--capture", default="clip", show_default=True, type=click.Choice(CAPTURES),
+              help="How the synthetic scenes are filmed: a short clip that sees every object, or a long, "
+                   "partial, shaky handheld video (docs/synth.md).")
+@click.option("--frames", default=None, type=click.IntRange(2),
+              help="Frames per scene [default: 16 for clip, drawn per scene in 150-300 for handheld].")
 @click.option("--width", default=320, show_default=True, type=click.IntRange(32))
 @click.option("--height", default=240, show_default=True, type=click.IntRange(32))
 @click.option("--workers", default=2, show_default=True, type=click.IntRange(1))
@@ -41,15 +46,17 @@ from spacevista.engine.dataset.summary import accuracy_table, markdown_table, pr
               help="Realistic: relative depth error E (0.05 = 5%) of a metric depth model: per-frame scale, "
                    "smooth warp and far-depth bias; flying pixels, holes, quantisation, mask and pose errors "
                    "are on at their defaults (docs/perception.md).")
-def demo(out: str, scenes_per_scale: int, seed: int, frames: int, width: int, height: int, workers: int,
-         clip_frames: int, tasks: tuple[str, ...], scales: tuple[str, ...], perception: str = "oracle",
+def demo(out: str, scenes_per_scale: int, seed: int, capture: str, frames: int | None, width: int, height: int,
+         workers: int, clip_frames: int, tasks: tuple[str, ...], scales: tuple[str, ...], perception: str = "oracle",
          depth_noise: float = 0.05, mask_erosion: int = 1, drop_rate: float = 0.0, id_switch_rate: float = 0.0,
          depth_error: float = 0.05) -> None:
     """Synthesise scenes at all five scales, build QA, print engine accuracy (tasks x scales)."""
     from spacevista.scene import Scale
 
+    if frames is None and capture == "clip":
+        frames = DemoConfig().frames
     cfg = DemoConfig(scenes_per_scale=scenes_per_scale, seed=seed, frames=frames, width=width, height=height,
-                     workers=workers, clip_frames=clip_frames, tasks=tasks or None,
+                     workers=workers, clip_frames=clip_frames, tasks=tasks or None, capture=capture,
                      scales=tuple(Scale.parse(s).value for s in scales) or DemoConfig().scales,
                      perception=perception,
                      **({"depth_noise": depth_noise, "mask_erosion": mask_erosion, "drop_rate": drop_rate,
