@@ -17,7 +17,8 @@ from typing import Any, Callable, Iterator
 
 from spacevista.qa.items import EvalItem
 from spacevista.qa.prompts import build_prompt
-from spacevista.eval.scoring import score_item
+from spacevista.eval.benchmarks import get_benchmark
+from spacevista.eval.scoring import DEFAULT_SCORING, rescore_row
 from spacevista.qa.types import Backend
 
 RESULTS_FILE = "results.jsonl"
@@ -36,6 +37,8 @@ class RunOptions:
     batch_size: int = 1
     resume: bool = False
     with_images: bool = True
+    #: scoring mode of each row's ``score`` (both modes are always stored in ``scores``)
+    scoring: str = DEFAULT_SCORING
 
 
 @dataclass
@@ -81,12 +84,11 @@ def _rewrite(path: Path, rows: list[dict[str, Any]]) -> None:
     os.replace(tmp, path)
 
 
-def make_row(item: EvalItem, prediction: str | None) -> dict[str, Any]:
-    """A scored results row."""
-    s = score_item(item, prediction)
+def make_row(item: EvalItem, prediction: str | None, scoring: str = DEFAULT_SCORING) -> dict[str, Any]:
+    """A results row scored in both modes, ``score`` in ``scoring``."""
     row = item.result_fields()
-    row.update(prediction=prediction, parsed=s.parsed, score=s.score, reason=s.reason)
-    return row
+    row["prediction"] = prediction
+    return rescore_row(row, scoring)
 
 
 def _chunks(items: list[EvalItem], n: int) -> Iterator[list[EvalItem]]:
@@ -118,7 +120,8 @@ def run_items(items: list[EvalItem], backend: Backend, out_dir: str | Path, opts
 
     def work(chunk: list[EvalItem]) -> list[tuple[EvalItem, str]]:
         prompts = [build_prompt(it, n_frames=opts.n_frames, max_side=opts.max_side, mode=opts.mode,
-                                max_new_tokens=opts.max_new_tokens, with_images=opts.with_images)
+                                max_new_tokens=opts.max_new_tokens, with_images=opts.with_images,
+                                text=get_benchmark(it.benchmark).prompt_text(it, opts.mode))
                    for it in chunk]
         answers = backend.answer(prompts)
         if len(answers) != len(chunk):
@@ -151,7 +154,7 @@ def run_items(items: list[EvalItem], backend: Backend, out_dir: str | Path, opts
                         summary.failed.extend((it.id, f"{type(e).__name__}: {e}") for it in chunk)
                         continue
                     for it, pred in pairs:
-                        row = make_row(it, pred)
+                        row = make_row(it, pred, opts.scoring)
                         f.write(json.dumps(row, ensure_ascii=False, sort_keys=True) + "\n")
                         f.flush()
                         new_rows[it.id] = row

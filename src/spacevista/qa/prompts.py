@@ -6,7 +6,10 @@ Two modes:
 - ``direct``: VSI-Bench's wording as lmms-eval sends it: ``"These are frames of a video."``,
   the question, the options, then ``"Answer with the option's letter from the given choices
   directly."`` (multiple choice) or ``"Please answer the question using a single word or
-  phrase."`` (everything else).
+  phrase."`` (everything else);
+- ``official``: the official SpaceVista-Bench script's text: the question with its options, a
+  blank line, then its instruction for the answer type it reads from the ground truth (no unit
+  named). Other benchmarks' reference prompts are their loaders' (``Benchmark.prompt_text``).
 """
 
 from __future__ import annotations
@@ -18,6 +21,7 @@ import numpy as np
 from spacevista.qa.frames import (cap_longest_side, decode_image, draw_marks, load_image, prompt_marks,
                                   read_video_frames, uniform_indices)
 from spacevista.qa.items import EvalItem
+from spacevista.qa.metrics import official_answer_type
 from spacevista.qa.selection import FramePlan, plan_frames
 from spacevista.qa.types import Prompt
 
@@ -32,7 +36,15 @@ THINK_SUFFIX = {
     "text": _THINK + "give the short answer inside <answer> </answer> tags.",
     "vci": _THINK + "give the answer inside <answer> </answer> tags in the format the question asks for.",
 }
-MODES = ("think", "direct")
+MODES = ("think", "direct", "official")
+_OFFICIAL_THINK = "Please provide the thinking process within the <think> </think> tags.\n"
+OFFICIAL_SUFFIX = {
+    "mc": _OFFICIAL_THINK + "Please provide only the single option letter (e.g., A, B, C, D, etc.) "
+                            "within the <answer> </answer> tags.",
+    "numerical": _OFFICIAL_THINK + "Please provide the numerical value (e.g., 42 or 3.14) within the "
+                                   "<answer> </answer> tags.",
+    "text": _OFFICIAL_THINK + "Please provide the answer within the <answer> </answer> tags.",
+}
 
 
 def prompt_text(item: EvalItem, mode: str = "think") -> str:
@@ -40,6 +52,9 @@ def prompt_text(item: EvalItem, mode: str = "think") -> str:
     if mode == "direct":
         post = MC_POST_PROMPT if item.answer_type == "mc" else NA_POST_PROMPT
         return "\n".join(p for p in (PRE_PROMPT, item.question, item.options_block, post) if p)
+    if mode == "official":
+        body = "\n".join(p for p in (item.question, item.options_block) if p)
+        return f"{body}\n\n{OFFICIAL_SUFFIX[official_answer_type(item.answer)]}"
     if mode != "think":
         raise ValueError(f"unknown prompt mode {mode!r}; expected one of {MODES}")
     kind = "vci" if item.scorer == "vci" else item.answer_type
@@ -80,10 +95,10 @@ def item_images(item: EvalItem, n_frames: int, max_side: int) -> list[np.ndarray
 
 
 def build_prompt(item: EvalItem, *, n_frames: int = 16, max_side: int = 448, mode: str = "think",
-                 max_new_tokens: int = 1024, with_images: bool = True) -> Prompt:
-    """The full prompt for ``item``."""
+                 max_new_tokens: int = 1024, with_images: bool = True, text: str | None = None) -> Prompt:
+    """The full prompt for ``item``; ``text`` replaces the mode's text (a benchmark's own prompt)."""
     images = item_images(item, n_frames, max_side) if with_images else []
-    text = prompt_text(item, mode)
+    text = prompt_text(item, mode) if text is None else text
     if item.frames:
         text = frame_plan(item, n_frames).text(text)
     return Prompt(id=item.id, text=text, images=images, max_new_tokens=max_new_tokens)
