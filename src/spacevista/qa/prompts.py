@@ -18,8 +18,8 @@ from pathlib import Path
 
 import numpy as np
 
-from spacevista.qa.frames import (cap_longest_side, decode_image, draw_marks, load_image, prompt_marks,
-                                  read_video_frames, uniform_indices)
+from spacevista.qa.frames import cap_longest_side, decode_image, load_image, read_video_frames, uniform_indices
+from spacevista.qa.marks import draw_marks, prompt_marks
 from spacevista.qa.items import EvalItem
 from spacevista.qa.metrics import official_answer_type
 from spacevista.qa.selection import FramePlan, plan_frames

@@ -24,7 +24,8 @@ from pathlib import Path
 from typing import Any, Iterable
 
 from spacevista.io.bench import write_bench_json
-from spacevista.qa.frames import draw_marks, load_image, prompt_marks
+from spacevista.qa.frames import load_image
+from spacevista.qa.marks import draw_marks, prompt_marks
 from spacevista.qa.items import record_to_item
 from spacevista.qa.prompts import prompt_text
 from spacevista.records import QARecord

@@ -92,20 +92,24 @@ class ParquetBenchmark(Benchmark):
         return parquet_rows(path)
 
 
-_OPTION_LINE_RE = re.compile(r"(?m)(?:^|\s|,)\(?([A-J])[\.\):]\s*(.+?)(?=(?:,\s*\(?[A-J][\.\):])|$)")
+# an option starts after a line start, a space or a comma and runs to the next option marker
+# (space or comma separated) or the line end: "A. x" lines, "A. 1 m B. 2 m" inline, "A: x, B: y"
+_OPTION_RE = re.compile(r"(?m)(?:^|(?<=[\s,]))\(?([A-J])[\.\):]\s*(.+?)"
+                        r"(?=\s*,?\s+\(?[A-J][\.\):]\s|\s*,\s*\(?[A-J][\.\):]|\s*$)")
 
 
 def options_in_text(question: str) -> list[str]:
-    """Option texts listed in a question (``A. x`` / ``(B) y`` / ``C: z`` lines, or ``A: x, B: y``)."""
+    """Option texts listed in a question, letters A to J in order: one per line (``A. x``, ``(B) y``,
+    ``C: z``) or inline (``A. 1 m B. 2 m``, ``A: x, B: y``); a lone "A." is no list."""
     found: dict[str, str] = {}
-    for m in _OPTION_LINE_RE.finditer(question):
+    for m in _OPTION_RE.finditer(question):
         letter = m.group(1)
         expected = chr(ord("A") + len(found))
         if letter == expected:
             found[letter] = m.group(2).strip()
         elif letter == "A":
             found = {"A": m.group(2).strip()}
-    return list(found.values())
+    return list(found.values()) if len(found) >= 2 else []
 
 
 def parquet_files(path: Path, pattern: str = "*.parquet") -> list[Path]:
