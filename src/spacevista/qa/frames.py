@@ -49,6 +49,19 @@ def cap_longest_side(img: Image.Image, max_side: int) -> Image.Image:
     return img.resize((max(1, round(w * s)), max(1, round(h * s))), Image.Resampling.BICUBIC)
 
 
+def official_resize(img: Image.Image, max_size: int) -> Image.Image:
+    """The official SpaceVista script's resize: the longest side to ``max_size`` (when larger), the
+    other side scaled and truncated to an integer, Lanczos resampling."""
+    w, h = img.size
+    if max_size <= 0 or max(w, h) <= max_size:
+        return img
+    if h > w:
+        size = (int(w * (max_size / h)), max_size)
+    else:
+        size = (max_size, int(h * (max_size / w)))
+    return img.resize(size, Image.Resampling.LANCZOS)
+
+
 def load_image(path: str | Path) -> Image.Image:
     """An RGB image from a file; a missing or unreadable file raises naming it."""
     try:
