@@ -128,3 +128,28 @@ def test_black_and_white_png_is_the_mask(tmp_path: Path):
     Image.fromarray(mask).save(p)
     assert np.array_equal(load_mask(p, [7]), mask > 0)
     json.dumps(MASKS["m_label"][2])  # ids stay JSON-serialisable in the fixture
+
+
+def test_official_mode_samples_and_resizes_as_the_official_script(tmp_path: Path):
+    from spacevista.qa.frames import uniform_indices
+    from spacevista.qa.prompts import build_prompt
+
+    root = tmp_path / "many"
+    (root / "f").mkdir(parents=True)
+    for i in range(20):
+        Image.new("RGB", (45, 30), (i * 10, 0, 0)).save(root / "f" / f"{i:02d}.png")
+    frames = [f"f/{i:02d}.png" for i in range(20)]
+    sampled = uniform_indices(20, 4)                   # [0, 6, 12, 19]
+    entry = {"id": "x", "question": "How far is the point in frame 5?", "answer": "2", "videos": [frames],
+             "input_type": "image_point_text", "annotations": {"points": [{"coords": [10, 10], "image_index": 4}]},
+             "metadata": {"category": "Indoor", "scale": "m", "original_type": "OBJECT_DISTANCE"}}
+    (root / "bench.json").write_text(json.dumps([entry]))
+    _, (it,) = load_benchmark(root / "bench.json")
+    ours = build_prompt(it, n_frames=4, max_side=30, mode="think")
+    official = build_prompt(it, n_frames=4, max_side=30, mode="official")
+    # ours keeps the marked frame and renumbers the text; the official script samples evenly and
+    # draws the point on the nearest sampled frame (6), text unchanged
+    assert "frame 2" in ours.text and "frame 5" in official.text
+    nearest = sampled.index(6)
+    assert tuple(official.images[nearest][6, 6]) == RED
+    assert official.images[0].shape == (20, 30, 3)    # 45x30 -> 30 x int(30 * 30 / 45) = 30 x 20

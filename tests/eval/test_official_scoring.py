@@ -135,3 +135,31 @@ def test_rows_carry_both_scores_and_metrics_show_both():
     # the paper's Table 5 overall: the plain mean of the four category means
     assert off["category_mean"] == pytest.approx((0.5 + 0.0 + 1.0 + 0.75) / 4)
     assert off["primary"] == "category_mean" and m["overall"]["score"] == off["category_mean"]
+
+
+def test_cli_scoring_modes_and_reports(engine_set, tmp_path):
+    import json
+
+    from click.testing import CliRunner
+
+    from spacevista.cli.eval import eval_cmd, leaderboard, score
+
+    runner = CliRunner()
+    out = tmp_path / "run"
+    r = runner.invoke(eval_cmd, ["--bench", str(engine_set), "--backend", "chance", "--out", str(out), "--no-progress",
+                                 "--table", "markdown", "--scoring", "robust", "--mode", "official"])
+    assert r.exit_code == 0, r.output
+    assert "robust scoring" in r.output and "official (default)" in r.output
+    assert "mean of the category means (paper Table 5 overall)" in r.output
+    m = json.loads((out / "metrics.json").read_text())
+    assert m["scoring"] == "robust" and set(m["modes"]) == {"official", "robust"}
+    assert json.loads((out / "run.json").read_text())["scoring"] == "robust"
+    r = runner.invoke(score, [str(out / "results.jsonl"), "--scoring", "official", "--table", "json"])
+    assert r.exit_code == 0, r.output
+    rescored = json.loads((out / "metrics.json").read_text())
+    assert rescored["scoring"] == "official"
+    assert rescored["overall"]["item_mean"] == rescored["modes"]["official"]["overall"]["item_mean"]
+    r = runner.invoke(leaderboard, [str(out), "--table", "csv"])
+    assert r.exit_code == 0, r.output
+    header = r.output.splitlines()[0].split(",")
+    assert header[1:4] == ["overall official (default)", "overall robust", "scoring"]
