@@ -15,13 +15,11 @@ from typing import Any
 from spacevista.eval.benchmarks import BENCHMARKS
 from spacevista.eval.benchmarks.base import ParquetBenchmark
 from spacevista.eval.benchmarks.vsibench import official
+from spacevista.eval.benchmarks.vsibench.official import MC_TYPES
 from spacevista.qa.items import EvalItem
 from spacevista.qa.metrics import Score
 from spacevista.qa.prompts import prompt_text
 
-MC_TYPES = ("object_rel_direction_easy", "object_rel_direction_medium", "object_rel_direction_hard",
-            "object_rel_distance", "route_planning", "obj_appearance_order")
-NUMERICAL_TYPES = ("object_abs_distance", "object_counting", "object_size_estimation", "room_size_estimation")
 #: the unit each numerical question asks for (stated in the question text)
 UNITS = {"object_abs_distance": "m", "object_counting": "", "object_size_estimation": "cm",
          "room_size_estimation": "m2"}
