@@ -10,9 +10,7 @@ each socket read, so a server that trickles bytes cannot hold a request past it.
 
 from __future__ import annotations
 
-import base64
 import http.client
-import io
 import json
 import os
 import random
@@ -23,12 +21,10 @@ import urllib.parse
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any, Callable
 
-import numpy as np
-from PIL import Image
-
 from spacevista.errors import SpaceVistaError
 from spacevista.eval.backends import BACKENDS, BackendConfig
 from spacevista.eval.backends.deadline import Deadline, DeadlineHTTPConnection, DeadlineHTTPSConnection
+from spacevista.qa.framecache import encode_jpeg
 from spacevista.qa.types import Prompt
 
 
@@ -44,18 +40,11 @@ class RetryableError(SpaceVistaError):
         self.retry_after = retry_after
 
 
-def encode_jpeg(image: np.ndarray, quality: int = 85) -> str:
-    """Base64 JPEG of an HxWx3 uint8 array."""
-    buf = io.BytesIO()
-    Image.fromarray(image).save(buf, format="JPEG", quality=quality)
-    return base64.b64encode(buf.getvalue()).decode("ascii")
-
-
 def chat_messages(prompt: Prompt, quality: int = 85) -> list[dict[str, Any]]:
-    """The ``messages`` list of one prompt."""
+    """The ``messages`` list of one prompt (the prompt's own JPEGs when it carries them)."""
+    jpeg = prompt.jpeg if len(prompt.jpeg) == len(prompt.images) else [encode_jpeg(im, quality) for im in prompt.images]
     content: list[dict[str, Any]] = [
-        {"type": "image_url", "image_url": {"url": f"data:image/jpeg;base64,{encode_jpeg(im, quality)}"}}
-        for im in prompt.images]
+        {"type": "image_url", "image_url": {"url": f"data:image/jpeg;base64,{b64}"}} for b64 in jpeg]
     content.append({"type": "text", "text": prompt.text})
     msgs: list[dict[str, Any]] = []
     if prompt.system:
