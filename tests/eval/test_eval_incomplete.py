@@ -69,7 +69,7 @@ def test_leaderboard_ranks_complete_runs_only(engine_set: Path, tmp_path: Path):
 
 def test_incomplete_runs_never_rank_above_complete_ones():
     def m(score: float, complete: bool) -> dict:
-        return {"overall": {"score": score, "item_mean": score, "task_mean": score}, "per_category": {},
+        return {"overall": {"score": score, "item_mean": score, "task_mean": score, "category_mean": score}, "per_category": {},
                 "complete": complete, "failed": 0 if complete else 1, "expected": 2}
     _, rows = board([("a", m(0.9, False)), ("b", m(0.1, True)), ("c", m(0.5, True)), ("d", m(0.0, False))])
     assert [(r[0], r[1].split()[0]) for r in rows] == [("1", "c"), ("2", "b"), ("–", "a"), ("–", "d")]

@@ -162,4 +162,4 @@ def test_cli_scoring_modes_and_reports(engine_set, tmp_path):
     r = runner.invoke(leaderboard, [str(out), "--table", "csv"])
     assert r.exit_code == 0, r.output
     header = r.output.splitlines()[0].split(",")
-    assert header[1:4] == ["overall official (default)", "overall robust", "scoring"]
+    assert header[2:5] == ["overall official (default)", "overall robust", "scoring"]
