@@ -91,6 +91,13 @@ def measure_bounds(obj: GraphObject, measure: str) -> tuple[float, float]:
     return f(lo), f(hi)
 
 
+def centre_shift(obj: GraphObject) -> float:
+    """How far (metres) the true centre of ``obj`` may lie from its box centre: half of what its
+    unseen parts could add along each axis."""
+    lo, hi = extent_bounds(obj)
+    return float(np.linalg.norm((hi - lo) / 2))
+
+
 def spread(bounds: tuple[float, float]) -> float:
     """Relative spread of a (lowest, highest) pair: 0 when the value is determined."""
     lo, hi = bounds
@@ -155,7 +162,25 @@ def bottom_measured(box: Box3D, support_z: float | None, thumbs: list[DepthThumb
     offsets = [(0.0, 0.0)] + [(sx * box.size[0] * 0.25, sy * box.size[1] * 0.25) for sx in (-1, 1) for sy in (-1, 1)]
     pts = [[box.center[0] + c * dx - s * dy, box.center[1] + s * dx + c * dy, box.bottom - f * gap]
            for dx, dy in offsets for f in (0.25, 0.5, 0.75)]
-    return bool(seen_free(np.array(pts), thumbs).mean() >= 0.6)
+    free = seen_free(np.array(pts), thumbs)
+    # the column under the centre must be empty too: a trunk or a stem there is part of the object
+    return bool(free.mean() >= 0.6 and free[:3].all())
+
+
+def bottom_inside(obj: GraphObject, objects: list[GraphObject]) -> bool:
+    """Whether ``obj``'s bottom lies inside another object's box (a stem in a vase): what continues
+    below it there is hidden by that object."""
+    b = obj.box
+    for other in objects:
+        ob = other.box
+        if other.id == obj.id or not (ob.bottom + 1e-9 < b.bottom < ob.top - 0.02 * ob.height):
+            continue
+        c, s = np.cos(-ob.yaw), np.sin(-ob.yaw)
+        d = b.center[:2] - ob.center[:2]
+        local = np.array([c * d[0] - s * d[1], s * d[0] + c * d[1]])
+        if np.all(np.abs(local) <= ob.size[:2] / 2):
+            return True
+    return False
 
 
 def room_behind(box: Box3D, direction: float, background: np.ndarray | None) -> float | None:
@@ -262,7 +287,8 @@ def attach_evidence(graph: SceneGraph, thumbs: list[DepthThumb] | None = None, c
         bottom, drop = True, None
         if thumbs is not None:
             support = support_below(o, graph.objects, graph.floor_z)
-            bottom = bottom_measured(o.box, support, thumbs, max(contact, 0.05 * o.box.height))
+            bottom = (bottom_measured(o.box, support, thumbs, max(contact, 0.05 * o.box.height))
+                      and not bottom_inside(o, graph.objects))
             drop = None if support is None else max(0.0, o.box.bottom - support)
         o.attributes["evidence"] = object_evidence(o, cams, bottom, drop, background)
 

@@ -16,6 +16,7 @@ from typing import Iterator
 
 import numpy as np
 
+from spacevista.evidence import centre_shift
 from spacevista.graph import SceneGraph
 from spacevista.tasks.base import TASKS, Facts, Question, Task
 from spacevista.tasks.placement import (BORDER_DEG, PLACE_WORDS, RELATION_WORDS, TABLETOP_SCALES, direction_angle,
@@ -67,6 +68,23 @@ class ObjectLocation(Task):
                 side = ("right" if off > 0 else "left") if axis == 0 else ("behind" if off > 0 else "front")
                 yield Question(self.name, "numerical", "offset", objects=[a.id, b.id], frames=[frame],
                                params={"side": side})
+
+    def unseen_spread(self, q: Question, graph: SceneGraph) -> float:
+        """Offsets and directions run between centres, which an object seen from one side may have
+        further back: relative to the offset (numerical), or inf when the shift could cross a
+        direction sector's border (multiple choice)."""
+        a, b = (graph.object(o) for o in q.objects)
+        shift = centre_shift(a) + centre_shift(b)
+        if shift == 0.0:
+            return 0.0
+        R = ground_frame(graph, q.frames[0])
+        vec = local_box(a, R).center - local_box(b, R).center
+        if q.kind == "direction":
+            _, margin = direction_label(vec)
+            reach = float(np.degrees(np.arcsin(min(1.0, shift / max(float(np.linalg.norm(vec[:2])), 1e-9)))))
+            return 0.0 if reach < margin else float("inf")
+        axis, sign = SIDES[q.params["side"]]
+        return shift / max(abs(float(vec[axis])), 1e-9)
 
     def answer(self, q: Question, graph: SceneGraph) -> Facts:
         require(graph, q.objects)

@@ -6,6 +6,7 @@ from typing import Iterator
 
 import numpy as np
 
+from spacevista.evidence import centre_shift
 from spacevista.geometry.poses import rotation_angle_deg
 from spacevista.graph import SceneGraph
 from spacevista.tasks.base import TASKS, Facts, Question, Task, Unanswerable
@@ -57,6 +58,20 @@ class RotationEstimation(Task):
                 angle = object_turn(graph, o.id, i, j)
                 if MIN_ANGLE <= angle <= 170:
                     yield Question(self.name, form, "object", objects=[o.id], frames=[i, j])
+
+    def unseen_spread(self, q: Question, graph: SceneGraph) -> float:
+        """An object's apparent turn is measured about its centre: the angle may move by the angle the
+        centre's possible shift subtends from each camera, relative to the turn itself."""
+        if q.kind != "object":
+            return 0.0
+        obj = graph.object(q.objects[0])
+        shift = centre_shift(obj)
+        if shift == 0.0:
+            return 0.0
+        turn = object_turn(graph, obj.id, *q.frames)
+        moved = sum(shift / max(float(np.linalg.norm(graph.camera(f).position[:2] - obj.centroid[:2])), 1e-9)
+                    for f in q.frames)
+        return float(np.degrees(moved) / turn) if turn > 0 else float("inf")
 
     def answer(self, q: Question, graph: SceneGraph) -> Facts:
         i, j = q.frames

@@ -16,6 +16,7 @@ from typing import Iterator
 
 import numpy as np
 
+from spacevista.evidence import evidence_of
 from spacevista.geometry import relations as rel
 from spacevista.graph import GraphObject, SceneGraph
 from spacevista.scene import Scale
@@ -170,6 +171,12 @@ class SpatialRelation(ChoiceTask):
         place_qs.sort(key=lambda q: placed[q.params["label"]])
         chosen += _spread(place_qs, self.per_scene - len(chosen), rng)
         yield from chosen
+
+    def unseen_spread(self, q: Question, graph: SceneGraph) -> float:
+        """Contact relations are read from where objects end: a named object whose bottom the capture
+        never showed (a trunk under a crown, a stem inside a vase) may touch what it seems to float
+        above, or reach inside what it seems to rest on."""
+        return 0.0 if all(evidence_of(graph.object(o)).bottom for o in q.objects) else float("inf")
 
     def answer(self, q: Question, graph: SceneGraph) -> Facts:
         if not all(graph.has(o) for o in q.objects):
