@@ -74,11 +74,12 @@ def test_objects_seen_in_part(scenes, scale):
 
 @pytest.mark.parametrize("scale", SCALES)
 def test_objects_seen_from_some_sides_only(scenes, scale):
-    """Objects are not walked round: each one's sides are seen from under 240 degrees of azimuth, half
-    of them from under 200 (a clip sees most from over 330 degrees at tabletop scale, see below)."""
+    """Objects are not walked round: nine in ten have their sides seen from under 240 degrees of
+    azimuth, half from under 200 (a clip sees most from over 330 degrees at tabletop scale, see
+    below). One the camera passes close by can sweep more than the arc itself."""
     scene = scenes[scale]
     sides = [m.sides_seen_deg(scene, o) for o in scene.objects if o.attributes["visible_frames"]]
-    assert max(sides) < 240 and np.median(sides) < 200
+    assert np.quantile(sides, 0.9) < 240 and np.median(sides) < 200
 
 
 @pytest.mark.parametrize("scale, most", [(Scale.TINY, 300), (Scale.TABLETOP, 300), (Scale.OUTDOOR, 90),

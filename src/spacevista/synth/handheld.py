@@ -105,8 +105,8 @@ class _ArcSpec:
 
 
 _ARCS = {
-    Scale.TINY: _ArcSpec((0.11, 0.18), (0.05, 0.12), 0.02, (0.035, 0.06), 0.03, 0.008, _Shake(0.7, 0.0015)),
-    Scale.TABLETOP: _ArcSpec((0.5, 0.75), (0.25, 0.5), 0.08, (0.12, 0.2), 0.12, 0.04, _Shake(0.8, 0.004)),
+    Scale.TINY: _ArcSpec((0.09, 0.15), (0.04, 0.1), 0.02, (0.03, 0.05), 0.04, 0.008, _Shake(0.7, 0.0015)),
+    Scale.TABLETOP: _ArcSpec((0.4, 0.65), (0.2, 0.4), 0.08, (0.12, 0.2), 0.18, 0.04, _Shake(0.8, 0.004)),
 }
 
 
@@ -250,15 +250,16 @@ def _room_walk(site: dict[str, Any], obs: Obstacles, rng: np.random.Generator, t
     heading = np.arctan2(b * np.cos(theta), -a * np.sin(theta)) + (0.0 if sense > 0 else np.pi)
     # the side of the walk the room's middle is on: left (+) or right (-) of the heading
     inward = -np.sign(np.cos(heading[0]) * outward[0, 1] - np.sin(heading[0]) * outward[0, 0])
-    # mostly ahead and a little into the room: the wall one starts along stays behind or beside
+    # looking mostly ahead and a little into the room
     bias = np.radians(rng.uniform(10, 50)) + np.radians(15) * smooth_noise(rng, t, 1, (0.05, 0.3))[:, 0]
-    turns = pans(rng, t, int(rng.integers(1, 4)), (50, 110), (0.4, 0.8), back=0.6, toward=inward)
+    turns = pans(rng, t, int(rng.integers(1, 4)), (50, 110), (0.6, 1.0), back=0.6, toward=inward)
     # the camera keeps within `reach` (softly, as a neck does) of the view across the room from the
     # start, square to the wall walked along first: every ray then points away from that wall, and
     # the walk only moves away from it, so it is never filmed
     across = heading[0] + inward * np.pi / 2
     reach = np.radians(rng.uniform(35, 45))
-    yaw = across + reach * np.tanh(np.angle(np.exp(1j * (heading + inward * bias + turns - across))) / reach)
+    wanted = np.unwrap(np.angle(np.exp(1j * (heading + inward * bias + turns - across))))
+    yaw = across + reach * np.tanh(wanted / reach)
     pitch = -np.radians(rng.uniform(8, 20)) + np.radians(4) * smooth_noise(rng, t, 1, (0.1, 0.6))[:, 0]
     z = _walk_rhythm(rng, t, _speed(xy, t), rng.uniform(1.35, 1.6))
     stepped = 0.0
@@ -298,7 +299,7 @@ def _street_walk(site: dict[str, Any], obs: Obstacles, rng: np.random.Generator,
     heading = np.where(sense > 0, 0.0, np.pi) * np.ones(len(t))
     # the object area lies on the +y side of the street: turn left when walking +x, right otherwise
     bias = np.radians(rng.uniform(50, 90)) + np.radians(12) * smooth_noise(rng, t, 1, (0.05, 0.3))[:, 0]
-    yaw = heading + sense * bias + pans(rng, t, int(rng.integers(1, 3)), (40, 90), (0.4, 0.8), back=0.7)
+    yaw = heading + sense * bias + pans(rng, t, int(rng.integers(1, 3)), (40, 90), (0.5, 1.0), back=0.7)
     pitch = -np.radians(rng.uniform(2, 9)) + np.radians(3) * smooth_noise(rng, t, 1, (0.1, 0.6))[:, 0]
     z = _walk_rhythm(rng, t, _speed(xy, t), rng.uniform(1.5, 1.7))
     stepped = 0.0
