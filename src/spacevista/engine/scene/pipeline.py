@@ -10,6 +10,7 @@ import numpy as np
 from PIL import Image
 
 from spacevista.engine.scene.clips import CLIP_FRAMES
+from spacevista.engine.scene.gates import depth_error_of
 from spacevista.engine.scene.questions import SceneQA, generate_qa, rng_for
 from spacevista.engine.scene.lift import LiftConfig, camera_graph, lift_scene
 from spacevista.engine.scene.truth import truth_graph
@@ -73,14 +74,15 @@ def process_scene(scene: Scene, out_dir: Path, seed: int, task_names: list[str] 
     ``truth`` is the clean scene when ``scene`` carries degraded perception: the exact graph
     (answers, visibility) then comes from it, so accuracy is measured against the truth."""
     out_dir = Path(out_dir)
-    frame_paths = [frame_path(scene, f.index) for f in scene.frames]
     lifted = scene.has_depth and scene.has_instances
     est = lift_scene(scene, lift) if lifted else camera_graph(scene)
-    est.frame_paths = frame_paths
+    # lifting may drop frames (depth in the wrong unit): paths follow the graph's cameras
+    est.frame_paths = [frame_path(scene, c.frame) for c in est.cameras]
+    est.metadata["depth_error"] = depth_error_of(scene.metadata)
     clean = truth if truth is not None else scene
     exact = truth_graph(clean, rng_for(seed, scene.id, "truth")) if clean.has_ground_truth else None
     if exact is not None:
-        exact.frame_paths = frame_paths
+        exact.frame_paths = [frame_path(scene, c.frame) for c in exact.cameras]
     result = generate_qa(est, exact, seed, task_names, provenance, lifted=lifted, clip_frames=clip_frames)
     write_frames(scene, out_dir, used={i for r in result.records for i in r.frame_indices})
     materialise_masks(result.records, scene, out_dir)

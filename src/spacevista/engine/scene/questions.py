@@ -10,7 +10,7 @@ from typing import Any
 import numpy as np
 
 from spacevista import __version__
-from spacevista.engine.scene.gates import evidence_refusal
+from spacevista.engine.scene.gates import answer_interval, distractor_refusal, evidence_refusal
 from spacevista.engine.scene.clips import CLIP_FRAMES, choose_clip, restrict, sync_trees
 from spacevista.graph import SceneGraph
 from spacevista.qa.metrics import score_answer
@@ -18,6 +18,7 @@ from spacevista.records import QARecord
 from spacevista.scene import Scale
 from spacevista.tasks.base import TASKS, Task, Unanswerable
 from spacevista.tasks.compose import compose
+from spacevista.tasks.wording import to_unit
 
 
 def rng_for(seed: int, *keys: str) -> np.random.Generator:
@@ -86,6 +87,10 @@ def generate_qa(est: SceneGraph, exact: SceneGraph | None, seed: int, task_names
     return result
 
 
+def _is_number(v: Any) -> bool:
+    return isinstance(v, (int, float, np.integer, np.floating)) and not isinstance(v, bool)
+
+
 def _count_refusals(result: SceneQA, task: Task) -> None:
     """Gate refusals go to ``dropped`` as ``refused:<task>:<reason>`` (the report splits them out)."""
     result.dropped.update({f"refused:{task.name}:{k}": v for k, v in task.refused.items()})
@@ -124,6 +129,18 @@ def _ask(task: Task, questions: list, est: SceneGraph, exact: SceneGraph | None,
             finally:
                 sync_trees(seen_exact, exact)
         composed = compose(task, q, facts, exact_facts, seen_est, clip, rng)
+        if _is_number(facts.value) and (q.form == "numerical" or not task.label_options(q)):
+            quantity = task.quantity_of(q)
+            factor = 1.0 if quantity in ("count", "angle") else to_unit(1.0, composed.unit or "m")
+            lo, hi = answer_interval(task, q, seen_est, float(facts.value))
+            shown = (lo * factor, hi * factor)
+            if q.form == "mc":
+                refusal = distractor_refusal(composed.options, composed.answer, shown)
+                if refusal:
+                    task.refuse(refusal)
+                    continue
+            else:
+                composed.metadata["interval"] = [round(v, 6) for v in shown]
         score = None
         if exact is not None:
             if composed.exact_answer is None:  # the exact graph could not answer it
