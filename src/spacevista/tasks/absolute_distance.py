@@ -51,6 +51,7 @@ class AbsoluteDistance(Task):
 
     name = "absolute_distance"
     original_type = "OBJECT_DISTANCE"
+    from_annotation = True
     quantity = "length"
 
     def propose(self, graph: SceneGraph, rng: np.random.Generator) -> list[Question]:

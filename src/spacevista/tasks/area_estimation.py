@@ -21,6 +21,7 @@ class AreaEstimation(Task):
 
     name = "area_estimation"
     original_type = "AREA"
+    from_annotation = True
     scales = (Scale.DRONE,)
     quantity = "area"
 

@@ -18,6 +18,7 @@ class DepthEstimation(Task):
 
     name = "depth_estimation"
     original_type = "DEPTH"
+    from_annotation = True
     quantity = "length"
 
     def propose(self, graph: SceneGraph, rng: np.random.Generator) -> list[Question]:

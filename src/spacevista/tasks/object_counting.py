@@ -25,6 +25,7 @@ class ObjectCounting(Task):
 
     name = "object_counting"
     original_type = "COUNTING"
+    from_annotation = True
     quantity = "count"
     metric = False
 

@@ -18,6 +18,7 @@ class ObjectSize(Task):
 
     name = "object_size"
     original_type = "LENGTH"
+    from_annotation = True
     quantity = "length"
 
     def propose(self, graph: SceneGraph, rng: np.random.Generator) -> list[Question]:

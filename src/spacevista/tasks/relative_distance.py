@@ -37,6 +37,7 @@ class RelativeDistance(Task):
 
     name = "relative_distance"
     original_type = "OBJECT_RELATIVE_DISTANCE"
+    from_annotation = True
     forms = ("numerical", "mc")
     quantity = "length"
 

@@ -31,6 +31,7 @@ class RoomSize(Task):
 
     name = "room_size"
     original_type = "ROOM_SIZE"
+    from_annotation = True
     scales = (Scale.INDOOR,)
 
     def quantity_of(self, q: Question) -> str:

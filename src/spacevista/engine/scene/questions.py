@@ -10,13 +10,16 @@ from typing import Any
 import numpy as np
 
 from spacevista import __version__
-from spacevista.engine.scene.clips import CLIP_FRAMES, choose_clip, restrict, sync_trees
+from spacevista.engine.scene.clips import CLIP_FRAMES, choose_clip, named_objects, restrict, sync_trees
 from spacevista.graph import SceneGraph
 from spacevista.qa.metrics import score_answer
 from spacevista.records import QARecord
 from spacevista.scene import Scale
-from spacevista.tasks.base import TASKS, Task, Unanswerable
+from spacevista.tasks.base import TASKS, Facts, Question, Task, Unanswerable
 from spacevista.tasks.compose import compose
+
+#: where a record's answer came from (``record.metadata["truth_source"]`` on scenes with annotations)
+TRUTH_SOURCES = ("annotation", "lifted")
 
 
 def rng_for(seed: int, *keys: str) -> np.random.Generator:
@@ -33,6 +36,8 @@ class SceneQA:
     records: list[QARecord] = field(default_factory=list)
     skipped: list[dict[str, str]] = field(default_factory=list)
     dropped: Counter = field(default_factory=Counter)
+    #: lifted against annotated objects (``crosscheck.compare_graphs``), for scenes with annotations
+    crosscheck: dict[str, Any] | None = None
 
 
 def tasks_for(scale: Scale, names: list[str] | None = None) -> list[Task]:
@@ -50,12 +55,39 @@ def normalise(text: str) -> str:
     return " ".join(text.lower().split())
 
 
+def shown(q: Question, graph: SceneGraph, clip: list[int]) -> bool:
+    """Whether the clip shows every object the question names (in ``graph``, the lifted graph)."""
+    keep = set(clip)
+    return all(graph.has(o) and keep.intersection(graph.object(o).views) for o in named_objects(q))
+
+
+def answer_with_truth(task: Task, q: Question, seen_est: SceneGraph, annotated: SceneGraph | None,
+                      clip: list[int]) -> tuple[Facts, str]:
+    """The answer to ``q`` and its truth source: the annotated graph as seen through the clip when
+    the task measures geometry (``Task.from_annotation``), every object it names is annotated and
+    the annotation answers it; else the lifted graph. The lifted answer is always computed first,
+    so whether a question is asked never depends on the annotation (raises ``Unanswerable``)."""
+    facts = task.answer(q, seen_est)
+    if annotated is None or not task.from_annotation or not all(annotated.has(o) for o in named_objects(q)):
+        return facts, "lifted"
+    seen_ann = restrict(annotated, clip)
+    try:
+        return task.answer(q, seen_ann), "annotation"
+    except Unanswerable:
+        return facts, "lifted"
+    finally:
+        sync_trees(seen_ann, annotated)
+
+
 def generate_qa(est: SceneGraph, exact: SceneGraph | None, seed: int, task_names: list[str] | None = None,
                 provenance: dict[str, Any] | None = None, lifted: bool = True,
-                clip_frames: int = CLIP_FRAMES) -> SceneQA:
+                clip_frames: int = CLIP_FRAMES, annotated: SceneGraph | None = None) -> SceneQA:
     """Propose questions from the estimated graph; give each its clip (at most ``clip_frames``
-    frames, see :mod:`~spacevista.engine.scene.clips`); answer it from both graphs as seen through
-    the clip; word and score it."""
+    frames, see :mod:`~spacevista.engine.scene.clips`); drop it when the clip does not show an
+    object it names; answer it from both graphs as seen through the clip (metric answers from
+    ``annotated``, the graph of the source's own 3D annotation, when given: see
+    :func:`answer_with_truth`); word and score it. With ``annotated``, every record states its
+    truth source in ``metadata["truth_source"]``."""
     result = SceneQA(est.scene_id, est.scale.value)
     frame_order = [c.frame for c in est.cameras]
     path_of = dict(zip(frame_order, est.frame_paths))
@@ -84,9 +116,12 @@ def generate_qa(est: SceneGraph, exact: SceneGraph | None, seed: int, task_names
             except Unanswerable:
                 result.dropped["clip_too_small"] += 1
                 continue
+            if not shown(q, est, clip):
+                result.dropped["not_shown"] += 1
+                continue
             seen_est = restrict(est, clip)
             try:
-                facts = task.answer(q, seen_est)
+                facts, truth_source = answer_with_truth(task, q, seen_est, annotated, clip)
             except Unanswerable:
                 result.dropped["unanswerable"] += 1
                 continue
@@ -115,6 +150,8 @@ def generate_qa(est: SceneGraph, exact: SceneGraph | None, seed: int, task_names
                 result.dropped["duplicate"] += 1
                 continue
             seen.add(key)
+            if annotated is not None:
+                composed.metadata["truth_source"] = truth_source
             result.records.append(QARecord(
                 id=f"{est.scene_id}-{task.name}-{n:03d}", scene_id=est.scene_id, source=est.source,
                 scale=est.scale.value, category=est.scale.category, task=task.name,
