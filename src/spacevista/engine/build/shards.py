@@ -11,6 +11,7 @@ import json
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from spacevista.engine.scene.questions import SceneQA
 from spacevista.records import QARecord
@@ -32,11 +33,15 @@ class Shard:
     dropped: dict[str, int] = field(default_factory=dict)
     #: SHA-256 of the pixels of every frame: of the source images and of the frames written out
     frame_hashes: list[str] = field(default_factory=list)
+    #: lifted against annotated objects, for a scene with its own 3D annotation (SceneQA.crosscheck)
+    crosscheck: dict[str, Any] | None = None
 
     def to_json(self) -> str:
         d = {"key": self.key, "source": self.source, "scene_id": self.scene_id, "scale": self.scale,
              "records": [r.to_dict() for r in self.records], "skipped": self.skipped,
              "dropped": dict(sorted(self.dropped.items())), "frame_hashes": self.frame_hashes}
+        if self.crosscheck is not None:
+            d["crosscheck"] = self.crosscheck
         return json.dumps(d, sort_keys=True, ensure_ascii=False, separators=(",", ":")) + "\n"
 
     @classmethod
@@ -48,7 +53,8 @@ class Shard:
     def scene_qa(self) -> SceneQA:
         from collections import Counter
 
-        return SceneQA(self.scene_id, self.scale, list(self.records), list(self.skipped), Counter(self.dropped))
+        return SceneQA(self.scene_id, self.scale, list(self.records), list(self.skipped), Counter(self.dropped),
+                       self.crosscheck)
 
 
 def write_shard(shard: Shard, path: Path) -> None:

@@ -8,6 +8,7 @@ from typing import Any, Iterable
 import numpy as np
 
 from spacevista.engine.dataset.audit import run_audit
+from spacevista.engine.scene.crosscheck import summarise_crosschecks
 from spacevista.engine.scene.questions import SceneQA
 from spacevista.records import QARecord
 from spacevista.scene import Scale
@@ -26,6 +27,19 @@ def engine_accuracy(records: Iterable[QARecord]) -> dict[str, dict[str, float]]:
             for t, by in sorted(acc.items())}
 
 
+def truth_source_counts(records: Iterable[QARecord]) -> dict[str, Any]:
+    """Answers per truth source ("annotation": a source's own 3D annotation; "lifted": depth and
+    masks of the frames, which every record of a scene without annotation is), overall and per task."""
+    total: Counter = Counter()
+    by_task: dict[str, Counter] = defaultdict(Counter)
+    for r in records:
+        src = r.metadata.get("truth_source", "lifted")
+        total[src] += 1
+        by_task[r.task][src] += 1
+    return {"total": dict(sorted(total.items())),
+            "by_task": {t: dict(sorted(c.items())) for t, c in sorted(by_task.items())}}
+
+
 def summarise(results: list[SceneQA], errors: list[dict[str, Any]] | None = None) -> dict[str, Any]:
     """The report.json of a build."""
     records = [r for res in results for r in res.records]
@@ -36,7 +50,9 @@ def summarise(results: list[SceneQA], errors: list[dict[str, Any]] | None = None
         if res.skipped:
             skipped[res.scene_id] = res.skipped
     n_dup = dropped.get("duplicate", 0)
-    return {
+    checks = [(res.scene_id, res.crosscheck) for res in results if res.crosscheck]
+    extra = {"annotation_crosscheck": summarise_crosschecks(checks)} if checks else {}
+    return {**extra,
         "qa_count": len(records),
         "scene_count": len(results),
         "scales": {s: c for s, c in sorted(Counter(r.scale for r in records).items(),
@@ -46,6 +62,7 @@ def summarise(results: list[SceneQA], errors: list[dict[str, Any]] | None = None
         "task_scale": {t: dict(sorted(Counter(r.scale for r in records if r.task == t).items()))
                        for t in sorted({r.task for r in records})},
         "engine_accuracy": engine_accuracy(records),
+        "truth_sources": truth_source_counts(records),
         "dropped": dict(sorted(dropped.items())),
         "duplicate_rate": n_dup / max(1, n_dup + len(records)),
         "skipped": skipped,
