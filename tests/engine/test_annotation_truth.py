@@ -49,6 +49,15 @@ def test_every_record_states_its_truth_source(scan):
     # without annotation nothing is stated, as before
     assert not any("truth_source" in r.metadata for r in scan["lifted"].records)
     assert scan["lifted"].crosscheck is None
+    import jsonschema
+    from importlib import resources
+
+    schema = json.loads(resources.files("spacevista.io").joinpath("schemas", "qa_record.json").read_text())
+    for r in records[:5]:
+        jsonschema.validate(r.to_dict(), schema)
+    bad = {**records[0].to_dict(), "metadata": {**records[0].metadata, "truth_source": "guessed"}}
+    with pytest.raises(jsonschema.ValidationError):
+        jsonschema.validate(bad, schema)
 
 
 def test_annotation_answers_match_the_exact_truth(scan):
@@ -147,3 +156,27 @@ def test_build_reports_truth_sources_and_the_stats_page_shows_the_crosscheck(sca
     assert res.exit_code == 0, res.output
     page = (out / "stats" / "stats.html").read_text()
     assert "Lifted against annotated objects" in page and "Answers per truth source" in page
+
+
+def test_tracks_with_other_ids_are_matched_to_the_annotation_by_overlap(scan):
+    """Ids of 2-D tracks that are not the annotation's own (a tracker's) are matched by projection."""
+    import dataclasses
+
+    scene = scan["scene"]
+    ids = sorted(o.id for o in scene.annotations().objects)
+    perm = {a: 100 + 7 * k for k, a in enumerate(ids)}  # every track renamed
+    lut = np.zeros(max(ids) + 1, dtype=np.int32)
+    for a, t in perm.items():
+        lut[a] = t
+    frames = [dataclasses.replace(f, instance_array=lut[f.instances()], instance_loader=None) for f in scene.frames]
+    meta = {k: v for k, v in scene.metadata.items() if k not in ("annotation", "categories")}
+    tracked = dataclasses.replace(scene, frames=frames, metadata=meta)
+    est = lift_scene(tracked)
+    ann = annotated_graph(tracked, est, rng_for(0, scene.id, "annotation"))
+    assert len(est.objects) >= 5
+    for o in est.objects:
+        a = ann.object(o.id)  # the lifted object's track id names its annotated object
+        assert perm[a.attributes["annotation_id"]] == o.id
+        assert a.views.keys() == o.views.keys()
+    unseen = [a for a in ann.objects if a.id not in perm.values()]
+    assert unseen and all(not a.views for a in unseen)  # annotated but never tracked: never shown, never named
