@@ -180,3 +180,38 @@ def test_tracks_with_other_ids_are_matched_to_the_annotation_by_overlap(scan):
         assert a.views.keys() == o.views.keys()
     unseen = [a for a in ann.objects if a.id not in perm.values()]
     assert unseen and all(not a.views for a in unseen)  # annotated but never tracked: never shown, never named
+
+
+def test_box_annotations_answer_sizes_and_leave_the_room_to_lifting(scan):
+    """ARKitScenes-style boxes: sizes come from the boxes, the room (boxes do not cover it) is lifted."""
+    import dataclasses
+
+    from spacevista.readers.annotations.arkit import BOX_FACES, box_corners_3d
+    from spacevista.scene import Annotations, SceneObject
+
+    truth = scan["truth"]
+    objects, verts, faces, ids = [], [], [], []
+    for k, o in enumerate(truth.objects):
+        c, s_ = np.cos(o.yaw), np.sin(o.yaw)
+        axes = np.array([[c, s_, 0], [-s_, c, 0], [0, 0, 1.0]])
+        corners = box_corners_3d(o.center, o.size, axes)
+        objects.append(SceneObject(o.id, o.category, o.center, o.size, o.yaw, corners, BOX_FACES.copy(),
+                                   {"shape": "box"}))
+        verts.append(corners)
+        faces.append(BOX_FACES + 8 * k)
+        ids.append(np.full(12, o.id))
+    boxes = Annotations("arkitscenes", objects, np.concatenate(verts), np.concatenate(faces), np.concatenate(ids))
+    scene = dataclasses.replace(scan["scene"], annotation_loader=lambda: boxes)
+    est = lift_scene(scene)
+    ann = annotated_graph(scene, est, rng_for(0, scene.id, "annotation"))
+    assert ann.room is None
+    for o in truth.objects:
+        if ann.has(o.id):
+            np.testing.assert_allclose(sorted(ann.object(o.id).box.size), sorted(o.size), atol=1e-9)
+    result = process_scene(scene, scan["base"] / "out_boxes", 0, truth=truth, clip_frames=4)
+    by_task = {}
+    for r in result.records:
+        by_task.setdefault(r.task, set()).add(r.metadata["truth_source"])
+    assert by_task["room_size"] == {"lifted"} and by_task["object_size"] == {"annotation"}
+    sizes = [r.engine_score for r in result.records if r.task == "object_size"]
+    assert np.mean(sizes) >= 0.99

@@ -142,7 +142,8 @@ def _write_scannetpp(root, drop_pose=False):
     (root / "scans" / "segments.json").write_text(json.dumps({"segIndices": list(range(len(V)))}))
     (root / "scans" / "segments_anno.json").write_text(json.dumps({"segGroups": [
         {"id": 1, "objectId": 1, "label": "office chair", "segments": list(range(8)),
-         "obb": {"centroid": list(CHAIR[0]), "axesLengths": list(CHAIR[1]), "normalizedAxes": [1, 0, 0, 0, 1, 0, 0, 0, 1]}},
+         "obb": {"centroid": list(CHAIR[0]), "axesLengths": list(CHAIR[1]),
+                 "normalizedAxes": [1, 0, 0, 0, 1, 0, 0, 0, 1]}},
         {"id": 2, "objectId": 2, "label": "floor", "segments": list(range(16, 20))}]}))
     meta, poses = {}, []
     for i, eye in enumerate(EYES):

@@ -114,8 +114,10 @@ def _floor_area(floor_v: np.ndarray, floor_f: np.ndarray, walls: np.ndarray) -> 
 def annotated_room(ann: Annotations, align: np.ndarray, scale: str,
                    rng: np.random.Generator) -> tuple[float | None, dict | None]:
     """Floor height and, indoors, the room (``floor_area``, ``ceiling_height``) of the annotation:
-    from its floor, walls and ceiling when labelled, else from the whole mesh's floor footprint."""
-    if not len(ann.faces):
+    from its floor, walls and ceiling when labelled, else from the whole mesh's floor footprint;
+    none from boxes alone (ARKitScenes), which do not cover the room."""
+    meshed = any(o.attributes.get("shape", "mesh") == "mesh" for o in ann.objects)
+    if not len(ann.faces) or not (ann.structure or meshed):
         return None, None
     V = _moved(ann.vertices, align)
     parts = {k: ann.faces[v] for k, v in ann.structure.items()}
@@ -153,10 +155,26 @@ def _area(V: np.ndarray, F: np.ndarray) -> float:
     return float(0.5 * np.linalg.norm(np.cross(t[:, 1] - t[:, 0], t[:, 2] - t[:, 0]), axis=1).sum())
 
 
-def annotated_graph(scene: Scene, est: SceneGraph, rng: np.random.Generator) -> SceneGraph:
+def _object_geometry(V: np.ndarray, F: np.ndarray, rng: np.random.Generator) -> tuple[np.ndarray, Box3D] | None:
+    """Points (vertices and surface samples) and the upright box of one annotated object, in the
+    graph's world; None when it is too small to box (fewer than three vertices, or flat in plan)."""
+    if len(V) < 3:
+        return None
+    try:
+        center, size, yaw = upright_box(V)
+    except ValueError:
+        return None
+    pts = np.concatenate([V, mesh_surface_samples(V, F, SAMPLES, rng)]) if len(F) and _area(V, F) > 0 else V
+    return pts, Box3D(center, size, yaw)
+
+
+def annotated_graph(scene: Scene, est: SceneGraph, rng: np.random.Generator) -> SceneGraph | None:
     """The graph that answers metric questions from the annotation (module docstring); its cameras
-    and world are those of ``est``, the graph lifted from the same scene."""
+    and world are those of ``est``, the graph lifted from the same scene. None when the annotation
+    holds no surface."""
     ann = scene.annotations()
+    if not len(ann.faces) or not ann.objects:
+        return None
     align = world_alignment(scene)
     frames = [c.frame for c in est.cameras]
     if declared_identical(scene):
@@ -192,11 +210,11 @@ def annotated_graph(scene: Scene, est: SceneGraph, rng: np.random.Generator) -> 
     for o in ann.objects:
         gid = to_graph[o.id]
         V = _moved(np.asarray(o.mesh_vertices, dtype=np.float64), align)
-        F = np.asarray(o.mesh_faces, dtype=np.int64).reshape(-1, 3)
-        pts = np.concatenate([V, mesh_surface_samples(V, F, SAMPLES, rng)]) if len(F) else V
-        center, size, yaw = upright_box(V)
-        objects.append(GraphObject(gid, est_category.get(gid, o.category), Box3D(center, size, yaw), pts,
-                                   views.get(gid, {}),
+        geometry = _object_geometry(V, np.asarray(o.mesh_faces, dtype=np.int64).reshape(-1, 3), rng)
+        if geometry is None:
+            continue
+        pts, box = geometry
+        objects.append(GraphObject(gid, est_category.get(gid, o.category), box, pts, views.get(gid, {}),
                                    attributes={"annotation_id": o.id, "label": o.category,
                                                "shape": o.attributes.get("shape", "mesh")}))
     floor_z, room = annotated_room(ann, align, scene.scale.value, rng)
