@@ -1,5 +1,7 @@
-"""A truth source per answer: on a synthetic scan written in ScanNet's layout and captured in part,
-metric answers from the annotation are exact, lifted ones are not, and the cross-check says so."""
+"""A truth source per answer: on a synthetic scan written in ScanNet's layout, metric answers from the
+annotation are exact; captured in part, lifting mismeasures what was half seen, the evidence gates
+refuse what the capture does not determine (with or without the annotation) and the cross-check
+says where lifting went wrong."""
 
 import json
 
@@ -18,6 +20,7 @@ from spacevista.synth.export_scannet import select_frames, write_scannet
 from spacevista.synth.generate import generate_scene
 from spacevista.tasks.base import Question
 from spacevista.tasks.object_size import ObjectSize
+from spacevista.tasks.room_size import RoomSize
 
 #: six of sixteen frames of the walk around the room: a third of the loop, a partial capture
 PARTIAL = list(range(6))
@@ -35,13 +38,29 @@ def scan(tmp_path_factory):
     return {"root": root, "scene": scene, "truth": truth, "ann": with_ann, "lifted": lifted, "base": base}
 
 
-def test_every_record_states_its_truth_source(scan):
-    records = scan["ann"].records
-    sources = {r.metadata["truth_source"] for r in records}
-    assert sources == {"annotation", "lifted"}
-    by_task = {}
+@pytest.fixture(scope="module")
+def whole(tmp_path_factory):
+    """The same room filmed all the way round: the gates let object and room sizes through."""
+    base = tmp_path_factory.mktemp("annotated_whole")
+    full = generate_scene("indoor", 3, n_frames=16, width=240, height=180)
+    root = write_scannet(full, base / "scans")
+    scene = read_source(root)
+    return {"root": root, "scene": scene, "truth": full, "base": base,
+            "ann": process_scene(scene, base / "out", 0, truth=full, clip_frames=4)}
+
+
+def _sources_by_task(records) -> dict[str, set[str]]:
+    by_task: dict[str, set[str]] = {}
     for r in records:
         by_task.setdefault(r.task, set()).add(r.metadata["truth_source"])
+    return by_task
+
+
+def test_every_record_states_its_truth_source(scan, whole):
+    records = whole["ann"].records
+    sources = {r.metadata["truth_source"] for r in records}
+    assert sources == {"annotation", "lifted"}
+    by_task = _sources_by_task(records)
     for task in ("object_size", "room_size", "absolute_distance", "depth_estimation", "object_counting"):
         assert by_task[task] == {"annotation"}, task
     for task in ("spatial_relation", "rotation_estimation", "view_change"):
@@ -60,8 +79,22 @@ def test_every_record_states_its_truth_source(scan):
         jsonschema.validate(bad, schema)
 
 
-def test_annotation_answers_match_the_exact_truth(scan):
-    ann = [r for r in scan["ann"].records if r.metadata["truth_source"] == "annotation"]
+def test_the_annotation_never_decides_whether_an_item_is_asked(scan):
+    """The gates read the lifted graph: the partial capture's refusals are the same with and without
+    the annotation, and so are the items asked."""
+    def refused(result):
+        return {k: v for k, v in result.dropped.items() if k.startswith("refused:")}
+
+    assert refused(scan["ann"]) == refused(scan["lifted"])
+    assert refused(scan["ann"])["refused:room_size:room_walls_partly_seen"] == 1
+    assert [r.id for r in scan["ann"].records] == [r.id for r in scan["lifted"].records]
+    by_task = _sources_by_task(scan["ann"].records)
+    for task in ("absolute_distance", "depth_estimation", "object_counting"):
+        assert by_task[task] == {"annotation"}, task
+
+
+def test_annotation_answers_match_the_exact_truth(scan, whole):
+    ann = [r for res in (scan["ann"], whole["ann"]) for r in res.records if r.metadata["truth_source"] == "annotation"]
     assert len(ann) >= 15
     # engine_score is the benchmark's own scorer: MRA for numbers, exact match for options
     assert np.mean([r.engine_score for r in ann]) >= 0.99
@@ -70,13 +103,18 @@ def test_annotation_answers_match_the_exact_truth(scan):
 
 
 def test_the_partial_capture_misleads_lifting(scan):
-    """The room seen in six frames is measured by its seen part; the annotation gives it whole."""
-    room = {r.question: r for r in scan["ann"].records if r.task == "room_size"}
-    lifted = {r.question: r for r in scan["lifted"].records if r.task == "room_size"}
-    assert room and set(room) == set(lifted)
-    for q, r in room.items():
-        assert r.metadata["truth_source"] == "annotation" and r.engine_score >= 0.99
-        assert lifted[q].engine_score < 0.5 and lifted[q].answer != r.answer
+    """The room seen in six frames is measured by its seen part; the annotation gives it whole. The
+    room gate refuses the question all the same: the capture does not show the room a model is asked about."""
+    scene, truth = scan["scene"], scan["truth"]
+    est = lift_scene(scene)
+    ann = annotated_graph(scene, est, rng_for(0, scene.id, "annotation"))
+    exact = truth_graph(truth, rng_for(0, scene.id, "truth"))
+    for kind in ("area", "volume"):
+        q = Question("room_size", "numerical", kind)
+        true = RoomSize().answer(q, exact).value
+        assert RoomSize().answer(q, ann).value == pytest.approx(true, rel=0.01)
+        assert RoomSize().answer(q, est).value < 0.7 * true
+    assert not any(r.task == "room_size" for r in scan["ann"].records + scan["lifted"].records)
 
 
 def test_sizes_of_a_half_seen_object_exact_from_annotation_wrong_from_lifting(scan):
@@ -142,15 +180,19 @@ def test_poses_that_disagree_with_the_annotation_are_flagged(scan, tmp_path):
     assert summarise([result])["annotation_crosscheck"]["flagged_scenes"][0]["scene"] == root.name
 
 
-def test_build_reports_truth_sources_and_the_stats_page_shows_the_crosscheck(scan):
+def test_build_reports_truth_sources_and_the_stats_page_shows_the_crosscheck(whole):
     from spacevista.cli.stats import stats
     from spacevista.engine.build.run import build
 
-    out = scan["base"] / "dataset"
-    result = build([scan["root"]], out, clip_frames=4)
+    out = whole["base"] / "dataset"
+    result = build([whole["root"]], out, clip_frames=4)
     report = json.loads((out / "report.json").read_text())
     assert report["truth_sources"]["total"]["annotation"] > 0
     assert report["truth_sources"]["by_task"]["room_size"] == {"annotation": 1}
+    # the gates' report stands beside it: refusals per task and the yield they leave
+    assert report["refusals"]["object_size"]["indoor"]["answer_depends_on_unseen_part"] >= 1
+    cell = report["precision_yield"]["object_size"]["indoor"]
+    assert cell["emitted"] == report["truth_sources"]["by_task"]["object_size"]["annotation"] < cell["candidates"]
     assert report["annotation_crosscheck"]["objects"] > 0 and result.report["annotation_crosscheck"]
     res = CliRunner().invoke(stats, [str(out)])
     assert res.exit_code == 0, res.output
@@ -182,14 +224,14 @@ def test_tracks_with_other_ids_are_matched_to_the_annotation_by_overlap(scan):
     assert unseen and all(not a.views for a in unseen)  # annotated but never tracked: never shown, never named
 
 
-def test_box_annotations_answer_sizes_and_leave_the_room_to_lifting(scan):
+def test_box_annotations_answer_sizes_and_leave_the_room_to_lifting(whole):
     """ARKitScenes-style boxes: sizes come from the boxes, the room (boxes do not cover it) is lifted."""
     import dataclasses
 
     from spacevista.readers.annotations.arkit import BOX_FACES, box_corners_3d
     from spacevista.scene import Annotations, SceneObject
 
-    truth = scan["truth"]
+    truth = whole["truth"]
     objects, verts, faces, ids = [], [], [], []
     for k, o in enumerate(truth.objects):
         c, s_ = np.cos(o.yaw), np.sin(o.yaw)
@@ -201,17 +243,15 @@ def test_box_annotations_answer_sizes_and_leave_the_room_to_lifting(scan):
         faces.append(BOX_FACES + 8 * k)
         ids.append(np.full(12, o.id))
     boxes = Annotations("arkitscenes", objects, np.concatenate(verts), np.concatenate(faces), np.concatenate(ids))
-    scene = dataclasses.replace(scan["scene"], annotation_loader=lambda: boxes)
+    scene = dataclasses.replace(whole["scene"], annotation_loader=lambda: boxes)
     est = lift_scene(scene)
     ann = annotated_graph(scene, est, rng_for(0, scene.id, "annotation"))
     assert ann.room is None
     for o in truth.objects:
         if ann.has(o.id):
             np.testing.assert_allclose(sorted(ann.object(o.id).box.size), sorted(o.size), atol=1e-9)
-    result = process_scene(scene, scan["base"] / "out_boxes", 0, truth=truth, clip_frames=4)
-    by_task = {}
-    for r in result.records:
-        by_task.setdefault(r.task, set()).add(r.metadata["truth_source"])
+    result = process_scene(scene, whole["base"] / "out_boxes", 0, truth=truth, clip_frames=4)
+    by_task = _sources_by_task(result.records)
     assert by_task["room_size"] == {"lifted"} and by_task["object_size"] == {"annotation"}
     sizes = [r.engine_score for r in result.records if r.task == "object_size"]
     assert np.mean(sizes) >= 0.99

@@ -79,3 +79,20 @@ def box_mesh(center, size) -> tuple[np.ndarray, np.ndarray]:
     F = np.array([[0, 1, 3], [0, 3, 2], [4, 6, 7], [4, 7, 5], [0, 4, 5], [0, 5, 1],
                   [2, 3, 7], [2, 7, 6], [0, 2, 6], [0, 6, 4], [1, 5, 7], [1, 7, 3]])
     return V, F
+
+
+def write_seven_scenes(scene, root: Path, pose_fmt: str = "%.4f") -> Path:
+    """A 7-Scenes-layout folder (rgbd_folder reader) holding ``scene``'s frames: colour PNGs, uint16
+    millimetre depth, camera-to-world pose text written with ``pose_fmt`` (real exports round to 4
+    decimals), the colour intrinsics and the gravity direction (synthetic worlds are z-up)."""
+    root.mkdir(parents=True, exist_ok=True)
+    for f in scene.frames:
+        stem = root / f"frame-{f.index:06d}"
+        Image.fromarray(f.rgb()).save(f"{stem}.color.png")
+        depth = np.asarray(f.depth(), dtype=np.float64)
+        mm = np.where(np.isfinite(depth) & (depth > 0), np.clip(np.round(depth * 1000), 1, 65534), 0)
+        write_u16(Path(f"{stem}.depth.png"), mm)
+        np.savetxt(f"{stem}.pose.txt", f.pose, fmt=pose_fmt)
+    np.savetxt(root / "camera-intrinsics.txt", scene.frames[0].camera.K, fmt="%.6f")
+    np.savetxt(root / "gravity-direction.txt", [[0.0, 0.0, -1.0]], fmt="%.1f")
+    return root

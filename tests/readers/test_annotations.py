@@ -192,6 +192,48 @@ def test_scannetpp_frames_without_aligned_pose_are_skipped(tmp_path):
     assert not scene.has_annotations and not scene.has_instances
 
 
+def test_scannetpp_frames_pass_the_shared_pose_checks(tmp_path):
+    """A pose rounded to 4 decimals is re-orthonormalised (and the instance map projected through the
+    corrected pose); one scaled by 1.1 drops its frame with the reason, not the scene."""
+    root = tmp_path / "0c"
+    _write_scannetpp(root)
+    path = root / "iphone" / "pose_intrinsic_imu.json"
+    meta = json.loads(path.read_text())
+    first, second = sorted(meta)
+    meta[first]["aligned_pose"] = np.round(np.asarray(meta[first]["aligned_pose"]), 4).tolist()
+    scaled = np.asarray(meta[second]["aligned_pose"])
+    scaled[:3, :3] *= 1.1
+    meta[second]["aligned_pose"] = scaled.tolist()
+    path.write_text(json.dumps(meta))
+    scene = read_source(root)
+    assert len(scene.frames) == 1 and scene.metadata["source_frame_names"] == [first]
+    assert scene.metadata["pose_corrections"]["corrected"] == 1
+    dropped = scene.metadata["dropped_frames"]
+    assert [d["frame"] for d in dropped] == [second] and dropped[0]["error"] == "PoseError"
+    f = scene.frames[0]
+    R = f.pose[:3, :3]
+    np.testing.assert_allclose(R.T @ R, np.eye(3), atol=1e-12)
+    c, r = _pixel(f.pose, (-0.25, 0.05, 0.45))
+    assert f.instances()[r, c] == 2
+
+
+def test_scannet_rounded_axis_alignment_moves_poses_and_mesh_alike(tmp_path):
+    root = tmp_path / "scene0010_00"
+    A, V, V_u, poses = _write_scannet(root)
+    rounded = np.round(A, 4)
+    (root / f"{root.name}.txt").write_text("axisAlignment = " + " ".join(f"{x:.4f}" for x in rounded.reshape(-1)))
+    scene = read_source(root, annotated_only=False)
+    assert scene.metadata["pose_corrections"]["corrected"] >= 1
+    align = np.asarray(scene.metadata["axis_alignment"])
+    np.testing.assert_allclose(align[:3, :3].T @ align[:3, :3], np.eye(3), atol=1e-12)
+    ann = scene.annotations()
+    moved = V_u @ align[:3, :3].T + align[:3, 3]
+    np.testing.assert_allclose(ann.vertices, moved, atol=1e-5)  # the mesh follows the corrected alignment
+    f = scene.frames[1]
+    c, r = _pixel(f.pose, (-0.25, 0.0, 0.45))
+    assert f.instances()[r, c] == 1
+
+
 # ----------------------------------------------------------------------------------------- ARKitScenes
 
 VIDEO = "47331606"

@@ -69,3 +69,22 @@ def test_default_alignment_is_a_rigid_turn_about_up():
     A = default_alignment()
     np.testing.assert_allclose(A[:3, :3] @ A[:3, :3].T, np.eye(3), atol=1e-12)
     np.testing.assert_allclose(A[:3, 2], [0, 0, 1])
+
+
+def test_a_handheld_capture_exports_every_frame_it_has_as_scannet(tmp_path):
+    """``--capture handheld --as scannet``: the export holds the handheld path's frames, however many."""
+    args = ["--scale", "indoor", "--out", str(tmp_path), "--seed", "4", "--capture", "handheld", "--frames", "5",
+            "--width", "48", "--height", "36", "--as", "scannet"]
+    res = CliRunner().invoke(synth, args)
+    assert res.exit_code == 0, res.output
+    assert "(5 frames" in res.output
+    root = tmp_path / "synth-indoor-0004"
+    assert sorted(int(p.stem) for p in (root / "color").glob("*.jpg")) == [0, 1, 2, 3, 4]
+    truth = generate_scene("indoor", 4, n_frames=5, width=48, height=36, capture="handheld")
+    clip = generate_scene("indoor", 4, n_frames=5, width=48, height=36)
+    scene = read_source(root)
+    assert len(scene.frames) == 5
+    for f, t, c in zip(scene.frames, truth.frames, clip.frames):
+        np.testing.assert_allclose(f.pose, t.pose, atol=1e-9)
+        assert np.abs(f.pose - c.pose).max() > 1e-3  # the handheld path, not the clip's
+    assert {o.id for o in truth.objects} <= {o.id for o in scene.annotations().objects}

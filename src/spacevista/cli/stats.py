@@ -17,7 +17,7 @@ import click
 @click.option("--seed", type=int, default=0, show_default=True, help="Seed of --sample.")
 def stats(dataset: str, out: str | None, sample: int, seed: int) -> None:
     """Statistics of a built dataset (a folder with qa.jsonl, or a qa.jsonl file)."""
-    from rich.console import Console
+    from spacevista.cli.tables import make_console
     from rich.table import Table
 
     from spacevista.engine.dataset.audit import run_audit
@@ -39,7 +39,7 @@ def stats(dataset: str, out: str | None, sample: int, seed: int) -> None:
         check = json.loads(report.read_text(encoding="utf-8")).get("annotation_crosscheck")
         if check:
             st["annotation_crosscheck"] = check
-    console = Console()
+    console = make_console()
     for name, (header, rows) in tables(st).items():
         table = Table(title=name)
         for i, h in enumerate(header):

@@ -31,8 +31,8 @@ import numpy as np
 from spacevista.errors import SceneError
 from spacevista.readers.annotations import (annotation_loader, annotation_source, load_annotations,
                                             projected_instance_loader)
-from spacevista.readers.base import (READERS, Reader, check_rigid, depth_png_loader, file_here_or_above,
-                                     finish_scene, image_size, make_camera, numeric_rows, read_text, rgb_loader)
+from spacevista.readers.base import (READERS, FrameLog, Reader, check_camera, depth_png_loader, file_here_or_above,
+                                     finish_scene, image_size, numeric_rows, read_text, rgb_loader)
 from spacevista.readers.conventions import axis_angle_to_rotmat, world_to_camera_to_c2w
 from spacevista.readers.options import DepthOptions, at_least
 from spacevista.scene import Frame, Scale, Scene
@@ -119,30 +119,34 @@ class ARKitScenesReader(Reader, options=ARKitScenesOptions, scales=(Scale.INDOOR
         if source is not None and not load_annotations(source).objects:
             source = None
         keep = options.select(len(stamps))
-        frames: list[Frame] = []
         skipped: list[dict[str, Any]] = []
-        for i in keep:
-            t, ts, vid = stamps[i]
+        log = FrameLog(sid)
+
+        def read_frame(stamp: tuple[float, str, str], index: int) -> Frame | None:
+            t, ts, vid = stamp
             img = color_dir / f"{vid}_{ts}.png"
             exact = np.nonzero(np.round(tts, 3) == round(t, 3))[0]
             j = int(exact[0]) if len(exact) else int(np.argmin(np.abs(tts - t)))
             if abs(tts[j] - t) > max_dt and not len(exact):
                 skipped.append({"frame": ts, "file": str(img),
                                 "reason": f"no trajectory pose within {max_dt * 1000:g} ms"})
-                continue
-            pose = check_rigid(sid, f"{root / 'lowres_wide.traj'} (t={tts[j]:.3f})", traj[j][1])
-            K, declared = read_pincam(sid, _pincam_for(root / "lowres_wide_intrinsics", vid, ts))
+                return None
+            pose = log.pose(traj[j][1], f"{root / 'lowres_wide.traj'} (t={tts[j]:.3f})", ts)
+            pincam = _pincam_for(root / "lowres_wide_intrinsics", vid, ts)
+            K, declared = read_pincam(sid, pincam)
             w, h = image_size(sid, img)
-            cam = make_camera(sid, _pincam_for(root / "lowres_wide_intrinsics", vid, ts), K, w, h, declared)
+            cam = check_camera(K, w, h, sid, pincam, ts, declared)
             dp = root / "lowres_depth" / f"{vid}_{ts}.png"
             depth_loader = depth_png_loader(sid, dp, K, (w, h), options.depth_scale) if dp.is_file() else None
             inst = (projected_instance_loader(source, K, w, h, pose, depth_loader)
                     if source is not None else None)
-            frames.append(Frame(index=len(frames), camera=cam, pose=pose, timestamp=t, image_path=str(img),
-                                depth_path=str(dp) if depth_loader else None, rgb_loader=rgb_loader(img, sid),
-                                depth_loader=depth_loader, instance_loader=inst))
+            return Frame(index=index, camera=cam, pose=pose, timestamp=t, image_path=str(img),
+                         depth_path=str(dp) if depth_loader else None, rgb_loader=rgb_loader(img, sid),
+                         depth_loader=depth_loader, instance_loader=inst)
+
+        frames, kept = log.read([stamps[i] for i in keep], read_frame, key=lambda stamp: stamp[1])
         metadata: dict[str, Any] = {"format": "arkitscenes", "video_id": video,
-                                    "source_timestamps": [stamps[i][1] for i in keep]}
+                                    "source_timestamps": [ts for _, ts, _ in kept]}
         loader = None
         if source is not None:
             ann = load_annotations(source)
@@ -152,4 +156,4 @@ class ARKitScenesReader(Reader, options=ARKitScenesOptions, scales=(Scale.INDOOR
             loader = annotation_loader(source)
         scene = Scene(id=sid, scale=options.scale, frames=frames, metric=True, up_method="unknown",
                       source="arkitscenes", root=root, metadata=metadata, annotation_loader=loader)
-        return finish_scene(scene, skipped, options.up)
+        return finish_scene(scene, skipped, log, options.up)

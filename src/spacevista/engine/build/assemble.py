@@ -95,7 +95,8 @@ def select(shards: list[Shard], bench: BenchIndex | None) -> tuple[list[Shard], 
 
 
 def scene_table(shards: list[Shard], records: list[QARecord]) -> dict[str, Any]:
-    """Per scene: source, scale, QA count per task and scale, and every skipped task with its reason."""
+    """Per scene: source, scale, QA count per task and scale, every skipped task with its reason, the
+    frames its reader dropped (with reasons) and the poses it re-orthonormalised."""
     by_scene: dict[str, list[QARecord]] = {}
     for r in records:
         by_scene.setdefault(r.scene_id, []).append(r)
@@ -106,7 +107,8 @@ def scene_table(shards: list[Shard], records: list[QARecord]) -> dict[str, Any]:
                            "tasks": dict(sorted(Counter(r.task for r in rs).items())),
                            "task_scale": {t: dict(sorted(Counter(r.scale for r in rs if r.task == t).items()))
                                           for t in sorted({r.task for r in rs})},
-                           "skipped": s.skipped}
+                           "skipped": s.skipped, "dropped_frames": s.dropped_frames,
+                           "pose_corrections": s.pose_corrections or {"corrected": 0, "max_correction": 0.0}}
     return out
 
 

@@ -1,4 +1,5 @@
-"""Per-scene shard files: a finished scene's records, skips and frame hashes, written atomically.
+"""Per-scene shard files: a finished scene's records, skips, frame hashes and what its reader
+dropped or corrected, written atomically.
 
 A shard is the unit of resume: it appears under its final name only when complete (temporary
 name, fsync, rename), so a build killed at any moment leaves either a whole shard or none.
@@ -33,13 +34,18 @@ class Shard:
     dropped: dict[str, int] = field(default_factory=dict)
     #: SHA-256 of the pixels of every frame: of the source images and of the frames written out
     frame_hashes: list[str] = field(default_factory=list)
+    #: frames the reader dropped, each ``{"frame", "file", "error", "reason"}`` (``io.checks``)
+    dropped_frames: list[dict[str, Any]] = field(default_factory=list)
+    #: poses the reader re-orthonormalised: ``{"corrected": n, "max_correction": x}`` (0 and 0.0: none)
+    pose_corrections: dict[str, Any] = field(default_factory=dict)
     #: lifted against annotated objects, for a scene with its own 3D annotation (SceneQA.crosscheck)
     crosscheck: dict[str, Any] | None = None
 
     def to_json(self) -> str:
         d = {"key": self.key, "source": self.source, "scene_id": self.scene_id, "scale": self.scale,
              "records": [r.to_dict() for r in self.records], "skipped": self.skipped,
-             "dropped": dict(sorted(self.dropped.items())), "frame_hashes": self.frame_hashes}
+             "dropped": dict(sorted(self.dropped.items())), "frame_hashes": self.frame_hashes,
+             "dropped_frames": self.dropped_frames, "pose_corrections": self.pose_corrections}
         if self.crosscheck is not None:
             d["crosscheck"] = self.crosscheck
         return json.dumps(d, sort_keys=True, ensure_ascii=False, separators=(",", ":")) + "\n"

@@ -40,6 +40,42 @@ def truth_source_counts(records: Iterable[QARecord]) -> dict[str, Any]:
             "by_task": {t: dict(sorted(c.items())) for t, c in sorted(by_task.items())}}
 
 
+def refusals(results: list[SceneQA]) -> dict[str, dict[str, dict[str, int]]]:
+    """Gate refusals per task, scale and reason (``refused:<task>:<reason>`` entries of ``dropped``)."""
+    out: dict[str, dict[str, Counter]] = defaultdict(lambda: defaultdict(Counter))
+    for res in results:
+        for key, n in res.dropped.items():
+            if key.startswith("refused:"):
+                _, task, reason = key.split(":", 2)
+                out[task][res.scale][reason] += n
+    return {t: {s: dict(sorted(c.items())) for s, c in sorted(by.items(), key=lambda kv: SCALE_ORDER.index(kv[0]))}
+            for t, by in sorted(out.items())}
+
+
+def precision_yield(records: list[QARecord], refused: dict[str, dict[str, dict[str, int]]]
+                    ) -> dict[str, dict[str, dict[str, Any]]]:
+    """Per task and scale: candidate questions (emitted + refused by a gate), items emitted, yield
+    (emitted / candidates) and, where exact truth exists, precision (the engine's mean accuracy)."""
+    emitted: dict[str, Counter] = defaultdict(Counter)
+    scores: dict[str, dict[str, list[float]]] = defaultdict(lambda: defaultdict(list))
+    for r in records:
+        emitted[r.task][r.scale] += 1
+        if r.engine_score is not None:
+            scores[r.task][r.scale].append(r.engine_score)
+    out: dict[str, dict[str, dict[str, Any]]] = {}
+    for task in sorted(set(emitted) | set(refused)):
+        scales = set(emitted.get(task, {})) | set(refused.get(task, {}))
+        cells = {}
+        for s in sorted(scales, key=SCALE_ORDER.index):
+            n = emitted[task][s]
+            cand = n + sum(refused.get(task, {}).get(s, {}).values())
+            sc = scores[task][s]
+            cells[s] = {"candidates": cand, "emitted": n, "yield": round(n / cand, 4) if cand else None,
+                        "precision": round(float(np.mean(sc)), 4) if sc else None}
+        out[task] = cells
+    return out
+
+
 def summarise(results: list[SceneQA], errors: list[dict[str, Any]] | None = None) -> dict[str, Any]:
     """The report.json of a build."""
     records = [r for res in results for r in res.records]
@@ -52,6 +88,7 @@ def summarise(results: list[SceneQA], errors: list[dict[str, Any]] | None = None
     n_dup = dropped.get("duplicate", 0)
     checks = [(res.scene_id, res.crosscheck) for res in results if res.crosscheck]
     extra = {"annotation_crosscheck": summarise_crosschecks(checks)} if checks else {}
+    refused = refusals(results)
     return {**extra,
         "qa_count": len(records),
         "scene_count": len(results),
@@ -63,7 +100,9 @@ def summarise(results: list[SceneQA], errors: list[dict[str, Any]] | None = None
                        for t in sorted({r.task for r in records})},
         "engine_accuracy": engine_accuracy(records),
         "truth_sources": truth_source_counts(records),
-        "dropped": dict(sorted(dropped.items())),
+        "refusals": refused,
+        "precision_yield": precision_yield(records, refused),
+        "dropped": {k: v for k, v in sorted(dropped.items()) if not k.startswith("refused:")},
         "duplicate_rate": n_dup / max(1, n_dup + len(records)),
         "skipped": skipped,
         "errors": errors or [],
@@ -82,6 +121,30 @@ def accuracy_table(report: dict[str, Any]) -> tuple[list[str], list[list[str]]]:
         present = [v for v in vals if v is not None]
         rows.append([task] + ["-" if v is None else f"{v:.3f}" for v in vals]
                     + [f"{np.mean(present):.3f}" if present else "-", str(report["tasks"].get(task, 0))])
+    return header, rows
+
+
+def precision_yield_table(report: dict[str, Any]) -> tuple[list[str], list[list[str]]]:
+    """Header and rows: per task and scale "precision / yield" (engine accuracy against exact truth,
+    share of candidate questions emitted), then the task's mean precision, total yield and items."""
+    py = report["precision_yield"]
+    header = ["task"] + SCALE_ORDER + ["precision", "yield", "n"]
+    rows = []
+    for task in sorted(py):
+        cells, precs, cand, n = [], [], 0, 0
+        for s in SCALE_ORDER:
+            c = py[task].get(s)
+            if not c or not c["candidates"]:
+                cells.append("-")
+                continue
+            cand += c["candidates"]
+            n += c["emitted"]
+            p = c["precision"]
+            if p is not None:
+                precs.append(p)
+            cells.append(f"{'-' if p is None else f'{p:.3f}'} / {c['yield']:.0%}")
+        rows.append([task] + cells + [f"{np.mean(precs):.3f}" if precs else "-",
+                                      f"{n / cand:.0%}" if cand else "-", str(n)])
     return header, rows
 
 

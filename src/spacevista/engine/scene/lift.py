@@ -7,7 +7,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from spacevista.errors import SceneError
-from spacevista.evidence import attach_evidence, wall_coverage
+from spacevista.evidence import DepthThumb, attach_evidence, wall_coverage
 from spacevista.geometry.boxes import upright_box
 from spacevista.geometry.cameras import backproject
 from spacevista.geometry.room import room_extent, support_height
@@ -122,6 +122,7 @@ def lift_scene(scene: Scene, config: LiftConfig = LiftConfig()) -> SceneGraph:
     cameras = []
     dropped: list[dict[str, object]] = []
     medians: list[float] = []
+    thumbs: list[DepthThumb] = []
     for frame in scene.frames:
         depth = frame.depth()
         inst = frame.instances()
@@ -139,6 +140,7 @@ def lift_scene(scene: Scene, config: LiftConfig = LiftConfig()) -> SceneGraph:
             medians.append(median)
         pose = align @ frame.pose
         cameras.append(CameraPose(frame.index, frame.camera, pose))
+        thumbs.append(DepthThumb(frame.camera.K, pose, _thumbnail(depth, THUMB_STEP), THUMB_STEP))
         points, frame_view = lift_frame_with_views(depth, inst, frame.camera.K, pose,
                                                    min_mask_px=config.min_mask_px, stride=config.stride)
         try:
@@ -173,8 +175,19 @@ def lift_scene(scene: Scene, config: LiftConfig = LiftConfig()) -> SceneGraph:
                        floor_z=floor_z, room=room,
                        source=scene.source, exact=False,
                        metadata={"up_method": scene.up_method, "dropped_frames": dropped})
-    attach_evidence(graph)
+    attach_evidence(graph, thumbs, contact=2 * voxel, background=bg)
     return graph
+
+
+#: pixels between the depth samples kept per frame for free-space tests
+THUMB_STEP = 8
+
+
+def _thumbnail(depth: np.ndarray, step: int) -> np.ndarray:
+    """Depth sampled every ``step`` pixels (invalid as 0), float32."""
+    d = np.asarray(depth[step // 2::step, step // 2::step], dtype=np.float32)
+    with np.errstate(invalid="ignore"):
+        return np.where(np.isfinite(d) & (d > 0), d, 0.0).astype(np.float32)
 
 
 def _median_depth(depth: np.ndarray) -> float:

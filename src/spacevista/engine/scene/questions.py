@@ -10,6 +10,7 @@ from typing import Any
 import numpy as np
 
 from spacevista import __version__
+from spacevista.engine.scene.gates import evidence_refusal
 from spacevista.engine.scene.clips import CLIP_FRAMES, choose_clip, named_objects, restrict, sync_trees
 from spacevista.graph import SceneGraph
 from spacevista.qa.metrics import score_answer
@@ -82,12 +83,13 @@ def answer_with_truth(task: Task, q: Question, seen_est: SceneGraph, annotated: 
 def generate_qa(est: SceneGraph, exact: SceneGraph | None, seed: int, task_names: list[str] | None = None,
                 provenance: dict[str, Any] | None = None, lifted: bool = True,
                 clip_frames: int = CLIP_FRAMES, annotated: SceneGraph | None = None) -> SceneQA:
-    """Propose questions from the estimated graph; give each its clip (at most ``clip_frames``
-    frames, see :mod:`~spacevista.engine.scene.clips`); drop it when the clip does not show an
-    object it names; answer it from both graphs as seen through the clip (metric answers from
-    ``annotated``, the graph of the source's own 3D annotation, when given: see
-    :func:`answer_with_truth`); word and score it. With ``annotated``, every record states its
-    truth source in ``metadata["truth_source"]``."""
+    """Propose questions from the estimated graph; refuse those the evidence gates find undetermined
+    (:mod:`~spacevista.engine.scene.gates`); give each its clip (at most ``clip_frames`` frames, see
+    :mod:`~spacevista.engine.scene.clips`); refuse it when the clip does not show an object it names;
+    answer it from both graphs as seen through the clip (metric answers from ``annotated``, the graph
+    of the source's own 3D annotation, when given: see :func:`answer_with_truth`); word and score
+    it. Refusals go to ``dropped`` as ``refused:<task>:<reason>``. With ``annotated``, every record
+    states its truth source in ``metadata["truth_source"]``."""
     result = SceneQA(est.scene_id, est.scale.value)
     frame_order = [c.frame for c in est.cameras]
     path_of = dict(zip(frame_order, est.frame_paths))
@@ -101,6 +103,7 @@ def generate_qa(est: SceneGraph, exact: SceneGraph | None, seed: int, task_names
                                    "which the source lacks (no perception specialist configured)"})
             continue
         rng = rng_for(seed, est.scene_id, task.name)
+        task.refused = Counter()
         try:
             questions = task.propose(est, rng)
         except Unanswerable as e:
@@ -108,60 +111,82 @@ def generate_qa(est: SceneGraph, exact: SceneGraph | None, seed: int, task_names
             continue
         if not questions:
             result.skipped.append({"task": task.name, "reason": "no unambiguous question in this scene"})
+            _count_refusals(result, task)
             continue
         result.dropped.update({f"{task.name}:{k}": v for k, v in getattr(task, "dropped", {}).items()})
-        for n, q in enumerate(questions):
-            try:
-                clip = choose_clip(task, q, est, frame_order, clip_frames)
-            except Unanswerable:
-                result.dropped["clip_too_small"] += 1
-                continue
-            if not shown(q, est, clip):
-                result.dropped["not_shown"] += 1
-                continue
-            seen_est = restrict(est, clip)
-            try:
-                facts, truth_source = answer_with_truth(task, q, seen_est, annotated, clip)
-            except Unanswerable:
-                result.dropped["unanswerable"] += 1
-                continue
-            finally:
-                sync_trees(seen_est, est)
-            exact_facts = None
-            if exact is not None:
-                seen_exact = restrict(exact, clip)
-                try:
-                    exact_facts = task.answer(q, seen_exact)
-                except Unanswerable:
-                    exact_facts = None
-                finally:
-                    sync_trees(seen_exact, exact)
-            composed = compose(task, q, facts, exact_facts, seen_est, clip, rng)
-            score = None
-            if exact is not None:
-                if composed.exact_answer is None:  # the exact graph could not answer it
-                    composed.exact_answer = ""
-                # the engine's answer scored exactly as a model's prediction would be
-                score = 0.0 if not composed.exact_answer else score_answer(
-                    composed.answer, composed.exact_answer, composed.answer_type, unit=composed.unit,
-                    options=composed.options).score
-            key = (normalise(composed.question), composed.answer)
-            if key in seen:
-                result.dropped["duplicate"] += 1
-                continue
-            seen.add(key)
-            if annotated is not None:
-                composed.metadata["truth_source"] = truth_source
-            result.records.append(QARecord(
-                id=f"{est.scene_id}-{task.name}-{n:03d}", scene_id=est.scene_id, source=est.source,
-                scale=est.scale.value, category=est.scale.category, task=task.name,
-                answer_type=composed.answer_type, question=composed.question, answer=composed.answer,
-                options=composed.options, unit=composed.unit, rationale=composed.rationale,
-                anchors=composed.anchors, input_type=composed.input_type, annotations=composed.annotations,
-                frames=[path_of[f] for f in clip] if est.frame_paths else [], frame_indices=clip,
-                reference_frame=q.frames[0] if q.frames else None,
-                original_type=getattr(task, "original_type_of", lambda q: task.original_type)(q),
-                exact_answer=composed.exact_answer, engine_score=score,
-                metadata=composed.metadata,
-                provenance={"engine_version": __version__, "seed": seed, **(provenance or {})}))
+        _ask(task, questions, est, exact, annotated, frame_order, path_of, clip_frames, seed, provenance, rng,
+             seen, result)
+        _count_refusals(result, task)
     return result
+
+
+def _count_refusals(result: SceneQA, task: Task) -> None:
+    """Gate refusals go to ``dropped`` as ``refused:<task>:<reason>`` (the report splits them out)."""
+    result.dropped.update({f"refused:{task.name}:{k}": v for k, v in task.refused.items()})
+
+
+def _ask(task: Task, questions: list, est: SceneGraph, exact: SceneGraph | None, annotated: SceneGraph | None,
+         frame_order: list[int], path_of: dict[int, str], clip_frames: int, seed: int,
+         provenance: dict[str, Any] | None, rng: np.random.Generator, seen: set[tuple[str, str]],
+         result: SceneQA) -> None:
+    """Give each question its clip, refuse it when the clip does not show an object it names,
+    answer it on both graphs (from the annotation where :func:`answer_with_truth` can), word it,
+    score it, keep it unless a duplicate of one already kept."""
+    for n, q in enumerate(questions):
+        refusal = evidence_refusal(task, q, est)
+        if refusal:
+            task.refuse(refusal)
+            continue
+        try:
+            clip = choose_clip(task, q, est, frame_order, clip_frames)
+        except Unanswerable:
+            task.refuse("clip_too_small")
+            continue
+        if not shown(q, est, clip):
+            task.refuse("not_shown")
+            continue
+        seen_est = restrict(est, clip)
+        try:
+            facts, truth_source = answer_with_truth(task, q, seen_est, annotated, clip)
+        except Unanswerable:
+            task.refuse("unanswerable")
+            continue
+        finally:
+            sync_trees(seen_est, est)
+        exact_facts = None
+        if exact is not None:
+            seen_exact = restrict(exact, clip)
+            try:
+                exact_facts = task.answer(q, seen_exact)
+            except Unanswerable:
+                exact_facts = None
+            finally:
+                sync_trees(seen_exact, exact)
+        composed = compose(task, q, facts, exact_facts, seen_est, clip, rng)
+        score = None
+        if exact is not None:
+            if composed.exact_answer is None:  # the exact graph could not answer it
+                composed.exact_answer = ""
+            # the engine's answer scored exactly as a model's prediction would be
+            score = 0.0 if not composed.exact_answer else score_answer(
+                composed.answer, composed.exact_answer, composed.answer_type, unit=composed.unit,
+                options=composed.options).score
+        key = (normalise(composed.question), composed.answer)
+        if key in seen:
+            result.dropped["duplicate"] += 1
+            continue
+        seen.add(key)
+        if annotated is not None:
+            composed.metadata["truth_source"] = truth_source
+        result.records.append(QARecord(
+            id=f"{est.scene_id}-{task.name}-{n:03d}", scene_id=est.scene_id, source=est.source,
+            scale=est.scale.value, category=est.scale.category, task=task.name,
+            answer_type=composed.answer_type, question=composed.question, answer=composed.answer,
+            options=composed.options, unit=composed.unit, rationale=composed.rationale,
+            anchors=composed.anchors, input_type=composed.input_type, annotations=composed.annotations,
+            frames=[path_of[f] for f in clip] if est.frame_paths else [], frame_indices=clip,
+            reference_frame=q.frames[0] if q.frames else None,
+            original_type=getattr(task, "original_type_of", lambda q: task.original_type)(q),
+            exact_answer=composed.exact_answer, engine_score=score,
+            metadata=composed.metadata,
+            provenance={"engine_version": __version__, "seed": seed, **(provenance or {})}))

@@ -39,9 +39,9 @@ from spacevista.errors import SceneError
 from spacevista.readers.annotations import (annotation_loader, annotation_source, projected_instance_loader,
                                             scannet_files)
 from spacevista.readers.annotations.scannet import read_seg_groups
-from spacevista.readers.base import (READERS, DepthRemap, Reader, check_rigid, file_here_or_above, finish_scene,
-                                     image_size, load_depth_png, load_instance_png, load_rgb_remapped,
-                                     make_camera, read_matrix, read_text, rgb_loader, scene_id_for)
+from spacevista.readers.base import (READERS, DepthRemap, FrameLog, Reader, check_camera, file_here_or_above,
+                                     finish_scene, image_size, load_depth_png, load_instance_png, load_rgb_remapped,
+                                     read_matrix, read_text, rgb_loader, scene_id_for)
 from spacevista.readers.options import DepthOptions, one_of
 from spacevista.scene import Frame, Scale, Scene
 
@@ -69,8 +69,9 @@ def _numbered(folder: Path, suffixes: tuple[str, ...]) -> dict[int, Path]:
     return out
 
 
-def read_axis_alignment(scene: str, path: Path) -> np.ndarray | None:
-    """The 4x4 ``axisAlignment`` of a ScanNet scene meta file, or ``None`` when it has none."""
+def read_axis_alignment(scene: str, path: Path, log: FrameLog | None = None) -> np.ndarray | None:
+    """The 4x4 ``axisAlignment`` of a ScanNet scene meta file, or ``None`` when it has none; checked
+    as a pose (and its rounding corrected) through ``log``."""
     for line in read_text(scene, path).splitlines():
         key, _, value = line.partition("=")
         if key.strip() == "axisAlignment":
@@ -80,7 +81,7 @@ def read_axis_alignment(scene: str, path: Path) -> np.ndarray | None:
                 raise SceneError(scene, str(path), f"axisAlignment is not numeric: {e}") from e
             if len(vals) != 16:
                 raise SceneError(scene, str(path), f"axisAlignment needs 16 numbers, found {len(vals)}")
-            return check_rigid(scene, path, np.asarray(vals).reshape(4, 4))
+            return (log or FrameLog(scene)).pose(np.asarray(vals).reshape(4, 4), path)
     return None
 
 
@@ -115,7 +116,8 @@ class ScanNetReader(Reader, options=ScanNetOptions, scales=(Scale.INDOOR,)):
 
         name = root.name  # ScanNet names its scene files after the folder
         meta_file = file_here_or_above(root, f"{name}.txt")
-        align = read_axis_alignment(sid, meta_file) if (meta_file and options.axis_align) else None
+        log = FrameLog(sid)
+        align = read_axis_alignment(sid, meta_file, log) if (meta_file and options.axis_align) else None
         agg = file_here_or_above(root, f"{name}.aggregation.json", f"{name}_vh_clean.aggregation.json")
         categories = read_aggregation(sid, agg) if agg else {}
         found = scannet_files(root, name) if options.annotations else None
@@ -136,7 +138,6 @@ class ScanNetReader(Reader, options=ScanNetOptions, scales=(Scale.INDOOR,)):
                        for i in ids if i not in instances]
             ids = [i for i in ids if i in instances]
         keep = options.select(len(ids))
-        frames: list[Frame] = []
         remaps: dict[tuple, DepthRemap] = {}
 
         def remap(K_from, size_from, K_to, size_to):
@@ -145,16 +146,15 @@ class ScanNetReader(Reader, options=ScanNetOptions, scales=(Scale.INDOOR,)):
                 remaps[key] = DepthRemap(K_from, size_from, K_to, size_to)
             return remaps[key]
 
-        for i in keep:
-            fid = ids[i]
+        def read_frame(fid: int, index: int) -> Frame | None:
             if fid not in poses:
                 skipped.append({"frame": fid, "file": str(root / "pose" / f"{fid}.txt"), "reason": "missing pose"})
-                continue
+                return None
             pose = read_matrix(sid, poses[fid], (4, 4))
-            if not np.all(np.isfinite(pose)):
+            if np.isneginf(pose).any():
                 skipped.append({"frame": fid, "file": str(poses[fid]), "reason": "invalid pose (-inf: tracking lost)"})
-                continue
-            pose = check_rigid(sid, poses[fid], pose)
+                return None
+            pose = log.pose(pose, poses[fid], fid)
             if align is not None:
                 pose = align @ pose
             cw, ch = image_size(sid, colors[fid])
@@ -162,14 +162,14 @@ class ScanNetReader(Reader, options=ScanNetOptions, scales=(Scale.INDOOR,)):
             if resolution == "depth" and dsize is None:
                 raise SceneError(sid, str(root / "depth" / f"{fid}.png"), "missing depth (resolution='depth')")
             if resolution == "color":
-                cam = make_camera(sid, root / "intrinsic" / "intrinsic_color.txt", Kc, cw, ch)
+                cam = check_camera(Kc, cw, ch, sid, root / "intrinsic" / "intrinsic_color.txt", fid)
                 rgb = rgb_loader(colors[fid], sid)
             else:
-                cam = make_camera(sid, kd_path, Kd, *dsize)
+                cam = check_camera(Kd, *dsize, sid, kd_path, fid)
                 rgb = functools.partial(load_rgb_remapped, str(colors[fid]), sid, remap(Kc, (cw, ch), Kd, dsize))
             depth = None
             if dsize is not None:
-                make_camera(sid, kd_path, Kd, *dsize)  # depth intrinsics must fit the depth image too
+                check_camera(Kd, *dsize, sid, kd_path, fid)  # depth intrinsics must fit the depth image too
                 depth = functools.partial(load_depth_png, str(depths[fid]), sid, depth_scale, (0,),
                                           remap(Kd, dsize, cam.K, (cam.width, cam.height)))
             inst = None
@@ -181,13 +181,15 @@ class ScanNetReader(Reader, options=ScanNetOptions, scales=(Scale.INDOOR,)):
                                          remap(Ki, isize, cam.K, (cam.width, cam.height)))
             elif source is not None:
                 inst = projected_instance_loader(source, cam.K, cam.width, cam.height, pose)
-            frames.append(Frame(index=len(frames), camera=cam, pose=pose, image_path=str(colors[fid]),
-                                depth_path=str(depths[fid]) if depth else None,
-                                instance_path=str(instances[fid]) if fid in instances else None,
-                                rgb_loader=rgb, depth_loader=depth, instance_loader=inst))
+            return Frame(index=index, camera=cam, pose=pose, image_path=str(colors[fid]),
+                         depth_path=str(depths[fid]) if depth else None,
+                         instance_path=str(instances[fid]) if fid in instances else None,
+                         rgb_loader=rgb, depth_loader=depth, instance_loader=inst)
+
+        frames, kept = log.read([ids[i] for i in keep], read_frame)
 
         metadata: dict[str, Any] = {"format": "scannet", "resolution": resolution,
-                                    "source_frame_ids": [ids[i] for i in keep],
+                                    "source_frame_ids": kept,
                                     "instance_id_convention": "ScanNet objectId + 1; 0 = unannotated"}
         if categories:
             metadata["categories"] = categories
@@ -196,7 +198,6 @@ class ScanNetReader(Reader, options=ScanNetOptions, scales=(Scale.INDOOR,)):
             metadata["axis_alignment"] = align.tolist()
         loader = None
         if source is not None:
-            kept = metadata["source_frame_ids"]
             metadata["annotation"] = {"source": "scannet", "files": list(map(str, found)), "instance_ids":
                                       "instance-filt" if all(i in instances for i in kept) else
                                       "instance-filt and projected mesh" if any(i in instances for i in kept)
@@ -205,4 +206,4 @@ class ScanNetReader(Reader, options=ScanNetOptions, scales=(Scale.INDOOR,)):
         scene = Scene(id=sid, scale=options.scale, frames=frames, metric=True,
                       up_method="axis_alignment" if align is not None else "unknown", source="scannet",
                       root=root, metadata=metadata, annotation_loader=loader)
-        return finish_scene(scene, skipped, options.up)
+        return finish_scene(scene, skipped, log, options.up)

@@ -29,8 +29,8 @@ from spacevista.errors import SceneError
 from spacevista.readers.annotations import (annotation_loader, annotation_source, projected_instance_loader,
                                             scannetpp_files)
 from spacevista.readers.annotations.scannet import read_json, read_seg_groups
-from spacevista.readers.base import (READERS, Reader, check_rigid, depth_png_loader, finish_scene, image_size,
-                                     make_camera, rgb_loader, scene_id_for)
+from spacevista.readers.base import (READERS, FrameLog, Reader, check_camera, depth_png_loader, finish_scene,
+                                     image_size, rgb_loader, scene_id_for)
 from spacevista.readers.options import DepthOptions
 from spacevista.scene import Frame, Scale, Scene
 
@@ -82,28 +82,29 @@ class ScanNetPPReader(Reader, options=ScanNetPPOptions, scales=(Scale.INDOOR,)):
         found = scannetpp_files(root) if options.annotations else None
         source = annotation_source("scannetpp", sid, *map(str, found)) if found is not None else None
         keep = options.select(len(names))
-        frames: list[Frame] = []
         skipped: list[dict[str, Any]] = []
-        for i in keep:
-            name = names[i]
+        log = FrameLog(sid)
+
+        def read_frame(name: str, index: int) -> Frame | None:
             entry = meta[name]
             if not isinstance(entry, dict) or "aligned_pose" not in entry:
                 skipped.append({"frame": name, "file": str(meta_path), "reason": "no aligned_pose"})
-                continue
+                return None
             K = _matrix(sid, meta_path, name, entry, "intrinsic", (3, 3))
-            pose = check_rigid(sid, f"{meta_path} ({name})", _matrix(sid, meta_path, name, entry, "aligned_pose",
-                                                                     (4, 4)))
+            pose = log.pose(_matrix(sid, meta_path, name, entry, "aligned_pose", (4, 4)), meta_path, name)
             w, h = image_size(sid, rgbs[name])
-            cam = make_camera(sid, meta_path, K, w, h)
+            cam = check_camera(K, w, h, sid, meta_path, name)
             dp = iphone / "depth" / f"{name}.png"
             depth = depth_png_loader(sid, dp, K, (w, h), options.depth_scale) if dp.is_file() else None
             inst = projected_instance_loader(source, K, w, h, pose) if source is not None else None
             stamp = entry.get("timestamp")
-            frames.append(Frame(index=len(frames), camera=cam, pose=pose,
-                                timestamp=float(stamp) if isinstance(stamp, (int, float)) else None,
-                                image_path=str(rgbs[name]), depth_path=str(dp) if depth else None,
-                                rgb_loader=rgb_loader(rgbs[name], sid), depth_loader=depth, instance_loader=inst))
-        metadata: dict[str, Any] = {"format": "scannetpp", "source_frame_names": [names[i] for i in keep]}
+            return Frame(index=index, camera=cam, pose=pose,
+                         timestamp=float(stamp) if isinstance(stamp, (int, float)) else None,
+                         image_path=str(rgbs[name]), depth_path=str(dp) if depth else None,
+                         rgb_loader=rgb_loader(rgbs[name], sid), depth_loader=depth, instance_loader=inst)
+
+        frames, kept = log.read([names[i] for i in keep], read_frame)
+        metadata: dict[str, Any] = {"format": "scannetpp", "source_frame_names": kept}
         loader = None
         if source is not None:
             metadata["categories"] = {oid + 1: label for oid, label, _ in read_seg_groups(sid, found[2])}
@@ -112,4 +113,4 @@ class ScanNetPPReader(Reader, options=ScanNetPPOptions, scales=(Scale.INDOOR,)):
             loader = annotation_loader(source)
         scene = Scene(id=sid, scale=options.scale, frames=frames, metric=True, up_method="unknown",
                       source="scannetpp", root=root, metadata=metadata, annotation_loader=loader)
-        return finish_scene(scene, skipped, options.up)
+        return finish_scene(scene, skipped, log, options.up)
