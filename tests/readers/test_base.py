@@ -10,8 +10,8 @@ from spacevista.readers.base import DepthRemap, FrameLog, file_here_or_above, nu
 
 from .helpers import CX, CY, FX, FY, H, W, random_rigid, rng, write_rgb, write_u16
 
-ALL = ["arkitscenes", "co3d", "colmap", "native", "nerfstudio", "rgbd_folder", "scannet", "uco3d", "video",
-       "wildrgbd"]
+ALL = ["arkitscenes", "co3d", "colmap", "native", "nerfstudio", "rgbd_folder", "scannet", "scannetpp", "uco3d",
+       "video", "wildrgbd"]
 
 
 def test_registry_lists_every_reader():

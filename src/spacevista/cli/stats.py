@@ -34,6 +34,11 @@ def stats(dataset: str, out: str | None, sample: int, seed: int) -> None:
     out_dir.mkdir(parents=True, exist_ok=True)
     st = compute_stats(records)
     st["audit"] = run_audit(records)
+    report = root / "report.json"
+    if report.is_file():  # the build's lifted-against-annotated measurement, when it made one
+        check = json.loads(report.read_text(encoding="utf-8")).get("annotation_crosscheck")
+        if check:
+            st["annotation_crosscheck"] = check
     console = make_console()
     for name, (header, rows) in tables(st).items():
         table = Table(title=name)

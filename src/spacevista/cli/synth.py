@@ -1,4 +1,5 @@
-"""``spacevista synth``: write procedural scenes with exact ground truth in the native format."""
+"""``spacevista synth``: write procedural scenes with exact ground truth in the native format, or
+(``--as scannet``) as ScanNet export folders with their annotated mesh."""
 
 from __future__ import annotations
 
@@ -30,13 +31,19 @@ _SCALES = [s.value for s in Scale] + ["all"]
 @click.option("--width", type=click.IntRange(min=8), default=320, show_default=True)
 @click.option("--height", type=click.IntRange(min=8), default=240, show_default=True)
 @click.option("--image-format", type=click.Choice(["png", "jpg"]), default="png", show_default=True)
+@click.option("--as", "layout", type=click.Choice(["native", "scannet"]), default="native", show_default=True,
+              help="native: SpaceVista's scene format; scannet: ScanNet's export layout with the "
+                   "_vh_clean_2.ply mesh, segments and aggregation (read back by the scannet reader), "
+                   "holding every frame of the capture")
 def synth(scale: str, n: int, out: Path, seed: int, capture: str, frames: int | None, width: int, height: int,
-          image_format: str) -> None:
-    """Synthesise N scenes per scale and write them under OUT in the native scene format."""
+          image_format: str, layout: str) -> None:
+    """Synthesise N scenes per scale and write them under OUT in the native scene format (or as
+    ScanNet export folders with ``--as scannet``)."""
     from spacevista.cli.tables import make_console
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
     from spacevista.io.native import write_scene
+    from spacevista.synth.export_scannet import write_scannet
     from spacevista.synth.generate import generate_scene
 
     scales = list(Scale) if scale.lower() == "all" else [Scale.parse(scale)]
@@ -50,7 +57,10 @@ def synth(scale: str, n: int, out: Path, seed: int, capture: str, frames: int | 
         for s, sd in jobs:
             bar.update(task, description=f"synth {s.value} seed {sd}")
             scene = generate_scene(s, sd, n_frames=frames, width=width, height=height, capture=capture)
-            write_scene(scene, out, image_format=image_format)
+            if layout == "scannet":
+                write_scannet(scene, out)
+            else:
+                write_scene(scene, out, image_format=image_format)
             n_objects += len(scene.objects)
             n_frames += len(scene.frames)
             bar.advance(task)

@@ -27,6 +27,7 @@ class AbsoluteDistance(Task):
     """Closest distance between the surfaces of two objects (0 when touching)."""
 
     original_type = "OBJECT_DISTANCE"
+    from_annotation = True
     evidence = {"*": ""}
 
     def candidates(self, graph: SceneGraph, rng: np.random.Generator) -> Iterator[Question]:

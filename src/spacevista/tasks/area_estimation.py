@@ -21,6 +21,7 @@ class AreaEstimation(Task):
     """Ground-plane footprint area (convex hull of the object's projection) in square metres."""
 
     original_type = "AREA"
+    from_annotation = True
     evidence = {"*": ""}
     scales = (Scale.DRONE,)
     quantity = "area"

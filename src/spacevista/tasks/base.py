@@ -69,6 +69,9 @@ class Task:
     needs: ClassVar[tuple[str, ...]] = ("depth", "instances")  # signals the estimated graph needs
     #: what "value" means for numerical answers: "length" (metres), "area", "volume", "angle", "count"
     quantity: ClassVar[str] = "length"
+    #: the answer measures 3D geometry (a size, distance, depth, room size, area or count), which a
+    #: source's own 3D annotation gives for the whole object; the engine answers from it when it can
+    from_annotation: ClassVar[bool] = False
     #: at most this many questions per scene
     per_scene: ClassVar[int] = 4
     #: question kinds ("*": any) whose named objects must each have been seen whole in some view

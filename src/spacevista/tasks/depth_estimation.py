@@ -17,6 +17,7 @@ class DepthEstimation(Task):
     Multiple choice: which of several objects is nearest to the camera in frame k."""
 
     original_type = "DEPTH"
+    from_annotation = True
 
     def candidates(self, graph: SceneGraph, rng: np.random.Generator) -> Iterator[Question]:
         objs = askable(graph)

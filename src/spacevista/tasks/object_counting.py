@@ -18,6 +18,7 @@ class ObjectCounting(Task):
     """How many instances of a category appear in the video (identities, not per-frame counts)."""
 
     original_type = "COUNTING"
+    from_annotation = True
     quantity = "count"
     metric = False
     per_scene = 3

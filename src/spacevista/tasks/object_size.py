@@ -20,6 +20,7 @@ class ObjectSize(Task):
     """Longest dimension (or height / width) of one object, from its upright 3D box."""
 
     original_type = "LENGTH"
+    from_annotation = True
     evidence = {"*": ""}
 
     def candidates(self, graph: SceneGraph, rng: np.random.Generator) -> Iterator[Question]:

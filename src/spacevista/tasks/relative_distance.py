@@ -30,6 +30,7 @@ class RelativeDistance(Task):
     """Distance between object centres, and closest / farthest of several objects from a reference."""
 
     original_type = "OBJECT_RELATIVE_DISTANCE"
+    from_annotation = True
     evidence = {"centroid": ""}
 
     def candidates(self, graph: SceneGraph, rng: np.random.Generator) -> Iterator[Question]:

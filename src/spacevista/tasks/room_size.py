@@ -33,6 +33,7 @@ class RoomSize(Task):
     """Floor area of the room in m² (kind "area") or its volume in m³ (kind "volume")."""
 
     original_type = "ROOM_SIZE"
+    from_annotation = True
     room_coverage = 0.9
     scales = (Scale.INDOOR,)
 

@@ -122,8 +122,8 @@ def assemble(out: Path, shards: list[Shard], errors: list[dict[str, Any]], bench
     by_scene: dict[str, list[QARecord]] = {}
     for r in records:
         by_scene.setdefault(r.scene_id, []).append(r)
-    report = summarise([SceneQA(s.scene_id, s.scale, by_scene.get(s.scene_id, []), s.skipped, Counter(s.dropped))
-                        for s in kept], errors)
+    report = summarise([SceneQA(s.scene_id, s.scale, by_scene.get(s.scene_id, []), s.skipped, Counter(s.dropped),
+                                s.crosscheck) for s in kept], errors)
     report["scenes"] = scene_table(kept, records)
     report["removed"] = removed
     report["failed_scenes"] = sorted({e["scene"] for e in errors})

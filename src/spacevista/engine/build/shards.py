@@ -38,12 +38,16 @@ class Shard:
     dropped_frames: list[dict[str, Any]] = field(default_factory=list)
     #: poses the reader re-orthonormalised: ``{"corrected": n, "max_correction": x}`` (0 and 0.0: none)
     pose_corrections: dict[str, Any] = field(default_factory=dict)
+    #: lifted against annotated objects, for a scene with its own 3D annotation (SceneQA.crosscheck)
+    crosscheck: dict[str, Any] | None = None
 
     def to_json(self) -> str:
         d = {"key": self.key, "source": self.source, "scene_id": self.scene_id, "scale": self.scale,
              "records": [r.to_dict() for r in self.records], "skipped": self.skipped,
              "dropped": dict(sorted(self.dropped.items())), "frame_hashes": self.frame_hashes,
              "dropped_frames": self.dropped_frames, "pose_corrections": self.pose_corrections}
+        if self.crosscheck is not None:
+            d["crosscheck"] = self.crosscheck
         return json.dumps(d, sort_keys=True, ensure_ascii=False, separators=(",", ":")) + "\n"
 
     @classmethod
@@ -55,7 +59,8 @@ class Shard:
     def scene_qa(self) -> SceneQA:
         from collections import Counter
 
-        return SceneQA(self.scene_id, self.scale, list(self.records), list(self.skipped), Counter(self.dropped))
+        return SceneQA(self.scene_id, self.scale, list(self.records), list(self.skipped), Counter(self.dropped),
+                       self.crosscheck)
 
 
 def write_shard(shard: Shard, path: Path) -> None:

@@ -45,8 +45,11 @@ class BuildConfig:
     max_scene_memory: int = 2 << 30
 
     def engine_settings(self) -> dict[str, Any]:
-        """Settings that change a scene's output beyond reader options (they key its shard)."""
-        return {"clip_frames": self.clip_frames}
+        """Settings that change a scene's output beyond reader options (they key its shard); the
+        truth sources name the rule that answers metric questions from a source's own annotation."""
+        from spacevista.engine.scene.questions import TRUTH_SOURCES
+
+        return {"clip_frames": self.clip_frames, "truth_sources": list(TRUTH_SOURCES)}
 
     def __post_init__(self) -> None:
         from spacevista.readers import validate_options
@@ -187,7 +190,8 @@ class SceneStage:
         except Exception as e:  # noqa: BLE001
             return error_row(source, scene.id, "process", _reason(e))
         shard = Shard(key=key, source=source, scene_id=scene.id, scale=result.scale, records=result.records,
-                      skipped=result.skipped, dropped=dict(result.dropped), frame_hashes=hashes, **notes)
+                      skipped=result.skipped, dropped=dict(result.dropped), frame_hashes=hashes,
+                      crosscheck=result.crosscheck, **notes)
         write_shard(shard, shard_path)
         return {"source": source, "shard": name, "cached": "", "error": ""}
 

@@ -8,6 +8,7 @@ from typing import Any, Iterable
 import numpy as np
 
 from spacevista.engine.dataset.audit import run_audit
+from spacevista.engine.scene.crosscheck import summarise_crosschecks
 from spacevista.engine.scene.questions import SceneQA
 from spacevista.records import QARecord
 from spacevista.scene import Scale
@@ -24,6 +25,19 @@ def engine_accuracy(records: Iterable[QARecord]) -> dict[str, dict[str, float]]:
             acc[r.task][r.scale].append(r.engine_score)
     return {t: {s: round(float(np.mean(v)), 4) for s, v in sorted(by.items(), key=lambda kv: SCALE_ORDER.index(kv[0]))}
             for t, by in sorted(acc.items())}
+
+
+def truth_source_counts(records: Iterable[QARecord]) -> dict[str, Any]:
+    """Answers per truth source ("annotation": a source's own 3D annotation; "lifted": depth and
+    masks of the frames, which every record of a scene without annotation is), overall and per task."""
+    total: Counter = Counter()
+    by_task: dict[str, Counter] = defaultdict(Counter)
+    for r in records:
+        src = r.metadata.get("truth_source", "lifted")
+        total[src] += 1
+        by_task[r.task][src] += 1
+    return {"total": dict(sorted(total.items())),
+            "by_task": {t: dict(sorted(c.items())) for t, c in sorted(by_task.items())}}
 
 
 def refusals(results: list[SceneQA]) -> dict[str, dict[str, dict[str, int]]]:
@@ -72,8 +86,10 @@ def summarise(results: list[SceneQA], errors: list[dict[str, Any]] | None = None
         if res.skipped:
             skipped[res.scene_id] = res.skipped
     n_dup = dropped.get("duplicate", 0)
+    checks = [(res.scene_id, res.crosscheck) for res in results if res.crosscheck]
+    extra = {"annotation_crosscheck": summarise_crosschecks(checks)} if checks else {}
     refused = refusals(results)
-    return {
+    return {**extra,
         "qa_count": len(records),
         "scene_count": len(results),
         "scales": {s: c for s, c in sorted(Counter(r.scale for r in records).items(),
@@ -83,6 +99,7 @@ def summarise(results: list[SceneQA], errors: list[dict[str, Any]] | None = None
         "task_scale": {t: dict(sorted(Counter(r.scale for r in records if r.task == t).items()))
                        for t in sorted({r.task for r in records})},
         "engine_accuracy": engine_accuracy(records),
+        "truth_sources": truth_source_counts(records),
         "refusals": refused,
         "precision_yield": precision_yield(records, refused),
         "dropped": {k: v for k, v in sorted(dropped.items()) if not k.startswith("refused:")},

@@ -11,14 +11,17 @@ import numpy as np
 
 from spacevista import __version__
 from spacevista.engine.scene.gates import answer_interval, distractor_refusal, evidence_refusal
-from spacevista.engine.scene.clips import CLIP_FRAMES, choose_clip, restrict, sync_trees
+from spacevista.engine.scene.clips import CLIP_FRAMES, choose_clip, named_objects, restrict, sync_trees
 from spacevista.graph import SceneGraph
 from spacevista.qa.metrics import score_answer
 from spacevista.records import QARecord
 from spacevista.scene import Scale
-from spacevista.tasks.base import TASKS, Task, Unanswerable
+from spacevista.tasks.base import TASKS, Facts, Question, Task, Unanswerable
 from spacevista.tasks.compose import compose
 from spacevista.tasks.wording import to_unit
+
+#: where a record's answer came from (``record.metadata["truth_source"]`` on scenes with annotations)
+TRUTH_SOURCES = ("annotation", "lifted")
 
 
 def rng_for(seed: int, *keys: str) -> np.random.Generator:
@@ -35,6 +38,8 @@ class SceneQA:
     records: list[QARecord] = field(default_factory=list)
     skipped: list[dict[str, str]] = field(default_factory=list)
     dropped: Counter = field(default_factory=Counter)
+    #: lifted against annotated objects (``crosscheck.compare_graphs``), for scenes with annotations
+    crosscheck: dict[str, Any] | None = None
 
 
 def tasks_for(scale: Scale, names: list[str] | None = None) -> list[Task]:
@@ -52,12 +57,40 @@ def normalise(text: str) -> str:
     return " ".join(text.lower().split())
 
 
+def shown(q: Question, graph: SceneGraph, clip: list[int]) -> bool:
+    """Whether the clip shows every object the question names (in ``graph``, the lifted graph)."""
+    keep = set(clip)
+    return all(graph.has(o) and keep.intersection(graph.object(o).views) for o in named_objects(q))
+
+
+def answer_with_truth(task: Task, q: Question, seen_est: SceneGraph, annotated: SceneGraph | None,
+                      clip: list[int]) -> tuple[Facts, str]:
+    """The answer to ``q`` and its truth source: the annotated graph as seen through the clip when
+    the task measures geometry (``Task.from_annotation``), every object it names is annotated and
+    the annotation answers it; else the lifted graph. The lifted answer is always computed first,
+    so whether a question is asked never depends on the annotation (raises ``Unanswerable``)."""
+    facts = task.answer(q, seen_est)
+    if annotated is None or not task.from_annotation or not all(annotated.has(o) for o in named_objects(q)):
+        return facts, "lifted"
+    seen_ann = restrict(annotated, clip)
+    try:
+        return task.answer(q, seen_ann), "annotation"
+    except Unanswerable:
+        return facts, "lifted"
+    finally:
+        sync_trees(seen_ann, annotated)
+
+
 def generate_qa(est: SceneGraph, exact: SceneGraph | None, seed: int, task_names: list[str] | None = None,
                 provenance: dict[str, Any] | None = None, lifted: bool = True,
-                clip_frames: int = CLIP_FRAMES) -> SceneQA:
-    """Propose questions from the estimated graph; give each its clip (at most ``clip_frames``
-    frames, see :mod:`~spacevista.engine.scene.clips`); answer it from both graphs as seen through
-    the clip; word and score it."""
+                clip_frames: int = CLIP_FRAMES, annotated: SceneGraph | None = None) -> SceneQA:
+    """Propose questions from the estimated graph; refuse those the evidence gates find undetermined
+    (:mod:`~spacevista.engine.scene.gates`); give each its clip (at most ``clip_frames`` frames, see
+    :mod:`~spacevista.engine.scene.clips`); refuse it when the clip does not show an object it names;
+    answer it from both graphs as seen through the clip (metric answers from ``annotated``, the graph
+    of the source's own 3D annotation, when given: see :func:`answer_with_truth`); word and score
+    it. Refusals go to ``dropped`` as ``refused:<task>:<reason>``. With ``annotated``, every record
+    states its truth source in ``metadata["truth_source"]``."""
     result = SceneQA(est.scene_id, est.scale.value)
     frame_order = [c.frame for c in est.cameras]
     path_of = dict(zip(frame_order, est.frame_paths))
@@ -82,7 +115,8 @@ def generate_qa(est: SceneGraph, exact: SceneGraph | None, seed: int, task_names
             _count_refusals(result, task)
             continue
         result.dropped.update({f"{task.name}:{k}": v for k, v in getattr(task, "dropped", {}).items()})
-        _ask(task, questions, est, exact, frame_order, path_of, clip_frames, seed, provenance, rng, seen, result)
+        _ask(task, questions, est, exact, annotated, frame_order, path_of, clip_frames, seed, provenance, rng,
+             seen, result)
         _count_refusals(result, task)
     return result
 
@@ -96,11 +130,13 @@ def _count_refusals(result: SceneQA, task: Task) -> None:
     result.dropped.update({f"refused:{task.name}:{k}": v for k, v in task.refused.items()})
 
 
-def _ask(task: Task, questions: list, est: SceneGraph, exact: SceneGraph | None, frame_order: list[int],
-         path_of: dict[int, str], clip_frames: int, seed: int, provenance: dict[str, Any] | None,
-         rng: np.random.Generator, seen: set[tuple[str, str]], result: SceneQA) -> None:
-    """Give each question its clip, answer it on both graphs, word it, score it, keep it unless a
-    duplicate of one already kept."""
+def _ask(task: Task, questions: list, est: SceneGraph, exact: SceneGraph | None, annotated: SceneGraph | None,
+         frame_order: list[int], path_of: dict[int, str], clip_frames: int, seed: int,
+         provenance: dict[str, Any] | None, rng: np.random.Generator, seen: set[tuple[str, str]],
+         result: SceneQA) -> None:
+    """Give each question its clip, refuse it when the clip does not show an object it names,
+    answer it on both graphs (from the annotation where :func:`answer_with_truth` can), word it,
+    score it, keep it unless a duplicate of one already kept."""
     for n, q in enumerate(questions):
         refusal = evidence_refusal(task, q, est)
         if refusal:
@@ -111,9 +147,12 @@ def _ask(task: Task, questions: list, est: SceneGraph, exact: SceneGraph | None,
         except Unanswerable:
             task.refuse("clip_too_small")
             continue
+        if not shown(q, est, clip):
+            task.refuse("not_shown")
+            continue
         seen_est = restrict(est, clip)
         try:
-            facts = task.answer(q, seen_est)
+            facts, truth_source = answer_with_truth(task, q, seen_est, annotated, clip)
         except Unanswerable:
             task.refuse("unanswerable")
             continue
@@ -133,14 +172,14 @@ def _ask(task: Task, questions: list, est: SceneGraph, exact: SceneGraph | None,
             quantity = task.quantity_of(q)
             factor = 1.0 if quantity in ("count", "angle") else to_unit(1.0, composed.unit or "m")
             lo, hi = answer_interval(task, q, seen_est, float(facts.value))
-            shown = (lo * factor, hi * factor)
+            band = (lo * factor, hi * factor)
             if q.form == "mc":
-                refusal = distractor_refusal(composed.options, composed.answer, shown)
+                refusal = distractor_refusal(composed.options, composed.answer, band)
                 if refusal:
                     task.refuse(refusal)
                     continue
             else:
-                composed.metadata["interval"] = [round(v, 6) for v in shown]
+                composed.metadata["interval"] = [round(v, 6) for v in band]
         score = None
         if exact is not None:
             if composed.exact_answer is None:  # the exact graph could not answer it
@@ -154,6 +193,8 @@ def _ask(task: Task, questions: list, est: SceneGraph, exact: SceneGraph | None,
             result.dropped["duplicate"] += 1
             continue
         seen.add(key)
+        if annotated is not None:
+            composed.metadata["truth_source"] = truth_source
         result.records.append(QARecord(
             id=f"{est.scene_id}-{task.name}-{n:03d}", scene_id=est.scene_id, source=est.source,
             scale=est.scale.value, category=est.scale.category, task=task.name,

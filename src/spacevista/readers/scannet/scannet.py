@@ -11,18 +11,24 @@
       instance-filt/0.png ...    optional: 2-D instance ids, pixel value = objectId + 1, 0 = unannotated
       scene0000_00.aggregation.json (or scene0000_00_vh_clean.aggregation.json)
                                  optional: segGroups [{objectId, label, ...}]
+      scene0000_00_vh_clean_2.ply, scene0000_00_vh_clean_2.0.010000.segs.json
+                                 optional: the annotated mesh (see ``readers.annotations.scannet``)
 
 Resolution: ``resolution="color"`` (default) keeps the colour camera and moves depth onto its grid;
 ``resolution="depth"`` keeps the depth camera and moves colour onto the depth grid. Both use
 nearest-neighbour lookup through the two intrinsics (ScanNet's colour/depth extrinsic is identity).
 Instance ids keep ScanNet's value (objectId + 1) so that 0 stays background;
 ``scene.metadata["categories"] = {objectId + 1: label}``.
+
+With the mesh, segments and aggregation present (and ``annotations=True``), the scene carries the
+annotated objects (``scene.annotations()``), moved by the axis alignment like the poses; frames
+without an ``instance-filt`` image then get the instance map the annotated mesh projects into them,
+with the same ids.
 """
 
 from __future__ import annotations
 
 import functools
-import json
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -30,6 +36,9 @@ from typing import Any
 import numpy as np
 
 from spacevista.errors import SceneError
+from spacevista.readers.annotations import (annotation_loader, annotation_source, projected_instance_loader,
+                                            scannet_files)
+from spacevista.readers.annotations.scannet import read_seg_groups
 from spacevista.readers.base import (READERS, DepthRemap, FrameLog, Reader, check_camera, file_here_or_above,
                                      finish_scene, image_size, load_depth_png, load_instance_png, load_rgb_remapped,
                                      read_matrix, read_text, rgb_loader, scene_id_for)
@@ -41,13 +50,14 @@ from spacevista.scene import Frame, Scale, Scene
 class ScanNetOptions(DepthOptions):
     """``resolution`` ("color": the colour camera, depth moved onto it; "depth": the reverse),
     ``depth_scale``, ``axis_align`` (apply the scene's axisAlignment), ``annotated_only`` (only
-    frames with 2-D instances; default: when instance-filt/ exists), ``num_frames``, ``stride``,
-    ``scale``, ``scene_id``, ``up``."""
+    frames with 2-D instances; default: when instance-filt/ exists), ``annotations`` (load the
+    annotated mesh when present), ``num_frames``, ``stride``, ``scale``, ``scene_id``, ``up``."""
 
     reader = "scannet"
     resolution: str = field(default="color", metadata=one_of("color", "depth"))
     axis_align: bool = True
     annotated_only: bool | None = None
+    annotations: bool = True
 
 
 def _numbered(folder: Path, suffixes: tuple[str, ...]) -> dict[int, Path]:
@@ -77,11 +87,7 @@ def read_axis_alignment(scene: str, path: Path, log: FrameLog | None = None) -> 
 
 def read_aggregation(scene: str, path: Path) -> dict[int, str]:
     """``{objectId + 1: label}`` from a ScanNet aggregation file (the 2-D instance-filt id convention)."""
-    try:
-        data = json.loads(read_text(scene, path))
-        return {int(g["objectId"]) + 1: str(g["label"]) for g in data["segGroups"]}
-    except (json.JSONDecodeError, KeyError, TypeError, ValueError) as e:
-        raise SceneError(scene, str(path), f"bad aggregation file: {e}") from e
+    return {oid + 1: label for oid, label, _ in read_seg_groups(scene, path, "aggregation")}
 
 
 @READERS.register("scannet")
@@ -114,6 +120,13 @@ class ScanNetReader(Reader, options=ScanNetOptions, scales=(Scale.INDOOR,)):
         align = read_axis_alignment(sid, meta_file, log) if (meta_file and options.axis_align) else None
         agg = file_here_or_above(root, f"{name}.aggregation.json", f"{name}_vh_clean.aggregation.json")
         categories = read_aggregation(sid, agg) if agg else {}
+        found = scannet_files(root, name) if options.annotations else None
+        source: tuple | None = None
+        if found is not None:
+            source = annotation_source("scannet", sid, *map(str, found),
+                                       None if align is None else tuple(align.reshape(-1).tolist()))
+            agg = found[2]
+            categories = read_aggregation(sid, agg)
 
         # lifting needs instance maps in every frame: when the scan has 2-D instances, read only the
         # annotated frames unless told otherwise
@@ -166,9 +179,11 @@ class ScanNetReader(Reader, options=ScanNetOptions, scales=(Scale.INDOOR,)):
                 Ki = np.diag([isize[0] / cw, isize[1] / ch, 1.0]) @ Kc
                 inst = functools.partial(load_instance_png, str(instances[fid]), sid, None,
                                          remap(Ki, isize, cam.K, (cam.width, cam.height)))
+            elif source is not None:
+                inst = projected_instance_loader(source, cam.K, cam.width, cam.height, pose)
             return Frame(index=index, camera=cam, pose=pose, image_path=str(colors[fid]),
                          depth_path=str(depths[fid]) if depth else None,
-                         instance_path=str(instances[fid]) if inst else None,
+                         instance_path=str(instances[fid]) if fid in instances else None,
                          rgb_loader=rgb, depth_loader=depth, instance_loader=inst)
 
         frames, kept = log.read([ids[i] for i in keep], read_frame)
@@ -181,7 +196,14 @@ class ScanNetReader(Reader, options=ScanNetOptions, scales=(Scale.INDOOR,)):
             metadata["aggregation"] = str(agg)
         if align is not None:
             metadata["axis_alignment"] = align.tolist()
+        loader = None
+        if source is not None:
+            metadata["annotation"] = {"source": "scannet", "files": list(map(str, found)), "instance_ids":
+                                      "instance-filt" if all(i in instances for i in kept) else
+                                      "instance-filt and projected mesh" if any(i in instances for i in kept)
+                                      else "projected mesh"}
+            loader = annotation_loader(source)
         scene = Scene(id=sid, scale=options.scale, frames=frames, metric=True,
                       up_method="axis_alignment" if align is not None else "unknown", source="scannet",
-                      root=root, metadata=metadata)
+                      root=root, metadata=metadata, annotation_loader=loader)
         return finish_scene(scene, skipped, log, options.up)
