@@ -6,10 +6,10 @@ from typing import Iterator
 
 import numpy as np
 
+from spacevista.geometry.relations import is_flat
 from spacevista.graph import SceneGraph
 from spacevista.tasks.base import TASKS, Facts, Question, Task, Unanswerable
 from spacevista.tasks.common import askable, pick, sample
-from spacevista.tasks.wording import log_spread
 
 KINDS = ("longest", "longest", "height", "width")  # longest asked half the time
 
@@ -21,9 +21,16 @@ class ObjectSize(Task):
     original_type = "LENGTH"
 
     def candidates(self, graph: SceneGraph, rng: np.random.Generator) -> Iterator[Question]:
+        form = None
         for obj in sample(askable(graph, min_views=2), self.per_scene, rng):
             kind = pick(KINDS, rng)
-            yield Question(self.name, pick(self.forms, rng), kind, objects=[obj.id])
+            if kind == "height" and is_flat(obj.box):
+                # a flat marking is lifted from its top face: its height is not measured (and
+                # may round to nothing), so its longest side is asked instead
+                kind = "longest"
+            drawn = pick(self.forms, rng)
+            form = form or drawn  # every question in the form of the first: whole rank cycles
+            yield Question(self.name, form, kind, objects=[obj.id])
 
     def answer(self, q: Question, graph: SceneGraph) -> Facts:
         if not graph.has(q.objects[0]):
@@ -35,4 +42,4 @@ class ObjectSize(Task):
                              "len_z": float(box.size[2]), "len_value": value, "n_frames": len(o.views)})
 
     def choices(self, q, facts, graph, rng):
-        return log_spread(facts.value, rng, 3)
+        return self.numeric_choices(q, facts.value, graph, rng)
