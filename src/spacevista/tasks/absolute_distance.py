@@ -35,8 +35,8 @@ class AbsoluteDistance(Task):
         for a, b in sample(apart, self.per_scene, rng):
             if rng.random() < 0.5:
                 a, b = b, a
-            # every question in the form of the first: a scene's options fill whole rank cycles
-            form = form or pick(self.forms, rng)
+            drawn = pick(self.forms, rng)
+            form = form or drawn  # every question in the form of the first: whole rank cycles
             yield Question(self.name, form, "closest", objects=[a.id, b.id])
 
     def answer(self, q: Question, graph: SceneGraph) -> Facts:
