@@ -40,8 +40,23 @@ def test_mc_candidates_are_uniquely_named_and_clear(task):
 
 
 def test_generated_records_score_one():
-    recs = check_generated(comparison_room(), "relative_distance", seed=0)
-    assert {r.answer_type for r in recs} == {"numerical", "mc"}
+    forms = set()
+    for seed in range(4):
+        recs = check_generated(comparison_room(), "relative_distance", seed=seed)
+        forms |= {r.answer_type for r in recs}
+    assert forms == {"numerical", "mc"}
+
+
+def test_a_scene_asks_one_form_first():
+    """Half of the scenes start with numerical questions, half with multiple choice: a scene that
+    has enough of its first form asks only that one."""
+    task = TASKS.get("relative_distance")()
+    firsts = set()
+    for seed in range(12):
+        qs = task.propose(comparison_room(), np.random.default_rng(seed))
+        firsts.add(qs[0].form)
+        assert len({q.form for q in qs[:2]}) == 1
+    assert firsts == {"numerical", "mc"}
 
 
 def test_templates_are_many():

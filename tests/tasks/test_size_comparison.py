@@ -18,10 +18,25 @@ def test_answer_known(task, kind, a, b, label):
     q = Question("size_comparison", "mc", kind, objects=[a, b])
     f = task.answer(q, g)
     assert f.value == label
-    wrong = task.choices(q, f, g, np.random.default_rng(0))
-    assert label not in wrong and set(wrong) == {"more", "less", "same"} - {label}
+    # the other side only: "about the same" is never the answer, so it is not offered either
+    assert task.choices(q, f, g, np.random.default_rng(0)) == [{"more": "less", "less": "more"}[label]]
     assert task.original_type_of(q) == {"height": "COMPARISON_HEIGHT", "width": "COMPARISON_WIDTH",
                                         "volume": "COMPARISON_SIZE"}[kind]
+
+
+def test_each_kind_answered_more_and_less_alike():
+    """Questions come in blocks of one kind answered once "more" and once "less"."""
+    for seed in range(10):
+        qs = task_of().propose(comparison_room(), np.random.default_rng(seed))
+        g = comparison_room()
+        labels = {}
+        for q in qs:
+            labels.setdefault(q.kind, []).append(task_of().answer(q, g).value)
+        assert qs and all(v.count("more") == v.count("less") for v in labels.values()), labels
+
+
+def task_of():
+    return TASKS.get("size_comparison")()
 
 
 def test_equal_sizes_are_never_asked(task):
@@ -52,9 +67,10 @@ def test_flat_markings_only_compared_by_width(task):
     from relation_scenes import aa_box, box_points, build
 
     objs = [(1, "rug", aa_box((0, 0, 0.005), (2.0, 1.5, 0.01)), box_points((0, 0, 0.005), (2.0, 1.5, 0.01), 600, 1)),
-            (2, "chair", aa_box((3, 0, 0.45), (0.5, 0.5, 0.9)), box_points((3, 0, 0.45), (0.5, 0.5, 0.9), 600, 2))]
+            (2, "chair", aa_box((3, 0, 0.45), (0.5, 0.5, 0.9)), box_points((3, 0, 0.45), (0.5, 0.5, 0.9), 600, 2)),
+            (3, "bookshelf", aa_box((-3, 0, 1.0), (1.0, 0.4, 2.0)), box_points((-3, 0, 1.0), (1.0, 0.4, 2.0), 600, 3))]
     g = build(objs)
     kinds = set()
     for seed in range(20):
-        kinds |= {q.kind for q in task.propose(g, np.random.default_rng(seed))}
+        kinds |= {q.kind for q in task.propose(g, np.random.default_rng(seed)) if 1 in q.objects}
     assert kinds == {"width"}

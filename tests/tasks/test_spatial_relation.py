@@ -43,14 +43,40 @@ def test_placement_needs_floor(task):
 
 
 def test_proposals_are_the_built_relations(task):
+    """Pairs asked are the built relations, or pairs built apart ("not in contact" either way)."""
     g = relation_room()
-    qs = task.propose(g, np.random.default_rng(0))
-    assert qs
     built = {(a, b): lab for lab, a, b in RELATIONS} | {(b, a): "adhesion" for lab, a, b in RELATIONS if lab == "adhesion"}
-    for q in qs:
-        if q.kind == "pair":
-            assert built[tuple(q.objects)] == q.params["label"]
-    assert isinstance(task.dropped, dict)
+    built[3, 1] = "support"  # the lower book lies on the table
+    touching = {frozenset(k) for k in built}
+    seen = False
+    for seed in range(6):
+        for q in task.propose(g, np.random.default_rng(seed)):
+            seen = True
+            if q.kind == "pair" and q.params["label"] == "none":
+                assert frozenset(q.objects) not in touching
+            elif q.kind == "pair":
+                assert built[tuple(q.objects)] == q.params["label"]
+    assert seen and isinstance(task.dropped, dict)
+
+
+def test_rounds_share_a_category_and_their_labels_are_the_options(task):
+    """A round's questions name a common category, each has another answer, and the round's
+    labels are every one of its questions' options."""
+    g = relation_room()
+    for seed in range(6):
+        qs = task.propose(g, np.random.default_rng(seed))
+        rounds = {}
+        for q in qs:
+            rounds.setdefault((q.kind, q.params["round"]), []).append(q)
+        for (kind, _), group in rounds.items():
+            labels = sorted(q.params["label"] for q in group)
+            assert len(group) >= 2 and len(set(labels)) == len(labels)
+            assert all(q.params["palette"] == labels for q in group)
+            cats = [{g.object(o).category for o in q.objects} for q in group]
+            assert set.intersection(*cats)
+            for q in group:
+                facts = task.answer(q, g)
+                assert sorted(task.choices(q, facts, g, np.random.default_rng(0)) + [facts.value]) == labels
 
 
 def test_generated_records_score_one(task):

@@ -9,7 +9,6 @@ import numpy as np
 from spacevista.graph import SceneGraph
 from spacevista.tasks.base import TASKS, Facts, Question, Task, Unanswerable
 from spacevista.tasks.common import askable, gap_within, pairs, pick, sample
-from spacevista.tasks.wording import log_spread
 
 #: pairs closer than this fraction of the larger object are "touching": not asked numerically
 MIN_GAP_FRACTION = 0.25
@@ -34,10 +33,13 @@ class AbsoluteDistance(Task):
         # the gap's cheap bounds settle most pairs without computing it (common.gap_within)
         apart = [(a, b) for a, b in pairs(askable(graph))
                  if not gap_within(graph, a, b, MIN_GAP_FRACTION * max(a.box.longest, b.box.longest))]
+        form = None
         for a, b in sample(apart, self.per_scene, rng):
             if rng.random() < 0.5:
                 a, b = b, a
-            yield Question(self.name, pick(self.forms, rng), "closest", objects=[a.id, b.id])
+            drawn = pick(self.forms, rng)
+            form = form or drawn  # every question in the form of the first: whole rank cycles
+            yield Question(self.name, form, "closest", objects=[a.id, b.id])
 
     def answer(self, q: Question, graph: SceneGraph) -> Facts:
         a, b = q.objects
@@ -48,4 +50,4 @@ class AbsoluteDistance(Task):
         return Facts(d, {"len_value": d, "len_centre": centre})
 
     def choices(self, q, facts, graph, rng):
-        return log_spread(facts.value, rng, 3)
+        return self.numeric_choices(q, facts.value, graph, rng)

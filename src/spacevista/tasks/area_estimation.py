@@ -13,7 +13,6 @@ from spacevista.graph import SceneGraph
 from spacevista.scene import Scale
 from spacevista.tasks.base import TASKS, Facts, Question, Task, Unanswerable
 from spacevista.tasks.common import askable, pick, sample
-from spacevista.tasks.wording import log_spread
 
 
 @TASKS.register("area_estimation")
@@ -25,10 +24,15 @@ class AreaEstimation(Task):
     evidence = {"*": ""}
     scales = (Scale.DRONE,)
     quantity = "area"
+    min_ratio = 1.4
+    max_ratio = 4.0
 
     def candidates(self, graph: SceneGraph, rng: np.random.Generator) -> Iterator[Question]:
+        form = None
         for o in sample(askable(graph, min_views=2), self.per_scene, rng):
-            yield Question(self.name, pick(self.forms, rng), "footprint", objects=[o.id])
+            drawn = pick(self.forms, rng)
+            form = form or drawn  # every question in the form of the first: whole rank cycles
+            yield Question(self.name, form, "footprint", objects=[o.id])
 
     def unseen_spread(self, q: Question, graph: SceneGraph) -> float:
         return spread(measure_bounds(graph.object(q.objects[0]), "footprint"))
@@ -44,4 +48,4 @@ class AreaEstimation(Task):
         return Facts(area, {"area_value": area, "len_x": float(o.box.size[0]), "len_y": float(o.box.size[1])})
 
     def choices(self, q, facts, graph, rng):
-        return log_spread(facts.value, rng, 3, min_ratio=1.4, max_ratio=4.0)
+        return self.numeric_choices(q, facts.value, graph, rng)

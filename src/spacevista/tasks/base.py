@@ -12,13 +12,16 @@ import itertools
 import pkgutil
 from collections import Counter
 from dataclasses import dataclass, field
-from typing import Any, Callable, ClassVar, Iterator
+from typing import Any, Callable, ClassVar, Hashable, Iterator
 
 import numpy as np
 
 from spacevista.graph import SceneGraph
 from spacevista.registry import Registry
 from spacevista.scene import Scale
+from spacevista.tasks.layout import Layout
+from spacevista.tasks.spread import ranked_spread
+from spacevista.tasks.wording import shown_factor, unit_for
 
 ALL_SCALES: tuple[Scale, ...] = tuple(Scale)
 
@@ -78,6 +81,11 @@ class Task:
     evidence: ClassVar[dict[str, str]] = {}
     #: share of the room's walls (directions around it) that must have been seen; 0: no room needed
     room_coverage: ClassVar[float] = 0.0
+    #: numeric multiple choice: neighbouring options differ at least by this ratio (raise it where
+    #: the answer is less certain, so that no distractor is within the answer's error) and their
+    #: gaps are drawn up to ``max_ratio``
+    min_ratio: ClassVar[float] = 1.25
+    max_ratio: ClassVar[float] = 3.0
     #: why candidate questions were not asked, counted by the last ``propose`` (reported per scene)
     dropped: Counter
 
@@ -108,7 +116,15 @@ class Task:
         ``candidates`` offers. Candidates after those are never looked at, so they draw nothing
         from ``rng`` (which goes on to word the questions)."""
         self.dropped = Counter()
+        self.layout = Layout(rng)
         return list(itertools.islice(self.candidates(graph, rng), self.per_scene))
+
+    def layout_for(self, rng: np.random.Generator) -> Layout:
+        """This scene's balancing cycles (letters, ranks, labels): made by ``propose``, or from
+        ``rng`` when a question is composed without it."""
+        if getattr(self, "layout", None) is None:
+            self.layout = Layout(rng)
+        return self.layout
 
     def candidates(self, graph: SceneGraph, rng: np.random.Generator) -> Iterator[Question]:
         """Askable questions in the order they are offered; what a filter drops is counted in
@@ -122,6 +138,24 @@ class Task:
     def choices(self, q: Question, facts: Facts, graph: SceneGraph, rng: np.random.Generator) -> list[Any]:
         """Distractor values for a multiple-choice form (the correct value excluded)."""
         raise NotImplementedError
+
+    def numeric_choices(self, q: Question, value: float, graph: SceneGraph, rng: np.random.Generator,
+                        lower: float | None = None, upper: float | None = None) -> list[float]:
+        """Three distractors for a positive numeric answer (SI units; ``lower``/``upper`` in the
+        unit the options are written in), spaced by this task's ``min_ratio`` and ``max_ratio``
+        with the answer's rank from the scene's cycle (``spread.ranked_spread``). They are spread
+        in the written unit, so that rounding and the checks see the numbers the text shows."""
+        factor = shown_factor(self.quantity_of(q), unit_for(graph.scale, self.quantity_of(q)))
+        return [d * factor for d in ranked_spread(value / factor, self.layout_for(rng), rng, 3, self.min_ratio,
+                                                  self.max_ratio, lower, upper)]
+
+    def answer_label(self, q: Question, value: Any) -> Hashable | None:
+        """The answer as one of a few labels (a side, a relation, yes or no; a tuple of such
+        words), which questions word in step so that no paraphrase goes with one label more than
+        another; None for answers that are numbers, objects or plans."""
+        if isinstance(value, str) or (isinstance(value, tuple) and value and all(isinstance(v, str) for v in value)):
+            return value
+        return None
 
     def matches(self, q: Question, option: Any, value: Any) -> bool:
         """Whether an option value stands for ``value`` (used to find the exact letter)."""

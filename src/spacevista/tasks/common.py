@@ -19,10 +19,13 @@ MIN_PIXELS = 400
 
 
 def askable(graph: SceneGraph, min_views: int = 1) -> list[GraphObject]:
-    """Objects seen well enough (lifting already applied the 20x20 px rule per view)."""
+    """Objects seen well enough (lifting already applied the 20x20 px rule per view). In a scene
+    whose objects carry categories, an object without one ("object": a tracker's stray piece) is
+    not asked about."""
+    labelled = any(o.category != "object" for o in graph.objects)
     return [o for o in graph.objects
             if len(o.views) >= min_views and max((v.pixels for v in o.views.values()), default=0) >= MIN_PIXELS
-            and len(o.points) >= 10]
+            and len(o.points) >= 10 and not (labelled and o.category == "object")]
 
 
 def nameable(graph: SceneGraph) -> set[int]:

@@ -11,7 +11,7 @@ import numpy as np
 from spacevista.graph import SceneGraph
 from spacevista.tasks.base import Facts, Question, Task
 from spacevista.tasks.wording import (Referrer, fill, format_number, letters, pick_template,
-                                      rationale_template, to_unit, unit_for, unit_words)
+                                      rationale_template, shown_factor, to_unit, unit_for, unit_words)
 
 N_OPTIONS = 4
 
@@ -55,7 +55,10 @@ def compose(task: Task, q: Question, est: Facts, exact: Facts | None, graph: Sce
     ref = Referrer(graph, frame_order, rng)
     slots: dict[str, Any] = task_slots(task, q, graph, ref, frame_order)
     where = f"templates/{task.name}.yaml {q.form}/{q.kind}"
-    question = fill(pick_template(task.name, q.form, q.kind, rng), slots, where)
+    layout = task.layout_for(rng)
+    label = task.answer_label(q, est.value)
+    template_id, template = pick_template(task.name, q.form, q.kind, layout, label, q.params.get("round"))
+    question = fill(template, slots, where)
     numeric = q.form == "numerical" or (_is_numeric(est.value) and not task.label_options(q))
     unit = unit_for(graph.scale, task.quantity_of(q)) if numeric else ""
 
@@ -68,10 +71,17 @@ def compose(task: Task, q: Question, est: Facts, exact: Facts | None, graph: Sce
             exact_shown = _in_unit(exact.value, task.quantity_of(q), unit)
             exact_answer = format_number(exact_shown)
     elif q.form == "mc":
-        distractors = task.choices(q, est, graph, rng)[: N_OPTIONS - 1]
-        values = list(distractors)
-        pos = int(rng.integers(len(values) + 1))
-        values.insert(pos, est.value)
+        values = list(task.choices(q, est, graph, rng)[: N_OPTIONS - 1])
+        if label is not None:
+            # labels in one order per scene and kind (Layout.place): a round of questions reads
+            # alike and each label, so each letter, is the answer once
+            values.append(est.value)
+            values.sort(key=lambda v: layout.place(("order", q.kind), task.answer_label(q, v)))
+            pos = values.index(est.value)
+        else:
+            # the correct letter from the scene's cycle for this many options: even by construction
+            pos = layout.draw(("letter", len(values) + 1), range(len(values) + 1))
+            values.insert(pos, est.value)
         if numeric:
             options = [_option_number(v, task.quantity_of(q), unit) for v in values]
         else:
@@ -100,7 +110,8 @@ def compose(task: Task, q: Question, est: Facts, exact: Facts | None, graph: Sce
     return Composed(question=question, answer_type=q.form, answer=answer, options=options, unit=unit,
                     rationale=rationale, anchors=anchors, input_type=ref.input_type(),
                     annotations=ref.annotations(), exact_answer=exact_answer,
-                    metadata={"kind": q.kind, "objects": list(q.objects), "frames": list(q.frames)})
+                    metadata={"kind": q.kind, "objects": list(q.objects), "frames": list(q.frames),
+                              "template": template_id})
 
 
 def task_slots(task: Task, q: Question, graph: SceneGraph, ref: Referrer,
@@ -138,9 +149,7 @@ def _is_numeric(v: Any) -> bool:
 
 
 def _in_unit(value: float, quantity: str, unit: str) -> float:
-    if quantity in ("count", "angle"):
-        return float(value)
-    return to_unit(value, unit)
+    return float(value) / shown_factor(quantity, unit)
 
 
 def _option_number(v: float, quantity: str, unit: str) -> str:

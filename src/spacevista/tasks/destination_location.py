@@ -23,7 +23,6 @@ from spacevista.tasks.common import pick
 from spacevista.tasks.placement import (BORDER_DEG, CLEARANCE, MOVE_WORDS, RELATIONS, PlacingTask, destination,
                                         direction_label, ground_frame, local_box, object_pairs, occupied, require,
                                         wrong_directions)
-from spacevista.tasks.wording import log_spread
 
 
 def placement_facts(graph: SceneGraph, q: Question) -> tuple[np.ndarray, np.ndarray, dict]:
@@ -82,7 +81,7 @@ class DestinationLocation(PlacingTask):
     def choices(self, q, facts, graph, rng):
         if q.kind == "direction":
             return wrong_directions(facts.value, rng)
-        return log_spread(facts.value, rng, 3)
+        return self.numeric_choices(q, facts.value, graph, rng)
 
     def describe(self, q, option, graph):
         return MOVE_WORDS[option]

@@ -16,6 +16,7 @@ import numpy as np
 from spacevista.geometry.relations import is_flat
 from spacevista.evidence import measure_bounds
 from spacevista.graph import GraphObject, SceneGraph
+from spacevista.tasks.balance import Blocks
 from spacevista.tasks.base import TASKS, Facts, Question, Task, Unanswerable
 from spacevista.tasks.common import askable, gap_within, min_gap, pick
 from spacevista.tasks.wording import length_text, plural, to_unit, unit_for
@@ -71,17 +72,18 @@ class ExistenceEstimation(Task):
     def candidates(self, graph: SceneGraph, rng: np.random.Generator) -> Iterator[Question]:
         objs = askable(graph)
         self._seen = visible(graph)
-        want = "yes" if rng.random() < 0.5 else "no"
         if len(objs) < 3:
             return
+        # blocks of one kind answered once "yes" and once "no" (balance.Blocks)
+        blocks = Blocks({"size_near": ("yes", "no"), "category_near": ("yes", "no")}, rng)
         for _ in range(6 * self.per_scene):
-            kind = "size_near" if rng.random() < 0.6 else "category_near"
+            drawn = "size_near" if rng.random() < 0.6 else "category_near"
+            kind, want = blocks.want([blocks.open_kind or drawn])
             q = self._try(graph, objs, kind, want, rng)
             if q is None:
                 self.dropped[f"no_clear_{want}"] += 1
                 continue
-            yield q
-            want = "no" if want == "yes" else "yes"
+            yield from blocks.take(kind, want, q)
 
     def _try(self, graph: SceneGraph, objs: list[GraphObject], kind: str, want: str,
              rng: np.random.Generator) -> Question | None:

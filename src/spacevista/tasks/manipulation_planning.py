@@ -38,6 +38,7 @@ import numpy as np
 from spacevista.geometry.paths import axis_moves, axis_path, execute_moves, merge_axis
 from spacevista.geometry.rrt import BoxSpace, path_length, plan
 from spacevista.graph import SceneGraph
+from spacevista.tasks.balance import centred
 from spacevista.tasks.base import TASKS, Facts, Question
 from spacevista.tasks.common import VerifiedOptions, nameable, pick
 from spacevista.tasks.placement import (CLEARANCE, RELATIONS, PlacingTask, destination, ground_frame, local_box,
@@ -168,7 +169,9 @@ class ManipulationPlanning(VerifiedOptions, PlacingTask):
         if p is None:
             return None, "no collision-free plan"
         q.params["plan"] = p
-        return self.with_distractors(q, lambda: self._distractors(graph, su, p))
+        vary = lambda x: self._distractors(graph, su, x)  # noqa: E731
+        return self.with_distractors(q, lambda: centred(p, vary, self.layout_for(np.random.default_rng(seed)),
+                                                        np.random.default_rng(seed)))
 
     def answer(self, q: Question, graph: SceneGraph) -> Facts:
         su = setup(graph, q)

@@ -9,7 +9,8 @@ import numpy as np
 from spacevista.graph import SceneGraph
 from spacevista.tasks.base import TASKS, Facts, Question, Task
 from spacevista.tasks.common import pick
-from spacevista.tasks.wording import count_spread, plural
+from spacevista.tasks.spread import ranked_counts
+from spacevista.tasks.wording import plural
 
 
 
@@ -27,9 +28,12 @@ class ObjectCounting(Task):
         cats = sorted(c for c, objs in graph.by_category().items() if len(objs) >= 2)
         if not cats:
             cats = sorted(graph.by_category())
+        form = None
         for i in rng.permutation(len(cats))[:self.per_scene]:
             c = cats[int(i)]
-            yield Question(self.name, pick(self.forms, rng), "count", params={"category": c, "semantics": [c]})
+            drawn = pick(self.forms, rng)
+            form = form or drawn  # every question in the form of the first: whole rank cycles
+            yield Question(self.name, form, "count", params={"category": c, "semantics": [c]})
 
     def answer(self, q: Question, graph: SceneGraph) -> Facts:
         objs = [o for o in graph.objects if o.category == q.params["category"] and o.views]
@@ -43,7 +47,7 @@ class ObjectCounting(Task):
         return [max(o.views, key=lambda f: (o.views[f].pixels, -f)) for o in objs]
 
     def choices(self, q, facts, graph, rng):
-        return count_spread(int(facts.value), rng, 3)
+        return ranked_counts(int(facts.value), self.layout_for(rng), rng, 3)
 
     def extra_slots(self, q: Question, graph: SceneGraph) -> dict:
         c = q.params["category"]

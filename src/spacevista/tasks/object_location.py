@@ -22,7 +22,6 @@ from spacevista.tasks.base import TASKS, Facts, Question, Task
 from spacevista.tasks.placement import (BORDER_DEG, PLACE_WORDS, RELATION_WORDS, TABLETOP_SCALES, direction_angle,
                                         direction_label, ground_frame, local_box, object_pairs, require,
                                         wrong_directions)
-from spacevista.tasks.wording import log_spread
 
 #: an offset is asked only when it is at least this fraction of the horizontal centre distance
 MIN_OFFSET_FRACTION = 0.5
@@ -104,7 +103,7 @@ class ObjectLocation(Task):
     def choices(self, q, facts, graph, rng):
         if q.kind == "direction":
             return wrong_directions(facts.value, rng)
-        return log_spread(abs(facts.value), rng, 3)
+        return self.numeric_choices(q, abs(facts.value), graph, rng)
 
     def describe(self, q, option, graph):
         return OPTION_TEXT[option]

@@ -7,10 +7,10 @@ from typing import Iterator
 import numpy as np
 
 from spacevista.evidence import measure_bounds, spread
+from spacevista.geometry.relations import is_flat
 from spacevista.graph import SceneGraph
 from spacevista.tasks.base import TASKS, Facts, Question, Task, Unanswerable
 from spacevista.tasks.common import askable, pick, sample
-from spacevista.tasks.wording import log_spread
 
 KINDS = ("longest", "longest", "height", "width")  # longest asked half the time
 
@@ -24,9 +24,16 @@ class ObjectSize(Task):
     evidence = {"*": ""}
 
     def candidates(self, graph: SceneGraph, rng: np.random.Generator) -> Iterator[Question]:
+        form = None
         for obj in sample(askable(graph, min_views=2), self.per_scene, rng):
             kind = pick(KINDS, rng)
-            yield Question(self.name, pick(self.forms, rng), kind, objects=[obj.id])
+            if kind == "height" and is_flat(obj.box):
+                # a flat marking is lifted from its top face: its height is not measured (and
+                # may round to nothing), so its longest side is asked instead
+                kind = "longest"
+            drawn = pick(self.forms, rng)
+            form = form or drawn  # every question in the form of the first: whole rank cycles
+            yield Question(self.name, form, kind, objects=[obj.id])
 
     def unseen_spread(self, q: Question, graph: SceneGraph) -> float:
         return spread(measure_bounds(graph.object(q.objects[0]), q.kind))
@@ -41,4 +48,4 @@ class ObjectSize(Task):
                              "len_z": float(box.size[2]), "len_value": value, "n_frames": len(o.views)})
 
     def choices(self, q, facts, graph, rng):
-        return log_spread(facts.value, rng, 3)
+        return self.numeric_choices(q, facts.value, graph, rng)

@@ -23,6 +23,7 @@ import numpy as np
 
 from spacevista.geometry.rrt import BoxSpace
 from spacevista.graph import SceneGraph
+from spacevista.tasks.balance import centred
 from spacevista.tasks.base import TASKS, Facts, Question
 from spacevista.tasks.common import nameable, pick
 from spacevista.tasks.placement import (CLEARANCE, BoxMemo, PlacingTask, destination, ground_frame, local_box,
@@ -85,6 +86,8 @@ class ObstaclesLocation(PlacingTask):
     def candidates(self, graph: SceneGraph, rng: np.random.Generator) -> Iterator[Question]:
         names = nameable(graph)
         memo = BoxMemo()
+        layout = self.layout_for(rng)
+        asked = clear_asked = 0
         for a, b, frame in object_pairs(graph, rng, None, self.dropped):
             relation = pick(SIDE_RELATIONS, rng)
             q = Question(self.name, "mc", "obstacles", objects=[a.id, b.id], frames=[frame],
@@ -108,12 +111,24 @@ class ObstaclesLocation(PlacingTask):
             if any(h not in names for h in hit):
                 self.dropped["object in the way has no plain name"] += 1
                 continue
-            pool = sorted(c for c in cands if c in names and c not in hit)
-            wrong = distractor_sets(hit, pool)
+            if not hit and 4 * (clear_asked + 1) > asked + 4:
+                # "nothing, the way is clear" is the answer to at most one question in four, as
+                # any option is, so it is no safer a guess than another
+                self.dropped["clear way asked enough"] += 1
+                continue
+            named = sorted(c for c in cands if c in names)
+            truth = tuple(hit)
+
+            def vary(s: tuple[int, ...]) -> list[tuple[int, ...]]:
+                return [w for w in distractor_sets(list(s), [c for c in named if c not in s]) if w != truth]
+
+            wrong = centred(truth, vary, layout, layout.rng)
             if len(wrong) < 3:
                 self.dropped["too few objects for options"] += 1
                 continue
             q.params["wrong"] = [list(w) for w in wrong]
+            asked += 1
+            clear_asked += not hit
             yield q
 
     def answer(self, q: Question, graph: SceneGraph) -> Facts:

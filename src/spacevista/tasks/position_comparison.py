@@ -8,6 +8,7 @@ from typing import Iterator
 import numpy as np
 
 from spacevista.graph import GraphObject, SceneGraph
+from spacevista.tasks.balance import Blocks
 from spacevista.tasks.base import TASKS, ChoiceTask, Facts, Question, Unanswerable
 from spacevista.tasks.common import askable, pairs, pick, shuffled
 
@@ -40,6 +41,11 @@ def label_of(axis: str, off: float) -> str:
     return AXES[axis][0][1 if off > 0 else 0]
 
 
+def _opposite(label: str) -> str:
+    pair = next(labels for labels, _ in AXES.values() if label in labels)
+    return pair[1 - pair.index(label)]
+
+
 @TASKS.register("position_comparison")
 class PositionComparison(ChoiceTask):
     """Where A is relative to B seen from the camera of a stated frame."""
@@ -47,10 +53,10 @@ class PositionComparison(ChoiceTask):
     original_type = "POSITION_ACROSS_FRAME"
 
     def candidates(self, graph: SceneGraph, rng: np.random.Generator) -> Iterator[Question]:
+        # blocks of one kind and axis answered once with each side: A against B or B against A
+        blocks = Blocks({(kind, ax): labels for kind in ("single", "cross") for ax, (labels, _) in AXES.items()}, rng)
         for a, b in shuffled(pairs(askable(graph)), rng):
-            if rng.random() < 0.5:
-                a, b = b, a
-            cross = rng.random() < 0.5
+            cross = rng.random() < 0.5 if blocks.open_kind is None else blocks.open_kind[0] == "cross"
             if cross:
                 # A marked where B is not seen and vice versa, when the video allows it
                 fa = [f for f in a.frames if f not in b.views] or a.frames
@@ -75,8 +81,19 @@ class PositionComparison(ChoiceTask):
             if not axes:
                 self.dropped["border_position"] += 1
                 continue
-            yield Question(self.name, "mc", "cross" if cross else "single", objects=[a.id, b.id],
-                           frames=qframes, params={**params, "axis": pick(axes, rng)})
+            kind = "cross" if cross else "single"
+            want = blocks.want([(kind, ax) for ax in axes])
+            if want is None:
+                self.dropped["other_axis_wanted"] += 1
+                continue
+            (_, axis), side = want
+            if label_of(axis, offs[axis][0]) != side:
+                a, b = b, a
+                if cross:
+                    params["prompt_frames"] = params["prompt_frames"][::-1]
+                    qframes = [qframes[0], *qframes[:0:-1]]
+            q = Question(self.name, "mc", kind, objects=[a.id, b.id], frames=qframes, params={**params, "axis": axis})
+            yield from blocks.take((kind, axis), side, q)
 
     def answer(self, q: Question, graph: SceneGraph) -> Facts:
         if not all(graph.has(o) for o in q.objects):
@@ -93,17 +110,9 @@ class PositionComparison(ChoiceTask):
                              "position": TEXT[label]})
 
     def choices(self, q, facts, graph, rng):
-        """The opposite on the asked axis, plus on each other axis the direction that clearly does
-        not hold (so that no distractor is also true)."""
-        axis = q.params["axis"]
-        pair = AXES[axis][0]
-        wrong = [pair[0] if facts.value == pair[1] else pair[1]]
-        offs = offsets(graph, graph.object(q.objects[0]), graph.object(q.objects[1]), q.frames[0])
-        for ax, (labels, need) in AXES.items():
-            if ax != axis and clear(offs[ax], need):
-                held = label_of(ax, offs[ax][0])
-                wrong.append(labels[0] if held == labels[1] else labels[1])
-        return [wrong[int(i)] for i in rng.permutation(len(wrong))]
+        """The other side on the asked axis. (Sides of other axes that clearly do not hold, beside
+        these two, would never be the answer: a blind guess would keep to the pair.)"""
+        return [_opposite(facts.value)]
 
     def describe(self, q, option, graph):
         return TEXT[option]

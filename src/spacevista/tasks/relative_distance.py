@@ -11,7 +11,7 @@ from spacevista.evidence import extent_bounds
 from spacevista.graph import GraphObject, SceneGraph
 from spacevista.tasks.base import TASKS, Facts, Question, Task, Unanswerable
 from spacevista.tasks.common import askable, pairs, sample, shuffled, unique_named
-from spacevista.tasks.wording import format_number, length_text, log_spread, to_unit, unit_for
+from spacevista.tasks.wording import format_number, length_text, to_unit, unit_for
 
 #: numerical pairs must be this far apart (in mean object sizes), so that the error of a lifted
 #: centroid (at most about half an object) stays small against the distance asked
@@ -35,18 +35,25 @@ class RelativeDistance(Task):
 
     def candidates(self, graph: SceneGraph, rng: np.random.Generator) -> Iterator[Question]:
         objs = askable(graph)
-        # at most half of the questions numerical; multiple choice fills the rest
-        n_num = 0
+        # half of the scenes ask numerical questions first, the other half multiple choice (the
+        # other form fills in when one runs short): a scene's multiple-choice questions then fill
+        # whole letter cycles. The coin comes from the scene's cycles, not from ``rng``.
+        forms = [self._numerical(objs, rng), self._choice(graph, objs, rng)]
+        if self.layout_for(rng).draw("first form", ("numerical", "mc")) == "mc":
+            forms.reverse()
+        for questions in forms:
+            yield from questions
+
+    def _numerical(self, objs: list[GraphObject], rng: np.random.Generator) -> Iterator[Question]:
         for a, b in shuffled(pairs(objs), rng):
-            if n_num >= self.per_scene // 2:
-                break
             if centre_distance(a, b) < MIN_SEPARATION * 0.5 * (a.box.longest + b.box.longest):
                 self.dropped["too_close"] += 1
                 continue
             if rng.random() < 0.5:
                 a, b = b, a
             yield Question(self.name, "numerical", "centroid", objects=[a.id, b.id])
-            n_num += 1
+
+    def _choice(self, graph: SceneGraph, objs: list[GraphObject], rng: np.random.Generator) -> Iterator[Question]:
         named = unique_named(graph, objs)
         for ref in shuffled(objs, rng):
             pool = [o for o in named if o.id != ref.id]
@@ -93,7 +100,7 @@ class RelativeDistance(Task):
 
     def choices(self, q, facts, graph, rng):
         if q.form == "numerical":
-            return log_spread(facts.value, rng, 3)
+            return self.numeric_choices(q, facts.value, graph, rng)
         return [("object", o) for o in q.params["candidates"] if ("object", o) != facts.value]
 
     def describe(self, q, option, graph):

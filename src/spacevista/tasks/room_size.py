@@ -11,7 +11,6 @@ from spacevista.graph import SceneGraph
 from spacevista.scene import Scale
 from spacevista.tasks.base import TASKS, Facts, Question, Task, Unanswerable
 from spacevista.tasks.common import pick
-from spacevista.tasks.wording import log_spread
 
 
 def room_measures(graph: SceneGraph) -> tuple[float, float]:
@@ -36,6 +35,7 @@ class RoomSize(Task):
     from_annotation = True
     room_coverage = 0.9
     scales = (Scale.INDOOR,)
+    min_ratio = 1.3
 
     def quantity_of(self, q: Question) -> str:
         return q.kind
@@ -55,4 +55,4 @@ class RoomSize(Task):
                              ("area_value" if q.kind == "area" else "vol_value"): value})
 
     def choices(self, q, facts, graph, rng):
-        return log_spread(facts.value, rng, 3, min_ratio=1.3, max_ratio=3.0)
+        return self.numeric_choices(q, facts.value, graph, rng)

@@ -11,7 +11,6 @@ from spacevista.geometry.poses import rotation_angle_deg
 from spacevista.graph import SceneGraph
 from spacevista.tasks.base import TASKS, Facts, Question, Task, Unanswerable
 from spacevista.tasks.common import askable, pick, sample
-from spacevista.tasks.wording import log_spread
 
 MIN_ANGLE = 10.0  # degrees: smaller turns are not asked (relative accuracy on tiny angles is noise)
 
@@ -37,6 +36,7 @@ class RotationEstimation(Task):
     metric = False
     needs = ()
     per_scene = 3
+    min_ratio = 1.3
 
     def original_type_of(self, q: Question) -> str:
         return "CAMERA_ROTATION" if q.kind == "camera" else "OBJECT_ROTATION"
@@ -45,9 +45,11 @@ class RotationEstimation(Task):
         frames = [c.frame for c in graph.cameras]
         if len(frames) < 2:
             return
+        form = None
         for _ in range(self.per_scene * 3):
             i, j = sorted(int(f) for f in rng.choice(frames, size=2, replace=False))
-            form = pick(self.forms, rng)
+            drawn = pick(self.forms, rng)
+            form = form or drawn  # every question in the form of the first: whole rank cycles
             if rng.random() < 0.5 or not graph.objects:
                 angle = rotation_angle_deg(graph.camera(i).pose[:3, :3], graph.camera(j).pose[:3, :3])
                 if angle >= MIN_ANGLE and angle <= 170:
@@ -84,4 +86,4 @@ class RotationEstimation(Task):
         return Facts(angle, {"deg_value": angle})
 
     def choices(self, q, facts, graph, rng):
-        return log_spread(facts.value, rng, 3, min_ratio=1.3, max_ratio=3.0, upper=180.0)
+        return self.numeric_choices(q, facts.value, graph, rng, lower=1.0, upper=180.0)

@@ -47,6 +47,7 @@ from spacevista.geometry.paths import execute_ground, ground_actions
 from spacevista.geometry.rrt import BoxSpace, path_length, plan
 from spacevista.graph import GraphObject, SceneGraph
 from spacevista.scene import Scale
+from spacevista.tasks.balance import centred
 from spacevista.tasks.base import TASKS, Facts, Question, Task, Unanswerable
 from spacevista.tasks.common import VerifiedOptions, askable, nameable, pick, shuffled
 from spacevista.tasks.placement import seen
@@ -354,7 +355,9 @@ class GroundRoute(VerifiedOptions, Task):
         if self.with_landmarks and not any(lm is not None for lm in p.landmarks):
             return None, "no landmark beside the route"
         q = Question(self.name, form, "route", objects=[s_id, g_id], params={"seed": seed, "plan": p})
-        return self.with_distractors(q, lambda: self._distractors(graph, su, p))
+        vary = lambda x: self._distractors(graph, su, x)  # noqa: E731
+        return self.with_distractors(q, lambda: centred(p, vary, self.layout_for(np.random.default_rng(seed)),
+                                                        np.random.default_rng(seed)))
 
     def answer(self, q: Question, graph: SceneGraph) -> Facts:
         su = setup(graph, q.objects[0], q.objects[1])

@@ -9,17 +9,16 @@ import numpy as np
 from spacevista.geometry.relations import is_flat
 from spacevista.evidence import measure_bounds
 from spacevista.graph import GraphObject, SceneGraph
+from spacevista.tasks.balance import Blocks
 from spacevista.tasks.base import TASKS, ChoiceTask, Facts, Question, Unanswerable
-from spacevista.tasks.common import askable, differs, pairs, pick, shuffled
+from spacevista.tasks.common import askable, differs, pairs, shuffled
 
 #: relative difference a pair must show on the estimated graph. The definition asks for > 10%;
 #: width and volume are measured less reliably from partial point clouds (a hidden side shortens a
 #: box; volume multiplies three such errors), so they keep a wider margin.
 MARGIN = {"height": 0.10, "width": 0.15, "volume": 0.25}
 KINDS = ("height", "width", "volume")
-WORDS = {"height": ("taller", "shorter", "about the same height"),
-         "width": ("wider", "thinner", "about the same width"),
-         "volume": ("larger", "smaller", "about the same size")}
+WORDS = {"height": ("taller", "shorter"), "width": ("wider", "thinner"), "volume": ("larger", "smaller")}
 ORIGINAL = {"height": "COMPARISON_HEIGHT", "width": "COMPARISON_WIDTH", "volume": "COMPARISON_SIZE"}
 
 
@@ -39,19 +38,28 @@ class SizeComparison(ChoiceTask):
         return ORIGINAL[q.kind]
 
     def candidates(self, graph: SceneGraph, rng: np.random.Generator) -> Iterator[Question]:
+        # blocks of one kind answered once "more" and once "less": A against B or B against A
+        blocks = Blocks({kind: ("more", "less") for kind in KINDS}, rng)
         for a, b in shuffled(pairs(askable(graph)), rng):
-            kind = pick(KINDS, rng)
-            if kind != "width" and (is_flat(a.box) or is_flat(b.box)):
-                # a flat marking is lifted from its top face alone: its height (and so its volume)
-                # is not measured, only its extent on the ground
-                self.dropped["flat_object"] += 1
+            kinds = []
+            for kind in KINDS:
+                if kind != "width" and (is_flat(a.box) or is_flat(b.box)):
+                    # a flat marking is lifted from its top face alone: its height (and so its
+                    # volume) is not measured, only its extent on the ground
+                    self.dropped["flat_object"] += 1
+                elif not differs(measure(a, kind), measure(b, kind), MARGIN[kind]):
+                    self.dropped["close_values"] += 1
+                else:
+                    kinds.append(kind)
+            want = blocks.want(kinds)
+            if want is None:
+                if kinds:
+                    self.dropped["other_kind_wanted"] += 1
                 continue
-            if not differs(measure(a, kind), measure(b, kind), MARGIN[kind]):
-                self.dropped["close_values"] += 1
-                continue
-            if rng.random() < 0.5:
+            kind, label = want
+            if (measure(a, kind) > measure(b, kind)) != (label == "more"):
                 a, b = b, a
-            yield Question(self.name, "mc", kind, objects=[a.id, b.id])
+            yield from blocks.take(kind, label, Question(self.name, "mc", kind, objects=[a.id, b.id]))
 
     def unseen_spread(self, q: Question, graph: SceneGraph) -> float:
         """0 when A's and B's possible values cannot overlap (the comparison holds whatever the
@@ -71,8 +79,9 @@ class SizeComparison(ChoiceTask):
                              "verdict": WORDS[q.kind][0 if label == "more" else 1]})
 
     def choices(self, q, facts, graph, rng):
-        # "about the same" is wrong by construction: the pair differs by more than MARGIN
-        return ["less" if facts.value == "more" else "more", "same"]
+        # no "about the same": it is never asked (pairs differ by more than MARGIN), so an option
+        # that is never right would leave a blind guess one choice in two
+        return ["less" if facts.value == "more" else "more"]
 
     def describe(self, q, option, graph):
-        return WORDS[q.kind][{"more": 0, "less": 1, "same": 2}[option]]
+        return WORDS[q.kind][{"more": 0, "less": 1}[option]]

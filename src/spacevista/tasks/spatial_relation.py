@@ -6,12 +6,15 @@ Two question kinds, both multiple choice:
   inside another object); this is where "hanging" lives, since it needs no partner object.
 
 The predicates are ``spacevista.geometry.relations``; a question is asked only when exactly one
-relation holds with a clear margin on the estimated graph and every other clearly fails.
+relation holds with a clear margin on the estimated graph and every other clearly fails, or (a
+pair "not in contact") when every relation clearly fails both ways.
+
+A scene's questions come in rounds of one kind whose answers differ and whose objects share a
+category; the round's labels are the options of each of its questions (``balance.Rounds``).
 """
 
 from __future__ import annotations
 
-from collections import Counter
 from typing import Iterator
 
 import numpy as np
@@ -21,6 +24,7 @@ from spacevista.geometry import relations as rel
 from spacevista.graph import GraphObject, SceneGraph
 from spacevista.scene import Scale
 from spacevista.tasks.base import TASKS, ChoiceTask, Facts, Question, Unanswerable
+from spacevista.tasks.balance import Rounds
 from spacevista.tasks.common import askable, shuffled
 
 #: normalised margin a relation must clear (and every other must fail by) to be asked
@@ -28,13 +32,16 @@ BORDER = 0.2
 #: candidate pairs are objects whose surfaces come this close, relative to the smaller object
 NEAR_FRACTION = 0.3
 
+#: option text of a pair relation; the question names A first and B second. Options do not
+#: repeat the names, so an option's text is the same in every question (no text that recurs with
+#: one pair of categories across scenes can give the answer away)
 PAIR_TEXT = {
-    "support": "{a} rests on top of {b} (support)",
-    "stacking": "{a} is stacked on {b}, an object of its own kind (stacking)",
-    "adhesion": "{a} touches {b} side by side (adhesion)",
-    "encircling": "{a} surrounds {b} (encircling)",
-    "plug-in": "{a} is plugged into {b} (plug-in)",
-    "none": "{a} and {b} are not in contact",
+    "support": "the first rests on top of the second (support)",
+    "stacking": "the first is stacked on the second, an object of its own kind (stacking)",
+    "adhesion": "the two touch side by side (adhesion)",
+    "encircling": "the first surrounds the second (encircling)",
+    "plug-in": "the first is plugged into the second (plug-in)",
+    "none": "the two are not in contact",
 }
 PLACEMENTS = ("hanging", "floor", "on_object", "inside")
 
@@ -118,6 +125,14 @@ def placement_margins(graph: SceneGraph, a: GraphObject) -> dict[str, float]:
     return dict(graph.memo(("spatial_relation", "placement", a.id), compute))
 
 
+def _clearly_apart(graph: SceneGraph, a: GraphObject, b: GraphObject) -> bool:
+    """Every relation fails by ``BORDER`` both ways, and neither is a flat marking (whose contacts
+    are not judged reliably): "not in contact" can be asked."""
+    if rel.is_flat(a.box) or rel.is_flat(b.box):
+        return False
+    return all(m <= -BORDER for x, y in ((a, b), (b, a)) for m in pair_margins(graph, x, y).values())
+
+
 def _near(a: GraphObject, b: GraphObject) -> bool:
     """Cheap pre-test on boxes: could the two touch or nest at all?"""
     gap = np.abs(a.box.center - b.box.center) - (a.box.size + b.box.size) / 2 * np.sqrt(2)
@@ -132,13 +147,55 @@ class SpatialRelation(ChoiceTask):
 
     def candidates(self, graph: SceneGraph, rng: np.random.Generator) -> Iterator[Question]:
         objs = askable(graph)
-        pair_qs, place_qs = [], []
+        pools = {"pair": self._pair_pool(graph, objs), "placement": self._placement_pool(graph, objs)}
+
+        def alike(q1: Question, q2: Question) -> float:
+            """Categories two questions share."""
+            cats = [{graph.object(o).category for o in q.objects} for q in (q1, q2)]
+            return len(cats[0] & cats[1])
+
+        # Questions come in rounds of one kind: two to four questions, each answered with another
+        # label, each naming an object category that the first one names too, and the round's
+        # labels are the options of each of its questions. Every option is then the answer
+        # exactly as often as another, and neither the wording, the options nor the objects
+        # named tell which: a relation that always holds between two categories (the picture
+        # hangs, the track surrounds the field) is not asked unless the same categories appear
+        # with another answer.
+        rounds = {kind: Rounds(shuffled(qs, rng), lambda q: q.params["label"], rng) for kind, qs in pools.items()}
+        kinds = [list(pools)[int(i)] for i in rng.permutation(len(pools))]
+        chosen: list[Question] = []
+        made = {kind: 0 for kind in kinds}
+        for share in (True, False):
+            # first each kind its share of the questions, then whatever is left to any
+            for i, kind in enumerate(kinds):
+                left = self.per_scene - len(chosen)
+                cap = max(2, left // (len(kinds) - i)) if share else left
+                for size in range(min(cap, len(rounds[kind].left())), 1, -1):
+                    picked = rounds[kind].take(size, alike, need=1.0)
+                    if picked:
+                        palette = sorted(q.params["label"] for q in picked)
+                        for q in picked:
+                            q.params.update(palette=palette, round=made[kind])
+                        made[kind] += 1
+                        chosen += picked
+                        break
+        yield from shuffled(chosen, rng)
+
+    def _pair_pool(self, graph: SceneGraph, objs: list[GraphObject]) -> list[Question]:
+        """Ordered pairs whose relation is clear, and pairs clearly not in contact either way."""
+        out: list[Question] = []
+        apart: set[frozenset[int]] = set()
         for a in objs:
             for b in objs:
                 if a.id == b.id or not _near(a, b):
                     continue
                 margins = pair_margins(graph, a, b)
                 if rel.classify_pair(margins) == "none":
+                    key = frozenset((a.id, b.id))
+                    if key in apart or not _clearly_apart(graph, a, b):
+                        continue
+                    apart.add(key)
+                    out.append(Question(self.name, "mc", "pair", objects=[a.id, b.id], params={"label": "none"}))
                     continue
                 label = rel.clear_label(margins, BORDER)
                 if label is None:
@@ -149,28 +206,24 @@ class SpatialRelation(ChoiceTask):
                     # relations other than encircling are not judged reliably
                     self.dropped["flat_object"] += 1
                     continue
-                pair_qs.append(Question(self.name, "mc", "pair", objects=[a.id, b.id], params={"label": label}))
-        if graph.floor_z is not None:
-            for a in objs:
-                if rel.is_flat(a.box):
-                    self.dropped["flat_object"] += 1
-                    continue
-                margins = placement_margins(graph, a)
-                label = rel.clear_label(margins, BORDER)
-                if label is None:
-                    self.dropped["placement_border"] += 1
-                    continue
-                place_qs.append(Question(self.name, "mc", "placement", objects=[a.id], params={"label": label}))
-        # rarer relations first so that a scene full of "support" still asks about the others
-        pair_qs = shuffled(pair_qs, rng)
-        place_qs = shuffled(place_qs, rng)
-        freq = Counter(q.params["label"] for q in pair_qs)
-        pair_qs.sort(key=lambda q: freq[q.params["label"]])
-        chosen = _spread(pair_qs, self.per_scene - min(1, len(place_qs)), rng)
-        placed = Counter(q.params["label"] for q in place_qs)
-        place_qs.sort(key=lambda q: placed[q.params["label"]])
-        chosen += _spread(place_qs, self.per_scene - len(chosen), rng)
-        yield from chosen
+                out.append(Question(self.name, "mc", "pair", objects=[a.id, b.id], params={"label": label}))
+        return out
+
+    def _placement_pool(self, graph: SceneGraph, objs: list[GraphObject]) -> list[Question]:
+        """Objects whose placement is clear (none when the support plane is unknown)."""
+        out: list[Question] = []
+        if graph.floor_z is None:
+            return out
+        for a in objs:
+            if rel.is_flat(a.box):
+                self.dropped["flat_object"] += 1
+                continue
+            label = rel.clear_label(placement_margins(graph, a), BORDER)
+            if label is None:
+                self.dropped["placement_border"] += 1
+                continue
+            out.append(Question(self.name, "mc", "placement", objects=[a.id], params={"label": label}))
+        return out
 
     def unseen_spread(self, q: Question, graph: SceneGraph) -> float:
         """Contact relations are read from where objects end: a named object whose bottom the capture
@@ -201,35 +254,27 @@ class SpatialRelation(ChoiceTask):
                              "placement": placement_text(label, graph.scale)})
 
     def choices(self, q, facts, graph, rng):
+        """Labels of the scene's palette for this kind that clearly do not hold; any clearly
+        failing label when the palette leaves none (a question asked on its own)."""
+        a = graph.object(q.objects[0])
         if q.kind == "pair":
-            margins = pair_margins(graph, graph.object(q.objects[0]), graph.object(q.objects[1]))
-            wrong = [k for k in rel.PAIR_RELATIONS if k != facts.value and margins[k] <= -BORDER]
-            wrong.append("none")
+            margins = pair_margins(graph, a, graph.object(q.objects[1]))
+            universe = (*rel.PAIR_RELATIONS, "none")
         else:
-            margins = placement_margins(graph, graph.object(q.objects[0]))
-            wrong = [k for k in PLACEMENTS if k != facts.value and margins[k] <= -BORDER]
-        wrong = [w for w in wrong if w != facts.value]
-        return [wrong[int(i)] for i in rng.permutation(len(wrong))[:3]]
+            margins = placement_margins(graph, a)
+            universe = PLACEMENTS
+
+        def wrong(label: str) -> bool:
+            # "not in contact" is false whenever a relation holds
+            return label != facts.value and (margins[label] <= -BORDER if label in margins else facts.value != "none")
+
+        picks = [w for w in q.params.get("palette", ()) if wrong(w)] or [w for w in universe if wrong(w)]
+        return [picks[int(i)] for i in rng.permutation(len(picks))[:3]]
 
     def describe(self, q, option, graph):
         if q.kind == "pair":
-            a, b = (graph.object(o).category for o in q.objects)
-            return PAIR_TEXT[option].format(a=f"the {a}", b=f"the {b}")
+            return PAIR_TEXT[option]
         return placement_text(option, graph.scale)
 
     def extra_slots(self, q: Question, graph: SceneGraph) -> dict:
         return {"floor": floor_word(graph.scale)}
-
-
-def _spread(qs: list[Question], k: int, rng: np.random.Generator) -> list[Question]:
-    """Up to ``k`` questions, at most one per object, preferring the order given (rarest first)."""
-    out: list[Question] = []
-    used: set[int] = set()
-    for q in qs:
-        if len(out) >= k:
-            break
-        if used & set(q.objects):
-            continue
-        out.append(q)
-        used |= set(q.objects)
-    return shuffled(out, rng)

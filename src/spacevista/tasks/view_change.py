@@ -9,6 +9,7 @@ import numpy as np
 
 from spacevista.graph import SceneGraph
 from spacevista.tasks.base import TASKS, ChoiceTask, Facts, Question
+from spacevista.tasks.balance import balanced_pick
 from spacevista.tasks.common import sample, shuffled
 
 #: the dominant axis must exceed the next by this factor, and the turn this many degrees
@@ -47,10 +48,10 @@ class ViewChange(ChoiceTask):
 
     original_type = "CAMERA_MOVING"
     needs = ()
-    per_scene = 3
 
     def candidates(self, graph: SceneGraph, rng: np.random.Generator) -> Iterator[Question]:
         frames = [c.frame for c in graph.cameras]
+        pool = []
         for i, j in shuffled(list(itertools.combinations(frames, 2)), rng):
             rel, turn = motion(graph, i, j)
             move, t, margin = classify(rel, turn)
@@ -58,7 +59,18 @@ class ViewChange(ChoiceTask):
                 continue
             if 0.6 * MIN_TURN < abs(turn) < 1.5 * MIN_TURN:  # border of "no turn"
                 continue
-            yield Question(self.name, "mc", "move_turn", frames=[i, j])
+            pool.append(Question(self.name, "mc", "move_turn", frames=[i, j], params={"label": (move, t)}))
+        # the motions asked are taken in whole rounds and are the options of every question of the
+        # scene (its palette): each option is the answer as often as another (a video mostly
+        # moving one way would otherwise make that motion the answer to bet on)
+        picked = balanced_pick(pool, lambda q: q.params["label"], self.per_scene, rng)
+        palette = sorted({q.params["label"] for q in picked})
+        if len(palette) < 2:
+            self.dropped["single_motion"] += len(pool)
+            return
+        for q in picked:
+            q.params["palette"] = palette
+        yield from shuffled(picked, rng)
 
     def answer(self, q: Question, graph: SceneGraph) -> Facts:
         rel, turn = motion(graph, *q.frames)
@@ -67,13 +79,16 @@ class ViewChange(ChoiceTask):
                                  "deg_turn": abs(turn), "move": move, "turn": t})
 
     def choices(self, q, facts, graph, rng):
+        """The other motions of the scene's palette; asked on its own, three other motions (one
+        sharing the move, one the turn, one neither)."""
+        palette = [tuple(p) for p in q.params.get("palette", ()) if tuple(p) != facts.value]
+        if palette:
+            return [palette[int(i)] for i in rng.permutation(len(palette))[:3]]
         move, t = facts.value
         cands = [(m, tt) for m in MOVES for tt in TURNS if (m, tt) != (move, t)]
-        # prefer distractors that share one half with the answer: plausible but wrong
         close = [c for c in cands if c[0] == move or c[1] == t]
         far = [c for c in cands if c not in close]
-        picked = sample(close, 2, rng) + sample(far, 1, rng)
-        return picked
+        return sample(close, 2, rng) + sample(far, 1, rng)
 
     def describe(self, q, option, graph):
         move, t = option

@@ -11,13 +11,16 @@ import math
 import string
 from dataclasses import dataclass, field
 from importlib import resources
-from typing import Any, Callable
+from typing import TYPE_CHECKING, Any, Callable, Hashable
 
 import numpy as np
 import yaml
 
 from spacevista.graph import GraphObject, SceneGraph
 from spacevista.scene import UNIT_METRES, Scale
+
+if TYPE_CHECKING:
+    from spacevista.tasks.layout import Layout
 
 PROMPT_TYPES = ("point", "bbox", "mask")
 INPUT_TYPE = {None: "image_text", "point": "image_point_text", "bbox": "image_bbox_text",
@@ -45,11 +48,18 @@ def template_count() -> dict[str, int]:
     return counts
 
 
-def pick_template(task: str, form: str, kind: str, rng: np.random.Generator) -> str:
+def pick_template(task: str, form: str, kind: str, layout: Layout, label: Hashable | None = None,
+                  step: int | None = None) -> tuple[str, str]:
+    """A paraphrase of ``form``/``kind`` and its id ``"form/kind/index"`` (the records'
+    ``metadata["template"]``, by which the audit groups items). Paraphrases are taken in a
+    scene's random order, in step per answer ``label`` (``Layout.in_step``) where answers are
+    labels, or by the question's round ``step``, so that no wording goes with one answer more
+    than another."""
     options = templates(task).get(form, {}).get(kind)
     if not options:
         raise KeyError(f"templates/{task}.yaml has no {form}/{kind} paraphrases")
-    return options[int(rng.integers(len(options)))]
+    i = layout.in_step(("template", task, form, kind), len(options), label, step)
+    return f"{form}/{kind}/{i}", options[i]
 
 
 def rationale_template(task: str, kind: str) -> str:
@@ -82,6 +92,12 @@ def unit_for(scale: Scale, quantity: str) -> str:
 
 def to_unit(value_si: float, unit: str) -> float:
     return float(value_si) / UNIT_METRES[unit]
+
+
+def shown_factor(quantity: str, unit: str) -> float:
+    """SI value per unit of the number an answer of ``quantity`` shows in ``unit`` (1 for counts
+    and angles, which are written as they are)."""
+    return 1.0 if quantity in ("count", "angle") else UNIT_METRES[unit]
 
 
 def stated_rounding(unit: str) -> Callable[[float], float]:
@@ -124,44 +140,6 @@ def unit_words(unit: str) -> str:
             "mm2": "square millimeters", "cm2": "square centimeters", "m2": "square meters",
             "km2": "square kilometers", "m3": "cubic meters", "cm3": "cubic centimeters",
             "mm3": "cubic millimeters", "deg": "degrees", "": ""}[unit]
-
-
-def log_spread(value: float, rng: np.random.Generator, n: int, min_ratio: float = 1.25,
-               max_ratio: float = 3.0, upper: float | None = None) -> list[float]:
-    """``n`` distractors spread on a log scale around ``value``, each at least ``min_ratio`` away
-    from the value and from each other (after rounding), so none can be mistaken for the answer;
-    none above ``upper`` (e.g. 180 degrees)."""
-    out: list[float] = []
-    base = round_sig(value)
-
-    def fits(cand: float) -> bool:
-        return (cand > 0 and (upper is None or cand <= upper)
-                and all(max(cand, o) / min(cand, o) >= min_ratio for o in out + [base]))
-
-    for _ in range(200):
-        if len(out) == n:
-            return out
-        ratio = math.exp(rng.uniform(math.log(min_ratio), math.log(max_ratio)))
-        cand = round_sig(value * ratio if rng.random() < 0.5 else value / ratio)
-        if fits(cand):
-            out.append(cand)
-    # crowded (e.g. an angle near its upper bound): fall back to a geometric ladder on both sides
-    ladder = [round_sig(value * min_ratio ** (k * 1.05)) for k in range(-12, 13) if k != 0]
-    for i in rng.permutation(len(ladder)):
-        if len(out) == n:
-            break
-        if fits(ladder[int(i)]):
-            out.append(ladder[int(i)])
-    if len(out) < n:
-        raise RuntimeError(f"cannot spread {n} distractors around {value}")
-    return out
-
-
-def count_spread(value: int, rng: np.random.Generator, n: int) -> list[int]:
-    """``n`` distinct positive integer distractors near ``value``."""
-    pool = [v for v in range(max(1, value - 4), value + 6) if v != value]
-    rng.shuffle(pool)
-    return sorted(pool[:n], key=lambda v: abs(v - value))
 
 
 # ---------------------------------------------------------------- referring to objects

@@ -11,6 +11,7 @@ from spacevista.errors import SceneError
 from spacevista.evidence import DepthThumb, attach_evidence, wall_coverage
 from spacevista.geometry.boxes import upright_box
 from spacevista.geometry.cameras import backproject
+from spacevista.engine.scene.tracks import frame_centres, inconsistent_frames, merge_fragments
 from spacevista.geometry.depth_consistency import DepthSamples, align_scales
 from spacevista.geometry.room import room_extent, support_height
 from spacevista.geometry.lifting import MIN_MASK_PX, VoxelAccumulator, lift_frame_with_views, remove_outliers
@@ -128,12 +129,20 @@ def lift_scene(scene: Scene, config: LiftConfig = LiftConfig()) -> SceneGraph:
     dropped: list[dict[str, object]] = []
     medians: list[float] = []
     thumbs: list[DepthThumb] = []
-    scales = depth_scales(scene, align, config) if _aligns(scene, config) else {}
+    aligns, tracked = _aligns(scene, config), _checks_tracks(scene)
+    scales, wrong = survey(scene, align, config, aligns, tracked) if (aligns or tracked) else ({}, {})
+    wrong_in: dict[int, list[int]] = {}
+    for oid, frames in wrong.items():
+        for f in frames:
+            wrong_in.setdefault(f, []).append(oid)
     for frame in scene.frames:
         depth = frame.depth()
         if frame.index in scales:
             depth = depth * np.float32(scales[frame.index])
         inst = frame.instances()
+        if frame.index in wrong_in:
+            # pixels a tracker gave the wrong id are nobody's: neither the object nor background
+            inst = np.where(np.isin(inst, wrong_in[frame.index]), -1, inst)
         if depth.shape != (frame.camera.height, frame.camera.width) or inst.shape != depth.shape:
             raise SceneError(scene.id, frame.depth_path or frame.instance_path,
                              f"frame {frame.index}: depth {depth.shape} / instances {inst.shape} do not match "
@@ -175,11 +184,20 @@ def lift_scene(scene: Scene, config: LiftConfig = LiftConfig()) -> SceneGraph:
             continue
         center, size, yaw = upright_box(pts, trim=config.box_trim)
         objects.append(GraphObject(oid, cats.get(oid, "object"), Box3D(center, size, yaw), pts, views[oid]))
+    fragments: dict[int, int] = {}
+    if tracked:
+        objects, fragments = merge_fragments(objects, touch=3 * voxel)
+        for o in objects:
+            if o.id in fragments.values():
+                o.box = Box3D(*upright_box(o.points, trim=config.box_trim))
     bg = background.result().get(0, np.zeros((0, 3)))
     floor_z, room = estimate_support(scene, objects, bg, max_cells=config.max_scene_memory // 8)
     if config.ground_snap > 0:
         snap_to_support(objects, floor_z, config.ground_snap)
     meta: dict[str, Any] = {"up_method": scene.up_method, "dropped_frames": dropped}
+    if tracked:
+        meta["tracks"] = {"frames_left_out": {str(k): sorted(v) for k, v in sorted(wrong.items())},
+                          "fragments_merged": {str(k): v for k, v in sorted(fragments.items())}}
     if scales:
         logs = np.log(np.array(list(scales.values())))
         meta["depth_alignment"] = {"frames": len(scales), "scale_spread": round(float(logs.std()), 4),
@@ -203,10 +221,19 @@ def _aligns(scene: Scene, config: LiftConfig) -> bool:
     return bool(perception.get("depth")) or perception.get("mode") in ("realistic", "degraded")
 
 
-def depth_scales(scene: Scene, align: np.ndarray, config: LiftConfig) -> dict[int, float]:
-    """Per-frame depth factors that make the video's depth consistent (frame index -> factor), from
-    sparse samples of every frame whose depth unit is plausible."""
+def _checks_tracks(scene: Scene) -> bool:
+    """Whether the instance ids came from a tracker (or simulated errors) and may switch or split."""
+    perception = scene.metadata.get("perception") or {}
+    return bool(perception.get("tracker")) or perception.get("mode") in ("realistic", "degraded")
+
+
+def survey(scene: Scene, align: np.ndarray, config: LiftConfig, scales: bool, tracks: bool
+           ) -> tuple[dict[int, float], dict[int, set[int]]]:
+    """One pass over the frames before lifting: per-frame depth factors that make the video's depth
+    consistent (frame index -> factor; when ``scales``), and per instance id the frames a tracker got
+    wrong (id -> frames to leave out; when ``tracks``)."""
     frames, samples, medians = [], [], []
+    centres: dict[int, list] = {}
     for frame in scene.frames:
         depth = frame.depth()
         median = _median_depth(depth)
@@ -215,11 +242,15 @@ def depth_scales(scene: Scene, align: np.ndarray, config: LiftConfig) -> dict[in
             continue
         if np.isfinite(median):
             medians.append(median)
+        pose = align @ frame.pose
         frames.append(frame.index)
-        samples.append(DepthSamples(_thumbnail(depth, THUMB_STEP), frame.camera.K, align @ frame.pose, THUMB_STEP))
-    if len(samples) < 2:
-        return {}
-    return {i: float(s) for i, s in zip(frames, align_scales(samples))}
+        if scales:
+            samples.append(DepthSamples(_thumbnail(depth, THUMB_STEP), frame.camera.K, pose, THUMB_STEP))
+        if tracks:
+            for oid, (c, r, n) in frame_centres(depth, frame.instances(), frame.camera.K, pose).items():
+                centres.setdefault(oid, []).append((frame.index, c, r, n))
+    factors = {i: float(s) for i, s in zip(frames, align_scales(samples))} if len(samples) >= 2 else {}
+    return factors, (inconsistent_frames(centres) if tracks else {})
 
 
 def _thumbnail(depth: np.ndarray, step: int) -> np.ndarray:

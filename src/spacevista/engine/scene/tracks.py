@@ -1,0 +1,126 @@
+"""Instance tracks a tracker got wrong: identity switches and fragments, caught in 3D.
+
+A tracker's ids err in two ways that break lifting: an identity switch makes one id follow one
+object and then another (its lifted cloud spans both), and a fragment gives part of an object an
+id of its own. Both show in 3D, where the cameras are known:
+
+- :func:`inconsistent_frames`: per id, the frames whose lifted centre lies far from where most of
+  the id's frames put it (farther than its own size allows for a partial view) are another object;
+  they are left out of that id.
+- :func:`merge_fragments`: an id without a category whose points touch an object with one is a
+  piece of it and is merged into it.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+
+import numpy as np
+
+from spacevista.geometry.cameras import backproject
+from spacevista.graph import Box3D, GraphObject, View
+
+#: a frame's centre may sit this many of the id's typical radii from the id's centre (partial views
+#: shift the centre by up to one radius)
+CENTRE_TOLERANCE = 1.5
+
+
+def frame_centres(depth: np.ndarray, instances: np.ndarray, K: np.ndarray, pose: np.ndarray,
+                  stride: int = 4) -> dict[int, tuple[np.ndarray, float, int]]:
+    """Per instance id in one frame: (median of its lifted points, their 80th-percentile distance to
+    it, number of points), from every ``stride``-th pixel."""
+    out: dict[int, tuple[np.ndarray, float, int]] = {}
+    inst = np.asarray(instances)
+    ids = [int(i) for i in np.unique(inst[::stride, ::stride]) if i > 0]
+    for oid in ids:
+        pts = backproject(depth, K, pose, mask=inst == oid, stride=stride)
+        if len(pts) < 5:
+            continue
+        c = np.median(pts, axis=0)
+        r = float(np.quantile(np.linalg.norm(pts - c, axis=1), 0.8))
+        out[oid] = (c, r, len(pts))
+    return out
+
+
+def inconsistent_frames(centres: dict[int, list[tuple[int, np.ndarray, float, int]]]) -> dict[int, set[int]]:
+    """Per id, the frames that do not agree with the id's dominant position: (frame, centre, radius,
+    points) samples in, frames to leave out of each id out. The dominant position is the point-
+    weighted median of the centres, refined once over the frames that agree with it."""
+    out: dict[int, set[int]] = {}
+    for oid, samples in centres.items():
+        if len(samples) < 3:
+            continue
+        frames = np.array([s[0] for s in samples])
+        c = np.stack([s[1] for s in samples])
+        r = np.array([s[2] for s in samples])
+        w = np.array([s[3] for s in samples], dtype=float)
+        ref = _weighted_median(c, w)
+        tol = CENTRE_TOLERANCE * max(float(np.median(r)), 1e-6)
+        agree = np.linalg.norm(c - ref, axis=1) <= tol
+        if agree.any():
+            ref = _weighted_median(c[agree], w[agree])
+            agree = np.linalg.norm(c - ref, axis=1) <= tol
+        bad = {int(f) for f in frames[~agree]}
+        if bad:
+            out[oid] = bad
+    return out
+
+
+def _weighted_median(points: np.ndarray, weights: np.ndarray) -> np.ndarray:
+    """Per-axis weighted median."""
+    out = np.empty(points.shape[1])
+    for k in range(points.shape[1]):
+        order = np.argsort(points[:, k])
+        cum = np.cumsum(weights[order])
+        out[k] = points[order[np.searchsorted(cum, cum[-1] / 2)], k]
+    return out
+
+
+def merge_fragments(objects: list[GraphObject], touch: float) -> tuple[list[GraphObject], dict[int, int]]:
+    """Objects with the category ``"object"`` (no label) whose points come within ``touch`` metres of
+    a labelled object's are merged into it (points joined, views combined: pixels summed, boxes
+    united); returns the objects left and which fragment went into which object."""
+    from scipy.spatial import cKDTree
+
+    labelled = [o for o in objects if o.category != "object"]
+    if not labelled or len(labelled) == len(objects):
+        return objects, {}
+    trees = {o.id: cKDTree(o.points) for o in labelled}
+    merged: dict[int, int] = {}
+    extra: dict[int, list[GraphObject]] = defaultdict(list)
+    for o in objects:
+        if o.category != "object":
+            continue
+        best, dist = None, np.inf
+        for other in labelled:
+            d = float(trees[other.id].query(o.points, k=1)[0].min())
+            if d < dist:
+                best, dist = other, d
+        if best is not None and dist <= touch:
+            merged[o.id] = best.id
+            extra[best.id].append(o)
+    out = []
+    for o in objects:
+        if o.id in merged:
+            continue
+        for frag in extra.get(o.id, []):
+            o = _join(o, frag)
+        out.append(o)
+    return out, merged
+
+
+def _join(a: GraphObject, b: GraphObject) -> GraphObject:
+    views = dict(a.views)
+    for f, v in b.views.items():
+        if f not in views:
+            views[f] = View(**{**v.__dict__, "frame": f})
+            continue
+        u = views[f]
+        box = (min(u.bbox[0], v.bbox[0]), min(u.bbox[1], v.bbox[1]), max(u.bbox[2], v.bbox[2]),
+               max(u.bbox[3], v.bbox[3]))
+        views[f] = View(frame=f, pixels=u.pixels + v.pixels, bbox=box, point=u.point,
+                        min_depth=min(u.min_depth, v.min_depth), median_depth=u.median_depth,
+                        truncated=u.truncated or v.truncated, occluded=min(u.occluded, v.occluded),
+                        valid_depth=(u.valid_depth * u.pixels + v.valid_depth * v.pixels) / (u.pixels + v.pixels))
+    return GraphObject(a.id, a.category, Box3D(a.box.center, a.box.size, a.box.yaw),
+                       np.concatenate([a.points, b.points]), views, dict(a.attributes))
