@@ -33,6 +33,7 @@ __all__ = [
     "VoxelAccumulator",
     "voxel_downsample",
     "inlier_mask",
+    "edge_filtered_depth",
     "remove_outliers",
 ]
 
@@ -361,6 +362,87 @@ def frame_views(depth: np.ndarray, instances: np.ndarray,
     instances = _check_frame(depth, instances)
     groups = _group(instances, int(min_mask_px))
     return _views(groups, np.asarray(depth), instances)
+
+
+#: half-width (pixels) of the band along a mask's outline whose depth must agree with the mask's core
+EDGE_BAND_PX = 2
+#: relative margin around the core's depth range that band pixels may take
+EDGE_MARGIN = 0.05
+
+
+def edge_filtered_depth(depth: np.ndarray, instances: np.ndarray, band: int = EDGE_BAND_PX,
+                        margin: float = EDGE_MARGIN) -> np.ndarray:
+    """``depth`` with the pixels near a mask's outline made invalid (0) where their depth leaves the
+    range the mask's core shows (widened by ``margin``).
+
+    Estimated masks bleed a pixel or two into the background, and estimated depth smears values
+    across depth edges ("flying pixels"): both put points far behind (or before) the object, and a
+    box fitted to them grows by the depth gap. The core (pixels whose ``band``-neighbourhood holds
+    only their own id) keeps its depth; the band around it keeps the pixels whose depth lies among
+    the core's. An instance with no core (thinner than the band) keeps every pixel."""
+    inst = np.asarray(instances)
+    d = np.asarray(depth, dtype=np.float64)
+    size = 2 * band + 1
+    core = (ndimage.minimum_filter(inst, size=size, mode="nearest") == inst) & \
+           (ndimage.maximum_filter(inst, size=size, mode="nearest") == inst) & (inst > 0)
+    with np.errstate(invalid="ignore"):
+        valid = np.isfinite(d) & (d > 0)
+    out = np.where(valid, d, 0.0)
+    ids = inst.ravel()
+    n = int(ids.max()) + 1 if ids.size and ids.max() > 0 else 1
+    core_v = (core & valid).ravel()
+    lo = np.full(n, np.inf)
+    hi = np.full(n, -np.inf)
+    np.minimum.at(lo, ids[core_v], out.ravel()[core_v])
+    np.maximum.at(hi, ids[core_v], out.ravel()[core_v])
+    band_px = (inst > 0) & ~core & valid
+    bid = inst[band_px]
+    has_core = np.isfinite(lo[bid])
+    z = out[band_px]
+    ok = ~has_core | ((z >= lo[bid] * (1 - margin)) & (z <= hi[bid] * (1 + margin)))
+    flat = out.ravel()
+    flat[np.flatnonzero(band_px.ravel())[~ok]] = 0.0
+    _keep_main_depth_run(flat, ids)
+    return flat.reshape(out.shape).astype(np.asarray(depth).dtype, copy=False)
+
+
+#: log-depth bin and the empty bins that split an instance's depths into separate surfaces
+RUN_BIN = 0.01
+RUN_GAP_BINS = 3
+
+
+def _keep_main_depth_run(flat_depth: np.ndarray, ids: np.ndarray) -> None:
+    """Per instance, keep only the depths connected to its median (in place): a histogram of log
+    depth in 1% bins, split where ``RUN_GAP_BINS`` bins stay empty. A mask that bled onto the wall
+    behind its object holds two surfaces with a gap between them; the object is the one its median
+    lies on (bleeding is a thin rim, the object most of the mask)."""
+    fg = np.flatnonzero((ids > 0) & (flat_depth > 0))
+    if not fg.size:
+        return
+    order = np.argsort(ids[fg], kind="stable")
+    fg = fg[order]
+    labels = ids[fg]
+    starts = np.flatnonzero(np.r_[True, labels[1:] != labels[:-1]])
+    ends = np.r_[starts[1:], len(fg)]
+    for s, e in zip(starts, ends):
+        px = fg[s:e]
+        if len(px) < 20:
+            continue
+        b = np.floor(np.log(flat_depth[px]) / RUN_BIN).astype(np.int64)
+        lo, hi = int(b.min()), int(b.max())
+        if hi - lo <= RUN_GAP_BINS:
+            continue
+        counts = np.bincount(b - lo, minlength=hi - lo + 1)
+        med = int(np.median(b)) - lo
+        empty = counts == 0
+        left = med
+        while left > 0 and not empty[max(0, left - RUN_GAP_BINS):left].all():
+            left -= 1
+        right = med
+        while right < len(counts) - 1 and not empty[right + 1:right + 1 + RUN_GAP_BINS].all():
+            right += 1
+        drop = (b - lo < left) | (b - lo > right)
+        flat_depth[px[drop]] = 0.0
 
 
 def lift_frame_with_views(depth: np.ndarray, instances: np.ndarray, K: np.ndarray, pose: np.ndarray,

@@ -11,10 +11,12 @@ from spacevista.errors import SceneError
 from spacevista.evidence import DepthThumb, attach_evidence, wall_coverage
 from spacevista.geometry.boxes import upright_box
 from spacevista.geometry.cameras import backproject
+from spacevista.engine.scene.carve import LabelThumb, carve, label_thumb
 from spacevista.engine.scene.tracks import frame_centres, inconsistent_frames, merge_fragments
-from spacevista.geometry.depth_consistency import DepthSamples, align_scales
+from spacevista.geometry.depth_consistency import DepthSamples, align_fields, field
 from spacevista.geometry.room import room_extent, support_height
-from spacevista.geometry.lifting import MIN_MASK_PX, VoxelAccumulator, lift_frame_with_views, remove_outliers
+from spacevista.geometry.lifting import (MIN_MASK_PX, VoxelAccumulator, edge_filtered_depth, lift_frame_with_views,
+                                         remove_outliers)
 from spacevista.geometry.planes import gravity_align
 from spacevista.graph import Box3D, CameraPose, GraphObject, SceneGraph, View
 from spacevista.scene import Scene
@@ -45,6 +47,10 @@ class LiftConfig:
     #: rescale each frame's depth to agree with the frames before it (geometry.depth_consistency):
     #: True, False, or None for "when the depth was estimated" (a depth model or simulated errors)
     align_depth: bool | None = None
+    #: drop pixels along mask outlines whose depth leaves the mask core's range (bleeding masks,
+    #: flying pixels; geometry.lifting.edge_filtered_depth): True, False, or None for "when depth or
+    #: masks were estimated"
+    edge_filter: bool | None = None
 
     @property
     def max_voxels(self) -> int:
@@ -129,7 +135,9 @@ def lift_scene(scene: Scene, config: LiftConfig = LiftConfig()) -> SceneGraph:
     dropped: list[dict[str, object]] = []
     medians: list[float] = []
     thumbs: list[DepthThumb] = []
+    label_thumbs: dict[int, LabelThumb] = {}
     aligns, tracked = _aligns(scene, config), _checks_tracks(scene)
+    filters_edges = config.edge_filter if config.edge_filter is not None else (aligns or tracked)
     scales, wrong = survey(scene, align, config, aligns, tracked) if (aligns or tracked) else ({}, {})
     wrong_in: dict[int, list[int]] = {}
     for oid, frames in wrong.items():
@@ -138,7 +146,7 @@ def lift_scene(scene: Scene, config: LiftConfig = LiftConfig()) -> SceneGraph:
     for frame in scene.frames:
         depth = frame.depth()
         if frame.index in scales:
-            depth = depth * np.float32(scales[frame.index])
+            depth = depth * np.exp(field(scales[frame.index], *depth.shape)).astype(np.float32)
         inst = frame.instances()
         if frame.index in wrong_in:
             # pixels a tracker gave the wrong id are nobody's: neither the object nor background
@@ -158,7 +166,10 @@ def lift_scene(scene: Scene, config: LiftConfig = LiftConfig()) -> SceneGraph:
         pose = align @ frame.pose
         cameras.append(CameraPose(frame.index, frame.camera, pose))
         thumbs.append(DepthThumb(frame.camera.K, pose, _thumbnail(depth, THUMB_STEP), THUMB_STEP))
-        points, frame_view = lift_frame_with_views(depth, inst, frame.camera.K, pose,
+        lift_depth = edge_filtered_depth(depth, inst) if filters_edges else depth
+        if filters_edges:
+            label_thumbs[frame.index] = label_thumb(inst, depth, frame.camera.K, pose)
+        points, frame_view = lift_frame_with_views(lift_depth, inst, frame.camera.K, pose,
                                                    min_mask_px=config.min_mask_px, stride=config.stride)
         try:
             clouds.add(points)
@@ -179,7 +190,10 @@ def lift_scene(scene: Scene, config: LiftConfig = LiftConfig()) -> SceneGraph:
     merged = clouds.result()
     objects = []
     for oid in sorted(merged):
-        pts = remove_outliers(merged[oid], k=config.outlier_k, std_ratio=config.outlier_std)
+        pts = merged[oid]
+        if filters_edges and oid in views:
+            pts = pts[carve(pts, oid, [label_thumbs[f] for f in sorted(views[oid]) if f in label_thumbs])]
+        pts = remove_outliers(pts, k=config.outlier_k, std_ratio=config.outlier_std)
         if len(pts) < 10 or oid not in views:
             continue
         center, size, yaw = upright_box(pts, trim=config.box_trim)
@@ -199,8 +213,9 @@ def lift_scene(scene: Scene, config: LiftConfig = LiftConfig()) -> SceneGraph:
         meta["tracks"] = {"frames_left_out": {str(k): sorted(v) for k, v in sorted(wrong.items())},
                           "fragments_merged": {str(k): v for k, v in sorted(fragments.items())}}
     if scales:
-        logs = np.log(np.array(list(scales.values())))
-        meta["depth_alignment"] = {"frames": len(scales), "scale_spread": round(float(logs.std()), 4),
+        logs = np.stack(list(scales.values()))
+        meta["depth_alignment"] = {"frames": len(scales), "grid": ALIGN_GRID,
+                                   "scale_spread": round(float(logs.mean(axis=(1, 2)).std()), 4),
                                    "largest_correction": round(float(np.abs(logs).max()), 4)}
     graph = SceneGraph(scene.id, scene.scale, scene.metric, objects, cameras, np.array([0.0, 0.0, 1.0]),
                        floor_z=floor_z, room=room, source=scene.source, exact=False, metadata=meta)
@@ -227,11 +242,15 @@ def _checks_tracks(scene: Scene) -> bool:
     return bool(perception.get("tracker")) or perception.get("mode") in ("realistic", "degraded")
 
 
+#: image regions per side on which each frame's depth is aligned to the others
+ALIGN_GRID = 3
+
+
 def survey(scene: Scene, align: np.ndarray, config: LiftConfig, scales: bool, tracks: bool
-           ) -> tuple[dict[int, float], dict[int, set[int]]]:
-    """One pass over the frames before lifting: per-frame depth factors that make the video's depth
-    consistent (frame index -> factor; when ``scales``), and per instance id the frames a tracker got
-    wrong (id -> frames to leave out; when ``tracks``)."""
+           ) -> tuple[dict[int, np.ndarray], dict[int, set[int]]]:
+    """One pass over the frames before lifting: per-frame log-depth corrections on a coarse grid of
+    image regions that make the video's depth consistent (frame index -> (g, g); when ``scales``),
+    and per instance id the frames a tracker got wrong (id -> frames to leave out; when ``tracks``)."""
     frames, samples, medians = [], [], []
     centres: dict[int, list] = {}
     for frame in scene.frames:
@@ -249,8 +268,8 @@ def survey(scene: Scene, align: np.ndarray, config: LiftConfig, scales: bool, tr
         if tracks:
             for oid, (c, r, n) in frame_centres(depth, frame.instances(), frame.camera.K, pose).items():
                 centres.setdefault(oid, []).append((frame.index, c, r, n))
-    factors = {i: float(s) for i, s in zip(frames, align_scales(samples))} if len(samples) >= 2 else {}
-    return factors, (inconsistent_frames(centres) if tracks else {})
+    grids = {i: g for i, g in zip(frames, align_fields(samples, grid=ALIGN_GRID))} if len(samples) >= 2 else {}
+    return grids, (inconsistent_frames(centres) if tracks else {})
 
 
 def _thumbnail(depth: np.ndarray, step: int) -> np.ndarray:
