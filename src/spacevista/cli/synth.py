@@ -25,14 +25,24 @@ _SCALES = [s.value for s in Scale] + ["all"]
 @click.option("--width", type=click.IntRange(min=8), default=320, show_default=True)
 @click.option("--height", type=click.IntRange(min=8), default=240, show_default=True)
 @click.option("--image-format", type=click.Choice(["png", "jpg"]), default="png", show_default=True)
+@click.option("--as", "layout", type=click.Choice(["native", "colmap"]), default="native", show_default=True,
+              help="colmap: write each scene as an SfM capture (COLMAP model + transforms.json, no depth, "
+                   "scaled by --sfm-scale and moved rigidly) with its exact truth beside it")
+@click.option("--sfm-scale", type=click.FloatRange(min=0, min_open=True), default=1.0, show_default=True,
+              help="with --as colmap: reconstruction units per metre")
 def synth(scale: str, n: int, out: Path, seed: int, frames: int, width: int, height: int,
-          image_format: str) -> None:
-    """Synthesise N scenes per scale and write them under OUT in the native scene format."""
+          image_format: str, layout: str, sfm_scale: float) -> None:
+    """Synthesise N scenes per scale and write them under OUT in the native scene format (or, with
+    --as colmap, as structure-from-motion captures)."""
     from rich.console import Console
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
     from spacevista.io.native import write_scene
+    from spacevista.synth.export_sfm import export_sfm
     from spacevista.synth.generate import generate_scene
+
+    if layout == "native" and sfm_scale != 1.0:
+        raise click.BadParameter("only with --as colmap", param_hint="--sfm-scale")
 
     scales = list(Scale) if scale.lower() == "all" else [Scale.parse(scale)]
     jobs = [(s, seed + k) for s in scales for k in range(n)]
@@ -45,7 +55,10 @@ def synth(scale: str, n: int, out: Path, seed: int, frames: int, width: int, hei
         for s, sd in jobs:
             bar.update(task, description=f"synth {s.value} seed {sd}")
             scene = generate_scene(s, sd, n_frames=frames, width=width, height=height)
-            write_scene(scene, out, image_format=image_format)
+            if layout == "colmap":
+                export_sfm(scene, out, sfm_scale, sd)
+            else:
+                write_scene(scene, out, image_format=image_format)
             n_objects += len(scene.objects)
             bar.advance(task)
     dt = time.perf_counter() - t0
