@@ -72,11 +72,14 @@ def test_frames_that_disagree_make_it_inconsistent():
 
 
 def test_uncertainty_follows_the_spread_and_discounts_correlated_frames():
-    # independent per-frame errors: sigma ~ sd / sqrt(n)
+    # independent per-frame errors, trusted to be independent: sigma ~ sd / sqrt(n)
     g = np.random.default_rng(5)
     logs = list(0.05 * g.standard_normal(400))
-    est = combine_frames("sparse_points", logs, [10] * 400)
+    est = combine_frames("sparse_points", logs, [10] * 400, ScaleLimits(rho_prior=0.0))
     assert est.sigma == pytest.approx(0.05 / math.sqrt(400), rel=0.2)
+    # by default neighbouring frames are assumed to err alike (rho >= 0.8): worth n * 0.2 / 1.8 frames
+    est = combine_frames("sparse_points", logs, [10] * 400)
+    assert est.sigma == pytest.approx(0.05 / math.sqrt(400 * 0.2 / 1.8), rel=0.2)
     # a slowly drifting error (AR(1), rho 0.8) is worth about n (1 - rho) / (1 + rho) frames
     x, drift = [], 0.0
     for e in g.standard_normal(4000):

@@ -16,7 +16,8 @@ Either way a frame (or a frame pair) gives one log-scale: the median of its vote
 those more than ``k`` robust deviations away. Frames are then combined the same way. The factor is
 the mean of the accepted frames' log-scales; its uncertainty is their spread divided by the square
 root of the effective number of frames, which discounts frames whose errors are correlated (a depth
-model's scale error drifts slowly through a video). Frames that disagree beyond
+model's scale error drifts slowly through a video; ``ScaleLimits.rho_prior`` assumes at least a
+lag-1 correlation of 0.8, since a few frames cannot measure it). Frames that disagree beyond
 ``ScaleLimits.max_spread``, or too many rejected frames, make the estimate ``inconsistent``: a scale
 nobody can trust is not used.
 """
@@ -44,7 +45,12 @@ class ScaleLimits:
     ``max_spread``: robust standard deviation of the frames' log-scales above which the frames
     disagree (0.15 ~ 15 %); ``max_rejected``: fraction of frames that may be rejected before the
     frames are said to disagree; ``max_rho``: cap of the lag-1 correlation used for the effective
-    number of frames."""
+    number of frames; ``frame_floor``: a frame within this of the median log-scale (0.1 ~ 10 %) is
+    never an outlier: per-frame errors of a few per cent drift together through a video and leave
+    the frames in clusters whose MAD says little about a gross failure; ``rho_prior``: the least lag-1 correlation assumed between neighbouring frames'
+    scale errors. A depth model errs alike on frames that look alike, and sixteen frames cannot
+    measure that correlation (the sample estimate is biased low by about (1 + 4 rho) / n), so the
+    uncertainty would be too small without a floor; 0 trusts the frames to be independent."""
 
     min_points: int = 8
     min_frames: int = 3
@@ -52,6 +58,8 @@ class ScaleLimits:
     max_spread: float = 0.15
     max_rejected: float = 0.34
     max_rho: float = 0.9
+    rho_prior: float = 0.8
+    frame_floor: float = 0.1
 
 
 @dataclass
@@ -92,10 +100,10 @@ def _round(x: float | None, digits: int) -> float | None:
     return None if x is None else float(f"{x:.{digits}g}")
 
 
-def robust_center(values: np.ndarray, k: float) -> tuple[float, np.ndarray]:
-    """Median of ``values`` after rejecting those more than ``k`` robust deviations (MAD) from the
-    median, and the mask of the values kept. The deviation has a floor of 1e-9 so that identical
-    values keep each other."""
+def robust_center(values: np.ndarray, k: float, floor: float = 0.0) -> tuple[float, np.ndarray]:
+    """Median of ``values`` after rejecting those more than ``k`` robust deviations (MAD) and more
+    than ``floor`` from the median, and the mask of the values kept. The deviation has a floor of
+    1e-9 so that identical values keep each other."""
     x = np.asarray(values, dtype=np.float64)
     if x.size == 0:
         raise ValueError("no values")
@@ -103,7 +111,7 @@ def robust_center(values: np.ndarray, k: float) -> tuple[float, np.ndarray]:
     keep = np.ones(x.size, dtype=bool)
     for _ in range(3):  # rejection moves the median a little; a few rounds settle it
         mad = MAD_TO_SD * float(np.median(np.abs(x[keep] - med)))
-        new = np.abs(x - med) <= k * max(mad, 1e-9)
+        new = np.abs(x - med) <= max(k * max(mad, 1e-9), floor)
         if not new.any():
             break
         keep = new
@@ -121,10 +129,10 @@ def lag1_correlation(x: np.ndarray) -> float:
     return 0.0 if den <= 0 else float(d[:-1] @ d[1:]) / den
 
 
-def effective_count(x: np.ndarray, max_rho: float) -> float:
+def effective_count(x: np.ndarray, max_rho: float, rho_prior: float = 0.0) -> float:
     """Independent samples worth of a sequence whose neighbours correlate: n (1 - rho) / (1 + rho),
-    with rho its lag-1 correlation clipped to [0, ``max_rho``]; at least 1."""
-    rho = min(max(lag1_correlation(x), 0.0), max_rho)
+    with rho its lag-1 correlation, at least ``rho_prior`` and at most ``max_rho``; at least 1."""
+    rho = min(max(lag1_correlation(x), rho_prior, 0.0), max_rho)
     return max(1.0, len(x) * (1.0 - rho) / (1.0 + rho))
 
 
@@ -156,14 +164,14 @@ def combine_frames(method: str, per_frame: Sequence[float | None], counts: Seque
                       f"{limits.min_frames} are needed")
         return est
     logs = np.array([per_frame[i] for i in idx], dtype=np.float64)
-    _, keep = robust_center(logs, limits.k)
+    _, keep = robust_center(logs, limits.k, limits.frame_floor)
     med = float(np.median(logs))
     spread = MAD_TO_SD * float(np.median(np.abs(logs - med)))
     inliers = logs[keep]
     est.rejected_frames = [idx[i] for i in np.flatnonzero(~keep)]
     est.factor = math.exp(float(inliers.mean()))
     sd = float(inliers.std(ddof=1)) if inliers.size > 1 else 0.0
-    est.sigma = sd / math.sqrt(effective_count(inliers, limits.max_rho))
+    est.sigma = sd / math.sqrt(effective_count(inliers, limits.max_rho, limits.rho_prior))
     est.spread = spread
     rejected = len(est.rejected_frames) / len(idx)
     if spread > limits.max_spread:
@@ -217,17 +225,18 @@ class BaselineSearch:
 
     ``samples``: pixels of the first frame tried; ``parallax``: the range of baseline-to-depth
     ratios searched (the translation between the frames in metres over the median depth);
-    ``steps``: grid points over that range; ``tau``: cap of one pixel's |log depth ratio| so that
-    occlusions and holes cannot dominate; ``min_overlap``: fraction of the samples that must land
-    in the second frame with depth; ``min_contrast``: how much worse (in units of ``tau``) a scale
-    twice or half the best one must fit, or the pair cannot tell them apart (too little parallax)."""
+    ``steps``: grid points over that range (fine enough that the narrow valley of the right scale
+    is not stepped over); ``tau``: cap of one pixel's |log depth ratio| so that occlusions and holes
+    cannot dominate; ``min_overlap``: fraction of the samples that must land in the second frame
+    with depth; ``min_contrast``: how much worse (in units of ``tau``) a scale twice or half the
+    best one must fit, or the pair cannot tell them apart (too little parallax)."""
 
-    samples: int = 3000
+    samples: int = 1000
     parallax: tuple[float, float] = (1e-3, 4.0)
-    steps: int = 160
+    steps: int = 500
     tau: float = 0.1
     min_overlap: float = 0.15
-    min_contrast: float = 0.15
+    min_contrast: float = 0.05
 
 
 NO_DEPTH = "no depth in the first frame"
@@ -238,20 +247,32 @@ FLAT = "too little parallax: the depth agrees about as well at half or twice the
 DEGENERATE = (NO_BASELINE, FLAT)
 
 
-def _pair_cost(d: np.ndarray, a: np.ndarray, b: np.ndarray, K2: np.ndarray, depth2: np.ndarray, s: float,
-               search: BaselineSearch) -> float:
-    """Mean capped |log| disagreement of the moved depths with the second frame's (inf when too few land)."""
-    q = d[:, None] * a + s * b[None, :]
-    z = q[:, 2]
-    front = z > 1e-9
-    uv = np.full((len(q), 2), -1.0)
-    uv[front] = (q[front] @ K2.T)[:, :2] / z[front, None]
-    seen = sample_depth(depth2, uv)
-    ok = front & np.isfinite(seen) & (seen > 0)
-    if ok.sum() < search.min_overlap * len(q):
-        return math.inf
-    err = np.abs(np.log(z[ok]) - np.log(seen[ok]))
-    return float(np.minimum(err, search.tau).mean())
+def _pair_costs(d: np.ndarray, a: np.ndarray, b: np.ndarray, K2: np.ndarray, depth2: np.ndarray,
+                scales: np.ndarray, search: BaselineSearch) -> np.ndarray:
+    """Per scale, the mean capped |log| disagreement of the moved depths with the second frame's
+    (inf where too few land in it with depth)."""
+    out = np.empty(len(scales))
+    h, w = depth2.shape
+    flat = np.asarray(depth2, dtype=np.float64).ravel()
+    step = max(1, 2_000_000 // max(1, len(d)))  # scales per chunk: bounded memory
+    for lo in range(0, len(scales), step):
+        s = scales[lo:lo + step]
+        q = d[None, :, None] * a[None] + s[:, None, None] * b[None, None, :]
+        z = q[..., 2]
+        front = z > 1e-9
+        zs = np.where(front, z, 1.0)
+        u = (K2[0, 0] * q[..., 0] + K2[0, 1] * q[..., 1]) / zs + K2[0, 2]
+        v = K2[1, 1] * q[..., 1] / zs + K2[1, 2]
+        inside = front & (u >= 0) & (u < w) & (v >= 0) & (v < h)
+        idx = np.where(inside, v.astype(np.int64).clip(0, h - 1) * w + u.astype(np.int64).clip(0, w - 1), 0)
+        seen = np.where(inside, flat[idx], 0.0)
+        ok = inside & np.isfinite(seen) & (seen > 0)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            err = np.minimum(np.abs(np.log(zs) - np.log(np.where(ok, seen, 1.0))), search.tau)
+        n = ok.sum(axis=1)
+        cost = np.where(ok, err, 0.0).sum(axis=1) / np.maximum(n, 1)
+        out[lo:lo + step] = np.where(n >= search.min_overlap * len(d), cost, np.inf)
+    return out
 
 
 def pair_log_scale(depth1: np.ndarray, K1: np.ndarray, pose1: np.ndarray, depth2: np.ndarray, K2: np.ndarray,
@@ -268,32 +289,27 @@ def pair_log_scale(depth1: np.ndarray, K1: np.ndarray, pose1: np.ndarray, depth2
     valid = np.flatnonzero((np.isfinite(depth1) & (depth1 > 0)).ravel())
     if valid.size < 10:
         return None, NO_DEPTH
+    if base < 1e-12 * max(1.0, float(np.abs(pose1[:3, 3]).max())):
+        return None, NO_BASELINE
     pick = rng.choice(valid, size=min(search.samples, valid.size), replace=False)
-    h, w = depth1.shape
-    r, c = np.divmod(pick, w)
+    r, c = np.divmod(pick, depth1.shape[1])
     d = np.asarray(depth1, dtype=np.float64).ravel()[pick]
     pix = np.stack([c + 0.5, r + 0.5, np.ones(len(c))], axis=1)
     a = (pix @ np.linalg.inv(np.asarray(K1, dtype=np.float64)).T) @ R.T
-    if base < 1e-12 * max(1.0, float(np.abs(pose1[:3, 3]).max())):
-        return None, NO_BASELINE
-    b = t
-    med = float(np.median(d))
-    # parallax p = s * base / med, searched log-uniformly; s = p * med / base
+    K2 = np.asarray(K2, dtype=np.float64)
+    unit = float(np.median(d)) / base  # scale of parallax 1: a baseline as long as the median depth
     grid = np.exp(np.linspace(math.log(search.parallax[0]), math.log(search.parallax[1]), search.steps))
-    costs = np.array([_pair_cost(d, a, b, K2, depth2, p * med / base, search) for p in grid])
+    costs = _pair_costs(d, a, t, K2, depth2, grid * unit, search)
     if not np.isfinite(costs).any():
         return None, NO_OVERLAP
     best = int(np.argmin(costs))
-    # refine on a finer grid around the best step
-    lo, hi = grid[max(best - 1, 0)], grid[min(best + 1, len(grid) - 1)]
-    fine = np.exp(np.linspace(math.log(lo), math.log(hi), 21))
-    fcost = np.array([_pair_cost(d, a, b, K2, depth2, p * med / base, search) for p in fine])
+    fine = np.exp(np.linspace(math.log(grid[max(best - 1, 0)]), math.log(grid[min(best + 1, len(grid) - 1)]), 21))
+    fcost = _pair_costs(d, a, t, K2, depth2, fine * unit, search)
     p_best = float(fine[int(np.argmin(fcost))])
-    c_best = float(fcost.min())
-    near = [_pair_cost(d, a, b, K2, depth2, f * p_best * med / base, search) for f in (0.5, 2.0)]
-    if min(near) - c_best < search.min_contrast * search.tau:
+    near = _pair_costs(d, a, t, K2, depth2, np.array([0.5, 2.0]) * p_best * unit, search)
+    if float(near.min()) - float(fcost.min()) < search.min_contrast * search.tau:
         return None, FLAT
-    return math.log(p_best * med / base), None
+    return math.log(p_best * unit), None
 
 
 def scale_from_baseline(depths: Sequence[np.ndarray], Ks: Sequence[np.ndarray], poses: Sequence[np.ndarray],

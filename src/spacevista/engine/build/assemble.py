@@ -95,7 +95,8 @@ def select(shards: list[Shard], bench: BenchIndex | None) -> tuple[list[Shard], 
 
 
 def scene_table(shards: list[Shard], records: list[QARecord]) -> dict[str, Any]:
-    """Per scene: source, scale, QA count per task and scale, and every skipped task with its reason."""
+    """Per scene: source, scale, QA count per task and scale, every skipped task with its reason, and
+    the recovered metric scale of an SfM capture (factor, uncertainty, method)."""
     by_scene: dict[str, list[QARecord]] = {}
     for r in records:
         by_scene.setdefault(r.scene_id, []).append(r)
@@ -107,6 +108,8 @@ def scene_table(shards: list[Shard], records: list[QARecord]) -> dict[str, Any]:
                            "task_scale": {t: dict(sorted(Counter(r.scale for r in rs if r.task == t).items()))
                                           for t in sorted({r.task for r in rs})},
                            "skipped": s.skipped}
+        if s.metric_scale is not None:
+            out[s.scene_id]["metric_scale"] = s.metric_scale
     return out
 
 

@@ -32,11 +32,15 @@ class Shard:
     dropped: dict[str, int] = field(default_factory=dict)
     #: SHA-256 of the pixels of every frame: of the source images and of the frames written out
     frame_hashes: list[str] = field(default_factory=list)
+    #: the recovered metric scale of an SfM capture (engine.scene.metric_scale); None for others
+    metric_scale: dict | None = None
 
     def to_json(self) -> str:
         d = {"key": self.key, "source": self.source, "scene_id": self.scene_id, "scale": self.scale,
              "records": [r.to_dict() for r in self.records], "skipped": self.skipped,
              "dropped": dict(sorted(self.dropped.items())), "frame_hashes": self.frame_hashes}
+        if self.metric_scale is not None:
+            d["metric_scale"] = self.metric_scale
         return json.dumps(d, sort_keys=True, ensure_ascii=False, separators=(",", ":")) + "\n"
 
     @classmethod
@@ -48,7 +52,8 @@ class Shard:
     def scene_qa(self) -> SceneQA:
         from collections import Counter
 
-        return SceneQA(self.scene_id, self.scale, list(self.records), list(self.skipped), Counter(self.dropped))
+        return SceneQA(self.scene_id, self.scale, list(self.records), list(self.skipped), Counter(self.dropped),
+                       self.metric_scale)
 
 
 def write_shard(shard: Shard, path: Path) -> None:

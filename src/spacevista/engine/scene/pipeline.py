@@ -12,6 +12,7 @@ from PIL import Image
 from spacevista.engine.scene.clips import CLIP_FRAMES
 from spacevista.engine.scene.questions import SceneQA, generate_qa, rng_for
 from spacevista.engine.scene.lift import LiftConfig, camera_graph, lift_scene
+from spacevista.engine.scene.metric_scale import RECOVERY, REFUSAL, scale_sigma
 from spacevista.engine.scene.truth import truth_graph
 from spacevista.errors import SceneError
 from spacevista.records import QARecord
@@ -81,7 +82,9 @@ def process_scene(scene: Scene, out_dir: Path, seed: int, task_names: list[str] 
     exact = truth_graph(clean, rng_for(seed, scene.id, "truth")) if clean.has_ground_truth else None
     if exact is not None:
         exact.frame_paths = frame_paths
-    result = generate_qa(est, exact, seed, task_names, provenance, lifted=lifted, clip_frames=clip_frames)
+    result = generate_qa(est, exact, seed, task_names, provenance, lifted=lifted, clip_frames=clip_frames,
+                         not_metric=scene.metadata.get(REFUSAL), scale_sigma=scale_sigma(scene))
+    result.metric_scale = scene.metadata.get(RECOVERY)
     write_frames(scene, out_dir, used={i for r in result.records for i in r.frame_indices})
     materialise_masks(result.records, scene, out_dir)
     return result

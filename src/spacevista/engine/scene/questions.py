@@ -33,6 +33,8 @@ class SceneQA:
     records: list[QARecord] = field(default_factory=list)
     skipped: list[dict[str, str]] = field(default_factory=list)
     dropped: Counter = field(default_factory=Counter)
+    #: the recovered metric scale of an SfM capture (engine.scene.metric_scale), None for others
+    metric_scale: dict[str, Any] | None = None
 
 
 def tasks_for(scale: Scale, names: list[str] | None = None) -> list[Task]:
@@ -50,19 +52,38 @@ def normalise(text: str) -> str:
     return " ".join(text.lower().split())
 
 
+#: a metric answer holds under the scale's uncertainty when one sigma of it moves the answer by at
+#: most this much (relative): the tolerance within which a numerical answer keeps full credit
+SCALE_SHIFT = 0.05
+#: the power of length in the numerical answers' units (an area moves twice as much as the scale)
+_POWER = {"mm": 1, "cm": 1, "m": 1, "km": 1, "mm2": 2, "cm2": 2, "m2": 2, "km2": 2, "mm3": 3, "cm3": 3, "m3": 3}
+
+
+def holds_under_scale(unit: str, sigma: float | None) -> bool:
+    """Whether an answer in ``unit`` (a number, or a choice among values) moves by at most
+    ``SCALE_SHIFT`` when the scene's scale moves by its relative uncertainty ``sigma``; always true
+    without one and for answers that are no length, area or volume."""
+    return sigma is None or _POWER.get(unit, 0) * sigma <= SCALE_SHIFT
+
+
 def generate_qa(est: SceneGraph, exact: SceneGraph | None, seed: int, task_names: list[str] | None = None,
                 provenance: dict[str, Any] | None = None, lifted: bool = True,
-                clip_frames: int = CLIP_FRAMES) -> SceneQA:
+                clip_frames: int = CLIP_FRAMES, not_metric: str | None = None,
+                scale_sigma: float | None = None) -> SceneQA:
     """Propose questions from the estimated graph; give each its clip (at most ``clip_frames``
     frames, see :mod:`~spacevista.engine.scene.clips`); answer it from both graphs as seen through
-    the clip; word and score it."""
+    the clip; word and score it.
+
+    ``not_metric`` is the reason metric tasks are refused on a non-metric scene (default "scene is
+    not metric"); ``scale_sigma`` the relative uncertainty of a recovered scale, under which every
+    metric answer must hold (:func:`holds_under_scale`) or is dropped."""
     result = SceneQA(est.scene_id, est.scale.value)
     frame_order = [c.frame for c in est.cameras]
     path_of = dict(zip(frame_order, est.frame_paths))
     seen: set[tuple[str, str]] = set()
     for task in tasks_for(est.scale, task_names):
         if task.metric and not est.metric:
-            result.skipped.append({"task": task.name, "reason": "scene is not metric"})
+            result.skipped.append({"task": task.name, "reason": not_metric or "scene is not metric"})
             continue
         if task.needs and not lifted:
             result.skipped.append({"task": task.name, "reason": "needs depth and instance masks, "
@@ -102,6 +123,9 @@ def generate_qa(est: SceneGraph, exact: SceneGraph | None, seed: int, task_names
                 finally:
                     sync_trees(seen_exact, exact)
             composed = compose(task, q, facts, exact_facts, seen_est, clip, rng)
+            if task.metric and not holds_under_scale(composed.unit, scale_sigma):
+                result.dropped["scale_uncertain"] += 1
+                continue
             score = None
             if exact is not None:
                 if composed.exact_answer is None:  # the exact graph could not answer it
