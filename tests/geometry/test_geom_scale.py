@@ -172,3 +172,17 @@ def test_limits_are_configurable():
     g = np.random.default_rng(6)
     est = scale_from_depth_pairs(_pairs(g, n_frames=3, n_points=4), ScaleLimits(min_points=4, min_frames=3))
     assert est.ok and est.factor == pytest.approx(S)
+
+
+def test_uncertainty_of_a_short_correlated_sequence_matches_simulation():
+    """Sixteen frames with AR(1) errors (rho 0.8): s / sqrt(n_eff) is the spread of their mean."""
+    g = np.random.default_rng(8)
+    n, rho, trials = 16, 0.8, 20000
+    x = np.zeros((trials, n))
+    x[:, 0] = g.standard_normal(trials)
+    for i in range(1, n):
+        x[:, i] = rho * x[:, i - 1] + math.sqrt(1 - rho * rho) * g.standard_normal(trials)
+    n_eff = effective_count(x[0], max_rho=rho, rho_prior=rho)
+    predicted = math.sqrt(np.mean(x.var(axis=1, ddof=1)) / n_eff)
+    assert predicted == pytest.approx(x.mean(axis=1).std(), rel=0.03)
+    assert n_eff < n * (1 - rho) / (1 + rho)  # the long-sequence formula would claim more

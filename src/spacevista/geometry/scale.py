@@ -15,7 +15,7 @@ Two sources of reconstruction depth, both pure numpy here:
 Either way a frame (or a frame pair) gives one log-scale: the median of its votes after rejecting
 those more than ``k`` robust deviations away. Frames are then combined the same way. The factor is
 the mean of the accepted frames' log-scales; its uncertainty is their spread divided by the square
-root of the effective number of frames, which discounts frames whose errors are correlated (a depth
+root of the effective number of frames (:func:`effective_count`), which discounts frames whose errors are correlated (a depth
 model's scale error drifts slowly through a video; ``ScaleLimits.rho_prior`` assumes at least a
 lag-1 correlation of 0.8, since a few frames cannot measure it). Frames that disagree beyond
 ``ScaleLimits.max_spread``, or too many rejected frames, make the estimate ``inconsistent``: a scale
@@ -130,10 +130,19 @@ def lag1_correlation(x: np.ndarray) -> float:
 
 
 def effective_count(x: np.ndarray, max_rho: float, rho_prior: float = 0.0) -> float:
-    """Independent samples worth of a sequence whose neighbours correlate: n (1 - rho) / (1 + rho),
-    with rho its lag-1 correlation, at least ``rho_prior`` and at most ``max_rho``; at least 1."""
+    """Independent samples worth of a sequence whose neighbours correlate as AR(1) with rho, its
+    lag-1 correlation held within [``rho_prior``, ``max_rho``]: ``n_eff`` such that the standard
+    error of its mean is ``s / sqrt(n_eff)`` with ``s`` its sample standard deviation. Exact for
+    finite n: ``V = sum_ij rho^|i-j|`` sets the variance of the mean (``sigma^2 V / n^2``), and
+    correlated samples scatter less about their own mean (``E s^2 = sigma^2 (n - V/n) / (n - 1)``);
+    about ``n (1 - rho) / (1 + rho)`` for long sequences. At least 1."""
+    n = len(x)
+    if n < 2:
+        return 1.0
     rho = min(max(lag1_correlation(x), rho_prior, 0.0), max_rho)
-    return max(1.0, len(x) * (1.0 - rho) / (1.0 + rho))
+    k = np.arange(1, n)
+    V = n + 2.0 * float(((n - k) * rho ** k).sum())
+    return max(1.0, (n * n / V) * ((n - V / n) / (n - 1)))
 
 
 def frame_log_scale(metric: np.ndarray, recon: np.ndarray, limits: ScaleLimits) -> tuple[float, int] | None:
