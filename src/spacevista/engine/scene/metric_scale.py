@@ -36,6 +36,8 @@ RECOVERY = "metric_scale_recovery"
 REFUSAL = "metric_refusal"
 NO_DEPTH_SOURCE = ("scene is not metric: the source's scale is unknown and no metric depth specialist "
                    "was given to recover it (--depth, or the metric_scale option)")
+NON_METRIC_DEPTH = ("scene is not metric: the source's scale is unknown and its own depth shares it "
+                    "(give the metric_scale option)")
 
 
 def depth_from_model(scene: Scene) -> bool:
@@ -56,7 +58,7 @@ def estimate_scale(scene: Scene, limits: ScaleLimits = ScaleLimits()) -> ScaleEs
             return est
         note = f"sparse points: {est.reason}"
     est = scale_from_baseline(depths, [f.camera.K for f in scene.frames], [f.pose for f in scene.frames], limits)
-    est.reason = f"{est.reason} ({note})" if est.reason else None
+    est.reason = f"{est.reason}; before that, {note}" if est.reason else None
     return est
 
 
@@ -79,7 +81,8 @@ def recover_metric_scale(scene: Scene, limits: ScaleLimits = ScaleLimits(), up: 
     if not depth_from_model(scene):
         if scene.metric:
             return scene
-        return dataclasses.replace(scene, metadata={**scene.metadata, REFUSAL: NO_DEPTH_SOURCE})
+        why = NON_METRIC_DEPTH if scene.has_depth else NO_DEPTH_SOURCE
+        return dataclasses.replace(scene, metadata={**scene.metadata, REFUSAL: why})
     est = estimate_scale(scene, limits)
     metadata = dict(scene.metadata)
     if scene.metric:  # the user's scale wins; the recovered one is reported beside it
