@@ -110,3 +110,29 @@ def test_depth_error_needs_the_synthetic_specialist(tmp_path):
     res = CliRunner().invoke(main, ["build", str(tmp_path), "--out", str(tmp_path / "o"),
                                     "--depth", "depth-pro=/nowhere", "--depth-error", "0.1"])
     assert res.exit_code != 0 and "--depth synthetic" in res.output
+
+
+def test_metric_answers_must_hold_under_the_scale_uncertainty(tmp_path):
+    from spacevista.engine.scene.pipeline import process_scene
+    from spacevista.engine.scene.questions import holds_under_scale
+
+    assert holds_under_scale("m", None) and holds_under_scale("m", 0.05) and not holds_under_scale("m", 0.06)
+    assert holds_under_scale("cm", 0.025) and not holds_under_scale("m2", 0.03) and not holds_under_scale("m3", 0.02)
+    assert holds_under_scale("", 0.5) and holds_under_scale("deg", 0.5)
+    scene = generate_scene("tabletop", 1, n_frames=6, width=96, height=72)
+    plain = process_scene(scene, tmp_path / "a", 0)
+    scene.metadata[RECOVERY] = {"applied": True, "sigma": 0.2}
+    gated = process_scene(scene, tmp_path / "b", 0)
+    units = {"mm", "cm", "m", "km", "mm2", "cm2", "m2", "mm3", "cm3", "m3"}
+    dropped = [r for r in plain.records if r.unit in units and r.task in METRIC]
+    assert dropped and gated.dropped["scale_uncertain"] >= len(dropped)
+    assert not [r for r in gated.records if r.unit in units and r.task in METRIC]
+    assert {r.task for r in gated.records} >= {r.task for r in plain.records if r.task not in METRIC}
+
+
+def test_a_source_whose_own_depth_shares_its_unknown_scale_is_refused_by_name():
+    scene = generate_scene("tabletop", 1, n_frames=2, width=32, height=24)
+    scene.metric = False  # as CO3D: SfM poses and depth at one unknown scale
+    out = recover_metric_scale(scene)
+    assert not out.metric and "its own depth shares it" in out.metadata[REFUSAL]
+    assert RECOVERY not in out.metadata
