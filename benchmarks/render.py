@@ -25,20 +25,21 @@ RESOLUTIONS = [(320, 240), (640, 480)]
 def measure(scale: Scale, seed: int, n_frames: int) -> list[tuple[str, float, float, float, int]]:
     """(resolution, frames/CPU-s, Mrays/CPU-s, frames/wall-s, triangles) for ``n_frames`` poses."""
     rng = np.random.default_rng([seed, list(Scale).index(scale)])
-    comp = COMPOSERS[scale](rng, n_frames)
+    comp = COMPOSERS[scale](rng)
+    poses = comp.clip(n_frames)
     parts = [(p, 0) for p in comp.background]
     parts += [(p, o.id) for o in comp.layout.objects for p in o.world_parts()]
     renderer = Renderer(parts, comp.lighting)
     rows = []
     for w, h in RESOLUTIONS:
         camera = Camera.from_fov(w, h, cams.HFOV[scale])
-        renderer.render(camera, comp.poses[0])  # warm-up (builds the BVH)
+        renderer.render(camera, poses[0])  # warm-up (builds the BVH)
         t0, c0 = time.perf_counter(), time.process_time()
-        for pose in comp.poses:
+        for pose in poses:
             renderer.render(camera, pose)
         wall, cpu = time.perf_counter() - t0, time.process_time() - c0
-        fps = len(comp.poses) / cpu
-        rows.append((f"{w}x{h}", fps, fps * w * h / 1e6, len(comp.poses) / wall, renderer.n_triangles))
+        fps = len(poses) / cpu
+        rows.append((f"{w}x{h}", fps, fps * w * h / 1e6, len(poses) / wall, renderer.n_triangles))
     return rows
 
 

@@ -103,9 +103,9 @@ def build_accuracy(captures: dict[str, list[Path]], error: float, root: Path, gi
                     perception={"depth": "synthetic", "tracker": "synthetic", "depth_options": {"depth_error": error}})
         rep = res.report
         refused = sum(1 for s in rep["scenes"].values() if (s.get("metric_scale") or {}).get("status") != "ok")
+        uncertain = sum(by.get(scale, {}).get("scale_uncertain", 0) for by in rep["refusals"].values())
         print(f"\n{scale}: {len(paths)} captures in {time.perf_counter() - t0:.0f} s, {rep['qa_count']} items, "
-              f"{refused} capture(s) without a recovered scale, dropped as scale-uncertain: "
-              f"{rep['dropped'].get('scale_uncertain', 0)}")
+              f"{refused} capture(s) without a recovered scale, refused as scale-uncertain: {uncertain}")
         rows, scores = [], []
         for task, by in rep["engine_accuracy"].items():
             n = rep["task_scale"].get(task, {}).get(scale, 0)

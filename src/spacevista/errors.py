@@ -23,5 +23,41 @@ class SceneError(SpaceVistaError):
         return {"scene": self.scene, "file": self.file, "reason": self.reason}
 
 
+class FrameError(SceneError):
+    """One frame of a scene is unusable (its pose, camera, image or index); readers drop the frame
+    and record the reason rather than fail the scene (see ``io.checks.FrameLog``)."""
+
+    def __init__(self, scene: str | None, file: str | None, reason: str, frame: object = None):
+        self.frame = frame
+        #: the reason without the frame named, for lists that name the frame apart
+        self.detail = reason
+        super().__init__(scene, file, reason if frame is None else f"frame {frame}: {reason}")
+
+
+class PoseError(FrameError):
+    """A pose is not a rigid transform, not even within the rounding tolerance of ``io.checks``."""
+
+
+class IntrinsicsError(FrameError):
+    """A camera's intrinsics do not fit its image: focal lengths, principal point or stated size."""
+
+
+class DuplicateFrameError(FrameError):
+    """A frame index that an earlier frame of the same scene already has."""
+
+
+class UnsafePathError(SceneError):
+    """A file named by a scene (an image, a depth map) lies outside the scene's folder; the whole
+    scene is refused, since its file list cannot be trusted."""
+
+
+class TooFewFramesError(SceneError):
+    """So many frames were dropped that the scene is refused; ``dropped`` lists them with reasons."""
+
+    def __init__(self, scene: str | None, file: str | None, reason: str, dropped: list[dict] | None = None):
+        self.dropped = list(dropped or [])
+        super().__init__(scene, file, reason)
+
+
 class ConfigError(SpaceVistaError):
     """A configuration value is missing or invalid."""

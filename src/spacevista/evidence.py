@@ -1,11 +1,19 @@
 """What the capture showed of each object and of the room: the evidence the gates read.
 
-An object's box is fitted to the points the cameras saw. Its extent along one of its horizontal axes
-is measured only when the capture saw a face that spans that axis (a side face along it, or the top
-face), with the object whole in that view (not cut by the image border, at most a fifth of its
-outline behind something nearer); its height only when a side face was seen so. An object seen
-from one side only, or only truncated or occluded, has extents that were never measured, and its
-size is the size of the part seen.
+An object's box is fitted to the points the cameras saw, so each extent is a lower bound; how far
+the true extent may reach beyond it depends on how the object was seen. Only views that show the
+object whole count (not cut by the image border, at most a fifth of its outline behind something
+nearer):
+
+- horizontally, views from directions spanning at least 90 degrees, or one from above (45 degrees or
+  steeper), measure both extents; views from one side only measure the extent across the viewing
+  direction, and leave the extent along it unmeasured: seen from one side, a round or deep object
+  may reach up to twice as far back as its visible part;
+- vertically, the top is seen, and the bottom is measured when the object rests on the surface below
+  it or the space between them was seen empty; otherwise the object may reach down to that surface.
+
+``Evidence.reach`` holds, per box axis, the factor by which the true extent may exceed the box
+(1: measured).
 """
 
 from __future__ import annotations
@@ -15,12 +23,19 @@ from typing import Any
 
 import numpy as np
 
-from spacevista.graph import CameraPose, GraphObject, SceneGraph
+from spacevista.geometry.cameras import project
+from spacevista.graph import Box3D, CameraPose, GraphObject, SceneGraph
 
 #: a face counts as seen when the direction to the camera is within this angle of its normal
 FACE_ANGLE_DEG = 75.0
 #: views with more of the outline hidden than this do not show the object whole
 MAX_OCCLUDED = 0.2
+#: views from directions spanning this arc measure both horizontal extents
+FULL_ARC_DEG = 90.0
+#: a view from above the object's top at least this steep sees its whole top face: both horizontal extents
+TOP_VIEW_DEG = 30.0
+#: how far back an object seen from one side only may reach, as a multiple of its visible depth
+ONE_SIDED_REACH = 2.0
 
 
 @dataclass
@@ -40,6 +55,11 @@ class Evidence:
     extents: tuple[bool, bool, bool] = (False, False, False)
     azimuth_deg: float = 0.0
     valid_depth: float = 0.0
+    #: its bottom rests on a surface, or the space between it and the surface below was seen empty
+    #: (a tree crown seen from above, whose trunk stays hidden, has no measured bottom)
+    bottom: bool = True
+    #: per box axis, the factor by which the true extent may exceed the box's (1.0: measured)
+    reach: tuple[float, float, float] = (1.0, 1.0, 1.0)
 
     @property
     def whole(self) -> bool:
@@ -50,9 +70,43 @@ class Evidence:
         """Every extent named in ``axes`` (any of "x", "y", "z") measured, in a view that shows it whole."""
         return self.whole and all(self.extents["xyz".index(a)] for a in axes)
 
+    def bounds(self, size: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """(lowest, highest) possible extents (3,) of an object whose box has ``size``."""
+        size = np.asarray(size, dtype=np.float64)
+        return size, size * np.asarray(self.reach)
+
+
+def extent_bounds(obj: GraphObject) -> tuple[np.ndarray, np.ndarray]:
+    """(lowest, highest) possible box extents (3,) of ``obj`` given what the capture showed."""
+    return evidence_of(obj).bounds(obj.box.size)
+
+
+def measure_bounds(obj: GraphObject, measure: str) -> tuple[float, float]:
+    """(lowest, highest) possible value of a box measure: "longest", "height", "width" (longest
+    horizontal side), "volume" or "footprint" (horizontal area)."""
+    lo, hi = extent_bounds(obj)
+    f = {"longest": lambda s: float(s.max()), "height": lambda s: float(s[2]),
+         "width": lambda s: float(max(s[0], s[1])), "volume": lambda s: float(np.prod(s)),
+         "footprint": lambda s: float(s[0] * s[1])}[measure]
+    return f(lo), f(hi)
+
+
+def centre_shift(obj: GraphObject) -> float:
+    """How far (metres) the true centre of ``obj`` may lie from its box centre: half of what its
+    unseen parts could add along each axis."""
+    lo, hi = extent_bounds(obj)
+    return float(np.linalg.norm((hi - lo) / 2))
+
+
+def spread(bounds: tuple[float, float]) -> float:
+    """Relative spread of a (lowest, highest) pair: 0 when the value is determined."""
+    lo, hi = bounds
+    return float(hi / lo - 1.0) if lo > 0 else float("inf")
+
     def to_dict(self) -> dict[str, Any]:
         d = asdict(self)
         d["extents"] = list(self.extents)
+        d["reach"] = list(self.reach)
         return d
 
 
@@ -65,11 +119,95 @@ def _arc(angles: np.ndarray) -> float:
     return float(np.degrees(2 * np.pi - gaps.max()))
 
 
-def object_evidence(obj: GraphObject, cameras: dict[int, CameraPose]) -> Evidence:
-    """The evidence of ``obj`` from its views and the cameras that took them."""
+@dataclass
+class DepthThumb:
+    """A frame's depth sampled every ``step`` pixels, kept to test free space after lifting."""
+
+    K: np.ndarray
+    pose: np.ndarray
+    depth: np.ndarray  # (ceil(H / step), ceil(W / step)) z-depth, 0 where invalid
+    step: int
+
+
+#: a sampled depth beyond a point by this fraction sees past it (the point is empty space)
+FREE_MARGIN = 0.05
+
+
+def seen_free(points: np.ndarray, thumbs: list[DepthThumb]) -> np.ndarray:
+    """For each world point: did some frame look past it (its depth there lies beyond the point)?"""
+    free = np.zeros(len(points), dtype=bool)
+    for th in thumbs:
+        uv, z = project(points, th.K, th.pose)
+        h, w = th.depth.shape
+        with np.errstate(invalid="ignore"):
+            r = np.floor(uv[:, 1] / th.step).astype(np.int64, copy=False) if len(uv) else np.zeros(0, np.int64)
+            c = np.floor(uv[:, 0] / th.step).astype(np.int64, copy=False) if len(uv) else np.zeros(0, np.int64)
+        ok = (z > 0) & (r >= 0) & (r < h) & (c >= 0) & (c < w) & np.isfinite(uv).all(axis=1)
+        d = np.zeros(len(points))
+        d[ok] = th.depth[r[ok], c[ok]]
+        free |= ok & (d > z * (1 + FREE_MARGIN))
+    return free
+
+
+def bottom_measured(box: Box3D, support_z: float | None, thumbs: list[DepthThumb] | None,
+                    contact: float) -> bool:
+    """Whether the box's bottom is where the object ends: it rests on the surface below (within
+    ``contact`` metres), or most of the space between it and that surface was seen empty."""
+    if support_z is None or thumbs is None:
+        return True
+    gap = box.bottom - support_z
+    if gap <= contact:
+        return True
+    c, s = np.cos(box.yaw), np.sin(box.yaw)
+    offsets = [(0.0, 0.0)] + [(sx * box.size[0] * 0.25, sy * box.size[1] * 0.25) for sx in (-1, 1) for sy in (-1, 1)]
+    pts = [[box.center[0] + c * dx - s * dy, box.center[1] + s * dx + c * dy, box.bottom - f * gap]
+           for dx, dy in offsets for f in (0.25, 0.5, 0.75)]
+    free = seen_free(np.array(pts), thumbs)
+    # the column under the centre must be empty too: a trunk or a stem there is part of the object
+    return bool(free.mean() >= 0.6 and free[:3].all())
+
+
+def bottom_inside(obj: GraphObject, objects: list[GraphObject]) -> bool:
+    """Whether ``obj``'s bottom lies inside another object's box (a stem in a vase): what continues
+    below it there is hidden by that object."""
+    b = obj.box
+    for other in objects:
+        ob = other.box
+        if other.id == obj.id or not (ob.bottom + 1e-9 < b.bottom < ob.top - 0.02 * ob.height):
+            continue
+        c, s = np.cos(-ob.yaw), np.sin(-ob.yaw)
+        d = b.center[:2] - ob.center[:2]
+        local = np.array([c * d[0] - s * d[1], s * d[0] + c * d[1]])
+        if np.all(np.abs(local) <= ob.size[:2] / 2):
+            return True
+    return False
+
+
+def room_behind(box: Box3D, direction: float, background: np.ndarray | None) -> float | None:
+    """Distance from the box centre, along the horizontal ``direction`` (radians, pointing away from
+    the cameras), to the nearest background surface (a wall) behind it at its heights and within its
+    width; None when nothing was seen there. An object cannot reach through a wall seen behind it."""
+    if background is None or not len(background):
+        return None
+    d = np.array([np.cos(direction), np.sin(direction)])
+    rel = background[:, :2] - box.center[:2]
+    along = rel @ d
+    across = np.abs(rel @ np.array([-d[1], d[0]]))
+    half_width = 0.5 * abs(box.size[0] * np.sin(direction - box.yaw)) + 0.5 * abs(box.size[1] * np.cos(direction - box.yaw))
+    z = background[:, 2]
+    near = (along > 0) & (across <= half_width) & (z > box.bottom + 0.1 * box.height) & (z < box.top - 0.1 * box.height)
+    return float(along[near].min()) if near.any() else None
+
+
+def object_evidence(obj: GraphObject, cameras: dict[int, CameraPose], bottom: bool = True,
+                    drop: float | None = None, background: np.ndarray | None = None) -> Evidence:
+    """The evidence of ``obj`` from its views and the cameras that took them; ``bottom`` from
+    :func:`bottom_measured`; ``drop`` the height between its bottom and the surface below, which an
+    object with a hidden bottom may reach down to; ``background`` the scene's background points, whose
+    walls bound how far an object seen from one side may reach back."""
     frames = [f for f in obj.views if f in cameras]
     if not frames:
-        return Evidence()
+        return Evidence(reach=(ONE_SIDED_REACH,) * 3)
     box = obj.box
     c, s = np.cos(box.yaw), np.sin(box.yaw)
     normals = {"+x": np.array([c, s, 0.0]), "-x": np.array([-c, -s, 0.0]),
@@ -78,8 +216,7 @@ def object_evidence(obj: GraphObject, cameras: dict[int, CameraPose]) -> Evidenc
             "top": box.size[2] / 2}
     cos_max = np.cos(np.radians(FACE_ANGLE_DEG))
     seen: set[str] = set()
-    clean = 0
-    azimuths = []
+    azimuths, clean_az, steep = [], [], False
     weight = valid = 0.0
     for f in frames:
         v = obj.views[f]
@@ -90,26 +227,70 @@ def object_evidence(obj: GraphObject, cameras: dict[int, CameraPose]) -> Evidenc
         valid += v.pixels * v.valid_depth
         if not v.clean(MAX_OCCLUDED):
             continue
-        clean += 1
+        clean_az.append(azimuths[-1])
+        above = eye[2] - box.top
+        steep |= above > 0 and np.degrees(np.arctan2(above, np.hypot(to_cam[0], to_cam[1]))) >= TOP_VIEW_DEG
         for name, n in normals.items():
-            face_centre = box.center + n * half[name]
-            d = eye - face_centre
+            d = eye - (box.center + n * half[name])
             dist = float(np.linalg.norm(d))
             if dist > 0 and float(d @ n) / dist >= cos_max:
                 seen.add(name)
-    sides_x = bool(seen & {"+y", "-y", "top"})  # a face spanning the box's x axis
-    sides_y = bool(seen & {"+x", "-x", "top"})
-    height = bool(seen & {"+x", "-x", "+y", "-y"})
-    return Evidence(views=len(frames), clean_views=clean, faces=sorted(seen), extents=(sides_x, sides_y, height),
-                    azimuth_deg=round(_arc(np.array(azimuths)), 2),
-                    valid_depth=round(valid / weight, 4) if weight else 0.0)
+    if not clean_az:
+        reach_xy = (ONE_SIDED_REACH, ONE_SIDED_REACH)
+    elif steep or _arc(np.array(clean_az)) >= FULL_ARC_DEG:
+        reach_xy = (1.0, 1.0)
+    else:
+        mean = np.arctan2(np.mean(np.sin(clean_az)), np.mean(np.cos(clean_az)))  # towards the cameras
+        along = [abs(np.cos(mean - box.yaw)), abs(np.sin(mean - box.yaw))]  # view direction vs box x, y
+        depth = along[0] * box.size[0] + along[1] * box.size[1]  # visible extent along the view
+        most = ONE_SIDED_REACH
+        wall = room_behind(box, mean + np.pi, background)
+        if wall is not None and depth > 0:
+            most = min(most, max(1.0, 1.0 + (wall - depth / 2) / depth))
+        reach_xy = tuple(1.0 + (most - 1.0) * a for a in along)
+    if bottom and clean_az:
+        reach_z = 1.0
+    elif drop is not None and box.height > 0:
+        reach_z = max(1.0, (box.height + drop) / box.height)
+    else:
+        reach_z = ONE_SIDED_REACH
+    reach = (round(float(reach_xy[0]), 4), round(float(reach_xy[1]), 4), round(float(reach_z), 4))
+    return Evidence(views=len(frames), clean_views=len(clean_az), faces=sorted(seen),
+                    extents=tuple(r <= 1.0 + 1e-9 for r in reach), azimuth_deg=round(_arc(np.array(azimuths)), 2),
+                    valid_depth=round(valid / weight, 4) if weight else 0.0, bottom=bottom, reach=reach)
 
 
-def attach_evidence(graph: SceneGraph) -> None:
-    """Store every object's evidence in ``attributes["evidence"]`` (an :class:`Evidence`)."""
+def support_below(obj: GraphObject, objects: list[GraphObject], floor_z: float | None) -> float | None:
+    """Height of the highest surface under ``obj``'s footprint centre: the floor or the top of
+    another object's box (None when neither lies below)."""
+    b = obj.box
+    below = [floor_z] if floor_z is not None and floor_z <= b.bottom + 1e-9 else []
+    for other in objects:
+        ob = other.box
+        if other.id == obj.id or ob.top > b.bottom + 1e-9:
+            continue
+        c, s = np.cos(-ob.yaw), np.sin(-ob.yaw)
+        d = b.center[:2] - ob.center[:2]
+        local = np.array([c * d[0] - s * d[1], s * d[0] + c * d[1]])
+        if np.all(np.abs(local) <= ob.size[:2] / 2):
+            below.append(ob.top)
+    return max(below) if below else None
+
+
+def attach_evidence(graph: SceneGraph, thumbs: list[DepthThumb] | None = None, contact: float = 0.0,
+                    background: np.ndarray | None = None) -> None:
+    """Store every object's evidence in ``attributes["evidence"]`` (an :class:`Evidence`). With
+    ``thumbs`` (the frames' sampled depth) an object floating above the surface below it by more
+    than ``contact`` metres has a measured bottom only if the space under it was seen empty."""
     cams = {c.frame: c for c in graph.cameras}
     for o in graph.objects:
-        o.attributes["evidence"] = object_evidence(o, cams)
+        bottom, drop = True, None
+        if thumbs is not None:
+            support = support_below(o, graph.objects, graph.floor_z)
+            bottom = (bottom_measured(o.box, support, thumbs, max(contact, 0.05 * o.box.height))
+                      and not bottom_inside(o, graph.objects))
+            drop = None if support is None else max(0.0, o.box.bottom - support)
+        o.attributes["evidence"] = object_evidence(o, cams, bottom, drop, background)
 
 
 def evidence_of(obj: GraphObject) -> Evidence:
@@ -119,7 +300,7 @@ def evidence_of(obj: GraphObject) -> Evidence:
         return ev
     n = len(obj.views)
     return Evidence(views=n, clean_views=n, faces=["+x", "-x", "+y", "-y", "top"], extents=(True, True, True),
-                    azimuth_deg=360.0, valid_depth=1.0)
+                    azimuth_deg=360.0, valid_depth=1.0, reach=(1.0, 1.0, 1.0))
 
 
 def wall_coverage(points: np.ndarray, floor_z: float, bins: int = 36) -> float:

@@ -210,9 +210,45 @@ class SceneObject:
             raise ValueError(f"object ids must be positive (0 is background), got {self.id}")
 
 
+#: labels of annotated room structure (compared lower-case)
+STRUCTURE_LABELS = ("floor", "wall", "ceiling")
+
+
+@dataclass
+class Annotations:
+    """3D annotations people made on a source's own reconstruction, in the scene's world frame.
+
+    ``objects`` are the annotated instances: ``id`` is the id the frames' 2-D instance maps use for
+    it, ``category`` its annotated label, ``mesh_vertices``/``mesh_faces`` its part of the mesh (or
+    the twelve triangles of its box) and ``attributes["shape"]`` "mesh" or "box". ``vertices`` and
+    ``faces`` are the whole annotated surface, with ``face_ids`` naming the object each face belongs
+    to (0: none), so a projection into a frame sees what hides what. ``structure`` maps the room's
+    "floor", "wall" and "ceiling" to the indices of their faces. ``files`` are the files read.
+    The arrays may be shared between callers (loaders cache them): never change them in place.
+    """
+
+    source: str
+    objects: list[SceneObject]
+    vertices: np.ndarray
+    faces: np.ndarray
+    face_ids: np.ndarray
+    structure: dict[str, np.ndarray] = field(default_factory=dict)
+    files: list[str] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        self.vertices = np.asarray(self.vertices, dtype=np.float64).reshape(-1, 3)
+        self.faces = np.asarray(self.faces, dtype=np.int64).reshape(-1, 3)
+        self.face_ids = np.asarray(self.face_ids, dtype=np.int64).reshape(-1)
+        if len(self.face_ids) != len(self.faces):
+            raise ValueError(f"{len(self.face_ids)} face ids for {len(self.faces)} faces")
+
+
 @dataclass
 class Scene:
-    """A posed video with optional depth, instance maps and ground-truth objects."""
+    """A posed video with optional depth, instance maps and ground-truth objects.
+
+    ``annotation_loader``, when set, loads the source's own 3D annotations (:class:`Annotations`);
+    like frame loaders it runs on demand, so a scene stays small and pickles."""
 
     id: str
     scale: Scale
@@ -224,6 +260,7 @@ class Scene:
     source: str = "native"
     root: Path | None = None
     metadata: dict[str, Any] = field(default_factory=dict)
+    annotation_loader: Callable[[], Annotations] | None = field(default=None, repr=False)
 
     def __post_init__(self) -> None:
         self.scale = Scale.parse(self.scale)
@@ -244,6 +281,17 @@ class Scene:
     @property
     def has_ground_truth(self) -> bool:
         return bool(self.objects) and all(o.mesh_vertices is not None for o in self.objects)
+
+    @property
+    def has_annotations(self) -> bool:
+        """Whether the source ships its own 3D annotations (see :class:`Annotations`)."""
+        return self.annotation_loader is not None
+
+    def annotations(self) -> Annotations:
+        """The source's 3D annotations; raises ``KeyError`` when it has none."""
+        if self.annotation_loader is None:
+            raise KeyError(f"scene {self.id} has no 3D annotations")
+        return self.annotation_loader()
 
     def object(self, object_id: int) -> SceneObject:
         for o in self.objects:

@@ -145,3 +145,30 @@ def test_marks_lie_on_their_object_in_the_image_sent(long_capture):
                 assert np.isin(inst, m["object_ids"]).sum() > 0, r.id
                 checked += 1
     assert checked > 10
+
+
+def test_a_clip_that_misses_a_named_object_is_refused_and_counted(tmp_path, monkeypatch):
+    """An item whose clip does not show an object it names is refused as ``not_shown``: report.json
+    lists it among the refusals and it lowers the yield, as the evidence gates' refusals do."""
+    from spacevista.engine.dataset.summary import summarise
+    from spacevista.engine.scene import questions
+
+    scene = generate_scene("tabletop", seed=1, n_frames=8, width=96, height=72)
+    tasks = ["object_size", "absolute_distance", "relative_distance", "spatial_relation"]  # no frame named
+    honest = process_scene(scene, tmp_path / "honest", seed=0, task_names=tasks, clip_frames=4)
+    assert not any(k.endswith(":not_shown") for k in honest.dropped)
+    # every clip cut to the first frame, where only some of the objects are seen
+    monkeypatch.setattr(questions, "choose_clip", lambda task, q, graph, order, n: order[:1])
+    first = process_scene(scene, tmp_path / "first", seed=0, task_names=tasks, clip_frames=4)
+    not_shown = {k.split(":")[1]: v for k, v in first.dropped.items() if k.endswith(":not_shown")}
+    assert sum(not_shown.values()) > 0
+    report = summarise([first])
+    assert "not_shown" not in report["dropped"]
+    for task, n in not_shown.items():
+        assert report["refusals"][task]["tabletop"]["not_shown"] == n
+        cell = report["precision_yield"][task]["tabletop"]
+        assert cell["candidates"] - cell["emitted"] >= n and cell["yield"] < 1
+    for r in first.records:
+        assert r.frame_indices == [0]
+        seen = set(scene.frames[0].instances().ravel().tolist())
+        assert set(r.metadata.get("objects", [])) <= seen, r.id

@@ -81,3 +81,25 @@ def test_exports_validate_against_schemas(demo_dirs):
         assert "<answer>" in e["messages"][1]["content"]
     for e in grpo:
         jsonschema.validate(e, schema("grpo"))
+
+
+def test_handheld_capture(tmp_path):
+    cfg = DemoConfig(seed=3, scenes_per_scale=1, frames=12, width=96, height=72, workers=1, scales=("tabletop",),
+                     capture="handheld")
+    report = run_demo(tmp_path, cfg)
+    assert not report["errors"] and report["qa_count"] > 0
+    assert report["config"]["capture"] == "handheld"
+    records = list(read_jsonl(tmp_path / "qa.jsonl"))
+    assert all(r.provenance["capture"] == "handheld" for r in records)
+    assert len(list((tmp_path / "frames").glob("*/*.jpg"))) == 12
+
+
+def test_clip_records_do_not_name_the_capture(demo_dirs):
+    a, _, report, _ = demo_dirs
+    assert report["config"]["capture"] == "clip"
+    assert all("capture" not in r.provenance for r in read_jsonl(a / "qa.jsonl"))
+
+
+def test_unknown_capture():
+    with pytest.raises(ValueError, match="capture"):
+        DemoConfig(capture="tripod")

@@ -31,11 +31,16 @@ def test_inspect_json_matches_ground_truth(tmp_path):
 def test_inspect_names_missing_frame(tmp_path):
     scene = generate_scene("indoor", seed=1, n_frames=4, width=96, height=72)
     path = write_scene(scene, tmp_path / scene.id)
-    victim = sorted((path / "rgb").iterdir())[1]
+    victim, *others = sorted((path / "rgb").iterdir())[1:]
     victim.unlink()
+    res = CliRunner(env={"COLUMNS": "300"}).invoke(main, ["inspect", str(path)])
+    assert res.exit_code == 0, res.output  # one frame of four is dropped, named, and the scene read
+    assert "dropped frame 1" in res.output and victim.name in res.output and "missing frame file" in res.output
+    for other in others:
+        other.unlink()
     res = CliRunner().invoke(main, ["inspect", str(path)])
     assert res.exit_code != 0
-    assert scene.id in res.output and victim.name in res.output
+    assert scene.id in res.output and victim.name in res.output and "TooFewFramesError" in res.output
 
 
 def test_ls_lists_tasks():

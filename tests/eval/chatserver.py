@@ -18,14 +18,15 @@ class ChatServer:
 
     ``faults[id]`` lists what the successive requests for that item get before a normal reply:
     ``429``, ``500``, ``503``, ``slow`` (reply after ``slow_s``), ``drop`` (close the connection
-    without a reply), ``malformed`` (200 with broken JSON), ``badshape`` (200 without choices).
+    without a reply), ``malformed`` (200 with broken JSON), ``badshape`` (200 without choices),
+    ``trickle`` (the whole normal reply, status line included, one byte every ``trickle_s``).
     """
 
     def __init__(self, answers: dict[str, str], faults: dict[str, list[str]] | None = None,
-                 delay_s: float = 0.0, slow_s: float = 1.0):
+                 delay_s: float = 0.0, slow_s: float = 1.0, trickle_s: float = 0.5):
         self.answers = answers
         self.faults = {k: list(v) for k, v in (faults or {}).items()}
-        self.delay_s, self.slow_s = delay_s, slow_s
+        self.delay_s, self.slow_s, self.trickle_s = delay_s, slow_s, trickle_s
         self.requests: Counter[str] = Counter()
         self.ok: Counter[str] = Counter()
         self.lock = threading.Lock()
@@ -53,6 +54,27 @@ class ChatServer:
                     self.wfile.write(body)
                 except (BrokenPipeError, ConnectionResetError):  # the client gave up (timeout test)
                     self.close_connection = True
+
+            def _reply(self, item: str, model: str) -> bytes:
+                return json.dumps({"id": "x", "object": "chat.completion", "model": model,
+                                   "choices": [{"index": 0, "finish_reason": "stop",
+                                                "message": {"role": "assistant",
+                                                            "content": f"<think>hm</think><answer>{server.answers.get(item, '')}</answer>"}}]}).encode()
+
+            def _trickle(self, item: str, model: str) -> None:
+                body = self._reply(item, model)
+                raw = (f"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: {len(body)}\r\n\r\n"
+                       .encode() + body)
+                self.close_connection = True
+                try:
+                    for k in range(len(raw)):
+                        self.wfile.write(raw[k:k + 1])
+                        self.wfile.flush()
+                        time.sleep(server.trickle_s)
+                except OSError:  # the client gave up, as it should
+                    return
+                with server.lock:
+                    server.ok[item] += 1
 
             def do_POST(self) -> None:
                 n = int(self.headers.get("Content-Length", "0"))
@@ -83,13 +105,12 @@ class ChatServer:
                     return
                 if fault == "slow":
                     time.sleep(server.slow_s)
-                body = {"id": "x", "object": "chat.completion", "model": req["model"],
-                        "choices": [{"index": 0, "finish_reason": "stop",
-                                     "message": {"role": "assistant",
-                                                 "content": f"<think>hm</think><answer>{server.answers.get(item, '')}</answer>"}}]}
+                if fault == "trickle":
+                    self._trickle(item, req["model"])
+                    return
                 with server.lock:
                     server.ok[item] += 1
-                self._send(200, json.dumps(body).encode())
+                self._send(200, self._reply(item, req["model"]))
 
         self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self.httpd.daemon_threads = True

@@ -169,6 +169,11 @@ def test_official_entry_without_extra_metadata(tmp_path: Path):
     prompt = build_prompt(items[0], n_frames=2, max_side=0)
     assert len(prompt.images) == 2  # frames 0 and 2: the box frame is kept
     from spacevista.eval.scoring import score_item
-    assert score_item(items[0], "<answer>0.085 m</answer>").score == 1.0
-    assert score_item(items[1], "<answer>(c)</answer>").score == 1.0
-    assert score_item(items[3], "<answer>The table.</answer>").score == 1.0
+    assert score_item(items[0], "<answer>0.085 m</answer>", "robust").score == 1.0
+    assert score_item(items[1], "<answer>(c)</answer>", "robust").score == 1.0
+    assert score_item(items[3], "<answer>The table.</answer>", "robust").score == 1.0
+    # the official reader converts no unit, reads no bracketed letter and keeps punctuation
+    assert score_item(items[0], "<answer>0.085 m</answer>", "official").score == 0.0
+    assert score_item(items[1], "<answer>(c)</answer>", "official").score == 0.0
+    assert score_item(items[3], "<answer>The table.</answer>", "official").score == 0.0
+    assert score_item(items[3], "<answer>the TABLE</answer>", "official").score == 1.0

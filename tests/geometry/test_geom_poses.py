@@ -2,8 +2,9 @@ import math
 
 import numpy as np
 import pytest
+from scipy.spatial.transform import Rotation
 
-from spacevista.geometry.poses import (check_rigid, invert_pose, is_rigid, look_at, make_pose,
+from spacevista.geometry.poses import (check_rigid, invert_pose, is_rigid, look_at, make_pose, nearest_rotation,
                                        relative_pose, rotation_angle_deg, yaw_pitch_of_camera)
 
 
@@ -108,3 +109,17 @@ def test_yaw_pitch():
     # Straight down: yaw from image-up, which look_at makes world +y.
     yaw, pitch = yaw_pitch_of_camera(look_at([0, 0, 3], [0, 0, 0]))
     assert pitch == pytest.approx(-90.0) and yaw == pytest.approx(90.0)
+
+
+def test_nearest_rotation_undoes_rounding_and_keeps_det_plus_one():
+    R = Rotation.from_rotvec([0.3, -1.1, 0.7]).as_matrix()
+    rounded = np.round(R, 4)
+    assert np.abs(rounded.T @ rounded - np.eye(3)).max() > 1e-6  # rounding broke orthonormality
+    fixed = nearest_rotation(rounded)
+    np.testing.assert_allclose(fixed.T @ fixed, np.eye(3), atol=1e-12)
+    assert np.linalg.det(fixed) == pytest.approx(1.0)
+    assert np.abs(fixed - R).max() < 1e-4  # back to (almost) the rotation that was rounded
+    np.testing.assert_allclose(nearest_rotation(R), R, atol=1e-12)  # a rotation is its own nearest
+    assert np.linalg.det(nearest_rotation(np.diag([1.0, 1.0, -1.0]))) == pytest.approx(1.0)
+    with pytest.raises(ValueError, match="non-finite"):
+        nearest_rotation(np.full((3, 3), np.nan))

@@ -6,8 +6,8 @@ import numpy as np
 import pytest
 
 from spacevista.geometry.poses import look_at
-from spacevista.geometry.scale import (ScaleLimits, combine_frames, effective_count, robust_center, sample_depth,
-                                       scale_from_baseline, scale_from_depth_pairs)
+from spacevista.geometry.scale.metric import (ScaleLimits, combine_frames, effective_count, robust_center,
+                                              sample_depth, scale_from_baseline, scale_from_depth_pairs)
 
 S = 2.7  # metres per reconstruction unit
 

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from spacevista.errors import SceneError
+from spacevista.errors import SceneError, TooFewFramesError, UnsafePathError
 from spacevista.io.native import read_scene, write_scene
 from spacevista.scene import Camera, Frame, Scene, SceneObject
 from spacevista.synth.generate import generate_scene
@@ -108,29 +108,44 @@ def _expect(root: Path, file_suffix: str, reason: str, load: str | None = None) 
     return err
 
 
+def _expect_dropped(root: Path, file_suffix: str, reason: str, error: str = "SceneError") -> dict:
+    """Frame 1 of the three is bad: it is dropped with its reason and the scene keeps the others;
+    with frame 2 broken the same way too, fewer than half remain and the scene is refused."""
+    scene = read_scene(root)
+    assert [f.index for f in scene.frames] == [0, 2]
+    (drop,) = scene.metadata["dropped_frames"]
+    assert drop["frame"] == 1 and drop["file"].endswith(file_suffix), drop
+    assert reason in drop["reason"] and drop["error"] == error, drop
+    return drop
+
+
 def test_missing_frame_file(written):
     (written / "rgb" / "00001.png").unlink()
-    _expect(written, "rgb/00001.png", "missing frame file")
+    _expect_dropped(written, "rgb/00001.png", "missing frame file")
+    (written / "rgb" / "00002.png").unlink()
+    err = _expect(written, "rgb/00001.png", "2 of 3 frames dropped, 1 left")
+    assert isinstance(err, TooFewFramesError) and "first: frame 1: SceneError: missing frame file" in err.reason
+    assert [d["frame"] for d in err.dropped] == [1, 2]
 
 
 def test_missing_depth_file(written):
     (written / "depth" / "00001.npz").unlink()
-    _expect(written, "depth/00001.npz", "missing frame file")
+    _expect_dropped(written, "depth/00001.npz", "missing frame file")
 
 
 def test_image_of_wrong_size(written):
     Image.fromarray(np.zeros((31, 40, 3), np.uint8)).save(written / "rgb" / "00001.png")
-    _expect(written, "rgb/00001.png", "40x31 but its camera is 40x30")
+    _expect_dropped(written, "rgb/00001.png", "40x31 but its camera is 40x30")
 
 
 def test_instances_of_wrong_size(written):
     Image.fromarray(np.zeros((30, 41), np.uint16)).save(written / "instances" / "00001.png")
-    _expect(written, "instances/00001.png", "camera is 40x30")
+    _expect_dropped(written, "instances/00001.png", "camera is 40x30")
 
 
 def test_depth_of_wrong_size(written):
     np.savez(written / "depth" / "00001.npz", depth=np.ones((30, 39), np.float32))
-    _expect(written, "depth/00001.npz", "depth is (30, 39)")
+    _expect_dropped(written, "depth/00001.npz", "depth is (30, 39)")
 
 
 def test_nan_depth(written):
@@ -149,19 +164,61 @@ def test_non_rigid_pose(written):
     def scale_pose(h):
         h["frames"][1]["pose"][0][0] *= 2.0
     _edit_header(written, scale_pose)
-    _expect(written, "scene.json", "frame 1: pose is not a rigid transform")
+    _expect_dropped(written, "scene.json", "pose is not a rigid transform", "PoseError")
 
 
 def test_non_invertible_pose(written):
     def zero_pose(h):
         h["frames"][1]["pose"] = [[0, 0, 0, 0], [0, 0, 0, 0], [0, 0, 0, 0], [0, 0, 0, 1]]
     _edit_header(written, zero_pose)
-    _expect(written, "scene.json", "frame 1: pose is not invertible")
+    _expect_dropped(written, "scene.json", "determinant 0", "PoseError")
 
 
 def test_pose_wrong_shape(written):
     _edit_header(written, lambda h: h["frames"][1].update(pose=[[1, 0, 0], [0, 1, 0], [0, 0, 1]]))
-    _expect(written, "scene.json", "pose must be 4x4")
+    _expect_dropped(written, "scene.json", "pose must be 4x4", "PoseError")
+
+
+def test_rounded_poses_are_reorthonormalised_and_recorded(synth_scene, written):
+    def round_poses(h):
+        for f in h["frames"]:
+            f["pose"] = np.round(np.asarray(f["pose"]), 4).tolist()
+    _edit_header(written, round_poses)
+    scene = read_scene(written)
+    assert len(scene.frames) == 3
+    for fa, fb in zip(synth_scene.frames, scene.frames):
+        R = fb.pose[:3, :3]
+        np.testing.assert_allclose(R.T @ R, np.eye(3), atol=1e-12)
+        np.testing.assert_allclose(fb.pose, fa.pose, atol=2e-4)
+    pc = scene.metadata["pose_corrections"]
+    assert pc["corrected"] == 3 and 1e-6 < pc["max_correction"] < 1e-4 and pc["tolerance"] == 1e-2
+
+
+def test_principal_point_far_outside_is_refused_naming_the_frame(written):
+    _edit_header(written, lambda h: [f["camera"].update(cx=10000) for f in h["frames"]])
+    err = _expect(written, "scene.json", "first: frame 0: IntrinsicsError: principal point (10000, 15)")
+    assert "outside the 40x30 image" in err.reason
+
+
+def test_duplicate_frame_index_drops_the_later_frame(written):
+    _edit_header(written, lambda h: h["frames"][2].update(index=0))
+    scene = read_scene(written)
+    assert [f.index for f in scene.frames] == [0, 1]
+    (drop,) = scene.metadata["dropped_frames"]
+    assert drop["frame"] == 0 and drop["error"] == "DuplicateFrameError"
+
+
+@pytest.mark.parametrize("name", ["../../etc/passwd", "/etc/passwd", "rgb/../../outside.png"])
+def test_paths_leaving_the_scene_folder_refuse_the_scene(written, name):
+    _edit_header(written, lambda h: h["frames"][1].update(rgb=name))
+    with pytest.raises(UnsafePathError, match="leaves the scene folder") as info:
+        read_scene(written)
+    assert info.value.file.endswith("scene.json") and name in info.value.reason
+
+
+def test_absolute_path_inside_the_scene_folder_is_accepted(written):
+    _edit_header(written, lambda h: h["frames"][1].update(rgb=str(written / "rgb" / "00001.png")))
+    assert len(read_scene(written).frames) == 3
 
 
 def test_empty_scene(written):
@@ -182,7 +239,11 @@ def test_unknown_scale(written):
 
 def test_bad_camera(written):
     _edit_header(written, lambda h: h["frames"][1]["camera"].update(fx=-3))
-    _expect(written, "scene.json", "frame 1: bad camera")
+    _expect_dropped(written, "scene.json", "focal lengths must be positive, got fx=-3", "IntrinsicsError")
+    _edit_header(written, lambda h: h["frames"][2]["camera"].pop("fy"))
+    err = _expect(written, "scene.json", "2 of 3 frames dropped")
+    assert err.dropped[1]["frame"] == 2 and err.dropped[1]["reason"] == "camera lacks 'fy'"
+    assert err.dropped[1]["error"] == "IntrinsicsError"
 
 
 def test_bad_objects_and_mesh(written):

@@ -2,7 +2,7 @@ import numpy as np
 import pytest
 from scipy.spatial.transform import Rotation
 
-from spacevista.errors import SceneError
+from spacevista.errors import SceneError, TooFewFramesError
 from spacevista.readers import detect_format, read_source
 
 from .helpers import CX, CY, FX, FY, H, W, project_cv, rng, write_rgb, write_u16
@@ -60,8 +60,16 @@ def test_unmatched_frames_are_skipped(tmp_path):
 
 def test_bad_pincam(tmp_path):
     path, _ = _write(tmp_path)
-    pin = next((path / f"{VIDEO}_frames" / "lowres_wide_intrinsics").glob("*.pincam"))
-    pin.write_text("256 192 100")
-    with pytest.raises(SceneError, match="width height fx fy cx cy") as e:
+    pins = sorted((path / f"{VIDEO}_frames" / "lowres_wide_intrinsics").glob("*.pincam"))
+    pins[0].write_text("256 192 100")
+    scene = read_source(path)  # one bad frame of three is dropped, not the scene
+    assert scene.metadata["source_timestamps"] == ["6845.880", "6845.980"]
+    (drop,) = scene.metadata["dropped_frames"]
+    assert drop["frame"] == "6845.780" and drop["file"] == str(pins[0])
+    assert "width height fx fy cx cy" in drop["reason"]
+    pins[1].write_text(f"{W} {H} {FX} {FY} 1000 {CY}")
+    with pytest.raises(TooFewFramesError, match="2 of 3 frames dropped") as e:
         read_source(path)
     assert e.value.file.endswith(".pincam")
+    second = e.value.dropped[1]
+    assert second["error"] == "IntrinsicsError" and "principal point (1000, 11.5)" in second["reason"]

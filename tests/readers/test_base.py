@@ -5,12 +5,13 @@ import pytest
 
 from spacevista.errors import SceneError
 from spacevista.readers import READERS, detect_format, read_source
-from spacevista.readers.base import DepthRemap, check_rigid, file_here_or_above, numeric_rows, select_indices
+from spacevista.errors import PoseError
+from spacevista.readers.base import DepthRemap, FrameLog, file_here_or_above, numeric_rows, select_indices
 
 from .helpers import CX, CY, FX, FY, H, W, random_rigid, rng, write_rgb, write_u16
 
-ALL = ["arkitscenes", "co3d", "colmap", "native", "nerfstudio", "rgbd_folder", "scannet", "uco3d", "video",
-       "wildrgbd"]
+ALL = ["arkitscenes", "co3d", "colmap", "native", "nerfstudio", "rgbd_folder", "scannet", "scannetpp", "uco3d",
+       "video", "wildrgbd"]
 
 
 def test_registry_lists_every_reader():
@@ -55,13 +56,13 @@ def test_select_indices_and_rigid_check():
     assert select_indices(10, stride=3) == [0, 3, 6, 9]
     assert select_indices(10, num_frames=3) == [0, 4, 9]  # linspace 0, 4.5, 9 rounds half to even
     T = random_rigid(rng(1))
-    np.testing.assert_array_equal(check_rigid("s", "f", T), T)
+    np.testing.assert_array_equal(FrameLog("s").pose(T, "f"), T)
     shear = T.copy()
     shear[0, 1] += 0.1
-    with pytest.raises(SceneError, match="not a rigid transform"):
-        check_rigid("s", "pose.txt", shear)
-    with pytest.raises(SceneError, match="non-finite"):
-        check_rigid("s", "pose.txt", np.full((4, 4), np.nan))
+    with pytest.raises(PoseError, match="not a rigid transform"):
+        FrameLog("s").pose(shear, "pose.txt")
+    with pytest.raises(PoseError, match="non-finite"):
+        FrameLog("s").pose(np.full((4, 4), np.nan), "pose.txt")
 
 
 def test_depth_remap_identity_and_scaling():

@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from spacevista.errors import SceneError
+from spacevista.errors import SceneError, UnsafePathError
 from spacevista.readers import detect_format, read_source
 
 from .helpers import H, W, project_cv, random_rigid, rng, write_rgb, write_u16
@@ -90,10 +90,21 @@ def test_first_sequence_by_default_and_errors(tmp_path):
     assert scene.id == "110_13051_23361" and scene.metric
     with pytest.raises(SceneError, match="no sequence 'nope'"):
         read_source(root / "apple", sequence="nope")
+    first = anns[0]["frame_number"]
     anns[0]["image"]["size"] = [H * 2, W]
     with gzip.open(root / "apple/frame_annotations.jgz", "wt") as f:
         json.dump(anns, f)
-    with pytest.raises(SceneError, match="intrinsics are for 32x48"):
+    scene = read_source(root / "apple")  # that frame is dropped, the sequence kept
+    assert first not in scene.metadata["source_frame_numbers"]
+    (drop,) = scene.metadata["dropped_frames"]
+    assert drop["frame"] == first and drop["error"] == "IntrinsicsError"
+    assert "intrinsics are for 32x48" in drop["reason"]
+    for a in anns:
+        if a["sequence_name"] == anns[0]["sequence_name"]:
+            a["image"]["path"] = "../../etc/passwd"
+    with gzip.open(root / "apple/frame_annotations.jgz", "wt") as f:
+        json.dump(anns, f)
+    with pytest.raises(UnsafePathError, match="leaves the scene folder"):
         read_source(root / "apple")
     (root / "apple/frame_annotations.jgz").write_bytes(b"garbage")
     with pytest.raises(SceneError, match="unreadable frame annotations"):

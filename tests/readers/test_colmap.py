@@ -129,8 +129,11 @@ def test_bad_models(tmp_path):
     (tmp_path / "t" / "images").symlink_to(tmp_path / "images")
     text = (tmp_path / "t/sparse/cameras.txt").read_text().replace("PINHOLE 32 24", "PINHOLE 64 48", 1)
     (tmp_path / "t/sparse/cameras.txt").write_text(text)
-    with pytest.raises(SceneError, match="intrinsics are for 64x48 but the image is 32x24"):
-        read_source(tmp_path / "t")
+    scene = read_source(tmp_path / "t")  # only the image of camera 1 is dropped
+    assert scene.metadata["source_image_names"] == [name for *_, name in images[1:]]
+    (drop,) = scene.metadata["dropped_frames"]
+    assert drop["frame"] == "im_00.png" and drop["error"] == "IntrinsicsError"
+    assert "intrinsics are for 64x48 but the image is 32x24" in drop["reason"] and drop["file"].endswith("cameras.txt")
     text = text.replace("PINHOLE 64 48", "PINHOLE 32 24", 1).replace("OPENCV", "WEIRD_MODEL")
     (tmp_path / "t/sparse/cameras.txt").write_text(text)
     with pytest.raises(SceneError, match="unknown camera model 'WEIRD_MODEL'"):

@@ -3,7 +3,7 @@ import json
 import numpy as np
 import pytest
 
-from spacevista.errors import SceneError
+from spacevista.errors import SceneError, UnsafePathError
 from spacevista.readers import READERS, detect_format, read_source
 
 from .helpers import CX, CY, FX, FY, H, W, backproject_cv, project_cv, random_rigid, rng, write_rgb, write_u16
@@ -90,9 +90,14 @@ def test_instant_ngp_camera_angle(tmp_path):
 
 def test_bad_inputs_name_file_and_reason(tmp_path):
     meta = _write(tmp_path, frame_extra={1: {"transform_matrix": (np.eye(4) * 2).tolist()}})
-    with pytest.raises(SceneError, match="not a rigid transform") as e:
-        read_source(tmp_path)
-    assert "transforms.json" in e.value.file
+    scene = read_source(tmp_path)
+    assert scene.metadata["source_frame_indices"] == [0, 2]
+    (drop,) = scene.metadata["dropped_frames"]
+    assert drop["frame"] == 1 and drop["error"] == "PoseError" and "transforms.json" in drop["file"]
+    assert "bottom row must be [0, 0, 0, 1]" in drop["reason"]
+    meta["frames"][1]["transform_matrix"] = (np.eye(4) * [1.1, 1.1, 1.1, 1]).tolist()
+    (tmp_path / "transforms.json").write_text(json.dumps(meta))
+    assert "not a rigid transform" in read_source(tmp_path).metadata["dropped_frames"][0]["reason"]
     meta["frames"][1]["transform_matrix"] = np.eye(4).tolist()
     meta["w"] = 64
     (tmp_path / "transforms.json").write_text(json.dumps(meta))
@@ -101,9 +106,19 @@ def test_bad_inputs_name_file_and_reason(tmp_path):
     meta["w"] = W
     (tmp_path / "transforms.json").write_text(json.dumps(meta))
     (tmp_path / "images/frame_00002.png").unlink()
-    with pytest.raises(SceneError, match="missing image") as e:
+    (drop,) = read_source(tmp_path).metadata["dropped_frames"]
+    assert drop["frame"] == 2 and drop["file"].endswith("frame_00002.png") and "missing image" in drop["reason"]
+    for name in ("../../etc/passwd", "/etc/passwd"):
+        meta["frames"][0]["file_path"] = name
+        (tmp_path / "transforms.json").write_text(json.dumps(meta))
+        with pytest.raises(UnsafePathError, match="leaves the scene folder") as e:
+            read_source(tmp_path)
+        assert e.value.file.endswith("transforms.json")
+    meta["frames"][0]["file_path"] = "images/frame_00000.png"
+    meta["frames"][0]["depth_file_path"] = "../depth/0.png"
+    (tmp_path / "transforms.json").write_text(json.dumps(meta))
+    with pytest.raises(UnsafePathError, match="'../depth/0.png' leaves the scene folder"):
         read_source(tmp_path)
-    assert e.value.file.endswith("frame_00002.png")
     (tmp_path / "transforms.json").write_text("{not json")
     with pytest.raises(SceneError, match="unreadable JSON"):
         read_source(tmp_path)

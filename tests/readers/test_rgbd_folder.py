@@ -1,7 +1,7 @@
 import numpy as np
 import pytest
 
-from spacevista.errors import SceneError
+from spacevista.errors import SceneError, TooFewFramesError
 from spacevista.readers import detect_format, read_source
 
 from .helpers import CX, CY, FX, FY, H, W, backproject_cv, project_cv, random_rigid, rng, write_rgb, write_u16
@@ -65,9 +65,10 @@ def test_skips_nonfinite_pose_and_samples(tmp_path):
     bad = np.full((4, 4), -np.inf)
     np.savetxt(tmp_path / "frame-000001.pose.txt", bad)
     scene = read_source(tmp_path)
-    assert len(scene.frames) == 4
-    assert scene.metadata["skipped"][0]["frame"] == "000001"
-    assert "invalid pose" in scene.metadata["skipped"][0]["reason"]
+    assert len(scene.frames) == 4 and scene.metadata["source_frame_ids"] == ["000000", "000002", "000003", "000004"]
+    (drop,) = scene.metadata["dropped_frames"]
+    assert drop["frame"] == "000001" and drop["error"] == "PoseError"
+    assert drop["reason"] == "pose has non-finite values" and drop["file"].endswith("frame-000001.pose.txt")
     sub = read_source(tmp_path, num_frames=2)
     assert sub.metadata["source_frame_ids"] == ["000000", "000004"]
 
@@ -88,9 +89,13 @@ def test_errors(tmp_path):
     seq.mkdir()
     _write(seq)
     np.savetxt(seq / "frame-000002.pose.txt", np.diag([1.0, 1.0, -1.0, 1.0]))
-    with pytest.raises(SceneError, match="not a rigid") as e:
+    (drop,) = read_source(seq).metadata["dropped_frames"]
+    assert drop["file"].endswith("frame-000002.pose.txt") and "determinant -1 (a reflection" in drop["reason"]
+    np.savetxt(seq / "frame-000001.pose.txt", np.diag([1.0, 1.0, -1.0, 1.0]))
+    with pytest.raises(TooFewFramesError, match="not a rigid") as e:
         read_source(seq)
-    assert e.value.file.endswith("frame-000002.pose.txt") and e.value.scene == "seq"
+    assert e.value.file.endswith("frame-000001.pose.txt") and e.value.scene == "seq"
+    np.savetxt(seq / "frame-000001.pose.txt", np.eye(4))
     np.savetxt(seq / "frame-000002.pose.txt", np.eye(4))
     np.savetxt(seq / "camera-intrinsics.txt", np.array([[FX, 0, 100], [0, FY, CY], [0, 0, 1]]))
     with pytest.raises(SceneError, match="outside the 32x24 image"):
@@ -100,6 +105,5 @@ def test_errors(tmp_path):
         read_source(seq)
     np.savetxt(seq / "camera-intrinsics.txt", K)
     (seq / "frame-000001.color.png").write_bytes(b"not a png")
-    with pytest.raises(SceneError, match="unreadable image") as e:
-        read_source(seq)
-    assert e.value.file.endswith("frame-000001.color.png")
+    (drop,) = read_source(seq).metadata["dropped_frames"]
+    assert drop["file"].endswith("frame-000001.color.png") and "unreadable image" in drop["reason"]

@@ -117,3 +117,16 @@ def test_annotated_only_and_lifting_runs_on_the_scan(tmp_path):
     assert len(read_source(root, annotated_only=False).frames) == 3
     graph = lift_scene(scene, LiftConfig(min_mask_px=8))  # the fixture's masks are 8 px tall
     assert {o.category for o in graph.objects} == {"chair", "table"}
+
+
+def test_nan_pose_is_dropped_and_rounded_poses_corrected(tmp_path):
+    root = tmp_path / "scene0002_00"
+    poses, _, _ = _write(root, n=4, align=False, instances=False)
+    for i, T in enumerate(poses):
+        np.savetxt(root / "pose" / f"{i}.txt", T, fmt="%.4f")
+    np.savetxt(root / "pose" / "2.txt", np.full((4, 4), np.nan))
+    scene = read_source(root)
+    assert scene.metadata["source_frame_ids"] == [0, 1, 3]
+    (drop,) = scene.metadata["dropped_frames"]
+    assert drop["frame"] == 2 and drop["reason"] == "pose has non-finite values"
+    assert scene.metadata["skipped"] == [] and scene.metadata["pose_corrections"]["corrected"] == 3

@@ -5,7 +5,7 @@ import av
 import numpy as np
 import pytest
 
-from spacevista.errors import SceneError
+from spacevista.errors import SceneError, UnsafePathError
 from spacevista.readers import detect_format, read_source
 
 from .helpers import H, W, project_cv, random_rigid, rng
@@ -102,6 +102,14 @@ def test_uco3d_errors(tmp_path):
     con.execute("UPDATE frame_annots SET _viewpoint_R = ? WHERE frame_number = 2", (b"\x00" * 8,))
     con.commit()
     con.close()
-    with pytest.raises(SceneError, match="bad frame annotation: expected 9 packed values") as e:
+    scene = read_source(root, cache_dir=tmp_path / "c")  # that frame is dropped, not the sequence
+    assert 2 not in scene.metadata["source_frame_numbers"] and len(scene.frames) == N - 1
+    (drop,) = scene.metadata["dropped_frames"]
+    assert drop["frame"] == 2 and "bad frame annotation: expected 9 packed values" in drop["reason"]
+    assert "metadata.sqlite" in drop["file"]
+    con = sqlite3.connect(root / "metadata.sqlite")
+    con.execute("UPDATE sequence_annots SET _video_path = ?", ("../../../outside.mp4",))
+    con.commit()
+    con.close()
+    with pytest.raises(UnsafePathError, match="leaves the scene folder"):
         read_source(root, cache_dir=tmp_path / "c")
-    assert "metadata.sqlite" in e.value.file

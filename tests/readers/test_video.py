@@ -111,3 +111,21 @@ def test_jpeg_cache_is_default_and_deterministic(tmp_path):
     assert abs(_bar(a.frames[1].rgb()) - 5 * W // 8) <= 1  # video frame 4 (0, 4, 7 sampled)
     with pytest.raises(SceneError, match="cache_format"):
         read_source(video, cache_dir=tmp_path / "c", cache_format="gif")
+
+
+def test_side_file_poses_go_through_the_shared_checks(tmp_path):
+    video = tmp_path / "clip.mp4"
+    _write_video(video, n=6)
+    g = rng(23)
+    poses = [np.round(random_rigid(g), 4) for _ in range(6)]
+    poses[2][:3, :3] *= 1.1
+    frames = [{"file_path": f"{i}.png", "transform_matrix": T.tolist()} for i, T in enumerate(poses)]
+    frames.append({"file_path": "again.png", "video_frame": 4, "transform_matrix": np.eye(4).tolist()})
+    (tmp_path / "transforms.json").write_text(json.dumps(
+        {"fl_x": FX, "fl_y": FY, "cx": CX, "cy": CY, "w": W, "h": H, "frames": frames}))
+    scene = read_source(video, cache_dir=tmp_path / "c")
+    assert scene.metadata["video_frame_indices"] == [0, 1, 3, 4, 5]
+    np.testing.assert_allclose(scene.frames[3].pose @ np.diag([1.0, -1, -1, 1]), poses[4], atol=1e-4)
+    assert [(d["frame"], d["error"]) for d in scene.metadata["dropped_frames"]] == [
+        (2, "PoseError"), (4, "DuplicateFrameError")]
+    assert scene.metadata["pose_corrections"]["corrected"] == 5

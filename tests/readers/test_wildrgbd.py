@@ -59,3 +59,17 @@ def test_errors(tmp_path):
     (root / "cam_poses.txt").write_text("0 1 2 3\n")
     with pytest.raises(SceneError, match="frame id \\+ 16 numbers"):
         read_source(root)
+
+
+def test_repeated_frame_id_and_rounded_poses(tmp_path):
+    root = tmp_path / "mouse" / "scenes" / "scene_000"
+    poses = _write(root, n=4)
+    lines = [f"{i} " + " ".join(f"{x:.4f}" for x in T.reshape(-1)) for i, T in enumerate(poses)]
+    lines.append("1 " + " ".join(f"{x:.4f}" for x in np.eye(4).reshape(-1)))  # frame 1 listed again
+    (root / "cam_poses.txt").write_text("\n".join(lines) + "\n")
+    scene = read_source(root)
+    assert scene.metadata["source_frame_ids"] == [0, 1, 2, 3]
+    np.testing.assert_allclose(scene.frames[1].pose, poses[1], atol=1e-4)  # the first entry is kept
+    (drop,) = scene.metadata["dropped_frames"]
+    assert drop["frame"] == 1 and drop["error"] == "DuplicateFrameError"
+    assert scene.metadata["pose_corrections"]["corrected"] == 4

@@ -34,9 +34,11 @@ def start_server(dataset: Path) -> Iterator:
     started: list[ReviewServer] = []
 
     def start(sample: int | None = None, token: str | None = None, remote: bool | None = None,
-              root: Path | None = None, **kw) -> ReviewServer:
+              root: Path | None = None, threads: int = 16, request_timeout: float = 10.0,
+              **kw) -> ReviewServer:
         cfg = ReviewConfig(root or dataset, sample=sample, token=token, **kw)
-        srv = ReviewServer(ReviewApp(cfg), "127.0.0.1", 0, require_token=remote)
+        srv = ReviewServer(ReviewApp(cfg), "127.0.0.1", 0, require_token=remote, threads=threads,
+                           request_timeout=request_timeout)
         srv.serve_in_thread()
         started.append(srv)
         return srv

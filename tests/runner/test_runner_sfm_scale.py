@@ -113,8 +113,8 @@ def test_depth_error_needs_the_synthetic_specialist(tmp_path):
 
 
 def test_metric_answers_must_hold_under_the_scale_uncertainty(tmp_path):
+    from spacevista.engine.scene.gates import holds_under_scale
     from spacevista.engine.scene.pipeline import process_scene
-    from spacevista.engine.scene.questions import holds_under_scale
 
     assert holds_under_scale("m", None) and holds_under_scale("m", 0.05) and not holds_under_scale("m", 0.06)
     assert holds_under_scale("cm", 0.025) and not holds_under_scale("m2", 0.03) and not holds_under_scale("m3", 0.02)
@@ -125,7 +125,10 @@ def test_metric_answers_must_hold_under_the_scale_uncertainty(tmp_path):
     gated = process_scene(scene, tmp_path / "b", 0)
     units = {"mm", "cm", "m", "km", "mm2", "cm2", "m2", "mm3", "cm3", "m3"}
     dropped = [r for r in plain.records if r.unit in units and r.task in METRIC]
-    assert dropped and gated.dropped["scale_uncertain"] >= len(dropped)
+    # refused by the gate, as the evidence gates refuse: counted per task, never a plain drop
+    refused = sum(n for k, n in gated.dropped.items() if k.startswith("refused:") and k.endswith(":scale_uncertain"))
+    assert dropped and refused >= len(dropped) and "scale_uncertain" not in gated.dropped
+    assert {k.split(":")[1] for k in gated.dropped if k.endswith(":scale_uncertain")} <= METRIC
     assert not [r for r in gated.records if r.unit in units and r.task in METRIC]
     assert {r.task for r in gated.records} >= {r.task for r in plain.records if r.task not in METRIC}
 

@@ -8,7 +8,7 @@ import pytest
 from click.testing import CliRunner
 
 from spacevista.cli.synth import synth
-from spacevista.geometry.scale import sample_depth
+from spacevista.geometry.scale.metric import sample_depth
 from spacevista.io.sfm_truth import aligned_truth, find_link
 from spacevista.readers import detect_format, read_source
 from spacevista.readers.colmap import sparse_observations
@@ -71,8 +71,19 @@ def test_detection_prefers_nerfstudio_and_both_readers_find_the_model(capture):
 
 
 def test_sfm_scale_needs_colmap_layout(tmp_path):
-    res = CliRunner().invoke(synth, ["--scale", "tiny", "--out", str(tmp_path), "--sfm-scale", "2"])
-    assert res.exit_code != 0 and "--as colmap" in res.output
+    for layout in ("native", "scannet"):
+        res = CliRunner().invoke(synth, ["--scale", "tiny", "--out", str(tmp_path), "--sfm-scale", "2",
+                                         "--as", layout])
+        assert res.exit_code != 0 and "--as colmap" in res.output
+
+
+def test_a_handheld_capture_exports_as_sfm_with_every_frame(tmp_path):
+    res = CliRunner().invoke(synth, ["--scale", "indoor", "--out", str(tmp_path), "--capture", "handheld",
+                                     "--frames", "12", "--width", "48", "--height", "36", "--as", "colmap",
+                                     "--sfm-scale", "0.5"])
+    assert res.exit_code == 0, res.output
+    scene = read_source(tmp_path / "synth-indoor-0000", "colmap")
+    assert len(scene.frames) == 12 and not scene.has_depth and not scene.metric
 
 
 def test_nerfstudio_poses_in_other_units_than_the_model(capture, tmp_path):

@@ -2,7 +2,8 @@
 
 ``ScriptedServer(script)`` answers ``POST <root>/chat/completions`` with ``script(request)``, where
 ``request`` is a :class:`ChatRequest` (model, system text, user text, number of images, raw body).
-The script returns the completion text, or an ``int`` HTTP status to fail that request. Every
+The script returns the completion text, an ``int`` HTTP status to fail that request, or a
+:class:`Trickle` to send the reply one byte at a time (a stalling server, for deadline tests). Every
 request is counted, and its body's SHA-256 kept, so a test can prove what was (not) sent.
 Usage fields are reported (prompt tokens: words of the text plus 64 per image; completion tokens:
 words of the reply) so token counting can be checked end to end.
@@ -13,6 +14,7 @@ from __future__ import annotations
 import hashlib
 import json
 import threading
+import time
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, Callable
@@ -47,7 +49,15 @@ def parse_request(body: dict[str, Any]) -> ChatRequest:
     return ChatRequest(str(body.get("model", "")), system, "\n".join(texts), images, body)
 
 
-Script = Callable[[ChatRequest], "str | int"]
+@dataclass(frozen=True)
+class Trickle:
+    """A reply sent whole (status line, headers, body) but one byte every ``every_s`` seconds."""
+
+    text: str
+    every_s: float = 0.5
+
+
+Script = Callable[[ChatRequest], "str | int | Trickle"]
 
 
 class ScriptedServer:
@@ -83,20 +93,36 @@ class ScriptedServer:
                 if isinstance(out, int):
                     self._send(out, {"error": f"scripted status {out}"})
                     return
+                text = out.text if isinstance(out, Trickle) else out
                 usage = {"prompt_tokens": len(req.text.split()) + len(req.system.split()) + 64 * req.images,
-                         "completion_tokens": len(out.split())}
+                         "completion_tokens": len(text.split())}
                 usage["total_tokens"] = usage["prompt_tokens"] + usage["completion_tokens"]
                 self._send(200, {"id": "cmpl", "object": "chat.completion", "model": req.model,
-                                 "choices": [{"index": 0, "message": {"role": "assistant", "content": out},
-                                              "finish_reason": "stop"}], "usage": usage})
+                                 "choices": [{"index": 0, "message": {"role": "assistant", "content": text},
+                                              "finish_reason": "stop"}], "usage": usage},
+                           out.every_s if isinstance(out, Trickle) else 0.0)
 
-            def _send(self, status: int, obj: dict[str, Any]) -> None:
+            def _send(self, status: int, obj: dict[str, Any], every_s: float = 0.0) -> None:
                 data = json.dumps(obj).encode()
-                self.send_response(status)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(data)))
-                self.end_headers()
-                self.wfile.write(data)
+                if not every_s:
+                    self.send_response(status)
+                    self.send_header("Content-Type", "application/json")
+                    self.send_header("Content-Length", str(len(data)))
+                    try:
+                        self.end_headers()
+                        self.wfile.write(data)
+                    except OSError:  # the client is gone (killed, or gave up waiting)
+                        self.close_connection = True
+                    return
+                raw = (f"HTTP/1.1 {status} OK\r\nContent-Type: application/json\r\n"
+                       f"Content-Length: {len(data)}\r\nConnection: close\r\n\r\n").encode() + data
+                self.close_connection = True
+                try:
+                    for k in range(len(raw)):
+                        self.wfile.write(raw[k:k + 1])
+                        time.sleep(every_s)
+                except OSError:  # the client gave up waiting
+                    pass
 
         self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self.httpd.daemon_threads = True

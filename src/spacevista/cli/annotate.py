@@ -61,7 +61,7 @@ def _split(values: tuple[str, ...]) -> tuple[str, ...] | None:
               help="write sft_distilled.json with the kept rationales")
 @click.option("--price-in", default=0.0, show_default=True, help="price per 1k prompt tokens")
 @click.option("--price-out", default=0.0, show_default=True, help="price per 1k completion tokens")
-@click.option("--timeout", default=120.0, show_default=True, help="seconds per request")
+@click.option("--timeout", default=120.0, show_default=True, help="deadline of each request in seconds, connect to last byte")
 @click.option("--max-retries", default=8, show_default=True)
 @click.option("--rate-limit", default=0.0, show_default=True, help="requests per second per model (0: none)")
 @click.option("--temperature", default=0.0, show_default=True)

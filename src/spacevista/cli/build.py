@@ -64,7 +64,7 @@ def build(sources: tuple[str, ...], out: str, fmt: str, runner: str, workers: in
     Writes qa.jsonl, qa.parquet, sft.json, grpo.jsonl, bench.json, report.json, errors.jsonl,
     manifest.json and shards/. Rerunning the same command reuses finished scenes, so a killed build
     resumes where it stopped. Exits 1 when any scene failed."""
-    from rich.console import Console
+    from spacevista.cli.tables import make_console
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
     from rich.table import Table
 
@@ -99,7 +99,15 @@ def build(sources: tuple[str, ...], out: str, fmt: str, runner: str, workers: in
         if detector_spec and not perception["categories"]:
             raise click.BadParameter("the detector needs prompts: --categories 'chair,table'",
                                      param_hint="--categories")
-    console = Console(stderr=True)
+    console = make_console(stderr=True)
+    from spacevista.engine.build.discover import discover
+
+    found, not_found = discover(list(sources), fmt)
+    if not found:
+        # nothing would be built: say why for each source and leave no output folder behind
+        for e in not_found:
+            console.print(f"[red]{e['source']}[/red]: {e['reason']}")
+        raise click.ClickException("no source holds a scene; nothing written")
     the_runner = make_runner(runner, workers, ray_address)
     try:
         with Progress(TextColumn("[bold]scenes"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
@@ -118,7 +126,7 @@ def build(sources: tuple[str, ...], out: str, fmt: str, runner: str, workers: in
         if hasattr(the_runner, "shutdown"):
             the_runner.shutdown()
     rep = result.report
-    out_console = Console()
+    out_console = make_console()
     table = Table(title="QA items per task and scale")
     table.add_column("task")
     scales = [s for s in SCALE_ORDER if s in rep["scales"]]
@@ -135,6 +143,15 @@ def build(sources: tuple[str, ...], out: str, fmt: str, runner: str, workers: in
         f"leakage: {len(removed['leakage']['scenes'])} scenes ({removed['leakage']['records']} items) removed")
     for leak in removed["leakage"]["scenes"]:
         out_console.print(f"[yellow]left out[/yellow] {leak['scene']}: {leak['reason']}")
+    for sid, sc in rep["scenes"].items():
+        dropped, pc = sc.get("dropped_frames") or [], sc.get("pose_corrections") or {}
+        if dropped:
+            first = dropped[0]
+            out_console.print(f"[yellow]{sid}[/yellow]: {len(dropped)} frame(s) dropped, e.g. frame {first['frame']}: "
+                              f"{first['error']}: {first['reason']}")
+        if pc.get("corrected"):
+            out_console.print(f"{sid}: {pc['corrected']} pose(s) re-orthonormalised "
+                              f"(largest change {pc['max_correction']:.2g})")
     for e in result.errors:
         out_console.print(f"[red]scene {e['scene']} failed[/red] ({e['stage']}, {e['source']}): {e['reason']}")
     out_console.print(f"wrote {Path(out)}/qa.jsonl, qa.parquet, report.json, errors.jsonl, manifest.json")

@@ -11,12 +11,16 @@ import click
 FORMATS = ("auto", "spacevista", "engine", "vsibench", "stibench", "mmsi", "spar")
 BACKEND_NAMES = ("openai", "oracle", "chance", "prior", "transformers", "vllm")
 TABLE_FORMATS = ("rich", "markdown", "csv", "json")
+SCORING_MODES = ("official", "robust")
+SCORING_HELP = ("official: each benchmark's reference scorer, item for item (comparable with published "
+                "numbers); robust: lenient parsing. Both are stored and reported; this picks `score`")
 
 
-def _write_metrics(rows: list[dict], out: Path, benchmark: str | None = None) -> dict:
+def _write_metrics(rows: list[dict], out: Path, benchmark: str | None = None, scoring: str | None = None,
+                   expected: int | None = None) -> dict:
     from spacevista.eval.report import compute_metrics
 
-    m = compute_metrics(rows, benchmark)
+    m = compute_metrics(rows, benchmark, scoring, expected)
     tmp = out.with_name(out.name + ".tmp")
     tmp.write_text(json.dumps(m, indent=2, sort_keys=True) + "\n", encoding="utf-8")
     tmp.replace(out)
@@ -42,8 +46,10 @@ def _show(m: dict, fmt: str, title: str = "") -> None:
 @click.option("--out", "out_dir", required=True, type=click.Path(path_type=Path), help="output folder")
 @click.option("--frames", "n_frames", default=16, show_default=True, help="frames sampled per item")
 @click.option("--max-side", default=448, show_default=True, help="longest image side sent (0: keep)")
-@click.option("--mode", type=click.Choice(["think", "direct"]), default="think", show_default=True,
-              help="think: <think>/<answer> instructions; direct: VSI-Bench's direct-answer suffixes")
+@click.option("--mode", type=click.Choice(["think", "direct", "official"]), default="think", show_default=True,
+              help="think: <think>/<answer> instructions; direct: VSI-Bench's direct-answer suffixes; "
+                   "official: the benchmark's reference prompt text")
+@click.option("--scoring", type=click.Choice(SCORING_MODES), default="official", show_default=True, help=SCORING_HELP)
 @click.option("--concurrency", default=8, show_default=True,
               help="requests in flight (API backends; local models run one call at a time)")
 @click.option("--batch-size", default=1, show_default=True, help="prompts per backend call")
@@ -52,7 +58,7 @@ def _show(m: dict, fmt: str, title: str = "") -> None:
 @click.option("--seed", default=0, show_default=True)
 @click.option("--train", default=None, type=click.Path(exists=True), help="training set for chance/prior")
 @click.option("--max-new-tokens", default=1024, show_default=True)
-@click.option("--timeout", default=120.0, show_default=True, help="seconds per API request")
+@click.option("--timeout", default=120.0, show_default=True, help="deadline of each API request in seconds, connect to last byte")
 @click.option("--max-retries", default=8, show_default=True)
 @click.option("--rate-limit", default=0.0, show_default=True, help="API requests per second (0: none)")
 @click.option("--temperature", default=0.0, show_default=True)
@@ -61,7 +67,7 @@ def _show(m: dict, fmt: str, title: str = "") -> None:
 @click.option("--table", "table_fmt", type=click.Choice(TABLE_FORMATS), default="rich", show_default=True)
 @click.option("--progress/--no-progress", default=True, show_default=True)
 def eval_cmd(bench_path: Path, bench_format: str, backend: str, model: str, base_url: str, api_key: str | None,
-             out_dir: Path, n_frames: int, max_side: int, mode: str, concurrency: int, batch_size: int,
+             out_dir: Path, n_frames: int, max_side: int, mode: str, scoring: str, concurrency: int, batch_size: int,
              limit: int, resume: bool, seed: int, train: str | None, max_new_tokens: int, timeout: float,
              max_retries: int, rate_limit: float, temperature: float, device: str, dtype: str,
              table_fmt: str, progress: bool) -> None:
@@ -69,7 +75,7 @@ def eval_cmd(bench_path: Path, bench_format: str, backend: str, model: str, base
     from spacevista.eval.backends import BackendConfig, create_backend
     from spacevista.eval.benchmarks import load_benchmark
     from spacevista.errors import ConfigError
-    from spacevista.eval.runner import METRICS_FILE, RunOptions, run_items
+    from spacevista.eval.runner import METRICS_FILE, RUN_FILE, RunOptions, run_items
 
     try:
         bench, items = load_benchmark(bench_path, bench_format)
@@ -88,12 +94,13 @@ def eval_cmd(bench_path: Path, bench_format: str, backend: str, model: str, base
     local = backend in ("transformers", "vllm")
     opts = RunOptions(n_frames=n_frames, max_side=max_side, mode=mode, max_new_tokens=max_new_tokens,
                       concurrency=1 if local else concurrency, batch_size=batch_size, resume=resume,
-                      with_images=backend not in ("oracle", "chance", "prior"))
+                      with_images=backend not in ("oracle", "chance", "prior"), scoring=scoring)
     out_dir.mkdir(parents=True, exist_ok=True)
-    (out_dir / "run.json").write_text(json.dumps({
+    (out_dir / RUN_FILE).write_text(json.dumps({
         "bench": str(bench_path), "bench_format": bench.name, "backend": backend, "model": model,
         "base_url": base_url if backend == "openai" else None, "frames": n_frames, "max_side": max_side,
-        "mode": mode, "seed": seed, "limit": limit, "items": len(items)}, indent=2, sort_keys=True) + "\n")
+        "mode": mode, "scoring": scoring, "seed": seed, "limit": limit, "items": len(items)},
+        indent=2, sort_keys=True) + "\n")
     try:
         if progress:
             from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
@@ -110,7 +117,12 @@ def eval_cmd(bench_path: Path, bench_format: str, backend: str, model: str, base
             summary = run_items(items, model_backend, out_dir, opts)
     except FileExistsError as e:
         raise click.ClickException(str(e)) from e
-    m = _write_metrics(summary.rows, out_dir / METRICS_FILE, bench.name)
+    if resume:  # rows resumed from an earlier run are rescored so that every row follows --scoring
+        from spacevista.eval.scoring import rescore_row
+
+        for r in summary.rows:
+            rescore_row(r, scoring)
+    m = _write_metrics(summary.rows, out_dir / METRICS_FILE, bench.name, scoring, expected=len(items))
     _show(m, table_fmt, f"{bench.name}: {model or backend}")
     click.echo(f"{summary.new} new, {summary.skipped} resumed, {len(summary.failed)} failed -> {out_dir}", err=True)
     if summary.failed:
@@ -124,12 +136,13 @@ def eval_cmd(bench_path: Path, bench_format: str, backend: str, model: str, base
 @click.option("--out", type=click.Path(path_type=Path), default=None,
               help="metrics JSON to write (default: metrics.json beside RESULTS)")
 @click.option("--rescore/--no-rescore", default=True, show_default=True,
-              help="recompute each row's score from its saved prediction")
+              help="recompute each row's scores from its saved prediction")
+@click.option("--scoring", type=click.Choice(SCORING_MODES), default="official", show_default=True, help=SCORING_HELP)
 @click.option("--table", "table_fmt", type=click.Choice(TABLE_FORMATS), default="rich", show_default=True)
-def score(results: Path, out: Path | None, rescore: bool, table_fmt: str) -> None:
+def score(results: Path, out: Path | None, rescore: bool, scoring: str, table_fmt: str) -> None:
     """Recompute metrics from saved predictions (RESULTS is a results.jsonl)."""
-    from spacevista.eval.runner import read_results
-    from spacevista.eval.scoring import score_fields
+    from spacevista.eval.runner import expected_items, read_results
+    from spacevista.eval.scoring import rescore_row
 
     try:
         rows = read_results(results)
@@ -138,11 +151,11 @@ def score(results: Path, out: Path | None, rescore: bool, table_fmt: str) -> Non
     if rescore:
         for r in rows:
             try:
-                s = score_fields(r.get("prediction"), r)
+                rescore_row(r, scoring)
             except (KeyError, ValueError) as e:
                 raise click.ClickException(f"{results}: row {r.get('id')!r}: {e}") from e
-            r.update(score=s.score, parsed=s.parsed, reason=s.reason)
-    m = _write_metrics(rows, out or results.with_name("metrics.json"))
+    m = _write_metrics(rows, out or results.with_name("metrics.json"), scoring=scoring if rescore else None,
+                       expected=expected_items(results))
     _show(m, table_fmt, str(results))
 
 
@@ -152,21 +165,24 @@ def score(results: Path, out: Path | None, rescore: bool, table_fmt: str) -> Non
 @click.option("--radar", type=click.Path(path_type=Path), default=None, help="write a radar chart PNG here")
 @click.option("--radar-by", type=click.Choice(["category", "task", "answer_type"]), default="task", show_default=True)
 @click.option("--table", "table_fmt", type=click.Choice(["rich", "markdown", "csv"]), default="rich", show_default=True)
-def leaderboard(results: tuple[Path, ...], by: str, radar: Path | None, radar_by: str, table_fmt: str) -> None:
-    """Compare several runs (results.jsonl files or their folders), best first."""
+@click.option("--scoring", type=click.Choice(SCORING_MODES), default="official", show_default=True,
+              help="the mode that ranks the runs and fills the per-column scores (both overalls are shown)")
+def leaderboard(results: tuple[Path, ...], by: str, radar: Path | None, radar_by: str, table_fmt: str,
+                scoring: str) -> None:
+    """Compare several runs (results.jsonl files or their folders), best first; runs with items
+    missing (see their run.json) are flagged and listed after the complete ones, unranked."""
     from spacevista.eval.report import compute_metrics, leaderboard as board, radar_chart
-    from spacevista.eval.runner import RESULTS_FILE, read_results
-    from spacevista.eval.scoring import score_fields
+    from spacevista.eval.runner import RESULTS_FILE, expected_items, read_results
+    from spacevista.eval.scoring import rescore_row
 
     named = []
     for p in results:
         f = p / RESULTS_FILE if p.is_dir() else p
         rows = read_results(f)
         for r in rows:
-            s = score_fields(r.get("prediction"), r)
-            r.update(score=s.score, parsed=s.parsed, reason=s.reason)
+            rescore_row(r, scoring)
         name = f.parent.name if f.name == RESULTS_FILE else f.stem
-        named.append((name, compute_metrics(rows)))
+        named.append((name, compute_metrics(rows, scoring=scoring, expected=expected_items(f))))
     header, rows_ = board(named, by)
     if table_fmt == "markdown":
         from spacevista.eval.report import md_table
@@ -184,7 +200,7 @@ def leaderboard(results: tuple[Path, ...], by: str, radar: Path | None, radar_by
 
         t = Table()
         for h in header:
-            t.add_column(h, justify="left" if h == "run" else "right")
+            t.add_column(h, justify="left" if h == "run" else "right", overflow="fold")
         for r in rows_:
             t.add_row(*r)
         Console().print(t)

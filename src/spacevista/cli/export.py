@@ -9,9 +9,12 @@ import click
 
 @click.command("export")
 @click.argument("dataset", type=click.Path(exists=True, file_okay=False, path_type=Path))
-def export(dataset: Path) -> None:
-    """Rewrite DATASET's sft.json, grpo.jsonl and bench.json from qa.jsonl, leaving out the ids in
-    DATASET/rejected.txt (see `spacevista review-report --mark-rejected`)."""
+@click.option("--paths", type=click.Choice(["relative", "absolute"]), default="relative", show_default=True,
+              help="bench.json's frame and mask paths: relative to DATASET (the folder can move; the official "
+                   "evaluator must run from DATASET) or absolute (it runs from any working directory)")
+def export(dataset: Path, paths: str) -> None:
+    """Rewrite DATASET's sft.json (and dataset_info.json), grpo.jsonl and bench.json from qa.jsonl,
+    leaving out the ids in DATASET/rejected.txt (see `spacevista review-report --mark-rejected`)."""
     from spacevista.engine.dataset.exports import write_exports
     from spacevista.io.jsonl import read_jsonl
     from spacevista.io.rejected import load_rejected
@@ -24,7 +27,7 @@ def export(dataset: Path) -> None:
     except ValueError as e:
         raise click.ClickException(str(e)) from e
     rejected = load_rejected(dataset)
-    counts = write_exports(records, dataset, exclude=rejected)
+    counts = write_exports(records, dataset, exclude=rejected, paths=paths)
     left_out = len({r.id for r in records} & rejected)
-    click.echo(f"{counts['sft']} items exported to {dataset}/sft.json, grpo.jsonl, bench.json "
+    click.echo(f"{counts['sft']} items exported to {dataset}/sft.json, grpo.jsonl, bench.json ({paths} paths) "
                f"({left_out} rejected in review left out)")

@@ -7,7 +7,7 @@ from typing import Any
 
 import click
 import numpy as np
-from rich.console import Console
+from spacevista.cli.tables import make_console
 from rich.table import Table
 
 from spacevista.graph import SceneGraph
@@ -43,14 +43,19 @@ def inspect_cmd(scene: str, fmt: str, as_json: bool) -> None:
     from spacevista.readers import read_source
 
     try:
-        graph = lift_scene(read_source(scene, fmt))
+        source = read_source(scene, fmt)
+        graph = lift_scene(source)
     except SceneError as e:
-        raise click.ClickException(str(e)) from e
+        named = type(e) is not SceneError  # PoseError, TooFewFramesError...: say which
+        raise click.ClickException(f"{type(e).__name__}: {e}" if named else str(e)) from e
     summary = graph_summary(graph)
+    # what the reader's checks left out or changed, so a scene is never trusted blind
+    summary["dropped_frames"] = list(source.metadata.get("dropped_frames") or [])
+    summary["pose_corrections"] = dict(source.metadata.get("pose_corrections") or {"corrected": 0})
     if as_json:
         click.echo(json.dumps(summary, indent=2))
         return
-    console = Console()
+    console = make_console()
     console.print(f"[bold]{summary['scene']}[/bold] scale={summary['scale']} metric={summary['metric']} "
                   f"up={np.round(summary['up'], 3).tolist()} ({summary['up_method']}) extent={summary['extent_m']:.3g} m")
     t = Table(title="objects (metres)")
@@ -60,6 +65,11 @@ def inspect_cmd(scene: str, fmt: str, as_json: bool) -> None:
         t.add_row(str(o["id"]), o["category"], _v(o["center"]), _v(o["size"]), f"{o['yaw']:.2f}",
                   str(o["points"]), _frames(o["frames"]))
     console.print(t)
+    for d in summary["dropped_frames"]:
+        console.print(f"[yellow]dropped[/yellow] frame {d['frame']} ({d['file']}): {d['error']}: {d['reason']}")
+    if summary["pose_corrections"].get("corrected"):
+        pc = summary["pose_corrections"]
+        console.print(f"{pc['corrected']} pose(s) re-orthonormalised (largest change {pc['max_correction']:.2g})")
     path = np.array([c["position"] for c in summary["cameras"]])
     if len(path):
         length = float(np.linalg.norm(np.diff(path, axis=0), axis=1).sum())

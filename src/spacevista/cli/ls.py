@@ -5,7 +5,7 @@ from __future__ import annotations
 import importlib
 
 import click
-from rich.console import Console
+from spacevista.cli.tables import make_console
 from rich.table import Table
 
 from spacevista.registry import describe
@@ -24,7 +24,7 @@ REGISTRIES = {
 @click.argument("kind", required=False, type=click.Choice(sorted(REGISTRIES)))
 def ls(kind: str | None) -> None:
     """List registered tasks, readers, benchmarks, backends and specialists."""
-    console = Console()
+    console = make_console()
     for k, target in REGISTRIES.items():
         if kind and k != kind:
             continue

@@ -23,17 +23,27 @@ DB_HELP = "SQLite file of judgements (default DATASET_DIR/review.sqlite)"
               help="access token every request must carry (required beyond loopback; "
                    "env SPACEVISTA_REVIEW_TOKEN)")
 @click.option("--db", "db_path", type=click.Path(dir_okay=False, path_type=Path), default=None, help=DB_HELP)
+@click.option("--threads", default=16, show_default=True, type=click.IntRange(1),
+              help="handler threads (requests answered at once)")
+@click.option("--request-timeout", default=10.0, show_default=True, type=click.FloatRange(0.1),
+              help="seconds a client has to send its whole request before it is cut off")
 def review(dataset_dir: Path, host: str, port: int, sample_n: int, annotator: str, seed: int,
-           token: str | None, db_path: Path | None) -> None:
+           token: str | None, db_path: Path | None, threads: int, request_timeout: float) -> None:
     """Serve a web page to accept or reject a sample of the QA items in DATASET_DIR/qa.jsonl."""
-    from spacevista.review.server import ReviewConfig, check_bind, make_server
+    from spacevista.review.server import ReviewConfig, bare_host, check_bind, make_server
 
     try:
-        check_bind(host, token)
+        check_bind(bare_host(host), token)
         config = ReviewConfig(dataset_dir, db_path, sample_n, seed, annotator, token)
-        server = make_server(config, host, port)
-    except (ValueError, OSError) as e:
+    except ValueError as e:
         raise click.ClickException(str(e)) from e
+    try:
+        server = make_server(config, host, port, threads=threads, request_timeout=request_timeout)
+    except ValueError as e:
+        raise click.ClickException(str(e)) from e
+    except OSError as e:
+        hint = " (is IPv6 enabled on this machine?)" if ":" in host else ""
+        raise click.ClickException(f"cannot serve on {host} port {port}: {e.strerror or e}{hint}") from e
     url = server.url + (f"?token={token}" if token else "")
     click.echo(f"reviewing {len(server.app.items)} of {len(server.app.records or [])} items "
                f"(seed {seed}); judgements go to {config.db_path}")
@@ -55,7 +65,7 @@ def review(dataset_dir: Path, host: str, port: int, sample_n: int, annotator: st
 @click.option("--db", "db_path", type=click.Path(dir_okay=False, path_type=Path), default=None, help=DB_HELP)
 def review_report(dataset_dir: Path, out: Path | None, mark_rejected: bool, db_path: Path | None) -> None:
     """Print and write the human preference rate per task and scale, with agreement."""
-    from rich.console import Console
+    from spacevista.cli.tables import make_console
     from rich.table import Table
 
     from spacevista.io.rejected import write_rejected
@@ -72,7 +82,7 @@ def review_report(dataset_dir: Path, out: Path | None, mark_rejected: bool, db_p
     except ValueError as e:
         raise click.ClickException(str(e)) from e
 
-    console = Console()
+    console = make_console()
     table = Table(title=f"Human preference rate · {dataset_dir.name} · {report.n_items} items judged")
     table.add_column("Task")
     for s in report.scales + [OVERALL]:

@@ -17,7 +17,7 @@ import click
 @click.option("--seed", type=int, default=0, show_default=True, help="Seed of --sample.")
 def stats(dataset: str, out: str | None, sample: int, seed: int) -> None:
     """Statistics of a built dataset (a folder with qa.jsonl, or a qa.jsonl file)."""
-    from rich.console import Console
+    from spacevista.cli.tables import make_console
     from rich.table import Table
 
     from spacevista.engine.dataset.audit import run_audit
@@ -34,7 +34,12 @@ def stats(dataset: str, out: str | None, sample: int, seed: int) -> None:
     out_dir.mkdir(parents=True, exist_ok=True)
     st = compute_stats(records)
     st["audit"] = run_audit(records)
-    console = Console()
+    report = root / "report.json"
+    if report.is_file():  # the build's lifted-against-annotated measurement, when it made one
+        check = json.loads(report.read_text(encoding="utf-8")).get("annotation_crosscheck")
+        if check:
+            st["annotation_crosscheck"] = check
+    console = make_console()
     for name, (header, rows) in tables(st).items():
         table = Table(title=name)
         for i, h in enumerate(header):

@@ -10,6 +10,16 @@ import sys
 from typing import Sequence
 
 
+def make_console(stderr: bool = False):
+    """A rich console that never wraps or cuts lines when its output is not a terminal (logs)."""
+    from rich.console import Console
+
+    stream = sys.stderr if stderr else sys.stdout
+    if stream.isatty():
+        return Console(stderr=stderr)
+    return Console(stderr=stderr, soft_wrap=True, width=10_000)
+
+
 def markdown(header: Sequence[str], rows: Sequence[Sequence[object]]) -> str:
     """A GitHub markdown table; numbers right-aligned."""
     def align(i: int) -> str:

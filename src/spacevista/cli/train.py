@@ -2,20 +2,9 @@
 
 from __future__ import annotations
 
+from typing import Any, Callable
+
 import click
-
-
-def _load(cls, config: str | None, overrides: tuple[str, ...]):
-    from transformers.utils import logging as hf_logging
-
-    from spacevista.train.config import load_config
-
-    hf_logging.disable_progress_bar()  # one line per step is the progress report
-
-    try:
-        return load_config(cls, config, list(overrides))
-    except (ValueError, FileNotFoundError) as e:
-        raise click.ClickException(str(e)) from None
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -23,37 +12,48 @@ def train() -> None:
     """SFT (cold start, per-scale experts, router) and GRPO with progressive anchor rewards."""
 
 
-@train.command("sft", context_settings={"ignore_unknown_options": True})
-@click.option("--config", "config", type=click.Path(exists=True, dir_okay=False), required=True,
-              help="YAML config (see configs/*-sft.yaml)")
-@click.argument("overrides", nargs=-1)
+def recipe_command(name: str) -> Callable[[Callable[..., None]], click.Command]:
+    """``train <name> --config FILE [OVERRIDES...]``; the command receives ``config`` and ``overrides``."""
+
+    def register(f: Callable[..., None]) -> click.Command:
+        f = click.argument("overrides", nargs=-1)(f)
+        f = click.option("--config", "config", type=click.Path(exists=True, dir_okay=False), required=True,
+                         help=f"YAML config (see configs/*-{name}.yaml)")(f)
+        return train.command(name, context_settings={"ignore_unknown_options": True})(f)
+
+    return register
+
+
+def run_recipe(cls: type, config: str, overrides: tuple[str, ...], recipe: Callable[..., Any]) -> Any:
+    """Load config ``cls`` from the file and overrides, run ``recipe(cfg, log=...)`` printing its log lines;
+    a bad config or a missing file is a clean error, not a traceback."""
+    from transformers.utils import logging as hf_logging
+
+    from spacevista.train.config import load_config
+
+    hf_logging.disable_progress_bar()  # one line per step is the progress report
+    try:
+        return recipe(load_config(cls, config, list(overrides)), log=click.echo)
+    except (ValueError, FileNotFoundError) as e:
+        raise click.ClickException(str(e)) from None
+
+
+@recipe_command("sft")
 def sft(config: str, overrides: tuple[str, ...]) -> None:
     """Supervised stages; OVERRIDES are key.sub=value, e.g. optim.lr=1e-4 stages=[sft] train.resume=auto."""
     from spacevista.train.config import SFTConfig
     from spacevista.train.sft import run_sft
 
-    cfg = _load(SFTConfig, config, overrides)
-    try:
-        results = run_sft(cfg, log=lambda s: click.echo(s))
-    except (ValueError, FileNotFoundError) as e:
-        raise click.ClickException(str(e)) from None
-    for r in results:
+    for r in run_recipe(SFTConfig, config, overrides, run_sft):
         click.echo(f"stage={r['stage']} done steps={r['steps']} samples/s={r['samples_per_second']:.2f} "
                    f"final={r.get('final', '-')}")
 
 
-@train.command("grpo", context_settings={"ignore_unknown_options": True})
-@click.option("--config", "config", type=click.Path(exists=True, dir_okay=False), required=True,
-              help="YAML config (see configs/*-grpo.yaml)")
-@click.argument("overrides", nargs=-1)
+@recipe_command("grpo")
 def grpo(config: str, overrides: tuple[str, ...]) -> None:
     """GRPO; OVERRIDES are key.sub=value, e.g. grpo.group_size=4 train.max_steps=10."""
     from spacevista.train.config import GRPOConfig
     from spacevista.train.grpo import run_grpo
 
-    cfg = _load(GRPOConfig, config, overrides)
-    try:
-        r = run_grpo(cfg, log=lambda s: click.echo(s))
-    except (ValueError, FileNotFoundError) as e:
-        raise click.ClickException(str(e)) from None
+    r = run_recipe(GRPOConfig, config, overrides, run_grpo)
     click.echo(f"grpo done steps={r['steps']} samples/s={r['samples_per_second']:.2f} final={r.get('final', '-')}")

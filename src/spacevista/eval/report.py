@@ -1,8 +1,16 @@
 """Metrics from scored rows, and their tables (Markdown, CSV, JSON, terminal) and radar chart.
 
-Overall is given two ways: ``item_mean`` (mean over items) and ``task_mean`` (mean over task
-groups of the per-task means, the VSI-Bench convention); ``primary`` names the one the benchmark
-reports and ``score`` holds it.
+Overall is given three ways (:data:`OVERALL_LABELS`): ``item_mean`` (mean over items),
+``task_mean`` (mean over task groups of the per-task means, the VSI-Bench convention) and
+``category_mean`` (mean of the per-category means: the SpaceVista paper's Table 5 "Overall");
+``primary`` names the one the benchmark reports and ``score`` holds it. The tables are those of
+the run's scoring mode; ``modes`` holds the overall and per-category scores of every scoring mode,
+shown side by side in every report.
+
+A run is complete when every item it was asked to answer has a row: ``complete``, ``expected``
+and ``failed`` (items without a row: failed for good, or never reached) say so. Incomplete runs
+are flagged in every table and the leaderboard ranks them apart, below the complete ones, since
+their scores cover only the items that happened to succeed.
 """
 
 from __future__ import annotations
@@ -16,8 +24,15 @@ from pathlib import Path
 from typing import Any, Iterable
 
 from spacevista.eval.benchmarks import get_benchmark
+from spacevista.eval.scoring import DEFAULT_SCORING, MODES
 
 ALL = "ALL"
+#: what each overall aggregation is, as reports name it
+OVERALL_LABELS = {
+    "item_mean": "mean over items",
+    "task_mean": "mean over task types",
+    "category_mean": "mean of the category means (paper Table 5 overall)",
+}
 
 
 def _mean(xs: list[float]) -> float:
@@ -28,11 +43,43 @@ def _cell(scores: list[float]) -> dict[str, Any]:
     return {"score": _mean(scores), "count": len(scores)}
 
 
-def compute_metrics(rows: list[dict[str, Any]], benchmark: str | None = None) -> dict[str, Any]:
+def _overall(bench: Any, per_category: dict[str, dict[str, Any]], per_task: dict[str, dict[str, Any]],
+             item_mean: float) -> dict[str, Any]:
+    groups: dict[str, list[float]] = defaultdict(list)
+    for task, cell in per_task.items():
+        groups[bench.task_group(task)].append(cell["score"])
+    task_mean = _mean([_mean(v) for v in groups.values()])
+    category_mean = _mean([c["score"] for c in per_category.values()])
+    values = {"item_mean": item_mean, "task_mean": task_mean, "category_mean": category_mean}
+    return {**values, "primary": bench.primary, "score": values[bench.primary]}
+
+
+def _mode_summary(rows: list[dict[str, Any]], bench: Any, mode: str) -> dict[str, Any]:
+    """Overall and per-category scores of one scoring mode, from the rows' ``scores``."""
+    by_cat: dict[str, list[float]] = defaultdict(list)
+    by_task: dict[str, list[float]] = defaultdict(list)
+    scores = []
+    for r in rows:
+        s = float(r["scores"][mode])
+        scores.append(s)
+        by_cat[r.get("category") or ""].append(s)
+        by_task[r.get("task") or ""].append(s)
+    per_category = {k: _cell(v) for k, v in sorted(by_cat.items())}
+    per_task = {k: _cell(v) for k, v in sorted(by_task.items())}
+    return {"overall": _overall(bench, per_category, per_task, _mean(scores)), "per_category": per_category}
+
+
+def compute_metrics(rows: list[dict[str, Any]], benchmark: str | None = None,
+                    scoring: str | None = None, expected: int | None = None) -> dict[str, Any]:
     """Metrics of scored rows: overall, per category, task, task group, answer type, and the
-    category x task and category x answer-type tables."""
+    category x task and category x answer-type tables of the rows' ``score`` (its mode is
+    ``scoring``, else the rows' own), and under ``modes`` the overall and per-category scores of
+    every mode whose score every row carries. ``expected`` is how many items the run was asked to
+    answer (None: as many as there are rows); fewer rows mark the metrics incomplete."""
     name = benchmark if benchmark is not None else (rows[0].get("benchmark", "") if rows else "")
     bench = get_benchmark(name)
+    if scoring is None:
+        scoring = (rows[0].get("scoring") if rows else None) or DEFAULT_SCORING
     by: dict[str, dict[str, list[float]]] = defaultdict(lambda: defaultdict(list))
     cross_task: dict[str, dict[str, list[float]]] = defaultdict(lambda: defaultdict(list))
     cross_type: dict[str, dict[str, list[float]]] = defaultdict(lambda: defaultdict(list))
@@ -54,16 +101,21 @@ def compute_metrics(rows: list[dict[str, Any]], benchmark: str | None = None) ->
     for task, cell in per_task.items():
         groups[bench.task_group(task)].append(cell["score"])
     per_group = {g: {"score": _mean(v), "tasks": len(v)} for g, v in sorted(groups.items())}
-    item_mean = _mean(scores)
-    task_mean = _mean([g["score"] for g in per_group.values()])
-    primary = bench.primary
+    per_category = {k: _cell(v) for k, v in sorted(by["category"].items())}
+    modes = {m: _mode_summary(rows, bench, m) for m in MODES
+             if rows and all(m in (r.get("scores") or {}) for r in rows)}
+    expected = len(rows) if expected is None else max(int(expected), len(rows))
     return {
         "benchmark": name,
         "count": len(rows),
+        "expected": expected,
+        "failed": expected - len(rows),
+        "complete": expected == len(rows),
         "parse_failures": failures,
-        "overall": {"item_mean": item_mean, "task_mean": task_mean, "primary": primary,
-                    "score": task_mean if primary == "task_mean" else item_mean},
-        "per_category": {k: _cell(v) for k, v in sorted(by["category"].items())},
+        "scoring": scoring,
+        "overall": _overall(bench, per_category, per_task, _mean(scores)),
+        "modes": modes,
+        "per_category": per_category,
         "per_task": per_task,
         "per_task_group": per_group,
         "per_answer_type": {k: _cell(v) for k, v in sorted(by["answer_type"].items())},
@@ -126,21 +178,57 @@ def _grid(m: dict[str, Any], key: str, row_names: list[str]) -> tuple[list[str],
     return header, lines
 
 
+def incomplete_note(m: dict[str, Any]) -> str:
+    """An empty string for complete metrics, else a line saying how many items have no result."""
+    if m.get("complete", True):
+        return ""
+    return (f"INCOMPLETE: {m['failed']} of {m['expected']} items have no result; the scores cover "
+            f"the {m['count']} that do")
+
+
 def md_table(header: list[str], lines: list[list[str]]) -> str:
     out = ["| " + " | ".join(header) + " |", "|" + "|".join(["---"] * len(header)) + "|"]
     out += ["| " + " | ".join(r) + " |" for r in lines]
     return "\n".join(out)
 
 
+def mode_name(mode: str) -> str:
+    """A scoring mode as reports name it, the default marked."""
+    return f"{mode} (default)" if mode == DEFAULT_SCORING else mode
+
+
+def modes_table(m: dict[str, Any]) -> tuple[list[str], list[list[str]]]:
+    """Every overall aggregation and category (rows) in every scoring mode (columns), x100; the
+    benchmark's primary aggregation is starred."""
+    modes = m.get("modes") or {}
+    names = list(modes) or [m.get("scoring", DEFAULT_SCORING)]
+    got = {k: modes.get(k) or {"overall": m["overall"], "per_category": m["per_category"]} for k in names}
+    header = ["aggregation"] + [mode_name(k) for k in names]
+    lines = []
+    for key, label in OVERALL_LABELS.items():
+        star = " *" if key == m["overall"]["primary"] else ""
+        lines.append([label + star] + [f"{100 * got[k]['overall'][key]:.2f}" for k in names])
+    for cat in m["per_category"]:
+        lines.append([f"category {cat or '–'}"] + [f"{100 * got[k]['per_category'][cat]['score']:.2f}"
+                                                  if cat in got[k]["per_category"] else "–" for k in names])
+    return header, lines
+
+
 def to_markdown(m: dict[str, Any], title: str = "") -> str:
-    """Scores x100 (item counts in brackets): overall, task x category, answer type x category."""
+    """Scores x100 (item counts in brackets): overall in every scoring mode, then task x category
+    and answer type x category in the run's mode."""
     o = m["overall"]
     parts = []
     if title:
         parts.append(f"## {title}\n")
-    parts.append(f"Overall ({o['primary'].replace('_', ' ')}): **{100 * o['score']:.2f}**  \n"
-                 f"item mean {100 * o['item_mean']:.2f}, task mean {100 * o['task_mean']:.2f}, "
-                 f"{m['count']} items, {m['parse_failures']} unparsed\n")
+    if incomplete_note(m):
+        parts.append(f"**{incomplete_note(m)}**\n")
+    scoring = m.get("scoring", DEFAULT_SCORING)
+    parts.append(f"Overall ({OVERALL_LABELS[o['primary']]}, {mode_name(scoring)} scoring): "
+                 f"**{100 * o['score']:.2f}**  \n"
+                 f"{m['count']} items, {m['parse_failures']} unparsed; * marks the aggregation the "
+                 f"benchmark reports; the tables below use {scoring} scoring\n")
+    parts.append(md_table(*modes_table(m)) + "\n")
     parts.append(md_table(*_grid(m, "task", list(m["per_task"]))) + "\n")
     parts.append(md_table(*_grid(m, "answer_type", list(m["per_answer_type"]))) + "\n")
     if any(g["tasks"] > 1 for g in m["per_task_group"].values()):
@@ -155,6 +243,13 @@ def print_rich(m: dict[str, Any], title: str = "") -> None:
     from rich.table import Table
 
     console = Console()
+    header, lines = modes_table(m)
+    t = Table(title="overall by scoring mode (* the aggregation the benchmark reports)")
+    for h in header:
+        t.add_column(h, justify="left" if h == header[0] else "right")
+    for r in lines:
+        t.add_row(*r)
+    console.print(t)
     for key, names in (("task", list(m["per_task"])), ("answer_type", list(m["per_answer_type"]))):
         header, lines = _grid(m, key, names)
         t = Table(title=title if key == "task" else None)
@@ -164,9 +259,11 @@ def print_rich(m: dict[str, Any], title: str = "") -> None:
             t.add_row(*r)
         console.print(t)
     o = m["overall"]
-    console.print(f"overall ({o['primary']}): [bold]{100 * o['score']:.2f}[/bold]  item mean "
-                  f"{100 * o['item_mean']:.2f}  task mean {100 * o['task_mean']:.2f}  "
-                  f"({m['count']} items, {m['parse_failures']} unparsed)")
+    console.print(f"overall ({OVERALL_LABELS[o['primary']]}, {mode_name(m.get('scoring', DEFAULT_SCORING))} "
+                  f"scoring): [bold]{100 * o['score']:.2f}[/bold]  ({m['count']} items, "
+                  f"{m['parse_failures']} unparsed)")
+    if incomplete_note(m):
+        console.print(f"[bold red]{incomplete_note(m)}[/bold red]")
 
 
 def render(m: dict[str, Any], fmt: str, title: str = "") -> str | None:
@@ -186,16 +283,29 @@ def render(m: dict[str, Any], fmt: str, title: str = "") -> str | None:
 # ----------------------------------------------------------------------------- several runs
 
 def leaderboard(named: Iterable[tuple[str, dict[str, Any]]], by: str = "category") -> tuple[list[str], list[list[str]]]:
-    """Rows per run: overall (primary), item mean, task mean, then one column per ``by`` key,
-    best overall first."""
+    """Rows per run: rank, run, the primary overall in every scoring mode side by side, the scoring
+    mode of the other columns, item, task and category means and one column per ``by`` key.
+    Complete runs come first, best overall first, ranked 1, 2, ...; incomplete runs follow,
+    unranked ("–") and flagged in the run column, so a run whose items mostly failed cannot rank
+    above (or among) runs that answered everything."""
     named = list(named)
     key = {"category": "per_category", "task": "per_task", "answer_type": "per_answer_type"}[by]
     cols = sorted({c for _, m in named for c in m[key]})
-    header = ["run", "overall", "item mean", "task mean"] + cols
+    header = (["rank", "run"] + [f"overall {mode_name(k)}" for k in MODES] + ["scoring"]
+              + [OVERALL_LABELS[k] for k in OVERALL_LABELS] + cols)
     rows = []
-    for name, m in sorted(named, key=lambda nm: (-nm[1]["overall"]["score"], nm[0])):
-        o = m["overall"]
-        rows.append([name, f"{100 * o['score']:.2f}", f"{100 * o['item_mean']:.2f}", f"{100 * o['task_mean']:.2f}"]
+    rank = 0
+    for name, m in sorted(named, key=lambda nm: (not nm[1].get("complete", True), -nm[1]["overall"]["score"],
+                                                  nm[0])):
+        o, modes = m["overall"], m.get("modes") or {}
+        if m.get("complete", True):
+            rank += 1
+            place, label = str(rank), name
+        else:
+            place, label = "–", f"{name} (incomplete: {m['failed']} of {m['expected']} items missing)"
+        side = [f"{100 * modes[k]['overall']['score']:.2f}" if k in modes else "–" for k in MODES]
+        rows.append([place, label] + side + [m.get("scoring", DEFAULT_SCORING)]
+                    + [f"{100 * o[k]:.2f}" for k in OVERALL_LABELS]
                     + [f"{100 * m[key][c]['score']:.1f}" if c in m[key] else "–" for c in cols])
     return header, rows
 
@@ -223,7 +333,8 @@ def radar_chart(named: Iterable[tuple[str, dict[str, Any]]], path: str | Path, b
     ax = fig.add_subplot(111, polar=True)
     for name, m in named:
         vals = [100 * m[key][a]["score"] if a in m[key] else 0.0 for a in axes]
-        ax.plot(angles + angles[:1], vals + vals[:1], linewidth=1.5, label=name)
+        label = name if m.get("complete", True) else f"{name} (incomplete)"
+        ax.plot(angles + angles[:1], vals + vals[:1], linewidth=1.5, label=label)
         ax.fill(angles + angles[:1], vals + vals[:1], alpha=0.1)
     ax.set_xticks(angles)
     ax.set_xticklabels([a.replace("_", " ") for a in axes], fontsize=8)

@@ -4,6 +4,11 @@
 the items in flight; ``resume`` reads the file back (dropping a torn last line and duplicate ids),
 asks only for the missing items and appends. A chunk whose backend call fails is not written,
 so a later resume asks for it again.
+
+Prompts are prepared on their own small thread pool, ahead of the requests (up to twice the
+concurrency of chunks queued), so that image work overlaps the waiting for replies; frame files
+go through a :class:`~spacevista.qa.framecache.FrameCache`, so that a frame several items send is
+decoded, drawn, resized and encoded once.
 """
 
 from __future__ import annotations
@@ -15,13 +20,16 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Iterator
 
+from spacevista.qa.framecache import FrameCache
 from spacevista.qa.items import EvalItem
 from spacevista.qa.prompts import build_prompt
-from spacevista.eval.scoring import score_item
+from spacevista.eval.benchmarks import get_benchmark
+from spacevista.eval.scoring import DEFAULT_SCORING, rescore_row
 from spacevista.qa.types import Backend
 
 RESULTS_FILE = "results.jsonl"
 METRICS_FILE = "metrics.json"
+RUN_FILE = "run.json"
 
 
 @dataclass
@@ -36,6 +44,12 @@ class RunOptions:
     batch_size: int = 1
     resume: bool = False
     with_images: bool = True
+    #: scoring mode of each row's ``score`` (both modes are always stored in ``scores``)
+    scoring: str = DEFAULT_SCORING
+    #: memory for prepared frames shared between items, MiB (0: prepare every frame for every item)
+    frame_cache_mb: int = 512
+    #: threads preparing prompts ahead of the requests (0: as many as CPUs, at most 4)
+    prepare_workers: int = 0
 
 
 @dataclass
@@ -46,6 +60,8 @@ class RunSummary:
     new: int = 0
     skipped: int = 0
     failed: list[tuple[str, str]] = field(default_factory=list)
+    #: what the frame cache held and served (empty without one)
+    frame_cache: dict[str, Any] = field(default_factory=dict)
 
 
 def read_results(path: str | Path) -> list[dict[str, Any]]:
@@ -73,6 +89,17 @@ def read_results(path: str | Path) -> list[dict[str, Any]]:
     return rows
 
 
+def expected_items(results: str | Path) -> int | None:
+    """How many items the run that wrote ``results`` was asked to answer, from the ``run.json``
+    beside it (None when there is none, or it does not say)."""
+    run = Path(results).with_name(RUN_FILE)
+    try:
+        n = json.loads(run.read_text(encoding="utf-8")).get("items")
+    except (OSError, ValueError, AttributeError):
+        return None
+    return n if isinstance(n, int) and not isinstance(n, bool) else None
+
+
 def _rewrite(path: Path, rows: list[dict[str, Any]]) -> None:
     tmp = path.with_name(path.name + ".tmp")
     with open(tmp, "w", encoding="utf-8") as f:
@@ -81,12 +108,11 @@ def _rewrite(path: Path, rows: list[dict[str, Any]]) -> None:
     os.replace(tmp, path)
 
 
-def make_row(item: EvalItem, prediction: str | None) -> dict[str, Any]:
-    """A scored results row."""
-    s = score_item(item, prediction)
+def make_row(item: EvalItem, prediction: str | None, scoring: str = DEFAULT_SCORING) -> dict[str, Any]:
+    """A results row scored in both modes, ``score`` in ``scoring``."""
     row = item.result_fields()
-    row.update(prediction=prediction, parsed=s.parsed, score=s.score, reason=s.reason)
-    return row
+    row["prediction"] = prediction
+    return rescore_row(row, scoring)
 
 
 def _chunks(items: list[EvalItem], n: int) -> Iterator[list[EvalItem]]:
@@ -116,10 +142,18 @@ def run_items(items: list[EvalItem], backend: Backend, out_dir: str | Path, opts
     summary = RunSummary(rows=[], skipped=len(items) - len(pending))
     total = len(pending)
 
-    def work(chunk: list[EvalItem]) -> list[tuple[EvalItem, str]]:
-        prompts = [build_prompt(it, n_frames=opts.n_frames, max_side=opts.max_side, mode=opts.mode,
-                                max_new_tokens=opts.max_new_tokens, with_images=opts.with_images)
-                   for it in chunk]
+    cache = FrameCache(opts.frame_cache_mb << 20) if opts.frame_cache_mb > 0 and opts.with_images else None
+    quality = getattr(backend, "jpeg_quality", None)
+
+    def prepare(chunk: list[EvalItem]) -> list:
+        return [build_prompt(it, n_frames=opts.n_frames, max_side=opts.max_side, mode=opts.mode,
+                             max_new_tokens=opts.max_new_tokens, with_images=opts.with_images,
+                             text=get_benchmark(it.benchmark).prompt_text(it, opts.mode), cache=cache,
+                             jpeg_quality=quality if opts.with_images else None)
+                for it in chunk]
+
+    def work(chunk: list[EvalItem], prepared: Future) -> list[tuple[EvalItem, str]]:
+        prompts = prepared.result()
         answers = backend.answer(prompts)
         if len(answers) != len(chunk):
             raise RuntimeError(f"backend returned {len(answers)} answers for {len(chunk)} prompts")
@@ -130,6 +164,7 @@ def run_items(items: list[EvalItem], backend: Backend, out_dir: str | Path, opts
         progress(0, total)
     chunks = iter(list(_chunks(pending, opts.batch_size)))
     ex = ThreadPoolExecutor(max(1, opts.concurrency))
+    prep = ThreadPoolExecutor(opts.prepare_workers or max(1, min(4, os.cpu_count() or 1)))
     inflight: dict[Future, list[EvalItem]] = {}
     try:
         with open(path, "a", encoding="utf-8") as f:
@@ -139,7 +174,7 @@ def run_items(items: list[EvalItem], backend: Backend, out_dir: str | Path, opts
                     chunk = next(chunks, None)
                     if chunk is None:
                         return
-                    inflight[ex.submit(work, chunk)] = chunk
+                    inflight[ex.submit(work, chunk, prep.submit(prepare, chunk))] = chunk
             fill()
             while inflight:
                 finished, _ = wait(list(inflight), return_when=FIRST_COMPLETED)
@@ -151,7 +186,7 @@ def run_items(items: list[EvalItem], backend: Backend, out_dir: str | Path, opts
                         summary.failed.extend((it.id, f"{type(e).__name__}: {e}") for it in chunk)
                         continue
                     for it, pred in pairs:
-                        row = make_row(it, pred)
+                        row = make_row(it, pred, opts.scoring)
                         f.write(json.dumps(row, ensure_ascii=False, sort_keys=True) + "\n")
                         f.flush()
                         new_rows[it.id] = row
@@ -163,5 +198,7 @@ def run_items(items: list[EvalItem], backend: Backend, out_dir: str | Path, opts
                 fill()
     finally:
         ex.shutdown(wait=True, cancel_futures=True)
+        prep.shutdown(wait=True, cancel_futures=True)
+    summary.frame_cache = cache.stats() if cache is not None else {}
     summary.rows = [done.get(it.id) or new_rows[it.id] for it in items if it.id in done or it.id in new_rows]
     return summary

@@ -16,6 +16,7 @@ __all__ = [
     "invert_pose",
     "is_rigid",
     "check_rigid",
+    "nearest_rotation",
     "make_pose",
     "look_at",
     "relative_pose",
@@ -85,6 +86,24 @@ def check_rigid(T: np.ndarray, tol: float = 1e-5) -> None:
     problem = _rigid_problem(T, tol)
     if problem is not None:
         raise ValueError(problem)
+
+
+def nearest_rotation(R: np.ndarray) -> np.ndarray:
+    """The rotation (orthonormal, det +1) closest to the 3x3 ``R`` in the Frobenius norm.
+
+    From the SVD ``R = U S V^T`` it is ``U V^T``, with the sign of the last singular direction
+    flipped when that product would be a reflection. Meant for matrices that are rotations up to
+    rounding (poses written with few decimals); it does not judge how far ``R`` was from one.
+    """
+    R = np.asarray(R, dtype=np.float64)
+    if R.shape != (3, 3):
+        raise ValueError(f"expected a 3x3 matrix, got shape {R.shape}")
+    if not np.all(np.isfinite(R)):
+        raise ValueError("matrix has non-finite entries")
+    U, _, Vt = np.linalg.svd(R)
+    if np.linalg.det(U @ Vt) < 0:
+        U[:, -1] = -U[:, -1]
+    return U @ Vt
 
 
 def _perpendicular_reference(up: np.ndarray) -> np.ndarray:

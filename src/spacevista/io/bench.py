@@ -11,9 +11,13 @@ One file holds a JSON list of entries::
 
 Multiple-choice questions carry their options in the question text (the official file has no
 options field); the writer appends them when the record's question does not already list them.
-Frame and mask paths are written relative to the JSON file's folder. The writer also stores
-``metadata.unit``, ``metadata.task`` and ``metadata.options`` (extra keys official readers ignore)
-so that a file written here reads back without loss.
+Frame and mask paths are written relative to the JSON file's folder (``paths="relative"``, the
+default: the folder can move, and the official evaluator, which opens paths from its working
+directory, runs from that folder) or absolute (``paths="absolute"``: the official evaluator runs
+from any working directory, the folder stays where it is). A mask's ``image_path`` is the very
+string its frame has in ``videos``, so the official lookup matches it exactly. The writer also
+stores ``metadata.unit``, ``metadata.task`` and ``metadata.options`` (extra keys official readers
+ignore) so that a file written here reads back without loss.
 """
 
 from __future__ import annotations
@@ -22,12 +26,13 @@ import json
 import os
 import re
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any, Iterable, Mapping
 
 from spacevista.records import QARecord
 from spacevista.scene import Scale
 
 _REQUIRED = ("id", "question", "answer", "videos")
+PATH_MODES = ("relative", "absolute")
 _LISTED_OPTION_RE = re.compile(r"(?m)^\s*\(?A[\.\):]\s")
 
 
@@ -54,15 +59,18 @@ def _bench_scale(record: QARecord) -> str:
     return Scale.parse(record.scale).unit
 
 
-def _rel(path: str, root: Path, out_dir: Path) -> str:
+def _rel(path: str, root: Path, out_dir: Path, absolute: bool = False) -> str:
     p = Path(path)
     if not p.is_absolute():
         p = root / p
+    if absolute:
+        return p.resolve().as_posix()
     return Path(os.path.relpath(p.resolve(), out_dir.resolve())).as_posix()
 
 
-def _entry(record: QARecord, root: Path, out_dir: Path) -> dict[str, Any]:
-    frames = [_rel(f, root, out_dir) for f in record.frames]
+def _entry(record: QARecord, root: Path, out_dir: Path, absolute: bool = False,
+           mask_files: Mapping[str, str] | None = None) -> dict[str, Any]:
+    frames = [_rel(f, root, out_dir, absolute) for f in record.frames]
     ann_in = record.annotations or {}
     ann: dict[str, Any] = {"points": [], "bboxes": [], "masks": [], "dual_bbox": ann_in.get("dual_bbox")}
     for p in ann_in.get("points", []) or []:
@@ -74,11 +82,12 @@ def _entry(record: QARecord, root: Path, out_dir: Path) -> dict[str, Any]:
     for m in ann_in.get("masks", []) or []:
         m2 = dict(m)
         if m2.get("mask_path"):
-            m2["mask_path"] = _rel(m2["mask_path"], root, out_dir)
-        if m2.get("image_path"):
-            m2["image_path"] = _rel(m2["image_path"], root, out_dir)
-        elif "image_index" in m2 and 0 <= int(m2["image_index"]) < len(frames):
+            mp = (mask_files or {}).get(m2["mask_path"], m2["mask_path"])
+            m2["mask_path"] = _rel(mp, root, out_dir, absolute)
+        if "image_index" in m2 and 0 <= int(m2["image_index"]) < len(frames):
             m2["image_path"] = frames[int(m2["image_index"])]
+        elif m2.get("image_path"):
+            m2["image_path"] = _rel(m2["image_path"], root, out_dir, absolute)
         ann["masks"].append(m2)
     meta = {"category": Scale.parse(record.scale).official_category,
             "scale": _bench_scale(record),
@@ -95,16 +104,21 @@ def _entry(record: QARecord, root: Path, out_dir: Path) -> dict[str, Any]:
             "metadata": meta}
 
 
-def write_bench_json(records: Iterable[QARecord], path: str | Path, root: str | Path) -> int:
+def write_bench_json(records: Iterable[QARecord], path: str | Path, root: str | Path, paths: str = "relative",
+                     mask_files: Mapping[str, str] | None = None) -> int:
     """Write records as an official SpaceVista-Bench JSON list; returns the number written.
 
     ``root`` is the folder the records' relative frame and mask paths start from (the dataset
-    folder); in the file they become relative to ``path``'s folder. Written atomically.
+    folder); in the file they become relative to ``path``'s folder, or absolute with
+    ``paths="absolute"``. ``mask_files`` replaces mask paths (as the records have them) by the
+    files to list instead (the official evaluator reads array files only). Written atomically.
     """
+    if paths not in PATH_MODES:
+        raise ValueError(f"unknown path mode {paths!r}; expected one of {PATH_MODES}")
     path = Path(path)
     root = Path(root)
     path.parent.mkdir(parents=True, exist_ok=True)
-    entries = [_entry(r, root, path.parent) for r in records]
+    entries = [_entry(r, root, path.parent, paths == "absolute", mask_files) for r in records]
     tmp = path.with_name(path.name + ".tmp")
     with open(tmp, "w", encoding="utf-8") as f:
         json.dump(entries, f, ensure_ascii=False, indent=1, sort_keys=True)

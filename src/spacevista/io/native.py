@@ -15,7 +15,10 @@ timestamps, ordered JSON) and atomic (every file is written under a temporary na
 the scene folder is assembled beside its final place and renamed into it). Reading validates the
 header and the existence and size of every frame file eagerly (image headers only), and the
 pixel values of an image on its first load; every problem raises
-:class:`~spacevista.errors.SceneError` naming the scene, the file and the reason.
+:class:`~spacevista.errors.SceneError` naming the scene, the file and the reason. Poses, cameras
+and file names go through the checks every reader shares (``spacevista.io.checks``): a pose
+rounded off orthonormality is re-orthonormalised, and a bad frame is dropped with its reason
+unless too few frames remain.
 """
 
 from __future__ import annotations
@@ -32,14 +35,12 @@ from typing import Any
 import numpy as np
 from PIL import Image
 
-from spacevista.errors import SceneError
-from spacevista.geometry.poses import check_rigid
+from spacevista.errors import FrameError, IntrinsicsError, SceneError
+from spacevista.io.checks import FrameLog, check_camera, inside
 from spacevista.scene import Camera, Frame, Scale, Scene, SceneObject
 
 FORMAT = "spacevista-native"
 VERSION = 1
-#: tolerance of the rigid-pose check (orthonormal rotation, det +1)
-POSE_TOL = 1e-5
 _ZIP_TIME = (1980, 1, 1, 0, 0, 0)
 _IMAGE_EXT = {"png": ".png", "jpg": ".jpg", "jpeg": ".jpg"}
 
@@ -236,14 +237,19 @@ def read_scene(path: str | Path) -> Scene:
     if not isinstance(frames_json, list) or not frames_json:
         raise fail("scene has no frames")
     depth_scale = _depth_scale(header, fail)
-    frames = [_read_frame(sid, root, i, fj, depth_scale, fail) for i, fj in enumerate(frames_json)]
+    log = FrameLog(sid)
+    frames, _ = log.read(list(enumerate(frames_json)),
+                         lambda item, _: _read_frame(sid, root, item[1], _frame_index(sid, header_path, *item),
+                                                     depth_scale, header_path, log),
+                         key=lambda item: _frame_index(sid, header_path, *item))
     objects = _read_objects(sid, root, header, fail) if header.get("objects") else []
+    metadata = dict(header.get("metadata") or {})
+    log.record(metadata)
     try:
         return Scene(id=sid, scale=scale, frames=frames, metric=bool(header.get("metric", True)),
                      up=np.asarray(header.get("up", [0.0, 0.0, 1.0]), dtype=np.float64),
                      up_method=str(header.get("up_method", "given")), objects=objects,
-                     source=str(header.get("source", "native")), root=root,
-                     metadata=dict(header.get("metadata") or {}))
+                     source=str(header.get("source", "native")), root=root, metadata=metadata)
     except (ValueError, TypeError) as e:
         raise fail(str(e)) from e
 
@@ -256,55 +262,48 @@ def _depth_scale(header: dict[str, Any], fail) -> float:
     return scales[unit]
 
 
-def _read_frame(sid: str, root: Path, i: int, fj: Any, depth_scale: float, fail) -> Frame:
+def _frame_index(sid: str, header_path: Path, position: int, fj: Any) -> int:
+    """The frame's ``index`` (its position in the list when absent)."""
     if not isinstance(fj, dict):
-        raise fail(f"frame {i}: entry must be an object")
-    index = fj.get("index", i)
+        raise FrameError(sid, str(header_path), "entry must be an object", position)
+    index = fj.get("index", position)
+    if isinstance(index, bool) or not isinstance(index, (int, float)) or int(index) != index:
+        raise FrameError(sid, str(header_path), f"index must be an integer, got {index!r}", position)
+    return int(index)
+
+
+def _read_frame(sid: str, root: Path, fj: dict[str, Any], index: int, depth_scale: float, header_path: Path,
+                log: FrameLog) -> Frame:
+    cam = fj.get("camera")
     try:
-        camera = Camera.from_dict(fj["camera"])
+        K = [[cam["fx"], 0.0, cam["cx"]], [0.0, cam["fy"], cam["cy"]], [0.0, 0.0, 1.0]]
+        width, height = int(cam["width"]), int(cam["height"])
     except KeyError as e:
-        raise fail(f"frame {index}: camera lacks {e}") from e
-    except (ValueError, TypeError) as e:
-        raise fail(f"frame {index}: bad camera: {e}") from e
-    pose = _check_pose(fj.get("pose"), index, fail)
+        raise IntrinsicsError(sid, str(header_path), f"camera lacks {e}", index) from e
+    except (TypeError, ValueError) as e:
+        raise IntrinsicsError(sid, str(header_path), f"bad camera: {e}", index) from e
+    camera = check_camera(K, width, height, sid, header_path, index)
+    pose = log.pose(fj.get("pose"), header_path, index)
     if not isinstance(fj.get("rgb"), str):
-        raise fail(f"frame {index}: no rgb file named")
-    rgb_path = root / fj["rgb"]
+        raise FrameError(sid, str(header_path), "no rgb file named", index)
+    rgb_path = inside(root, fj["rgb"], sid, header_path)
     _check_image_header(sid, rgb_path, camera)
     depth_path = inst_path = None
     depth_loader = inst_loader = None
     if fj.get("depth"):
-        depth_path = root / fj["depth"]
+        depth_path = inside(root, str(fj["depth"]), sid, header_path)
         _check_depth_header(sid, depth_path, camera)
         depth_loader = partial(_load_depth, sid, str(depth_path), camera.height, camera.width, depth_scale)
     if fj.get("instances"):
-        inst_path = root / fj["instances"]
+        inst_path = inside(root, str(fj["instances"]), sid, header_path)
         _check_image_header(sid, inst_path, camera)
         inst_loader = partial(_load_instances, sid, str(inst_path), camera.height, camera.width)
     ts = fj.get("timestamp")
-    return Frame(index=int(index), camera=camera, pose=pose, timestamp=None if ts is None else float(ts),
+    return Frame(index=index, camera=camera, pose=pose, timestamp=None if ts is None else float(ts),
                  image_path=str(rgb_path), depth_path=None if depth_path is None else str(depth_path),
                  instance_path=None if inst_path is None else str(inst_path),
                  rgb_loader=partial(_load_rgb, sid, str(rgb_path), camera.height, camera.width),
                  depth_loader=depth_loader, instance_loader=inst_loader)
-
-
-def _check_pose(raw: Any, index: int, fail) -> np.ndarray:
-    try:
-        pose = np.asarray(raw, dtype=np.float64)
-    except (ValueError, TypeError) as e:
-        raise fail(f"frame {index}: pose is not a 4x4 matrix") from e
-    if pose.shape != (4, 4):
-        raise fail(f"frame {index}: pose must be 4x4, got shape {pose.shape}")
-    if not np.isfinite(pose).all():
-        raise fail(f"frame {index}: pose has non-finite values")
-    if abs(float(np.linalg.det(pose))) < 1e-12:
-        raise fail(f"frame {index}: pose is not invertible (determinant 0)")
-    try:
-        check_rigid(pose, POSE_TOL)
-    except ValueError as e:
-        raise fail(f"frame {index}: pose is not a rigid transform: {e}") from e
-    return pose
 
 
 def _check_image_header(sid: str, path: Path, camera: Camera) -> None:

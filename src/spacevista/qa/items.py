@@ -57,15 +57,27 @@ def absolute_path(p: str, base: Path) -> str:
     return str(q if q.is_absolute() else base / q)
 
 
+def resolve_path(p: str, base: Path) -> str:
+    """A benchmark file's path: ``p`` when absolute; else ``base / p`` when that exists, else the
+    path from the working directory when that exists (where the official evaluator looks), else
+    ``base / p``."""
+    q = Path(p)
+    if q.is_absolute():
+        return str(q)
+    if not (base / q).exists() and q.exists():
+        return str(q.resolve())
+    return str(base / q)
+
+
 def resolve_annotations(ann: dict[str, Any], base: Path) -> dict[str, Any]:
-    """Annotations with mask and image paths made absolute against ``base``."""
+    """Annotations with mask and image paths resolved against ``base`` (:func:`resolve_path`)."""
     out = dict(ann or {})
     masks = []
     for m in out.get("masks") or []:
         m = dict(m)
         for k in ("mask_path", "image_path"):
             if m.get(k):
-                m[k] = absolute_path(m[k], base)
+                m[k] = resolve_path(m[k], base)
         masks.append(m)
     out["masks"] = masks
     dual = out.get("dual_bbox")
@@ -73,7 +85,7 @@ def resolve_annotations(ann: dict[str, Any], base: Path) -> dict[str, Any]:
         dual = dict(dual)
         for k in ("source_image", "target_image"):
             if dual.get(k):
-                dual[k] = absolute_path(dual[k], base)
+                dual[k] = resolve_path(dual[k], base)
         out["dual_bbox"] = dual
     return out
 

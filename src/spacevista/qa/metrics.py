@@ -37,6 +37,14 @@ def relative_error(pred: float, target: float, zero_absolute: bool = False) -> f
     return abs(pred - target) / abs(target)
 
 
+def mra_of_error(err: float) -> float:
+    """MRA of a given error: the share of the ten tolerances ``1 - θ`` that ``err <= 1 - θ`` passes
+    (a negative error passes all, NaN none), the same comparisons as the references make."""
+    if err != err:
+        return 0.0
+    return (_N_TOL - bisect_left(_TOL_ASC, err)) / _N_TOL
+
+
 def mean_relative_accuracy(pred: float | None, target: float, zero_absolute: bool = False) -> float:
     """MRA over the ten thresholds; ``None`` or a non-finite prediction scores 0."""
     if pred is None or pred != pred or pred in (math.inf, -math.inf):
@@ -111,3 +119,17 @@ def answer_type_of(answer: Any) -> str:
     except ValueError:
         return "text"
     return "numerical" if math.isfinite(v) else "text"
+
+
+def official_answer_type(answer: Any) -> str:
+    """The answer type as the official SpaceVista-Bench scripts classify a ground truth (prompt and
+    scorer alike): one of ``A``–``E`` is ``mc``, anything ``float()`` reads (``nan`` too) is
+    ``numerical``, the rest ``text``."""
+    s = str(answer).strip()
+    if s in ("A", "B", "C", "D", "E"):
+        return "mc"
+    try:
+        float(s)
+    except ValueError:
+        return "text"
+    return "numerical"

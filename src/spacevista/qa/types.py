@@ -17,6 +17,9 @@ class Prompt:
     images: list[np.ndarray] = field(default_factory=list)  # HxWx3 uint8, in temporal order
     system: str | None = None
     max_new_tokens: int = 1024
+    #: base64 JPEG of each image when the harness has them encoded already (one per image, or none);
+    #: API backends send these instead of encoding the arrays again
+    jpeg: list[str] = field(default_factory=list, repr=False)
 
 
 @runtime_checkable

@@ -5,8 +5,10 @@ typed options (a ``readers.options.ReaderOptions`` dataclass) and typical scales
 and has two class methods: ``detect(path) -> bool`` (cheap: looks at file names only) and
 ``read(path, options) -> Scene``. Frames get lazy loaders (``functools.partial`` of module-level
 functions, so scenes pickle), and nothing but headers is read while a scene is built. The helpers
-below are what several readers share: files, images and depth, rigid poses, cameras, and
-``finish_scene``, which every capture reader ends with.
+below are what several readers share: files, images and depth, and ``finish_scene``, which every
+capture reader ends with. Poses, cameras, file names and bad frames are checked by
+``spacevista.io.checks`` (re-exported here), the same checks the native format runs: a reader reads
+its frames through ``FrameLog.read``, so one bad frame is dropped with its reason, not the scene.
 """
 
 from __future__ import annotations
@@ -19,11 +21,14 @@ import numpy as np
 from PIL import Image
 
 from spacevista.errors import SceneError
+from spacevista.io.checks import FrameLog as FrameLog  # re-exported: the readers' frame checks
+from spacevista.io.checks import check_camera as check_camera
+from spacevista.io.checks import inside as inside
 from spacevista.readers.options import ReaderOptionError, ReaderOptions, SceneOptions
 from spacevista.readers.options import select_indices as select_indices  # re-exported for callers of base
 from spacevista.readers.up import resolve_up
 from spacevista.registry import Registry
-from spacevista.scene import Camera, Scale, Scene
+from spacevista.scene import Scale, Scene
 
 #: Detection order: the most specific layouts first, so that a folder that holds two layouts is read
 #: by the reader that understands the richer one.
@@ -303,40 +308,8 @@ class DepthRemap:
 
 
 # --------------------------------------------------------------------------- geometry checks
-
-def check_rigid(scene: str, file: str | Path, pose: np.ndarray, tol: float = 1e-4) -> np.ndarray:
-    """``pose`` as float64 4x4 if it is a finite rigid transform (rotation, det +1, last row 0001)."""
-    T = np.asarray(pose, dtype=np.float64)
-    if T.shape != (4, 4):
-        raise SceneError(scene, str(file), f"pose must be 4x4, got shape {T.shape}")
-    if not np.all(np.isfinite(T)):
-        raise SceneError(scene, str(file), "pose has non-finite values")
-    R = T[:3, :3]
-    err = np.abs(R.T @ R - np.eye(3)).max()
-    if err > tol or abs(np.linalg.det(R) - 1) > tol or np.abs(T[3] - [0, 0, 0, 1]).max() > tol:
-        raise SceneError(scene, str(file),
-                         f"pose is not a rigid transform (|R^T R - I| = {err:.2g}, det = {np.linalg.det(R):.4g})")
-    return T
-
-
-def make_camera(scene: str, file: str | Path, K: np.ndarray, width: int, height: int,
-                declared: tuple[int, int] | None = None) -> Camera:
-    """A Camera, checking the intrinsics against the actual image size.
-
-    ``declared`` is the (w, h) the intrinsics were written for; it must equal the image size. The
-    principal point must lie inside the image either way.
-    """
-    if declared is not None and (int(declared[0]), int(declared[1])) != (int(width), int(height)):
-        raise SceneError(scene, str(file), f"intrinsics are for {declared[0]}x{declared[1]} but the image is "
-                                           f"{width}x{height}")
-    K = np.asarray(K, dtype=np.float64)
-    if not (0 < K[0, 2] < width and 0 < K[1, 2] < height):
-        raise SceneError(scene, str(file), f"principal point ({K[0, 2]:g}, {K[1, 2]:g}) lies outside the "
-                                           f"{width}x{height} image: intrinsics do not match the image size")
-    try:
-        return Camera(K, int(width), int(height))
-    except ValueError as e:
-        raise SceneError(scene, str(file), str(e)) from e
+# Poses, cameras, file names and the frame-drop rule are checked by ``spacevista.io.checks``, which
+# the native format shares: ``FrameLog.pose``, ``check_camera``, ``inside`` and ``FrameLog.read``.
 
 
 def intrinsics_matrix(fx: float, fy: float, cx: float, cy: float) -> np.ndarray:
@@ -357,10 +330,12 @@ def depth_png_loader(scene: str, path: Path, K_color: np.ndarray, color_size: tu
     return functools.partial(load_depth_png, str(path), scene, depth_scale, (0,), remap)
 
 
-def finish_scene(scene: Scene, skipped: list[dict[str, Any]], up: str = "keep") -> Scene:
-    """Record skipped frames, refuse scenes left without frames, then find the up vector with the
-    ``up`` method (``readers.up.resolve_up``; "keep": leave what the reader set)."""
+def finish_scene(scene: Scene, skipped: list[dict[str, Any]], log: FrameLog, up: str = "keep") -> Scene:
+    """Record skipped frames and what the frame checks dropped or corrected (``log``), refuse
+    scenes left without frames, then find the up vector with the ``up`` method
+    (``readers.up.resolve_up``; "keep": leave what the reader set)."""
     scene.metadata.setdefault("skipped", []).extend(skipped)
+    log.record(scene.metadata)
     if not scene.frames:
         reasons = "; ".join(f"{s.get('file')}: {s.get('reason')}" for s in skipped[:3])
         raise SceneError(scene.id, str(scene.root) if scene.root else None,

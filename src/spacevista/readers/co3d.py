@@ -29,9 +29,9 @@ from typing import Any
 
 import numpy as np
 
-from spacevista.errors import SceneError
-from spacevista.readers.base import (READERS, DepthRemap, Reader, check_rigid, finish_scene, image_size,
-                                     make_camera, open_image_array, rgb_loader)
+from spacevista.errors import FrameError, SceneError
+from spacevista.readers.base import (READERS, DepthRemap, FrameLog, Reader, check_camera, finish_scene, image_size,
+                                     inside, open_image_array, rgb_loader)
 from spacevista.readers.conventions import pytorch3d_ndc_to_pixels, pytorch3d_to_c2w
 from spacevista.readers.options import SfMOptions
 from spacevista.scene import Frame, Scale, Scene
@@ -90,6 +90,13 @@ def load_frame_annotations(scene: str, path: Path) -> list[dict[str, Any]]:
     return data
 
 
+def _frame_key(a: dict[str, Any]) -> object:
+    """A frame's number, which no two frames of a sequence may share (an annotation without one is
+    its own frame)."""
+    n = a.get("frame_number")
+    return ("annotation", id(a)) if n is None else int(n)
+
+
 def _locate(path: Path) -> tuple[Path, str | None]:
     """(annotation file, sequence name implied by the path or None)."""
     if path.is_file():
@@ -133,28 +140,29 @@ class CO3DReader(Reader, options=CO3DOptions, scales=(Scale.TINY, Scale.TABLETOP
         frames_ann = sorted((a for a in anns if str(a.get("sequence_name")) == sequence),
                             key=lambda a: int(a.get("frame_number", 0)))
         keep = options.select(len(frames_ann))
-        frames = []
-        for i in keep:
-            a = frames_ann[i]
-            where = f"{ann_path} (frame {a.get('frame_number')})"
+        log = FrameLog(sid)
+
+        def read_frame(a: dict[str, Any], index: int) -> Frame:
+            fn = a.get("frame_number")
+            where = f"{ann_path} (frame {fn})"
             try:
-                img = data_root / a["image"]["path"]
+                img = inside(data_root, a["image"]["path"], sid, ann_path)
                 h_decl, w_decl = (int(x) for x in a["image"]["size"])
                 vp = a["viewpoint"]
                 K = pytorch3d_ndc_to_pixels(vp["focal_length"], vp["principal_point"], w_decl, h_decl,
                                             vp.get("intrinsics_format", "ndc_norm_image_bounds"))
                 pose = pytorch3d_to_c2w(vp["R"], vp["T"])
             except (KeyError, TypeError, ValueError) as e:
-                raise SceneError(sid, where, f"bad frame annotation: {e!r}") from e
-            pose = options.to_metres(check_rigid(sid, where, pose))
+                raise FrameError(sid, where, f"bad frame annotation: {e!r}", fn) from e
+            pose = options.to_metres(log.pose(pose, where, fn))
             w, h = image_size(sid, img)
-            cam = make_camera(sid, img, K, w, h, (w_decl, h_decl))
+            cam = check_camera(K, w, h, sid, img, fn, (w_decl, h_decl))
             depth_loader = depth_path = None
             d = a.get("depth")
             if d and d.get("path"):
-                dp = data_root / d["path"]
+                dp = inside(data_root, d["path"], sid, ann_path)
                 dsize = image_size(sid, dp)
-                mp = str(data_root / d["mask_path"]) if d.get("mask_path") else None
+                mp = str(inside(data_root, d["mask_path"], sid, ann_path)) if d.get("mask_path") else None
                 remap = DepthRemap.scaled(cam.K, (w, h), dsize)
                 depth_path = str(dp)
                 depth_loader = functools.partial(load_co3d_depth, str(dp), sid, float(d.get("scale_adjustment", 1.0)),
@@ -162,15 +170,17 @@ class CO3DReader(Reader, options=CO3DOptions, scales=(Scale.TINY, Scale.TABLETOP
             inst_loader = inst_path = None
             m = a.get("mask")
             if m and m.get("path"):
-                inst_path = str(data_root / m["path"])
+                inst_path = str(inside(data_root, m["path"], sid, ann_path))
                 inst_loader = functools.partial(load_co3d_mask, inst_path, sid, (w, h))
-            frames.append(Frame(index=len(frames), camera=cam, pose=pose, timestamp=a.get("frame_timestamp"),
-                                image_path=str(img), depth_path=depth_path, instance_path=inst_path,
-                                rgb_loader=rgb_loader(img, sid), depth_loader=depth_loader,
-                                instance_loader=inst_loader))
+            return Frame(index=index, camera=cam, pose=pose, timestamp=a.get("frame_timestamp"),
+                         image_path=str(img), depth_path=depth_path, instance_path=inst_path,
+                         rgb_loader=rgb_loader(img, sid), depth_loader=depth_loader, instance_loader=inst_loader)
+
+        frames, kept = log.read([frames_ann[i] for i in keep], read_frame,
+                                key=_frame_key)
         metadata = options.note({"format": "co3d", "annotations": str(ann_path), "category": category,
                                  "sequence": sequence, "categories": {1: category},
-                                 "source_frame_numbers": [int(frames_ann[i].get("frame_number", i)) for i in keep]})
+                                 "source_frame_numbers": [int(a.get("frame_number", 0)) for a in kept]})
         scene = Scene(id=sid, scale=options.scale, frames=frames, metric=options.metric, up_method="unknown",
                       source="co3d", root=category_dir / sequence, metadata=metadata)
-        return finish_scene(scene, [], options.up)
+        return finish_scene(scene, [], log, options.up)

@@ -16,8 +16,9 @@ from typing import Any
 
 import numpy as np
 
-from spacevista.errors import SceneError
-from spacevista.readers.base import READERS, Reader, check_rigid, finish_scene, image_size, make_camera, rgb_loader
+from spacevista.errors import FrameError, SceneError
+from spacevista.readers.base import (READERS, FrameLog, Reader, check_camera, finish_scene, image_size, inside,
+                                     rgb_loader)
 from spacevista.readers.colmap_model import FISHEYE, find_model, read_model, read_sparse_views
 from spacevista.readers.conventions import qvec_to_rotmat, world_to_camera_to_c2w
 from spacevista.readers.options import SfMOptions
@@ -63,22 +64,23 @@ class ColmapReader(Reader, options=ColmapOptions, scales=tuple(Scale)):
         img_dir = Path(options.images) if options.images else _images_dir(path, model)
         ordered = sorted(images.values(), key=lambda im: im.name)
         keep = options.select(len(ordered))
-        frames = []
-        for i in keep:
-            im = ordered[i]
+        log = FrameLog(sid)
+
+        def read_frame(im, index: int) -> Frame:
             if im.camera_id not in cams:
-                raise SceneError(sid, str(model / f"images.{ext}"), f"image {im.name} uses unknown camera {im.camera_id}")
+                raise FrameError(sid, str(model / f"images.{ext}"), f"uses unknown camera {im.camera_id}", im.name)
             cam = cams[im.camera_id]
-            img = img_dir / im.name
+            img = inside(img_dir, im.name, sid, model / f"images.{ext}")
             w, h = image_size(sid, img)
-            camera = make_camera(sid, model / f"cameras.{ext}", cam.K(), w, h, (cam.width, cam.height))
+            camera = check_camera(cam.K(), w, h, sid, model / f"cameras.{ext}", im.name, (cam.width, cam.height))
             pose = world_to_camera_to_c2w(qvec_to_rotmat(im.qvec), im.tvec)
-            pose = options.to_metres(check_rigid(sid, f"{model / f'images.{ext}'} (image {im.name})", pose))
-            frames.append(Frame(index=len(frames), camera=camera, pose=pose, image_path=str(img),
-                                rgb_loader=rgb_loader(img, sid)))
+            pose = options.to_metres(log.pose(pose, model / f"images.{ext}", im.name))
+            return Frame(index=index, camera=camera, pose=pose, image_path=str(img), rgb_loader=rgb_loader(img, sid))
+
+        frames, kept = log.read([ordered[i] for i in keep], read_frame, key=lambda im: im.name)
         metadata: dict[str, Any] = {
             "format": "colmap", "model": str(model), "model_format": ext, "images_dir": str(img_dir),
-            "source_image_names": [ordered[i].name for i in keep],
+            "source_image_names": [im.name for im in kept],
             "cameras": {c.id: {"model": c.model, "params": list(c.params), "distortion": list(c.distortion())}
                         for c in cams.values()},
             "distortion_handling": "recorded, not undistorted",
@@ -87,7 +89,7 @@ class ColmapReader(Reader, options=ColmapOptions, scales=tuple(Scale)):
             metadata["warnings"] = ["fisheye camera model: the Scene camera is only its pinhole part"]
         scene = Scene(id=sid, scale=options.scale, frames=frames, metric=options.metric, up_method="unknown",
                       source="colmap", root=project, metadata=options.note(metadata))
-        return finish_scene(scene, [], options.up)
+        return finish_scene(scene, [], log, options.up)
 
 
 def sparse_observations(scene: Scene) -> list[tuple[np.ndarray, np.ndarray] | None] | None:

@@ -19,9 +19,9 @@ from typing import Any
 
 import numpy as np
 
-from spacevista.errors import SceneError
-from spacevista.readers.base import (READERS, Reader, check_rigid, finish_scene, image_size, intrinsics_matrix,
-                                     load_depth_png, make_camera, rgb_loader, scene_id_for)
+from spacevista.errors import FrameError, PoseError, SceneError
+from spacevista.readers.base import (READERS, FrameLog, Reader, check_camera, finish_scene, image_size, inside,
+                                     intrinsics_matrix, load_depth_png, rgb_loader, scene_id_for)
 from spacevista.readers.colmap_model import find_model
 from spacevista.readers.conventions import opengl_to_opencv
 from spacevista.readers.options import SfMOptions, at_least
@@ -73,13 +73,13 @@ class NerfstudioReader(Reader, options=NerfstudioOptions,
         keep = options.select(len(frames_meta))
         depth_unit = float(meta.get("depth_unit_scale_factor", 1e-3))
 
-        frames: list[Frame] = []
-        skipped: list[dict[str, Any]] = []
-        for out_i, i in enumerate(keep):
+        log = FrameLog(sid)
+
+        def read_frame(i: int, index: int) -> Frame:
             fm = {**meta, **frames_meta[i]}
             if "file_path" not in fm or "transform_matrix" not in fm:
-                raise SceneError(sid, str(tf), f"frame {i} lacks file_path or transform_matrix")
-            img = _image_path(root, str(fm["file_path"]), downscale)
+                raise FrameError(sid, str(tf), "lacks file_path or transform_matrix", i)
+            img = _image_path(sid, tf, root, str(fm["file_path"]), downscale)
             w, h = image_size(sid, img)
             K, declared = _intrinsics(sid, tf, fm, i)
             if downscale != 1 or declared is None:
@@ -90,28 +90,28 @@ class NerfstudioReader(Reader, options=NerfstudioOptions,
                     raise SceneError(sid, str(img), f"image is {w}x{h}, not 1/{downscale} of {dw}x{dh}")
                 K = np.diag([sx, sy, 1.0]) @ K
                 declared = None
-            cam = make_camera(sid, img, K, w, h, declared)
+            cam = check_camera(K, w, h, sid, img, i, declared)
             try:
                 pose_gl = np.asarray(fm["transform_matrix"], dtype=np.float64)
             except (TypeError, ValueError) as e:
-                raise SceneError(sid, str(tf), f"frame {i}: transform_matrix is not numeric: {e}") from e
+                raise PoseError(sid, str(tf), f"transform_matrix is not numeric: {e}", i) from e
             if pose_gl.shape == (3, 4):
                 pose_gl = np.vstack([pose_gl, [0, 0, 0, 1]])
-            pose = options.to_metres(opengl_to_opencv(check_rigid(sid, f"{tf} (frame {i}: {fm['file_path']})",
-                                                                  pose_gl)))
+            pose = options.to_metres(opengl_to_opencv(log.pose(pose_gl, f"{tf} ({fm['file_path']})", i)))
             depth_loader = None
             depth_path = None
             if fm.get("depth_file_path"):
-                dp = root / str(fm["depth_file_path"])
+                dp = inside(root, str(fm["depth_file_path"]), sid, tf)
                 depth_path = str(dp)
                 depth_loader = functools.partial(load_depth_png, str(dp), sid, depth_unit, (0,), None)
-            frames.append(Frame(index=out_i, camera=cam, pose=pose, image_path=str(img),
-                                depth_path=depth_path, rgb_loader=rgb_loader(img, sid),
-                                depth_loader=depth_loader))
+            return Frame(index=index, camera=cam, pose=pose, image_path=str(img), depth_path=depth_path,
+                         rgb_loader=rgb_loader(img, sid), depth_loader=depth_loader)
+
+        frames, kept = log.read(keep, read_frame)
 
         dist = {k: float(meta[k]) for k in _DIST_KEYS if k in meta and float(meta[k]) != 0.0}
         metadata: dict[str, Any] = {
-            "format": "nerfstudio", "transforms": str(tf), "source_frame_indices": keep,
+            "format": "nerfstudio", "transforms": str(tf), "source_frame_indices": kept,
             "camera_model": meta.get("camera_model", "OPENCV" if dist else "PINHOLE"),
             "distortion": dist, "distortion_handling": "recorded, not undistorted",
         }
@@ -121,10 +121,10 @@ class NerfstudioReader(Reader, options=NerfstudioOptions,
         if beside is not None:
             # the COLMAP model the poses came from: its points fix the metric scale (colmap.sparse_observations)
             metadata.update(model=str(beside[0]), model_format=beside[1],
-                            source_image_names=[_model_name(str(frames_meta[i]["file_path"])) for i in keep])
+                            source_image_names=[_model_name(str(frames_meta[i]["file_path"])) for i in kept])
         scene = Scene(id=sid, scale=options.scale, frames=frames, metric=options.metric, up_method="unknown",
                       source="nerfstudio", root=root, metadata=options.note(metadata))
-        return finish_scene(scene, skipped, options.up)
+        return finish_scene(scene, [], log, options.up)
 
 
 def _model_name(file_path: str) -> str:
@@ -135,17 +135,17 @@ def _model_name(file_path: str) -> str:
     return "/".join(parts)
 
 
-def _image_path(root: Path, file_path: str, downscale: int) -> Path:
+def _image_path(sid: str, tf: Path, root: Path, file_path: str, downscale: int) -> Path:
     rel = Path(file_path)
     if downscale != 1:
         parts = list(rel.parts)
         if parts and parts[0] in (".",):
             parts = parts[1:]
         if not parts or not parts[0].startswith("images"):
-            raise SceneError(root.name, file_path, "downscale needs file paths under images/")
+            raise SceneError(sid, file_path, "downscale needs file paths under images/")
         parts[0] = f"images_{downscale}"
         rel = Path(*parts)
-    p = root / rel
+    p = inside(root, rel, sid, tf)
     if not p.suffix and not p.exists():
         # instant-ngp's NeRF-synthetic files omit the extension
         for ext in (".png", ".jpg", ".jpeg"):

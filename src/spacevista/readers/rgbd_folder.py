@@ -18,14 +18,11 @@ import functools
 import re
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
-
 import numpy as np
 
 from spacevista.errors import SceneError
-from spacevista.readers.base import (READERS, DepthRemap, Reader, check_rigid, file_here_or_above, finish_scene,
-                                     image_size, load_depth_png, make_camera, read_matrix, rgb_loader,
-                                     scene_id_for)
+from spacevista.readers.base import (READERS, DepthRemap, FrameLog, Reader, check_camera, file_here_or_above,
+                                     finish_scene, image_size, load_depth_png, read_matrix, rgb_loader, scene_id_for)
 from spacevista.readers.options import DepthOptions
 from spacevista.scene import Frame, Scale, Scene
 
@@ -62,24 +59,19 @@ class RGBDFolderReader(Reader, options=RGBDFolderOptions, scales=(Scale.TABLETOP
         dkpath = file_here_or_above(root, "depth-intrinsics.txt")
         K_depth = read_matrix(sid, dkpath, (3, 3)) if dkpath is not None else None
         keep = options.select(len(ids))
-        frames: list[Frame] = []
-        skipped: list[dict[str, Any]] = []
+        log = FrameLog(sid)
         remaps: dict[tuple, DepthRemap] = {}
-        for i in keep:
-            fid = ids[i]
+
+        def read_frame(fid: str, index: int) -> Frame:
             stem = root / f"frame-{fid}"
             pose_file = Path(f"{stem}.pose.txt")
-            pose = read_matrix(sid, pose_file, (4, 4))
-            if not np.all(np.isfinite(pose)):
-                skipped.append({"frame": fid, "file": str(pose_file), "reason": "invalid pose (non-finite values)"})
-                continue
-            pose = check_rigid(sid, pose_file, pose)
+            pose = log.pose(read_matrix(sid, pose_file, (4, 4)), pose_file, fid)
             color = next((Path(f"{stem}.color{e}") for e in (".png", ".jpg") if Path(f"{stem}.color{e}").is_file()),
                          None)
             if color is None:
                 raise SceneError(sid, f"{stem}.color.png", "missing colour image")
             w, h = image_size(sid, color)
-            cam = make_camera(sid, kpath, K, w, h)
+            cam = check_camera(K, w, h, sid, kpath, fid)
             depth_file = Path(f"{stem}.depth.png")
             depth_loader = None
             if depth_file.is_file():
@@ -90,9 +82,11 @@ class RGBDFolderReader(Reader, options=RGBDFolderOptions, scales=(Scale.TABLETOP
                                    else DepthRemap.scaled(K, (w, h), dsize))
                 depth_loader = functools.partial(load_depth_png, str(depth_file), sid, options.depth_scale,
                                                  (0, 65535), remaps[key])
-            frames.append(Frame(index=len(frames), camera=cam, pose=pose, image_path=str(color),
-                                depth_path=str(depth_file) if depth_loader else None,
-                                rgb_loader=rgb_loader(color, sid), depth_loader=depth_loader))
+            return Frame(index=index, camera=cam, pose=pose, image_path=str(color),
+                         depth_path=str(depth_file) if depth_loader else None,
+                         rgb_loader=rgb_loader(color, sid), depth_loader=depth_loader)
+
+        frames, kept = log.read([ids[i] for i in keep], read_frame)
 
         up, up_method = np.array([0.0, 0.0, 1.0]), "unknown"
         gpath = file_here_or_above(root, "gravity-direction.txt")
@@ -105,5 +99,5 @@ class RGBDFolderReader(Reader, options=RGBDFolderOptions, scales=(Scale.TABLETOP
                       up_method=up_method, source="rgbd_folder", root=root,
                       metadata={"format": "rgbd_folder", "intrinsics": str(kpath),
                                 "depth_intrinsics": str(dkpath) if dkpath else "colour intrinsics scaled to depth size",
-                                "source_frame_ids": [ids[i] for i in keep]})
-        return finish_scene(scene, skipped, options.up)
+                                "source_frame_ids": kept})
+        return finish_scene(scene, [], log, options.up)

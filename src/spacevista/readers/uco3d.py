@@ -31,9 +31,9 @@ from pathlib import Path
 
 import numpy as np
 
-from spacevista.errors import SceneError
-from spacevista.readers.base import (READERS, Reader, check_rigid, finish_scene, load_instance_png, load_rgb,
-                                     make_camera)
+from spacevista.errors import FrameError, SceneError
+from spacevista.readers.base import (READERS, FrameLog, Reader, check_camera, finish_scene, inside, load_instance_png,
+                                     load_rgb)
 from spacevista.readers.conventions import pytorch3d_ndc_to_pixels, pytorch3d_to_c2w
 from spacevista.readers.options import SfMOptions
 from spacevista.readers.video import decode_to_cache, default_cache_dir, frame_times, cache_key
@@ -113,15 +113,16 @@ class UCO3DReader(Reader, options=UCO3DOptions, scales=(Scale.TINY, Scale.TABLET
             raise SceneError(sid, str(db), "sequence has no frame annotations")
         if not video_rel:
             raise SceneError(sid, str(db), "sequence has no rgb video path")
-        video = root / video_rel
+        video = inside(root, video_rel, sid, db)
         if not video.is_file():
             raise SceneError(sid, str(video), "missing rgb video")
         times, vw, vh = frame_times(sid, video)
         keep = options.select(len(rows))
 
-        parsed = []
-        for i in keep:
-            fn, ts, size_b, R_b, T_b, f_b, p_b, dist_b, fmt = rows[i]
+        log = FrameLog(sid)
+
+        def parse(row: tuple, _: int) -> tuple:
+            fn, ts, size_b, R_b, T_b, f_b, p_b, dist_b, fmt = row
             where = f"{db} (sequence {sequence}, frame {fn})"
             try:
                 h, w = unpack_blob(size_b, "i", 2)
@@ -131,18 +132,20 @@ class UCO3DReader(Reader, options=UCO3DOptions, scales=(Scale.TINY, Scale.TABLET
                                             fmt or "ndc_isotropic")
                 dist = unpack_blob(dist_b, "f", 12) if dist_b is not None else ()
             except (TypeError, ValueError) as e:
-                raise SceneError(sid, where, f"bad frame annotation: {e}") from e
-            pose = options.to_metres(check_rigid(sid, where, pytorch3d_to_c2w(R, T)))
-            cam = make_camera(sid, where, K, vw, vh, (w, h))
+                raise FrameError(sid, where, f"bad frame annotation: {e}", fn) from e
+            pose = options.to_metres(log.pose(pytorch3d_to_c2w(R, T), where, fn))
+            cam = check_camera(K, vw, vh, sid, where, fn, (w, h))
             vidx = int(np.argmin(np.abs(times - float(ts))))
-            parsed.append((fn, float(ts), vidx, cam, pose, dist))
+            return fn, float(ts), vidx, cam, pose, dist
+
+        parsed, _ = log.read([rows[i] for i in keep], parse, key=lambda row: row[0])
 
         cache_root = Path(options.cache_dir or default_cache_dir())
         vids = sorted({p[2] for p in parsed})
         rgb_files = dict(zip(vids, (f for f, _ in decode_to_cache(
             sid, video, vids, cache_root / f"{video.stem}-{cache_key(video, vids, 'jpg')}", "jpg"))))
         mask_files: dict[int, Path] = {}
-        if mask_rel and (root / mask_rel).is_file():
+        if mask_rel and inside(root, mask_rel, sid, db).is_file():
             mvideo = root / mask_rel
             mtimes, _, _ = frame_times(sid, mvideo)
             midx = {p[2]: int(np.argmin(np.abs(mtimes - p[1]))) for p in parsed}
@@ -167,7 +170,7 @@ class UCO3DReader(Reader, options=UCO3DOptions, scales=(Scale.TINY, Scale.TABLET
             "distortion_handling": "recorded, not undistorted", "depth": "not read (depth video)"})
         scene = Scene(id=sid, scale=options.scale, frames=frames, metric=options.metric, up_method="unknown",
                       source="uco3d", root=root, metadata=metadata)
-        return finish_scene(scene, [], options.up)
+        return finish_scene(scene, [], log, options.up)
 
 
 def _has_tables(db: Path) -> bool:

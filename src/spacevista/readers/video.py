@@ -39,8 +39,8 @@ import numpy as np
 from PIL import Image
 
 from spacevista.errors import SceneError
-from spacevista.readers.base import (READERS, Reader, check_rigid, finish_scene, intrinsics_matrix, load_rgb,
-                                     make_camera, read_text, scene_id_for)
+from spacevista.readers.base import (READERS, FrameLog, Reader, check_camera, finish_scene, intrinsics_matrix,
+                                     load_rgb, read_text, scene_id_for)
 from spacevista.readers.conventions import opengl_to_opencv
 from spacevista.readers.options import MetricScaleOption, SceneOptions, above, at_least, one_of
 from spacevista.scene import Frame, Scale, Scene
@@ -188,12 +188,14 @@ def _side_file(path: Path, options: VideoOptions) -> Path | None:
 
 
 def _parse_side(scene: str, side: Path) -> dict[str, Any]:
-    """Normalise either side-file format into K, size, metric, up and {frame index: c2w OpenCV}."""
+    """Normalise either side-file format into K, size, metric, up and the poses as written: a list of
+    (video frame index, camera-to-world) in file order, in OpenGL axes when ``opengl``. They are
+    checked (``FrameLog.pose``) only for the frames sampled."""
     try:
         d = json.loads(read_text(scene, side))
     except json.JSONDecodeError as e:
         raise SceneError(scene, str(side), f"unreadable JSON: {e}") from e
-    out: dict[str, Any] = {"poses": {}, "metric": False, "up": None, "size": None}
+    out: dict[str, Any] = {"poses": [], "opengl": False, "metric": False, "up": None, "size": None}
     try:
         if "frames" in d:  # nerfstudio transforms.json
             fx = float(d["fl_x"]) if "fl_x" in d else 0.5 * float(d["w"]) / math.tan(0.5 * float(d["camera_angle_x"]))
@@ -202,10 +204,8 @@ def _parse_side(scene: str, side: Path) -> dict[str, Any]:
                                          float(d.get("cy", float(d.get("h", 0)) / 2)))
             if "w" in d and "h" in d:
                 out["size"] = (int(d["w"]), int(d["h"]))
-            for i, fm in enumerate(d["frames"]):
-                idx = int(fm.get("video_frame", i))
-                out["poses"][idx] = opengl_to_opencv(check_rigid(scene, f"{side} (frame {i})",
-                                                                 np.asarray(fm["transform_matrix"], float)))
+            out["poses"] = [(int(fm.get("video_frame", i)), fm["transform_matrix"]) for i, fm in enumerate(d["frames"])]
+            out["opengl"] = True
             out["format"] = "transforms.json"
             return out
         if "K" in d:
@@ -221,9 +221,8 @@ def _parse_side(scene: str, side: Path) -> dict[str, Any]:
             raise SceneError(scene, str(side), f"convention must be 'opencv' or 'opengl', got {conv!r}")
         poses = d.get("poses") or {}
         items = enumerate(poses) if isinstance(poses, list) else ((int(k), v) for k, v in poses.items())
-        for idx, T in items:
-            T = check_rigid(scene, f"{side} (pose of frame {idx})", np.asarray(T, dtype=np.float64))
-            out["poses"][int(idx)] = opengl_to_opencv(T) if conv == "opengl" else T
+        out["poses"] = [(int(idx), T) for idx, T in items]
+        out["opengl"] = conv == "opengl"
         out["format"] = "json"
     except (KeyError, TypeError, ValueError) as e:
         raise SceneError(scene, str(side), f"bad side file: {e!r}") from e
@@ -248,16 +247,27 @@ class VideoReader(Reader, options=VideoOptions, scales=tuple(Scale)):
             raise SceneError(sid, str(path.with_suffix(".json")), "missing side file with the intrinsics")
         info = _parse_side(sid, side)
         times, w, h = frame_times(sid, path)
-        cam = make_camera(sid, side, info["K"], w, h, info["size"])
+        cam = check_camera(info["K"], w, h, sid, side, declared=info["size"])
         try:
             indices = sample_frames(times, options.num_frames, options.fps)
         except ValueError as e:
             raise SceneError(sid, str(path), str(e)) from e
-        poses = info["poses"]
+        log = FrameLog(sid)
+        poses: dict[int, np.ndarray] = {}
         skipped: list[dict[str, Any]] = []
-        if poses:
-            missing = [i for i in indices if i not in poses]
-            skipped = [{"frame": i, "file": str(side), "reason": "no pose for this video frame"} for i in missing]
+        if info["poses"]:
+            posed = {i for i, _ in info["poses"]}
+            skipped = [{"frame": i, "file": str(side), "reason": "no pose for this video frame"}
+                       for i in indices if i not in posed]
+            sampled = set(indices)
+
+            def check(entry: tuple[int, Any], _: int) -> tuple[int, np.ndarray]:
+                idx, T = entry
+                T = log.pose(T, side, idx)
+                return idx, opengl_to_opencv(T) if info["opengl"] else T
+
+            entries = sorted((e for e in info["poses"] if e[0] in sampled), key=lambda e: e[0])
+            poses = dict(log.read(entries, check, key=lambda e: e[0])[0])
             indices = [i for i in indices if i in poses]
         fmt = options.cache_format
         cache = Path(options.cache_dir or default_cache_dir()) / f"{path.stem}-{cache_key(path, indices, fmt)}"
@@ -267,13 +277,13 @@ class VideoReader(Reader, options=VideoOptions, scales=tuple(Scale)):
             pose = options.to_metres(np.array(poses[idx]) if poses else np.eye(4))
             frames.append(Frame(index=len(frames), camera=cam, pose=pose, timestamp=t, image_path=str(png),
                                 rgb_loader=functools.partial(load_rgb, str(png), sid, None)))
-        metric = bool(poses) and (info["metric"] or options.metric)
+        metric = bool(info["poses"]) and (info["metric"] or options.metric)
         up = info["up"]
         scene = Scene(id=sid, scale=options.scale, frames=frames, metric=metric,
                       up=up if up is not None else [0.0, 0.0, 1.0], up_method="given" if up is not None else "unknown",
                       source="video", root=path.parent,
                       metadata={"format": "video", "video": str(path), "side_file": str(side),
-                                "side_format": info["format"], "poses_known": bool(poses),
+                                "side_format": info["format"], "poses_known": bool(info["poses"]),
                                 "video_frame_indices": indices, "cache": str(cache), "video_size": [w, h],
                                 "video_frames": len(times)})
-        return finish_scene(scene, skipped, options.up)
+        return finish_scene(scene, skipped, log, options.up)

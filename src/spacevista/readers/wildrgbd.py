@@ -20,14 +20,12 @@ import functools
 import json
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 
 from spacevista.errors import SceneError
-from spacevista.readers.base import (READERS, Reader, check_rigid, depth_png_loader, finish_scene, image_size,
-                                     load_instance_png, make_camera, numeric_rows, read_text, rgb_loader,
-                                     scene_id_for)
+from spacevista.readers.base import (READERS, FrameLog, Reader, check_camera, depth_png_loader, finish_scene,
+                                     image_size, load_instance_png, numeric_rows, read_text, rgb_loader, scene_id_for)
 from spacevista.readers.options import DepthOptions
 from spacevista.scene import Frame, Scale, Scene
 
@@ -72,27 +70,26 @@ class WildRGBDReader(Reader, options=WildRGBDOptions, scales=(Scale.TABLETOP,)):
         entries.sort(key=lambda e: e[0])
         category = root.parent.parent.name if root.parent.name == "scenes" else root.parent.name
         keep = options.select(len(entries))
-        frames: list[Frame] = []
-        skipped: list[dict[str, Any]] = []
-        for i in keep:
-            fid, pose = entries[i]
-            if not np.all(np.isfinite(pose)):
-                skipped.append({"frame": fid, "file": str(pose_path), "reason": "invalid pose (non-finite values)"})
-                continue
-            pose = check_rigid(sid, f"{pose_path} (frame {fid})", pose)
+        log = FrameLog(sid)
+
+        def read_frame(entry: tuple[int, np.ndarray], index: int) -> Frame:
+            fid, pose = entry
+            pose = log.pose(pose, pose_path, fid)
             img = root / "rgb" / f"{fid:05d}.png"
             w, h = image_size(sid, img)
-            cam = make_camera(sid, meta_path, K, w, h, declared)
+            cam = check_camera(K, w, h, sid, meta_path, fid, declared)
             dp = root / "depth" / f"{fid:05d}.png"
             depth_loader = depth_png_loader(sid, dp, K, (w, h), options.depth_scale) if dp.is_file() else None
             mp = root / "masks" / f"{fid:05d}.png"
             inst_loader = functools.partial(load_wildrgbd_mask, str(mp), sid, (w, h)) if mp.is_file() else None
-            frames.append(Frame(index=len(frames), camera=cam, pose=pose, image_path=str(img),
-                                depth_path=str(dp) if depth_loader else None,
-                                instance_path=str(mp) if inst_loader else None, rgb_loader=rgb_loader(img, sid),
-                                depth_loader=depth_loader, instance_loader=inst_loader))
+            return Frame(index=index, camera=cam, pose=pose, image_path=str(img),
+                         depth_path=str(dp) if depth_loader else None,
+                         instance_path=str(mp) if inst_loader else None, rgb_loader=rgb_loader(img, sid),
+                         depth_loader=depth_loader, instance_loader=inst_loader)
+
+        frames, kept = log.read([entries[i] for i in keep], read_frame, key=lambda entry: entry[0])
         scene = Scene(id=sid, scale=options.scale, frames=frames, metric=True, up_method="unknown",
                       source="wildrgbd", root=root,
                       metadata={"format": "wildrgbd", "category": category, "categories": {1: category},
-                                "source_frame_ids": [entries[i][0] for i in keep]})
-        return finish_scene(scene, skipped, options.up)
+                                "source_frame_ids": [fid for fid, _ in kept]})
+        return finish_scene(scene, [], log, options.up)

@@ -1,4 +1,4 @@
-"""The review web server: stdlib ``ThreadingHTTPServer`` serving the page, the sample and judgements.
+"""The review web server: serves the page, the sample and judgements over a bounded pool of threads.
 
 Routes (all GET unless said)::
 
@@ -16,6 +16,13 @@ any other address, a token is required and every request must carry it (``X-Revi
 header, a cookie set after one ``?token=`` visit, or the query itself). POSTs must carry the
 per-server CSRF token in ``X-CSRF-Token``, a same-origin ``Origin`` (when sent) and a JSON body.
 Any exception in a handler becomes a 500 JSON reply naming it; the server goes on.
+
+Holding up: the server is a :class:`~spacevista.review.httpd.PooledHTTPServer`. Its loop reads
+each request whole (headers and body) before a handler thread sees it, so a client that trickles
+or stalls its request (slowloris) holds no thread and is cut off ``request_timeout`` seconds after
+connecting (408); ``threads`` handler threads answer complete requests; a burst of 100+ clients
+waits in the listen backlog. ``--host ::1`` serves over IPv6; the loopback rules are the same
+(``[::1]:PORT`` is an allowed Host).
 """
 
 from __future__ import annotations
@@ -31,7 +38,6 @@ import secrets
 import threading
 from dataclasses import dataclass, field
 from http.cookies import CookieError, SimpleCookie
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -44,6 +50,7 @@ from spacevista.records import QARecord
 from spacevista.review.paths import Forbidden, NotFound, resolve_inside
 from spacevista.review.sample import item_payload, load_dataset, stratified_sample
 from spacevista.review.agreement import pairwise_agreement
+from spacevista.review.httpd import BufferedRequestHandler, PooledHTTPServer
 from spacevista.review.storage import VERDICTS, JudgementStore
 
 log = logging.getLogger(__name__)
@@ -57,6 +64,17 @@ IMAGE_TYPES = {".jpg": "image/jpeg", ".jpeg": "image/jpeg", ".png": "image/png",
 CSP = ("default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' blob: data:; "
        "connect-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'")
 MASK_RGB = (255, 0, 200)
+
+
+def bare_host(host: str) -> str:
+    """``::1`` for ``[::1]``: the address as bind() takes it."""
+    return host[1:-1] if host.startswith("[") and host.endswith("]") else host
+
+
+def url_host(host: str) -> str:
+    """``[::1]`` for ``::1``: the address as URLs and Host headers write it."""
+    host = bare_host(host)
+    return f"[{host}]" if ":" in host else host
 
 
 def is_loopback(host: str) -> bool:
@@ -212,14 +230,14 @@ class ReviewApp:
         return out.encode("utf-8")
 
 
-class ReviewServer(ThreadingHTTPServer):
-    """A threading HTTP server bound to one ``ReviewApp``."""
-
-    daemon_threads = True
-    allow_reuse_address = True
+class ReviewServer(PooledHTTPServer):
+    """The HTTP server of one ``ReviewApp``; ``threads``, ``request_timeout`` (seconds a client
+    has to deliver its request) and ``write_timeout`` go to :class:`PooledHTTPServer`."""
 
     def __init__(self, app: ReviewApp, host: str = "127.0.0.1", port: int = 0, *,
-                 require_token: bool | None = None):
+                 require_token: bool | None = None, threads: int = 16, request_timeout: float = 10.0,
+                 write_timeout: float = 30.0):
+        host = bare_host(host)
         check_bind(host, app.config.token)
         self.app = app
         self.bind_host = host
@@ -228,16 +246,16 @@ class ReviewServer(ThreadingHTTPServer):
         self.remote = bool(app.config.token) if require_token is None else require_token
         if self.remote and not app.config.token:
             raise ValueError("require_token needs a token")
-        super().__init__((host, port), ReviewHandler)
+        super().__init__((host, port), ReviewHandler, threads=threads, request_timeout=request_timeout,
+                         write_timeout=write_timeout, max_body=MAX_BODY)
         self.port = int(self.server_address[1])
 
     @property
     def url(self) -> str:
-        host = self.bind_host if ":" not in self.bind_host else f"[{self.bind_host}]"
-        return f"http://{host}:{self.port}/"
+        return f"http://{url_host(self.bind_host)}:{self.port}/"
 
     def allowed_hosts(self) -> set[str]:
-        names = {"127.0.0.1", "localhost", "[::1]", self.bind_host}
+        names = {"127.0.0.1", "localhost", "[::1]", url_host(self.bind_host)}
         return {f"{n}:{self.port}" for n in names}
 
     def server_close(self) -> None:
@@ -252,8 +270,8 @@ class ReviewServer(ThreadingHTTPServer):
         return t
 
 
-class ReviewHandler(BaseHTTPRequestHandler):
-    """One request; every reply is built in full before anything is sent."""
+class ReviewHandler(BufferedRequestHandler):
+    """One request, already read whole; every reply is built in full before anything is sent."""
 
     server: ReviewServer
     server_version = "SpaceVistaReview/1"
@@ -405,7 +423,8 @@ class ReviewHandler(BaseHTTPRequestHandler):
         raise HttpError(404, "not found")
 
 
-def make_server(config: ReviewConfig, host: str = "127.0.0.1", port: int = 0) -> ReviewServer:
-    """Load the dataset, draw the sample, open the store and bind (refusing unsafe binds first)."""
-    check_bind(host, config.token)
-    return ReviewServer(ReviewApp(config), host, port)
+def make_server(config: ReviewConfig, host: str = "127.0.0.1", port: int = 0, **options: Any) -> ReviewServer:
+    """Load the dataset, draw the sample, open the store and bind (refusing unsafe binds first);
+    ``options`` go to :class:`ReviewServer` (threads, request_timeout, write_timeout)."""
+    check_bind(bare_host(host), config.token)
+    return ReviewServer(ReviewApp(config), host, port, **options)

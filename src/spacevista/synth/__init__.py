@@ -10,11 +10,15 @@ from __future__ import annotations
 
 from typing import Any
 
-__all__ = ["generate_scene", "scene_id"]
+__all__ = ["CAPTURES", "generate_scene", "scene_id"]
+
+#: the ways a scene can be filmed: ``clip`` (a short sparse orbit or loop that sees every object)
+#: or ``handheld`` (a long, partial, shaky video-rate path; see ``spacevista.synth.handheld``)
+CAPTURES = ("clip", "handheld")
 
 
 def __getattr__(name: str) -> Any:
-    if name in __all__:
+    if name in ("generate_scene", "scene_id"):
         from spacevista.synth import generate
 
         return getattr(generate, name)

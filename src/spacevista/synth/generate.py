@@ -14,10 +14,12 @@ import numpy as np
 import trimesh
 
 from spacevista.scene import Camera, Frame, Scale, Scene, SceneObject
+from spacevista.synth import CAPTURES
 from spacevista.synth import cameras as cams
 from spacevista.synth.catalog import CATALOG, fence_ring, pen
 from spacevista.synth.catalog import field as field_parts
 from spacevista.synth.catalog import track as track_parts
+from spacevista.synth.handheld import Obstacles, handheld_capture
 from spacevista.synth.layout import Layout, Placed, point_in_polygon, rects_overlap
 from spacevista.synth.render import Lighting, Renderer
 from spacevista.synth.shapes import CHECKER, NOISE, Material, Part, box, cylinder, rot_z
@@ -25,18 +27,28 @@ from spacevista.synth.shapes import CHECKER, NOISE, Material, Part, box, cylinde
 GENERATOR_VERSION = "1"
 #: a frame "sees" an object when at least this many of its pixels are visible
 MIN_VISIBLE_PIXELS = 20
-#: frame rate implied by the timestamps (frames are sampled sparsely, as from a video)
+#: frame rate implied by the timestamps of a clip (frames are sampled sparsely, as from a video)
 FPS = 2.0
+#: frames of a clip unless told otherwise
+CLIP_FRAMES = 16
 
 
 @dataclass
 class Composition:
-    """What a scale composer returns: the layout, background parts and the camera path."""
+    """What a scale composer returns: the layout, background parts and how to film it.
+
+    ``clip(n)`` draws the scale's short clip path from the layout's generator (as it always
+    has, so clip scenes keep their bytes); ``site`` is what a handheld path needs to know about
+    the stage: ``center``, ``floor_z`` and ``target_z`` (tiny, tabletop), ``room``, ``ceiling``,
+    ``loop_center`` and ``loop_semi`` (indoor: the walking loop is kept free of objects),
+    ``pavement`` = (y, width, half length) and ``area_radius`` (outdoor), ``area_radius`` (drone).
+    """
 
     layout: Layout
     background: list[Part]
-    poses: list[np.ndarray]
+    clip: Callable[[int], list[np.ndarray]]
     floor_z: float
+    site: dict[str, Any]
     metadata: dict[str, Any] = field(default_factory=dict)
     lighting: Lighting | None = None
 
@@ -66,7 +78,17 @@ def _rect(x0: float, y0: float, x1: float, y1: float) -> np.ndarray:
 # ------------------------------------------------------------------------------------ composers
 
 
-def _tiny(rng: np.random.Generator, n_frames: int) -> Composition:
+def _round_the_middle(rng: np.random.Generator, lay: Layout, bg: list[Part], surface: float,
+                      radius: tuple[float, float], height: tuple[float, float], aim: float) -> Composition:
+    """A stage filmed round its middle: the clip orbits at a drawn radius and height above ``surface``."""
+    def clip(n_frames: int) -> list[np.ndarray]:
+        r, h = rng.uniform(*radius), rng.uniform(*height)
+        return cams.orbit((0, 0), r, surface + h, n_frames, rng, surface + aim, jitter=0.05)
+    site = {"center": (0.0, 0.0), "floor_z": surface, "target_z": surface + aim}
+    return Composition(lay, bg, clip, surface, site)
+
+
+def _tiny(rng: np.random.Generator) -> Composition:
     S = Scale.TINY
     # a wide turntable at table height, so that its top is the one dominant plane in every view
     # (a small plate on a table would put a second plane a few millimetres below the objects)
@@ -85,12 +107,10 @@ def _tiny(rng: np.random.Generator, n_frames: int) -> Composition:
     _add_free(lay, S, ["bead"] * int(rng.integers(2, 4)) + ["screw"] * int(rng.integers(1, 3)), floor_z)
     extra = list(rng.choice(["pill", "key", "battery", "dice", "nut"], size=3, replace=False))
     _add_free(lay, S, extra, floor_z)
-    radius, height = rng.uniform(0.14, 0.22), rng.uniform(0.08, 0.15)
-    poses = cams.orbit((0, 0), radius, floor_z + height, n_frames, rng, floor_z + 0.004, jitter=0.05)
-    return Composition(lay, bg, poses, floor_z)
+    return _round_the_middle(rng, lay, bg, floor_z, (0.14, 0.22), (0.08, 0.15), 0.004)
 
 
-def _tabletop(rng: np.random.Generator, n_frames: int) -> Composition:
+def _tabletop(rng: np.random.Generator) -> Composition:
     S = Scale.TABLETOP
     top = float(rng.uniform(0.72, 0.78))
     L, W = rng.uniform(1.2, 1.5), rng.uniform(0.8, 0.95)
@@ -117,9 +137,7 @@ def _tabletop(rng: np.random.Generator, n_frames: int) -> Composition:
     names = ["apple"] * int(rng.integers(1, 3))
     names += list(rng.choice(["keyboard", "laptop", "phone", "bottle", "bowl", "pen"], size=4, replace=False))
     _add_free(lay, S, names, top)
-    radius, height = rng.uniform(0.6, 0.85), rng.uniform(0.4, 0.6)
-    poses = cams.orbit((0, 0), radius, top + height, n_frames, rng, top + 0.05, jitter=0.05)
-    return Composition(lay, bg, poses, top)
+    return _round_the_middle(rng, lay, bg, top, (0.6, 0.85), (0.4, 0.6), 0.05)
 
 
 def _room_polygon(rng: np.random.Generator) -> tuple[np.ndarray, tuple[float, float, float, float]]:
@@ -132,7 +150,7 @@ def _room_polygon(rng: np.random.Generator) -> tuple[np.ndarray, tuple[float, fl
     return _rect(0, 0, W, D), (0.0, 0.0, W, D)
 
 
-def _indoor(rng: np.random.Generator, n_frames: int) -> Composition:
+def _indoor(rng: np.random.Generator) -> Composition:
     S = Scale.INDOOR
     poly, walk = _room_polygon(rng)
     H = float(rng.uniform(2.6, 3.0))
@@ -179,11 +197,12 @@ def _indoor(rng: np.random.Generator, n_frames: int) -> Composition:
             lay.relate("hanging", pic, None, on="wall")
     _add_free(lay, S, ["lamp"] + ["plant"] * int(rng.integers(1, 3)), 0.0)
     _hang_from_ceiling(lay, _build(S, "pendant lamp", rng), H)
-    poses = cams.walk_loop(center, semi, 1.5, n_frames, rng)
     room = {"floor_polygon": poly.tolist(), "floor_z": 0.0, "ceiling_height": H}
     # indoors: soft light from above and one side, with more ambient so the ceiling is not dark
     light = Lighting(direction=(0.5, 0.3, 0.8), ambient=0.5, diffuse=0.55)
-    return Composition(lay, bg, poses, 0.0, {"room": room}, light)
+    site = {"room": poly, "ceiling": H, "loop_center": center, "loop_semi": semi}
+    return Composition(lay, bg, lambda n_frames: cams.walk_loop(center, semi, 1.5, n_frames, rng), 0.0, site,
+                       {"room": room}, light)
 
 
 def _hang_from_ceiling(lay: Layout, parts: list[Part], ceiling: float, tries: int = 40) -> Placed | None:
@@ -231,11 +250,13 @@ def _chairs_around(lay: Layout, tbl: Placed, n: int) -> None:
             placed += 1
 
 
-def _outdoor(rng: np.random.Generator, n_frames: int) -> Composition:
+def _outdoor(rng: np.random.Generator) -> Composition:
     S = Scale.OUTDOOR
     R = float(rng.uniform(11.0, 14.0))
+    # a pavement along one side of the object area: (centre line y, width, half length)
+    pavement = (-R - 3.0, 3.0, R + 2.0)
     bg = [box([400, 400, 0.1], [0, 0, -0.05], Material((0.42, 0.5, 0.3), NOISE, 0.6)),
-          box([2 * R + 4, 3.0, 0.02], [0, -R - 3.0, 0.0], Material((0.6, 0.6, 0.58), CHECKER, 0.5))]
+          box([2 * pavement[2], pavement[1], 0.02], [0, pavement[0], 0.0], Material((0.6, 0.6, 0.58), CHECKER, 0.5))]
     lay = Layout(rng, _circle(R), margin=0.3)
     for _ in range(3):  # a fenced tree (encircling); retry with a new tree if the fence does not fit
         t = lay.place_free("tree", _build(S, "tree", rng), 0.0)
@@ -271,11 +292,14 @@ def _outdoor(rng: np.random.Generator, n_frames: int) -> Composition:
     names = ["car"] * int(rng.integers(1, 4)) + ["tree"] * int(rng.integers(1, 3))
     names += list(rng.choice(["bicycle", "hydrant", "sign", "bench"], size=3, replace=False))
     _add_free(lay, S, names, 0.0)
-    poses = cams.orbit((0, 0), R + float(rng.uniform(4.0, 6.0)), 1.6, n_frames, rng, 1.0, jitter=0.03)
-    return Composition(lay, bg, poses, 0.0)
+
+    def clip(n_frames: int) -> list[np.ndarray]:
+        return cams.orbit((0, 0), R + float(rng.uniform(4.0, 6.0)), 1.6, n_frames, rng, 1.0, jitter=0.03)
+    site = {"area_radius": R, "pavement": pavement}
+    return Composition(lay, bg, clip, 0.0, site)
 
 
-def _drone(rng: np.random.Generator, n_frames: int) -> Composition:
+def _drone(rng: np.random.Generator) -> Composition:
     S = Scale.DRONE
     half = 140.0
     bg = [box([3000, 3000, 0.2], [0, 0, -0.1], Material((0.45, 0.47, 0.33), NOISE, 15.0))]
@@ -311,12 +335,14 @@ def _drone(rng: np.random.Generator, n_frames: int) -> Composition:
     names = ["building"] * int(rng.integers(1, 4)) + ["tree"] * int(rng.integers(3, 7))
     names += ["pool", "tower", "water tank"]
     _add_free(lay, S, names, 0.0)
-    radius, alt = float(rng.uniform(170, 210)), float(rng.uniform(70, 130))
-    poses = cams.orbit((0, 0), radius, alt, n_frames, rng, 0.0, jitter=0.05)
-    return Composition(lay, bg, poses, 0.0)
+
+    def clip(n_frames: int) -> list[np.ndarray]:
+        radius, alt = float(rng.uniform(170, 210)), float(rng.uniform(70, 130))
+        return cams.orbit((0, 0), radius, alt, n_frames, rng, 0.0, jitter=0.05)
+    return Composition(lay, bg, clip, 0.0, {"area_radius": half})
 
 
-COMPOSERS: dict[Scale, Callable[[np.random.Generator, int], Composition]] = {
+COMPOSERS: dict[Scale, Callable[[np.random.Generator], Composition]] = {
     Scale.TINY: _tiny, Scale.TABLETOP: _tabletop, Scale.INDOOR: _indoor, Scale.OUTDOOR: _outdoor,
     Scale.DRONE: _drone}
 
@@ -329,30 +355,45 @@ def scene_id(scale: Scale | str, seed: int) -> str:
     return f"synth-{Scale.parse(scale).value}-{seed:04d}"
 
 
-def generate_scene(scale: Scale | str, seed: int, n_frames: int = 16, width: int = 320,
-                   height: int = 240) -> Scene:
+def generate_scene(scale: Scale | str, seed: int, n_frames: int | None = None, width: int = 320,
+                   height: int = 240, capture: str = "clip") -> Scene:
     """A procedural scene of ``scale`` with exact meshes, depth, instance maps and relations.
 
-    The same ``scale``/``seed``/frame settings give identical arrays, poses and metadata.
+    ``capture`` is ``"clip"`` (the scale's short clip, 16 frames unless ``n_frames`` says
+    otherwise, two frames a second) or ``"handheld"`` (a long, partial, shaky video-rate path;
+    150-300 frames drawn per scene unless ``n_frames`` is given; see ``synth.handheld``).
+    The same ``scale``/``seed``/capture/frame settings give identical arrays, poses and metadata,
+    and the layout is the same whatever the capture and the frame count.
     """
     scale = Scale.parse(scale)
-    if n_frames < 1:
+    if n_frames is not None and n_frames < 1:
         raise ValueError(f"n_frames must be at least 1, got {n_frames}")
     if width < 8 or height < 8:
         raise ValueError(f"image size must be at least 8x8, got {width}x{height}")
+    if capture not in CAPTURES:
+        raise ValueError(f"unknown capture {capture!r}; expected one of {', '.join(CAPTURES)}")
     # the layout is drawn before the camera path, so the frame count never changes the layout
     rng = np.random.default_rng([seed, list(Scale).index(scale)])
-    comp = COMPOSERS[scale](rng, n_frames)
+    comp = COMPOSERS[scale](rng)
+    if capture == "clip":
+        n = CLIP_FRAMES if n_frames is None else n_frames
+        poses, fps, shot = comp.clip(n), FPS, {"mode": "clip", "fps": FPS, "frames": n}
+    else:
+        # its own generator: a handheld path never shifts a draw of the layout or of the clip
+        shot_rng = np.random.default_rng([seed, list(Scale).index(scale), 1])
+        obstacles = Obstacles.of([o.box() for o in comp.layout.objects])
+        cap = handheld_capture(scale, comp.site, obstacles, shot_rng, n_frames)
+        poses, fps, shot = cap.poses, cap.fps, cap.metadata
     lay = comp.layout
     world = {o.id: o.world_parts() for o in lay.objects}
     parts = [(p, 0) for p in comp.background] + [(p, oid) for oid, ps in world.items() for p in ps]
     renderer = Renderer(parts, comp.lighting)
     camera = Camera.from_fov(width, height, cams.HFOV[scale])
-    frames, pixels = [], np.zeros((len(comp.poses), len(lay.objects) + 1), dtype=np.int64)
-    for i, pose in enumerate(comp.poses):
+    frames, pixels = [], np.zeros((len(poses), len(lay.objects) + 1), dtype=np.int64)
+    for i, pose in enumerate(poses):
         rgb, depth, inst = renderer.render(camera, pose)
         pixels[i] = np.bincount(inst.ravel(), minlength=len(lay.objects) + 1)
-        frames.append(Frame(index=i, camera=camera, pose=pose, timestamp=i / FPS,
+        frames.append(Frame(index=i, camera=camera, pose=pose, timestamp=i / fps,
                             rgb_array=rgb, depth_array=depth, instance_array=inst))
     objects = []
     for o in lay.objects:
@@ -368,7 +409,7 @@ def generate_scene(scale: Scale | str, seed: int, n_frames: int = 16, width: int
                         "visible_frames": np.flatnonzero(counts >= MIN_VISIBLE_PIXELS).tolist()}))
     metadata = {"generator": {"name": "spacevista.synth", "version": GENERATOR_VERSION, "seed": seed},
                 "floor_z": comp.floor_z, "relations": lay.relations, "hfov_deg": cams.HFOV[scale],
-                **comp.metadata}
+                "capture": shot, **comp.metadata}
     return Scene(id=scene_id(scale, seed), scale=scale, frames=frames, metric=True,
                  up=np.array([0.0, 0.0, 1.0]), up_method="given", objects=objects, source="synth",
                  metadata=metadata)

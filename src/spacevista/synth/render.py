@@ -1,8 +1,8 @@
 """Ray-cast rendering of synthetic scenes: exact z-depth, instance ids and shaded, textured RGB.
 
-All parts are concatenated into one mesh and cast against with Embree (through trimesh). Embree
-only reports which triangle a ray hits first; the hit point is then recomputed in float64 as the
-intersection of the ray with that triangle's plane, so depth stays exact at every scale.
+All parts are concatenated into one mesh and cast against with ``geometry.raycast.MeshCaster``
+(Embree through trimesh, hits refined in float64 on each triangle's plane), so depth stays exact at
+every scale.
 """
 
 from __future__ import annotations
@@ -10,11 +10,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-import trimesh
-from trimesh.ray.ray_pyembree import RayMeshIntersector
 
+from spacevista.geometry.cameras import ray_to_z_depth
+from spacevista.geometry.raycast import MeshCaster
 from spacevista.scene import Camera
-from spacevista.geometry.cameras import pixel_rays, ray_to_z_depth
 from spacevista.synth.shapes import CHECKER, NOISE, STRIPES, WOOD, Part
 
 
@@ -48,51 +47,27 @@ class Renderer:
             color.append(np.tile(np.asarray(part.material.color, dtype=np.float64), (nf, 1)))
             tex.append(np.full(nf, part.material.texture, dtype=np.int8))
             tex_scale.append(np.full(nf, part.material.scale, dtype=np.float64))
-        self.mesh = trimesh.Trimesh(np.concatenate(verts), np.concatenate(faces), process=False)
+        self.caster = MeshCaster(np.concatenate(verts), np.concatenate(faces))
+        self.mesh = self.caster.mesh
         self.face_instance = np.concatenate(inst)
         self.face_color = np.concatenate(color)
         self.face_texture = np.concatenate(tex)
         self.face_tex_scale = np.concatenate(tex_scale)
-        self._normals = np.asarray(self.mesh.face_normals, dtype=np.float64)
         self._face_attr = np.concatenate([
-            self._normals, self.face_color, self.face_texture[:, None], self.face_tex_scale[:, None]],
+            self.caster.normals, self.face_color, self.face_texture[:, None], self.face_tex_scale[:, None]],
             axis=1).astype(np.float32)
-        # plane of each triangle: n . x = d
-        self._plane_d = np.einsum("ij,ij->i", self._normals, self.mesh.vertices[self.mesh.faces[:, 0]])
-        self._ray_cache: dict[tuple[bytes, int, int], np.ndarray] = {}
-        self._intersector = RayMeshIntersector(self.mesh)
 
     @property
     def n_triangles(self) -> int:
-        return len(self.mesh.faces)
+        return self.caster.n_triangles
 
     def cast(self, origins: np.ndarray, dirs: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """First-hit triangle per ray (-1 on a miss) and the ray parameter t of the hit (float64).
-
-        ``origins`` is (N, 3) or one shared (3,) origin; ``dirs`` need not be unit length: t is
-        measured in units of the given direction.
-        """
-        origins = np.asarray(origins, dtype=np.float64)
-        tri = np.array(self._intersector.intersects_first(np.broadcast_to(origins, dirs.shape), dirs),
-                       dtype=np.int64)
-        idx = np.flatnonzero(tri >= 0)
-        t = np.zeros(len(dirs))
-        t[idx] = self._plane_t(tri[idx], np.broadcast_to(origins, dirs.shape)[idx], dirs[idx])
-        tri[idx[t[idx] <= 0]] = -1
-        return tri, t
-
-    def _plane_t(self, tri: np.ndarray, origins: np.ndarray, dirs: np.ndarray) -> np.ndarray:
-        """Ray parameter of the hit on each triangle's plane, in float64 (0 where degenerate)."""
-        n = self._normals[tri]
-        denom = np.einsum("ij,ij->i", n, dirs)
-        num = self._plane_d[tri] - np.einsum("ij,ij->i", n, origins)
-        with np.errstate(divide="ignore", invalid="ignore"):
-            t = num / denom
-        t[~np.isfinite(t) | (t <= 0)] = 0.0
-        return t
+        """First-hit triangle per ray (-1 on a miss) and the ray parameter t of the hit (float64);
+        see :meth:`~spacevista.geometry.raycast.MeshCaster.cast`."""
+        return self.caster.cast(origins, dirs)
 
     def render(self, camera: Camera, pose: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        dirs = self._camera_rays(camera) @ pose[:3, :3].T
+        dirs = self.caster.camera_rays(camera.K, camera.width, camera.height) @ pose[:3, :3].T
         tri, t = self.cast(pose[:3, 3], dirs)
         h, w = camera.height, camera.width
         idx = np.flatnonzero(tri >= 0)
@@ -104,13 +79,6 @@ class Renderer:
         inst[idx] = self.face_instance[th]
         rgb = self._shade(pose[:3, 3], dirs, idx, th, t[idx])
         return rgb.reshape(h, w, 3), depth.reshape(h, w), inst.reshape(h, w)
-
-    def _camera_rays(self, camera: Camera) -> np.ndarray:
-        """Unit pixel-centre rays of ``camera`` in its own frame (cached per camera)."""
-        key = (camera.K.tobytes(), camera.width, camera.height)
-        if key not in self._ray_cache:
-            self._ray_cache[key] = pixel_rays(camera.K, camera.width, camera.height, np.eye(4))[1]
-        return self._ray_cache[key]
 
     def _shade(self, eye: np.ndarray, dirs: np.ndarray, idx: np.ndarray, th: np.ndarray,
                t: np.ndarray) -> np.ndarray:

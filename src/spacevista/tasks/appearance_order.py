@@ -7,53 +7,39 @@ scene graph's views already apply that rule, so the first appearance is ``GraphO
 from __future__ import annotations
 
 import itertools
-from collections import Counter
+from typing import Iterator
 
 import numpy as np
 
 from spacevista.graph import SceneGraph
-from spacevista.tasks.base import TASKS, Facts, Question, Task, Unanswerable
-from spacevista.tasks.common import askable, sample
-from spacevista.tasks.relative_distance import unique_named
+from spacevista.tasks.base import TASKS, ChoiceTask, Facts, Question, Unanswerable
+from spacevista.tasks.common import askable, sample, shuffled, unique_named
+from spacevista.tasks.wording import join_and
 
-PER_SCENE = 2
 #: two objects whose first appearances are fewer frames apart than this count as a tie
 MIN_FRAME_GAP = 1
 
 
-def join_names(names: list[str]) -> str:
-    """'the a, the b and the c'."""
-    items = [f"the {n}" for n in names]
-    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
-
-
 @TASKS.register("appearance_order")
-class AppearanceOrder(Task):
+class AppearanceOrder(ChoiceTask):
     """Order of first appearance of 3-4 named objects; options are orderings."""
 
-    name = "appearance_order"
     original_type = "APPEAR_ORDER"
-    forms = ("mc",)
-    metric = False
-    quantity = "count"
+    per_scene = 2
 
-    def propose(self, graph: SceneGraph, rng: np.random.Generator) -> list[Question]:
-        self.dropped: Counter = Counter()
+    def candidates(self, graph: SceneGraph, rng: np.random.Generator) -> Iterator[Question]:
         named = unique_named(graph, askable(graph))
         # first appearances must differ: keep one object per first frame (ties are dropped)
         by_first: dict[int, list] = {}
-        for o in sample(named, len(named), rng):
+        for o in shuffled(named, rng):
             by_first.setdefault(o.first_frame, []).append(o)
         pool = [objs[0] for _, objs in sorted(by_first.items())]
         self.dropped["tie"] += len(named) - len(pool)
         if len(pool) < 3:
             self.dropped["few_distinct_first_frames"] += 1
-            return []
-        out: list[Question] = []
+            return
         seen: set[tuple[int, ...]] = set()
-        for _ in range(4 * PER_SCENE):
-            if len(out) >= PER_SCENE:
-                break
+        for _ in range(4 * self.per_scene):
             n = min(3 + int(rng.integers(2)), len(pool))
             group = sample(pool, n, rng)
             firsts = sorted(o.first_frame for o in group)
@@ -64,9 +50,8 @@ class AppearanceOrder(Task):
             if key in seen:
                 continue
             seen.add(key)
-            out.append(Question(self.name, "mc", "order", params={
-                "candidates": [o.id for o in group], "semantics": [o.category for o in group]}))
-        return out
+            yield Question(self.name, "mc", "order", params={
+                "candidates": [o.id for o in group], "semantics": [o.category for o in group]})
 
     def clip_frames(self, q: Question, graph: SceneGraph) -> list[int]:
         """The first appearance of every candidate, so the clip shows them first in the same order."""
@@ -92,4 +77,4 @@ class AppearanceOrder(Task):
         return ", ".join(graph.object(o).category for o in option)
 
     def extra_slots(self, q: Question, graph: SceneGraph) -> dict:
-        return {"objects": join_names([graph.object(o).category for o in q.params["candidates"]])}
+        return {"objects": join_and([f"the {graph.object(o).category}" for o in q.params["candidates"]])}

@@ -2,31 +2,36 @@
 
 from __future__ import annotations
 
+from typing import Iterator
+
 import numpy as np
 
 from spacevista.geometry.ground import ground_hull_area
 from spacevista.geometry.boxes import points_in_box
+from spacevista.evidence import measure_bounds, spread
 from spacevista.graph import SceneGraph
 from spacevista.scene import Scale
 from spacevista.tasks.base import TASKS, Facts, Question, Task, Unanswerable
-from spacevista.tasks.common import askable, sample
+from spacevista.tasks.common import askable, pick, sample
 from spacevista.tasks.wording import log_spread
-
-PER_SCENE = 4
 
 
 @TASKS.register("area_estimation")
 class AreaEstimation(Task):
     """Ground-plane footprint area (convex hull of the object's projection) in square metres."""
 
-    name = "area_estimation"
     original_type = "AREA"
+    from_annotation = True
+    evidence = {"*": ""}
     scales = (Scale.DRONE,)
     quantity = "area"
 
-    def propose(self, graph: SceneGraph, rng: np.random.Generator) -> list[Question]:
-        return [Question(self.name, self.forms[int(rng.integers(2))], "footprint", objects=[o.id])
-                for o in sample(askable(graph, min_views=2), PER_SCENE, rng)]
+    def candidates(self, graph: SceneGraph, rng: np.random.Generator) -> Iterator[Question]:
+        for o in sample(askable(graph, min_views=2), self.per_scene, rng):
+            yield Question(self.name, pick(self.forms, rng), "footprint", objects=[o.id])
+
+    def unseen_spread(self, q: Question, graph: SceneGraph) -> float:
+        return spread(measure_bounds(graph.object(q.objects[0]), "footprint"))
 
     def answer(self, q: Question, graph: SceneGraph) -> Facts:
         if not graph.has(q.objects[0]):

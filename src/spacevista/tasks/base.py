@@ -7,8 +7,12 @@ graph, then ``answer`` on the estimated graph (the dataset's answer) and on the 
 
 from __future__ import annotations
 
+import importlib
+import itertools
+import pkgutil
+from collections import Counter
 from dataclasses import dataclass, field
-from typing import Any, ClassVar
+from typing import Any, Callable, ClassVar, Iterator
 
 import numpy as np
 
@@ -54,7 +58,8 @@ class Facts:
 
 
 class Task:
-    """Base class of the task generators; subclasses register with ``@TASKS.register(name)``."""
+    """Base class of the task generators; subclasses register with ``@TASKS.register(name)``, which
+    also sets their ``name``, and state only the class attributes that differ from these defaults."""
 
     name: ClassVar[str] = ""
     original_type: ClassVar[str] = ""
@@ -64,6 +69,30 @@ class Task:
     needs: ClassVar[tuple[str, ...]] = ("depth", "instances")  # signals the estimated graph needs
     #: what "value" means for numerical answers: "length" (metres), "area", "volume", "angle", "count"
     quantity: ClassVar[str] = "length"
+    #: the answer measures 3D geometry (a size, distance, depth, room size, area or count), which a
+    #: source's own 3D annotation gives for the whole object; the engine answers from it when it can
+    from_annotation: ClassVar[bool] = False
+    #: at most this many questions per scene
+    per_scene: ClassVar[int] = 4
+    #: question kinds ("*": any) whose named objects must each have been seen whole in some view
+    evidence: ClassVar[dict[str, str]] = {}
+    #: share of the room's walls (directions around it) that must have been seen; 0: no room needed
+    room_coverage: ClassVar[float] = 0.0
+    #: why candidate questions were not asked, counted by the last ``propose`` (reported per scene)
+    dropped: Counter
+
+    def refuse(self, reason: str, n: int = 1) -> None:
+        """Count a candidate question the evidence does not determine (a gate's refusal); the engine
+        reports refusals per task, scale and reason beside the items emitted."""
+        if not hasattr(self, "refused"):
+            self.refused: Counter = Counter()
+        self.refused[reason] += n
+
+    def unseen_spread(self, q: Question, graph: SceneGraph) -> float:
+        """How far the answer could move because of what the capture never showed (hidden backs,
+        hidden bottoms), as a relative spread: 0 when the capture determines it (the default), inf
+        when a comparison could flip. The engine refuses questions whose spread is too wide."""
+        return 0.0
 
     def quantity_of(self, q: Question) -> str:
         """Quantity of this question's numerical value (tasks asking area or volume override it)."""
@@ -75,7 +104,15 @@ class Task:
         return False
 
     def propose(self, graph: SceneGraph, rng: np.random.Generator) -> list[Question]:
-        """Candidate questions that the estimated graph supports unambiguously."""
+        """Questions that the estimated graph supports unambiguously: the first ``per_scene`` that
+        ``candidates`` offers. Candidates after those are never looked at, so they draw nothing
+        from ``rng`` (which goes on to word the questions)."""
+        self.dropped = Counter()
+        return list(itertools.islice(self.candidates(graph, rng), self.per_scene))
+
+    def candidates(self, graph: SceneGraph, rng: np.random.Generator) -> Iterator[Question]:
+        """Askable questions in the order they are offered; what a filter drops is counted in
+        ``self.dropped``."""
         raise NotImplementedError
 
     def answer(self, q: Question, graph: SceneGraph) -> Facts:
@@ -95,4 +132,35 @@ class Task:
         return str(option)
 
 
-TASKS: Registry[type[Task]] = Registry("task", modules=("spacevista.tasks.catalog",))
+class ChoiceTask(Task):
+    """A task asked only as multiple choice among labels (sides, orders, relations, yes or no)
+    that any scene supports, metric or not; its values carry no unit."""
+
+    forms = ("mc",)
+    metric = False
+    quantity = "count"
+
+
+class TaskRegistry(Registry[type[Task]]):
+    """The registry of task generators: registering a class under a name also makes that its
+    ``name``, so the registry key, the template file and the records' task are one string."""
+
+    def register(self, name: str) -> Callable[[type[Task]], type[Task]]:
+        """Class decorator: register the task under ``name`` and set its ``name``."""
+        add = super().register(name)
+
+        def deco(cls: type[Task]) -> type[Task]:
+            cls.name = name
+            return add(cls)
+        return deco
+
+
+def package_modules() -> tuple[str, ...]:
+    """Every module of the ``spacevista.tasks`` package. All are imported when tasks are first
+    looked up: a task module registers its task on import, a helper module registers nothing, so
+    a new task is found by its decorator alone and no list of task modules is kept by hand."""
+    package = importlib.import_module(__package__)
+    return tuple(m.name for m in pkgutil.iter_modules(package.__path__, prefix=f"{__package__}."))
+
+
+TASKS = TaskRegistry("task", modules=package_modules())

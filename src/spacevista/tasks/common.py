@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import dataclasses
 import itertools
+from typing import Any, Callable, Sequence, TypeVar
 
 import numpy as np
 
 from spacevista.geometry.distances import closest_upper_bound
 from spacevista.graph import GraphObject, SceneGraph
+from spacevista.tasks.base import Question, Unanswerable
+
+T = TypeVar("T")
 
 #: an object must be seen with at least this many pixels somewhere to be asked about
 MIN_PIXELS = 400
@@ -20,6 +25,17 @@ def askable(graph: SceneGraph, min_views: int = 1) -> list[GraphObject]:
             and len(o.points) >= 10]
 
 
+def nameable(graph: SceneGraph) -> set[int]:
+    """Objects whose category is unique in the graph, so text can name them plainly."""
+    return {objs[0].id for objs in graph.by_category().values() if len(objs) == 1}
+
+
+def unique_named(graph: SceneGraph, objs: list[GraphObject]) -> list[GraphObject]:
+    """Those of ``objs`` that ``nameable`` names plainly, in their order."""
+    names = nameable(graph)
+    return [o for o in objs if o.id in names]
+
+
 def sample(items: list, k: int, rng: np.random.Generator) -> list:
     """Up to ``k`` items without replacement, order randomised by ``rng``."""
     if len(items) <= k:
@@ -27,6 +43,16 @@ def sample(items: list, k: int, rng: np.random.Generator) -> list:
     else:
         idx = rng.choice(len(items), size=k, replace=False)
     return [items[int(i)] for i in idx]
+
+
+def shuffled(items: list, rng: np.random.Generator) -> list:
+    """All ``items`` in an order randomised by ``rng``."""
+    return sample(items, len(items), rng)
+
+
+def pick(items: Sequence[T], rng: np.random.Generator) -> T:
+    """One of ``items``, uniformly at random."""
+    return items[int(rng.integers(len(items)))]
 
 
 def pairs(objs: list[GraphObject]) -> list[tuple[GraphObject, GraphObject]]:
@@ -84,9 +110,29 @@ def min_gap(graph: SceneGraph, objs: list[GraphObject], b: GraphObject) -> float
 
 
 class VerifiedOptions:
-    """Mixin for tasks whose ``propose`` stores distractors already verified wrong in
-    ``q.params["wrong"]`` (plans that collide or miss the goal) and whose values may carry a
-    ``checker`` telling whether another option is also valid in the graph they were computed on."""
+    """Mixin for the planning tasks, whose values are plans: a question stores distractors already
+    verified wrong in ``q.params["wrong"]`` (plans that collide or miss the goal), and a value may
+    carry a ``checker`` telling whether another option is also valid in the graph it was made on."""
+
+    def with_distractors(self, q: Question, wrong: Callable[[], list]) -> tuple[Question | None, str]:
+        """``q`` ready to ask, storing ``wrong()`` for multiple choice (run only then: verifying is
+        slow); None and the reason when fewer than three distractors are verified."""
+        if q.form == "mc":
+            verified = wrong()
+            if len(verified) < 3:
+                return None, "too few verified distractors"
+            q.params["wrong"] = verified
+        return q, ""
+
+    def plan_on(self, stated: Any, valid: Callable[[Any], bool], replan: Callable[[], Any], what: str) -> Any:
+        """The value on one graph: the ``stated`` plan when it is ``valid`` there, else the plan
+        ``replan`` makes there, whose checker judges the options by ``valid``."""
+        if valid(stated):
+            return stated
+        own = replan()
+        if own is None:
+            raise Unanswerable(f"no collision-free {what} on this graph")
+        return dataclasses.replace(own, checker=valid)
 
     def matches(self, q, option, value) -> bool:
         if option == value:

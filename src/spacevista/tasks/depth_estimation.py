@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
+from typing import Iterator
+
 import numpy as np
 
 from spacevista.graph import SceneGraph
 from spacevista.tasks.base import TASKS, Facts, Question, Task, Unanswerable
-from spacevista.tasks.common import askable, differs, sample
-
-PER_SCENE = 4
+from spacevista.tasks.common import MIN_PIXELS, askable, differs, pick, sample
 
 
 @TASKS.register("depth_estimation")
@@ -16,20 +16,18 @@ class DepthEstimation(Task):
     """Numerical: z-distance from the camera of frame k to the object's closest visible point.
     Multiple choice: which of several objects is nearest to the camera in frame k."""
 
-    name = "depth_estimation"
     original_type = "DEPTH"
-    quantity = "length"
+    from_annotation = True
 
-    def propose(self, graph: SceneGraph, rng: np.random.Generator) -> list[Question]:
+    def candidates(self, graph: SceneGraph, rng: np.random.Generator) -> Iterator[Question]:
         objs = askable(graph)
-        out = []
-        for obj in sample(objs, PER_SCENE, rng):
-            frames = [f for f, v in obj.views.items() if v.pixels >= 400]
+        for obj in sample(objs, self.per_scene, rng):
+            frames = [f for f, v in obj.views.items() if v.pixels >= MIN_PIXELS]
             if not frames:
                 continue
-            frame = frames[int(rng.integers(len(frames)))]
+            frame = pick(frames, rng)
             if rng.random() < 0.5:
-                out.append(Question(self.name, "numerical", "depth", objects=[obj.id], frames=[frame]))
+                yield Question(self.name, "numerical", "depth", objects=[obj.id], frames=[frame])
                 continue
             # mc: the others must also be visible in that frame and clearly farther
             others = [o for o in objs if o.id != obj.id and frame in o.views and o.category != obj.category]
@@ -42,10 +40,9 @@ class DepthEstimation(Task):
             if len(by_cat) < 3 or nearest.category in by_cat:
                 continue
             chosen = sample(sorted(by_cat.values()), 3, rng) + [nearest.id]
-            out.append(Question(self.name, "mc", "nearest", objects=[], frames=[frame],
-                                params={"candidates": sorted(chosen),
-                                        "semantics": sorted(graph.object(i).category for i in chosen)}))
-        return out
+            yield Question(self.name, "mc", "nearest", objects=[], frames=[frame],
+                           params={"candidates": sorted(chosen),
+                                   "semantics": sorted(graph.object(i).category for i in chosen)})
 
     def answer(self, q: Question, graph: SceneGraph) -> Facts:
         frame = q.frames[0]

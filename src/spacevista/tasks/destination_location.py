@@ -13,33 +13,17 @@ A question is dropped when the destination is occupied by another object.
 
 from __future__ import annotations
 
-from collections import Counter
+from typing import Iterator
 
 import numpy as np
 
 from spacevista.graph import SceneGraph
-from spacevista.scene import Scale
-from spacevista.tasks.base import TASKS, Facts, Question, Task
-from spacevista.tasks.placement import (BORDER_DEG, CLEARANCE, DIRECTIONS, MOVE_WORDS, RELATIONS, destination,
-                                        direction_label, ground_frame, local_box, object_pairs, require, seen)
+from spacevista.tasks.base import TASKS, Facts, Question
+from spacevista.tasks.common import pick
+from spacevista.tasks.placement import (BORDER_DEG, CLEARANCE, MOVE_WORDS, RELATIONS, PlacingTask, destination,
+                                        direction_label, ground_frame, local_box, object_pairs, occupied, require,
+                                        wrong_directions)
 from spacevista.tasks.wording import log_spread
-
-PER_SCENE = 4
-RELATION_WORDS = {"left": "to the left of", "right": "to the right of", "front": "in front of",
-                  "behind": "behind", "top": "on top of"}
-
-
-def occupied(graph: SceneGraph, R: np.ndarray, a_id: int, dest: np.ndarray, half: np.ndarray,
-             box=local_box) -> list[int]:
-    """Objects whose ground-frame boxes overlap A's box placed at ``dest`` (touching is free)."""
-    others = [o for o in seen(graph) if o.id != a_id]
-    if not others:
-        return []
-    boxes = [box(o, R) for o in others]
-    centers = np.stack([bx.center for bx in boxes])
-    halves = np.stack([bx.half for bx in boxes]) + half
-    inside = np.all(np.abs(centers - dest) < halves - 1e-9, axis=1)
-    return [o.id for o, hit in zip(others, inside) if hit]
 
 
 def placement_facts(graph: SceneGraph, q: Question) -> tuple[np.ndarray, np.ndarray, dict]:
@@ -58,21 +42,15 @@ def placement_facts(graph: SceneGraph, q: Question) -> tuple[np.ndarray, np.ndar
 
 
 @TASKS.register("destination_location")
-class DestinationLocation(Task):
+class DestinationLocation(PlacingTask):
     """Target point of "place A left/right/in front of/behind/on top of B"."""
 
-    name = "destination_location"
     original_type = "DESTINATION_LOCATION"
-    scales = (Scale.TINY, Scale.TABLETOP)
-    forms = ("numerical", "mc")
-    quantity = "length"
 
-    def propose(self, graph: SceneGraph, rng: np.random.Generator) -> list[Question]:
-        self.dropped: Counter = Counter()
-        out: list[Question] = []
-        for a, b, frame in object_pairs(graph, rng, 3 * PER_SCENE, self.dropped):
-            relation = RELATIONS[int(rng.integers(len(RELATIONS)))]
-            form = self.forms[int(rng.integers(len(self.forms)))]
+    def candidates(self, graph: SceneGraph, rng: np.random.Generator) -> Iterator[Question]:
+        for a, b, frame in object_pairs(graph, rng, 3 * self.per_scene, self.dropped):
+            relation = pick(RELATIONS, rng)
+            form = pick(self.forms, rng)
             q = Question(self.name, form, "distance" if form == "numerical" else "direction",
                          objects=[a.id, b.id], frames=[frame], params={"relation": relation})
             start, dest, _ = placement_facts(graph, q)
@@ -92,10 +70,7 @@ class DestinationLocation(Task):
                 if direction_label(move)[1] < BORDER_DEG:
                     self.dropped["direction near a sector border"] += 1
                     continue
-            out.append(q)
-            if len(out) >= PER_SCENE:
-                break
-        return out
+            yield q
 
     def answer(self, q: Question, graph: SceneGraph) -> Facts:
         start, dest, facts = placement_facts(graph, q)
@@ -106,14 +81,8 @@ class DestinationLocation(Task):
 
     def choices(self, q, facts, graph, rng):
         if q.kind == "direction":
-            k = DIRECTIONS.index(facts.value)
-            picks = [DIRECTIONS[(k + 4) % 8], DIRECTIONS[(k + 2) % 8], DIRECTIONS[(k + 6) % 8]]
-            rng.shuffle(picks)
-            return picks
+            return wrong_directions(facts.value, rng)
         return log_spread(facts.value, rng, 3)
 
     def describe(self, q, option, graph):
         return MOVE_WORDS[option]
-
-    def extra_slots(self, q: Question, graph: SceneGraph) -> dict:
-        return {"relation": RELATION_WORDS[q.params["relation"]]}

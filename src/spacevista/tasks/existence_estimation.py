@@ -9,18 +9,17 @@ that a small estimation error cannot flip the yes/no answer. Yes and no are bala
 from __future__ import annotations
 
 import math
-from collections import Counter
+from typing import Iterator
 
 import numpy as np
 
 from spacevista.geometry.relations import is_flat
+from spacevista.evidence import measure_bounds
 from spacevista.graph import GraphObject, SceneGraph
 from spacevista.tasks.base import TASKS, Facts, Question, Task, Unanswerable
-from spacevista.tasks.common import askable, gap_within, min_gap, sample
-from spacevista.tasks.object_counting import plural
-from spacevista.tasks.wording import format_number, to_unit, unit_for
+from spacevista.tasks.common import askable, gap_within, min_gap, pick
+from spacevista.tasks.wording import length_text, plural, to_unit, unit_for
 
-PER_SCENE = 4
 #: size comparisons must differ by this ratio to count as clear
 SIZE_RATIO = 1.15
 #: a distance counts as clearly inside (outside) the stated radius below 1/DIST_RATIO (above DIST_RATIO) of it
@@ -66,37 +65,32 @@ class ExistenceEstimation(Task):
     """Yes/no: does an object exist that satisfies a size constraint relative to one named object
     (``size_near``) or belongs to a category (``category_near``), within a radius of another?"""
 
-    name = "existence_estimation"
     original_type = "EXISTENCE"
     forms = ("mc",)
-    quantity = "length"
 
-    def propose(self, graph: SceneGraph, rng: np.random.Generator) -> list[Question]:
-        self.dropped: Counter = Counter()
+    def candidates(self, graph: SceneGraph, rng: np.random.Generator) -> Iterator[Question]:
         objs = askable(graph)
         self._seen = visible(graph)
-        out: list[Question] = []
         want = "yes" if rng.random() < 0.5 else "no"
-        for _ in range(6 * PER_SCENE):
-            if len(out) >= PER_SCENE or len(objs) < 3:
-                break
+        if len(objs) < 3:
+            return
+        for _ in range(6 * self.per_scene):
             kind = "size_near" if rng.random() < 0.6 else "category_near"
             q = self._try(graph, objs, kind, want, rng)
             if q is None:
                 self.dropped[f"no_clear_{want}"] += 1
                 continue
-            out.append(q)
+            yield q
             want = "no" if want == "yes" else "yes"
-        return out
 
     def _try(self, graph: SceneGraph, objs: list[GraphObject], kind: str, want: str,
              rng: np.random.Generator) -> Question | None:
-        b = objs[int(rng.integers(len(objs)))]
+        b = pick(objs, rng)
         if kind == "size_near":
-            a = objs[int(rng.integers(len(objs)))]
+            a = pick(objs, rng)
             if a.id == b.id or is_flat(a.box):
                 return None
-            cmp = list(COMPARATORS)[int(rng.integers(len(COMPARATORS)))]
+            cmp = pick(list(COMPARATORS), rng)
             others = [o for o in self._seen if o.id not in (a.id, b.id)]
             tests = {o.id: size_test(o, a, cmp) for o in others}
             params = {"cmp": cmp}
@@ -105,7 +99,7 @@ class ExistenceEstimation(Task):
             cats = sorted({o.category for o in objs if o.category != b.category})
             if not cats:
                 return None
-            cat = cats[int(rng.integers(len(cats)))]
+            cat = pick(cats, rng)
             others = [o for o in self._seen if o.id != b.id]
             tests = {o.id: (1 if o.category == cat else -1) for o in others}
             params = {"category": cat}
@@ -138,6 +132,22 @@ class ExistenceEstimation(Task):
         params.update({"radius": radius, "expected": want,
                        "semantics": sorted({graph.object(i).category for i in objects})})
         return Question(self.name, "mc", kind, objects=objects, params=params)
+
+    def unseen_spread(self, q: Question, graph: SceneGraph) -> float:
+        """inf when a hidden part could flip the size test of an object near ``b``: the reference
+        object's possible sizes overlap those of an object within reach of the radius."""
+        if q.kind != "size_near":
+            return 0.0
+        a, b = graph.object(q.objects[0]), graph.object(q.objects[-1])
+        what = COMPARATORS[q.params["cmp"]][0]
+        alo, ahi = measure_bounds(a, what)
+        for o in visible(graph):
+            if o.id in (a.id, b.id):
+                continue
+            olo, ohi = measure_bounds(o, what)
+            if not (olo > ahi or ohi < alo) and gap_within(graph, o, b, q.params["radius"] * DIST_RATIO):
+                return float("inf")
+        return 0.0
 
     def clip_frames(self, q: Question, graph: SceneGraph) -> list[int]:
         """The named objects and every object that satisfies the constraint, each in its best view:
@@ -177,8 +187,7 @@ class ExistenceEstimation(Task):
         return {"yes": "yes", "no": "no"}[option]
 
     def extra_slots(self, q: Question, graph: SceneGraph) -> dict:
-        unit = unit_for(graph.scale, "length")
-        slots = {"radius": f"{format_number(to_unit(q.params['radius'], unit))} {unit}"}
+        slots = {"radius": length_text(q.params["radius"], graph.scale)}
         if q.kind == "size_near":
             slots["cmp"] = q.params["cmp"]
             slots["what"] = COMPARATORS[q.params["cmp"]][0]

@@ -30,27 +30,23 @@ else a plan made on the exact graph, whose option is the one valid there.
 
 from __future__ import annotations
 
-from collections import Counter
 from dataclasses import dataclass, field
-from typing import Callable
+from typing import Callable, Iterator
 
 import numpy as np
 
 from spacevista.geometry.paths import axis_moves, axis_path, execute_moves, merge_axis
 from spacevista.geometry.rrt import BoxSpace, path_length, plan
 from spacevista.graph import SceneGraph
-from spacevista.scene import UNIT_METRES, Scale
-from spacevista.tasks.base import TASKS, Facts, Question, Task, Unanswerable
-from spacevista.tasks.common import VerifiedOptions
-from spacevista.tasks.destination_location import RELATION_WORDS, occupied
-from spacevista.tasks.placement import (CLEARANCE, RELATIONS, destination, ground_frame, local_box, nameable,
-                                        object_pairs, require, seen)
-from spacevista.tasks.wording import format_number, round_sig, to_unit
+from spacevista.tasks.base import TASKS, Facts, Question
+from spacevista.tasks.common import VerifiedOptions, nameable, pick
+from spacevista.tasks.placement import (CLEARANCE, RELATIONS, PlacingTask, destination, ground_frame, local_box,
+                                        object_pairs, occupied, require, seen)
+from spacevista.tasks.wording import length_text, sentence, stated_rounding
 
 MARGIN = 0.15
 LIFT = 0.3
 REACH = 0.75
-PER_SCENE = 3
 WORDS = {(0, 1): "move it right", (0, -1): "move it left", (1, 1): "move it forward",
          (1, -1): "move it back", (2, 1): "lift it", (2, -1): "lower it"}
 
@@ -125,18 +121,12 @@ def valid(su: Setup, p: MovePlan) -> bool:
 
 
 @TASKS.register("manipulation_planning")
-class ManipulationPlanning(VerifiedOptions, Task):
+class ManipulationPlanning(VerifiedOptions, PlacingTask):
     """Lift / move / lower steps that carry an object to a place beside or on another object."""
 
-    name = "manipulation_planning"
     original_type = "MANIPULATION_PLANNING"
-    scales = (Scale.TINY, Scale.TABLETOP)
     forms = ("mc", "text")
-    quantity = "length"
-
-    def _round(self, graph: SceneGraph) -> Callable[[float], float]:
-        unit = graph.scale.unit
-        return lambda d: round_sig(to_unit(d, unit)) * UNIT_METRES[unit]
+    per_scene = 3
 
     def _plan(self, graph: SceneGraph, su: Setup, seed: int) -> MovePlan | None:
         up = np.array([0.0, 0.0, (MARGIN + LIFT) * su.half[2] + 1.5 * su.clear])
@@ -150,24 +140,18 @@ class ManipulationPlanning(VerifiedOptions, Task):
         if stairs is None:
             return None
         full = np.concatenate([su.start[None], stairs, su.goal[None]])
-        p = MovePlan(tuple(axis_moves(merge_axis(full), self._round(graph))))
+        p = MovePlan(tuple(axis_moves(merge_axis(full), stated_rounding(graph.scale.unit))))
         return p if valid(su, p) else None
 
-    def propose(self, graph: SceneGraph, rng: np.random.Generator) -> list[Question]:
-        self.dropped: Counter = Counter()
-        out: list[Question] = []
-        for a, b, frame in object_pairs(graph, rng, 4 * PER_SCENE, self.dropped):
-            relation = RELATIONS[int(rng.integers(len(RELATIONS)))]
+    def candidates(self, graph: SceneGraph, rng: np.random.Generator) -> Iterator[Question]:
+        for a, b, frame in object_pairs(graph, rng, 4 * self.per_scene, self.dropped):
+            relation = pick(RELATIONS, rng)
             seed = int(rng.integers(2**31 - 1))
-            form = self.forms[int(rng.integers(len(self.forms)))]
-            q, reason = self.make_question(graph, a.id, b.id, relation, frame, form, seed)
+            q, reason = self.make_question(graph, a.id, b.id, relation, frame, pick(self.forms, rng), seed)
             if q is None:
                 self.dropped[reason] += 1
             else:
-                out.append(q)
-                if len(out) >= PER_SCENE:
-                    break
-        return out
+                yield q
 
     def make_question(self, graph: SceneGraph, a_id: int, b_id: int, relation: str, frame: int, form: str,
                       seed: int) -> tuple[Question | None, str]:
@@ -184,23 +168,12 @@ class ManipulationPlanning(VerifiedOptions, Task):
         if p is None:
             return None, "no collision-free plan"
         q.params["plan"] = p
-        if form == "mc":
-            wrong = self._distractors(graph, su, p)
-            if len(wrong) < 3:
-                return None, "too few verified distractors"
-            q.params["wrong"] = wrong
-        return q, ""
+        return self.with_distractors(q, lambda: self._distractors(graph, su, p))
 
     def answer(self, q: Question, graph: SceneGraph) -> Facts:
         su = setup(graph, q)
-        ref: MovePlan = q.params["plan"]
-        if valid(su, ref):
-            value = ref
-        else:
-            own = self._plan(graph, su, int(q.params["seed"]))
-            if own is None:
-                raise Unanswerable("no collision-free plan on this graph")
-            value = MovePlan(own.moves, checker=lambda p, su=su: valid(su, p))
+        value: MovePlan = self.plan_on(q.params["plan"], lambda p: valid(su, p),
+                                       lambda: self._plan(graph, su, int(q.params["seed"])), "plan")
         poly = execute(su, value)
         hits = su.check.hits(su.start, su.goal)
         names = nameable(graph)
@@ -214,17 +187,12 @@ class ManipulationPlanning(VerifiedOptions, Task):
                              "len_straight": float(np.linalg.norm(su.goal - su.start)), "blocked": blocked})
 
     def describe(self, q, option: MovePlan, graph: SceneGraph) -> str:
-        unit = graph.scale.unit
-        parts = [f"{WORDS[(ax, 1 if d > 0 else -1)]} {format_number(to_unit(abs(d), unit))} {unit}"
-                 for ax, d in option.moves]
+        parts = [f"{WORDS[(ax, 1 if d > 0 else -1)]} {length_text(abs(d), graph.scale)}" for ax, d in option.moves]
         text = ", ".join(parts[:-1]) + (", then " if len(parts) > 1 else "") + parts[-1]
-        return text[0].upper() + text[1:] + "."
-
-    def extra_slots(self, q: Question, graph: SceneGraph) -> dict:
-        return {"relation": RELATION_WORDS[q.params["relation"]]}
+        return sentence(text)
 
     def _distractors(self, graph: SceneGraph, su: Setup, p: MovePlan) -> list[MovePlan]:
-        rd = self._round(graph)
+        rd = stated_rounding(graph.scale.unit)
         m = list(p.moves)
         horiz = [i for i, (ax, _) in enumerate(m) if ax < 2]
         cands = [

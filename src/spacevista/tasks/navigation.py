@@ -22,7 +22,6 @@ from spacevista.tasks.route_planning import GroundRoute
 class Navigation(GroundRoute):
     """Outdoor route between two objects, described with the landmarks passed on the way."""
 
-    name = "navigation"
     original_type = "NAVIGATION"
     scales = (Scale.OUTDOOR,)
     forms = ("mc", "text")

@@ -2,39 +2,34 @@
 
 from __future__ import annotations
 
+from typing import Iterator
+
 import numpy as np
 
 from spacevista.graph import SceneGraph
 from spacevista.tasks.base import TASKS, Facts, Question, Task
-from spacevista.tasks.wording import count_spread
+from spacevista.tasks.common import pick
+from spacevista.tasks.wording import count_spread, plural
 
-PER_SCENE = 3
-
-
-def plural(name: str) -> str:
-    if name.endswith(("s", "sh", "ch", "x")):
-        return name + "es"
-    if name.endswith("y") and name[-2:-1] not in "aeiou":
-        return name[:-1] + "ies"
-    return name + "s"
 
 
 @TASKS.register("object_counting")
 class ObjectCounting(Task):
     """How many instances of a category appear in the video (identities, not per-frame counts)."""
 
-    name = "object_counting"
     original_type = "COUNTING"
+    from_annotation = True
     quantity = "count"
     metric = False
+    per_scene = 3
 
-    def propose(self, graph: SceneGraph, rng: np.random.Generator) -> list[Question]:
+    def candidates(self, graph: SceneGraph, rng: np.random.Generator) -> Iterator[Question]:
         cats = sorted(c for c, objs in graph.by_category().items() if len(objs) >= 2)
         if not cats:
             cats = sorted(graph.by_category())
-        picked = [cats[int(i)] for i in rng.permutation(len(cats))[:PER_SCENE]]
-        return [Question(self.name, self.forms[int(rng.integers(2))], "count",
-                         params={"category": c, "semantics": [c]}) for c in picked]
+        for i in rng.permutation(len(cats))[:self.per_scene]:
+            c = cats[int(i)]
+            yield Question(self.name, pick(self.forms, rng), "count", params={"category": c, "semantics": [c]})
 
     def answer(self, q: Question, graph: SceneGraph) -> Facts:
         objs = [o for o in graph.objects if o.category == q.params["category"] and o.views]

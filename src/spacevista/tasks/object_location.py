@@ -12,18 +12,18 @@ graph, and the answer is the signed offset towards that side (negative if the ex
 
 from __future__ import annotations
 
-from collections import Counter
+from typing import Iterator
 
 import numpy as np
 
+from spacevista.evidence import centre_shift
 from spacevista.graph import SceneGraph
-from spacevista.scene import Scale
 from spacevista.tasks.base import TASKS, Facts, Question, Task
-from spacevista.tasks.placement import (BORDER_DEG, DIRECTIONS, PLACE_WORDS, direction_angle, direction_label,
-                                        ground_frame, local_box, object_pairs, require)
+from spacevista.tasks.placement import (BORDER_DEG, PLACE_WORDS, RELATION_WORDS, TABLETOP_SCALES, direction_angle,
+                                        direction_label, ground_frame, local_box, object_pairs, require,
+                                        wrong_directions)
 from spacevista.tasks.wording import log_spread
 
-PER_SCENE = 4
 #: an offset is asked only when it is at least this fraction of the horizontal centre distance
 MIN_OFFSET_FRACTION = 0.5
 SIDES = {"left": (0, -1), "right": (0, 1), "front": (1, -1), "behind": (1, 1)}
@@ -33,23 +33,18 @@ OPTION_TEXT = {"right": "to the right", "behind-right": "behind and to the right
                "behind-left": "behind and to the left", "left": "to the left",
                "front-left": "in front and to the left", "front": "in front (closer to the camera)",
                "front-right": "in front and to the right"}
-SIDE_WORDS = {"left": "to the left of", "right": "to the right of", "front": "in front of", "behind": "behind"}
 
 
 @TASKS.register("object_location")
 class ObjectLocation(Task):
     """Position of object A relative to object B in the ground frame of a stated frame."""
 
-    name = "object_location"
     original_type = "OBJECT_LOCATION"
-    scales = (Scale.TINY, Scale.TABLETOP)
+    scales = TABLETOP_SCALES
     forms = ("mc", "numerical")
-    quantity = "length"
 
-    def propose(self, graph: SceneGraph, rng: np.random.Generator) -> list[Question]:
-        self.dropped: Counter = Counter()
-        out: list[Question] = []
-        for a, b, frame in object_pairs(graph, rng, 3 * PER_SCENE, self.dropped):
+    def candidates(self, graph: SceneGraph, rng: np.random.Generator) -> Iterator[Question]:
+        for a, b, frame in object_pairs(graph, rng, 3 * self.per_scene, self.dropped):
             R = ground_frame(graph, frame)
             la, lb = local_box(a, R), local_box(b, R)
             vec = la.center - lb.center
@@ -63,9 +58,7 @@ class ObjectLocation(Task):
                 if margin < BORDER_DEG:
                     self.dropped["direction near a sector border"] += 1
                     continue
-                out.append(Question(self.name, "mc", "direction", objects=[a.id, b.id], frames=[frame]))
-                if len(out) >= PER_SCENE:
-                    break
+                yield Question(self.name, "mc", "direction", objects=[a.id, b.id], frames=[frame])
             else:
                 axis = int(rng.integers(2))
                 off = float(vec[axis])
@@ -73,11 +66,25 @@ class ObjectLocation(Task):
                     self.dropped["offset too small"] += 1
                     continue
                 side = ("right" if off > 0 else "left") if axis == 0 else ("behind" if off > 0 else "front")
-                out.append(Question(self.name, "numerical", "offset", objects=[a.id, b.id], frames=[frame],
-                                    params={"side": side}))
-                if len(out) >= PER_SCENE:
-                    break
-        return out
+                yield Question(self.name, "numerical", "offset", objects=[a.id, b.id], frames=[frame],
+                               params={"side": side})
+
+    def unseen_spread(self, q: Question, graph: SceneGraph) -> float:
+        """Offsets and directions run between centres, which an object seen from one side may have
+        further back: relative to the offset (numerical), or inf when the shift could cross a
+        direction sector's border (multiple choice)."""
+        a, b = (graph.object(o) for o in q.objects)
+        shift = centre_shift(a) + centre_shift(b)
+        if shift == 0.0:
+            return 0.0
+        R = ground_frame(graph, q.frames[0])
+        vec = local_box(a, R).center - local_box(b, R).center
+        if q.kind == "direction":
+            _, margin = direction_label(vec)
+            reach = float(np.degrees(np.arcsin(min(1.0, shift / max(float(np.linalg.norm(vec[:2])), 1e-9)))))
+            return 0.0 if reach < margin else float("inf")
+        axis, sign = SIDES[q.params["side"]]
+        return shift / max(abs(float(vec[axis])), 1e-9)
 
     def answer(self, q: Question, graph: SceneGraph) -> Facts:
         require(graph, q.objects)
@@ -96,11 +103,7 @@ class ObjectLocation(Task):
 
     def choices(self, q, facts, graph, rng):
         if q.kind == "direction":
-            k = DIRECTIONS.index(facts.value)
-            # the opposite and the two perpendicular directions: each clearly wrong
-            picks = [DIRECTIONS[(k + 4) % 8], DIRECTIONS[(k + 2) % 8], DIRECTIONS[(k + 6) % 8]]
-            rng.shuffle(picks)
-            return picks
+            return wrong_directions(facts.value, rng)
         return log_spread(abs(facts.value), rng, 3)
 
     def describe(self, q, option, graph):
@@ -108,4 +111,4 @@ class ObjectLocation(Task):
 
     def extra_slots(self, q: Question, graph: SceneGraph) -> dict:
         side = q.params.get("side")
-        return {"side": SIDE_WORDS[side]} if side else {}
+        return {"side": RELATION_WORDS[side]} if side else {}

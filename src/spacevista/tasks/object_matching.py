@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-from collections import Counter
+from typing import Iterator
 
 import numpy as np
 
 from spacevista.graph import GraphObject, SceneGraph
-from spacevista.tasks.base import TASKS, Facts, Question, Task, Unanswerable
-from spacevista.tasks.common import askable, sample
+from spacevista.tasks.base import TASKS, ChoiceTask, Facts, Question, Unanswerable
+from spacevista.tasks.common import askable, shuffled
 
-PER_SCENE = 2
 #: two instances are asked about only when their centres are at least this many object sizes apart
 MIN_SEPARATION = 1.0
 
@@ -20,21 +19,17 @@ def _early_late(obj: GraphObject) -> tuple[int, int]:
 
 
 @TASKS.register("object_matching")
-class ObjectMatching(Task):
+class ObjectMatching(ChoiceTask):
     """Visual prompts on two frames; yes when both mark the same instance, no for two instances of
     one category. Yes and no are balanced within a scene."""
 
-    name = "object_matching"
     original_type = "OBJECT_MATCHING"
-    forms = ("mc",)
-    metric = False
-    quantity = "count"
+    per_scene = 2
 
-    def propose(self, graph: SceneGraph, rng: np.random.Generator) -> list[Question]:
-        self.dropped: Counter = Counter()
+    def candidates(self, graph: SceneGraph, rng: np.random.Generator) -> Iterator[Question]:
         objs = askable(graph, min_views=2)
         same: list[Question] = []
-        for o in sample(objs, len(objs), rng):
+        for o in shuffled(objs, rng):
             i, j = _early_late(o)
             same.append(Question(self.name, "mc", "same", objects=[o.id, o.id], frames=[i, j],
                                  params={"prompt_frames": [i, j]}))
@@ -54,13 +49,12 @@ class ObjectMatching(Task):
                         continue
                     diff.append(Question(self.name, "mc", "same", objects=[a.id, b.id], frames=[i, j],
                                          params={"prompt_frames": [i, j]}))
-        diff = sample(diff, len(diff), rng)
-        n = min(len(same), len(diff), PER_SCENE // 2) or 0
+        diff = shuffled(diff, rng)
+        n = min(len(same), len(diff), self.per_scene // 2)
         if n == 0:
             self.dropped["unbalanced"] += len(same) + len(diff)
-            return []
-        out = same[:n] + diff[:n]
-        return sample(out, len(out), rng)
+            return
+        yield from shuffled(same[:n] + diff[:n], rng)
 
     def answer(self, q: Question, graph: SceneGraph) -> Facts:
         (a, b), (i, j) = q.objects, q.frames

@@ -2,31 +2,34 @@
 
 from __future__ import annotations
 
+from typing import Iterator
+
 import numpy as np
 
+from spacevista.evidence import measure_bounds, spread
 from spacevista.graph import SceneGraph
 from spacevista.tasks.base import TASKS, Facts, Question, Task, Unanswerable
-from spacevista.tasks.common import askable, sample
+from spacevista.tasks.common import askable, pick, sample
 from spacevista.tasks.wording import log_spread
 
-PER_SCENE = 4
+KINDS = ("longest", "longest", "height", "width")  # longest asked half the time
 
 
 @TASKS.register("object_size")
 class ObjectSize(Task):
     """Longest dimension (or height / width) of one object, from its upright 3D box."""
 
-    name = "object_size"
     original_type = "LENGTH"
-    quantity = "length"
+    from_annotation = True
+    evidence = {"*": ""}
 
-    def propose(self, graph: SceneGraph, rng: np.random.Generator) -> list[Question]:
-        out = []
-        for obj in sample(askable(graph, min_views=2), PER_SCENE, rng):
-            kind = ["longest", "longest", "height", "width"][int(rng.integers(4))]
-            form = self.forms[int(rng.integers(len(self.forms)))]
-            out.append(Question(self.name, form, kind, objects=[obj.id]))
-        return out
+    def candidates(self, graph: SceneGraph, rng: np.random.Generator) -> Iterator[Question]:
+        for obj in sample(askable(graph, min_views=2), self.per_scene, rng):
+            kind = pick(KINDS, rng)
+            yield Question(self.name, pick(self.forms, rng), kind, objects=[obj.id])
+
+    def unseen_spread(self, q: Question, graph: SceneGraph) -> float:
+        return spread(measure_bounds(graph.object(q.objects[0]), q.kind))
 
     def answer(self, q: Question, graph: SceneGraph) -> Facts:
         if not graph.has(q.objects[0]):

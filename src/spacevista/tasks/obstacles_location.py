@@ -17,19 +17,18 @@ estimated box is cut by the vase), and three wrong sets can be built from nameab
 
 from __future__ import annotations
 
-from collections import Counter
+from typing import Iterator
 
 import numpy as np
 
 from spacevista.geometry.rrt import BoxSpace
 from spacevista.graph import SceneGraph
-from spacevista.scene import Scale
-from spacevista.tasks.base import TASKS, Facts, Question, Task
-from spacevista.tasks.destination_location import RELATION_WORDS, occupied
-from spacevista.tasks.placement import (CLEARANCE, BoxMemo, destination, ground_frame, local_box, nameable,
-                                        nested, object_pairs, require, seen)
+from spacevista.tasks.base import TASKS, Facts, Question
+from spacevista.tasks.common import nameable, pick
+from spacevista.tasks.placement import (CLEARANCE, BoxMemo, PlacingTask, destination, ground_frame, local_box,
+                                        nested, object_pairs, occupied, require, seen)
+from spacevista.tasks.wording import join_and
 
-PER_SCENE = 3
 SIDE_RELATIONS = ("left", "right", "front", "behind")
 #: A's box is shrunk and grown by this fraction to test that the answer does not hinge on a graze
 SLACK = 0.3
@@ -76,22 +75,18 @@ def _bottom(graph: SceneGraph, box) -> float:
 
 
 @TASKS.register("obstacles_location")
-class ObstaclesLocation(Task):
+class ObstaclesLocation(PlacingTask):
     """Objects whose boxes a straight move of A to its destination would hit."""
 
-    name = "obstacles_location"
     original_type = "OBSTACLE_LOCATION"
-    scales = (Scale.TINY, Scale.TABLETOP)
     forms = ("mc",)
-    quantity = "length"
+    per_scene = 3
 
-    def propose(self, graph: SceneGraph, rng: np.random.Generator) -> list[Question]:
-        self.dropped: Counter = Counter()
+    def candidates(self, graph: SceneGraph, rng: np.random.Generator) -> Iterator[Question]:
         names = nameable(graph)
         memo = BoxMemo()
-        out: list[Question] = []
         for a, b, frame in object_pairs(graph, rng, None, self.dropped):
-            relation = SIDE_RELATIONS[int(rng.integers(len(SIDE_RELATIONS)))]
+            relation = pick(SIDE_RELATIONS, rng)
             q = Question(self.name, "mc", "obstacles", objects=[a.id, b.id], frames=[frame],
                          params={"relation": relation})
             R = ground_frame(graph, frame)
@@ -119,10 +114,7 @@ class ObstaclesLocation(Task):
                 self.dropped["too few objects for options"] += 1
                 continue
             q.params["wrong"] = [list(w) for w in wrong]
-            out.append(q)
-            if len(out) >= PER_SCENE:
-                break
-        return out
+            yield q
 
     def answer(self, q: Question, graph: SceneGraph) -> Facts:
         hit, _, facts = sweep(graph, q)
@@ -137,11 +129,7 @@ class ObstaclesLocation(Task):
     def describe(self, q, option, graph):
         if not option:
             return "nothing, the way is clear"
-        names = sorted(f"the {graph.object(i).category}" for i in option)
-        return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
-
-    def extra_slots(self, q: Question, graph: SceneGraph) -> dict:
-        return {"relation": RELATION_WORDS[q.params["relation"]]}
+        return join_and(sorted(f"the {graph.object(i).category}" for i in option))
 
 
 def distractor_sets(hit: list[int], pool: list[int]) -> list[tuple[int, ...]]:

@@ -30,14 +30,19 @@ import numpy as np
 
 from spacevista.graph import GraphObject, SceneGraph
 from spacevista.scene import Scale
-from spacevista.tasks.base import Unanswerable
+from spacevista.tasks.base import Question, Task, Unanswerable
 
 #: clearance between A and B at a side destination, as a fraction of A's extent along that axis,
 #: and at least ``CLEARANCE`` of the scale
 GAP = 0.25
 #: a clearance that estimated boxes are expected to keep (about a tenth of a typical object)
 CLEARANCE = {Scale.TINY: 0.002, Scale.TABLETOP: 0.01, Scale.INDOOR: 0.05, Scale.OUTDOOR: 0.2, Scale.DRONE: 2.0}
+#: the scales the tabletop tasks are asked at
+TABLETOP_SCALES = (Scale.TINY, Scale.TABLETOP)
 RELATIONS = ("left", "right", "front", "behind", "top")
+#: how a question words "place A <relation> B" (and a side of B)
+RELATION_WORDS = {"left": "to the left of", "right": "to the right of", "front": "in front of",
+                  "behind": "behind", "top": "on top of"}
 #: eight ground directions, counter-clockwise from +u (right), as angles in the u-v plane
 DIRECTIONS = ("right", "behind-right", "behind", "behind-left", "left", "front-left", "front", "front-right")
 #: the same directions as moves of an object (forward = away from the camera)
@@ -135,11 +140,33 @@ def direction_label(vec: np.ndarray) -> tuple[str, float]:
     return DIRECTIONS[k], 22.5 - off
 
 
+def wrong_directions(label: str, rng: np.random.Generator) -> list[str]:
+    """The opposite and the two perpendicular directions of ``label``, in random order: each one
+    clearly wrong."""
+    k = DIRECTIONS.index(label)
+    picks = [DIRECTIONS[(k + 4) % 8], DIRECTIONS[(k + 2) % 8], DIRECTIONS[(k + 6) % 8]]
+    rng.shuffle(picks)
+    return picks
+
+
 def seen(graph: SceneGraph) -> list[GraphObject]:
     """The objects the video shows (visible in at least one frame). Obstacles and occupants are
     taken from these only, on every graph: an object hidden for the whole video (a pen inside a
     mug) is not part of what a question about the video can expect anyone to avoid."""
     return [o for o in graph.objects if o.views]
+
+
+def occupied(graph: SceneGraph, R: np.ndarray, a_id: int, dest: np.ndarray, half: np.ndarray,
+             box=local_box) -> list[int]:
+    """Objects whose ground-frame boxes overlap A's box placed at ``dest`` (touching is free)."""
+    others = [o for o in seen(graph) if o.id != a_id]
+    if not others:
+        return []
+    boxes = [box(o, R) for o in others]
+    centers = np.stack([bx.center for bx in boxes])
+    halves = np.stack([bx.half for bx in boxes]) + half
+    inside = np.all(np.abs(centers - dest) < halves - 1e-9, axis=1)
+    return [o.id for o, hit in zip(others, inside) if hit]
 
 
 def nested(graph: SceneGraph, ids: list[int]) -> bool:
@@ -161,11 +188,6 @@ def nested(graph: SceneGraph, ids: list[int]) -> bool:
                 if inside and overlap_z > 0 and inner.box.width < outer.box.width:
                     return True
     return False
-
-
-def nameable(graph: SceneGraph) -> set[int]:
-    """Objects whose category is unique in the graph, so option text can name them plainly."""
-    return {objs[0].id for objs in graph.by_category().values() if len(objs) == 1}
 
 
 def common_frame(graph: SceneGraph, ids: list[int], rng: np.random.Generator) -> int | None:
@@ -205,3 +227,13 @@ def object_pairs(graph: SceneGraph, rng: np.random.Generator, tries: int | None,
             dropped["no frame shows both"] += 1
             continue
         yield a, b, frames[int(rng.integers(len(frames)))]
+
+
+class PlacingTask(Task):
+    """A tabletop task about "place A <relation> B" (``q.params["relation"]``), which its questions
+    word in the ``{relation}`` slot."""
+
+    scales = TABLETOP_SCALES
+
+    def extra_slots(self, q: Question, graph: SceneGraph) -> dict:
+        return {"relation": RELATION_WORDS[q.params["relation"]]}

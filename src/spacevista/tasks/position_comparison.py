@@ -3,15 +3,14 @@ frame of a stated reference frame, with A and B possibly seen in different frame
 
 from __future__ import annotations
 
-from collections import Counter
+from typing import Iterator
 
 import numpy as np
 
 from spacevista.graph import GraphObject, SceneGraph
-from spacevista.tasks.base import TASKS, Facts, Question, Task, Unanswerable
-from spacevista.tasks.common import askable, pairs, sample
+from spacevista.tasks.base import TASKS, ChoiceTask, Facts, Question, Unanswerable
+from spacevista.tasks.common import askable, pairs, pick, shuffled
 
-PER_SCENE = 4
 #: each axis: the two labels (negative, positive offset of A minus B) and the separation required,
 #: in units of the objects' mean extent along that axis. Depth is looser because a lifted centroid
 #: moves most along the viewing direction when an object's back is never seen.
@@ -42,22 +41,13 @@ def label_of(axis: str, off: float) -> str:
 
 
 @TASKS.register("position_comparison")
-class PositionComparison(Task):
+class PositionComparison(ChoiceTask):
     """Where A is relative to B seen from the camera of a stated frame."""
 
-    name = "position_comparison"
     original_type = "POSITION_ACROSS_FRAME"
-    forms = ("mc",)
-    metric = False
-    quantity = "length"
 
-    def propose(self, graph: SceneGraph, rng: np.random.Generator) -> list[Question]:
-        self.dropped: Counter = Counter()
-        out: list[Question] = []
-        cands = pairs(askable(graph))
-        for a, b in sample(cands, len(cands), rng):
-            if len(out) >= PER_SCENE:
-                break
+    def candidates(self, graph: SceneGraph, rng: np.random.Generator) -> Iterator[Question]:
+        for a, b in shuffled(pairs(askable(graph)), rng):
             if rng.random() < 0.5:
                 a, b = b, a
             cross = rng.random() < 0.5
@@ -69,9 +59,8 @@ class PositionComparison(Task):
                 if not fb:
                     self.dropped["no_cross_frames"] += 1
                     continue
-                ia, ib = fa[int(rng.integers(len(fa)))], fb[int(rng.integers(len(fb)))]
-                frames = [c.frame for c in graph.cameras]
-                ref = frames[int(rng.integers(len(frames)))]
+                ia, ib = pick(fa, rng), pick(fb, rng)
+                ref = pick([c.frame for c in graph.cameras], rng)
                 params = {"prompt_frames": [ia, ib]}
                 qframes = [ref, ia, ib]
             else:
@@ -79,17 +68,15 @@ class PositionComparison(Task):
                 if not both:
                     self.dropped["not_seen_together"] += 1
                     continue
-                ref = both[int(rng.integers(len(both)))]
+                ref = pick(both, rng)
                 params, qframes = {}, [ref]
             offs = offsets(graph, a, b, ref)
             axes = [ax for ax in AXES if clear(offs[ax], AXES[ax][1])]
             if not axes:
                 self.dropped["border_position"] += 1
                 continue
-            axis = axes[int(rng.integers(len(axes)))]
-            out.append(Question(self.name, "mc", "cross" if cross else "single", objects=[a.id, b.id],
-                                frames=qframes, params={**params, "axis": axis}))
-        return out
+            yield Question(self.name, "mc", "cross" if cross else "single", objects=[a.id, b.id],
+                           frames=qframes, params={**params, "axis": pick(axes, rng)})
 
     def answer(self, q: Question, graph: SceneGraph) -> Facts:
         if not all(graph.has(o) for o in q.objects):

@@ -3,16 +3,16 @@ closest to / farthest from a reference object (multiple choice)."""
 
 from __future__ import annotations
 
-from collections import Counter
+from typing import Iterator
 
 import numpy as np
 
+from spacevista.evidence import extent_bounds
 from spacevista.graph import GraphObject, SceneGraph
 from spacevista.tasks.base import TASKS, Facts, Question, Task, Unanswerable
-from spacevista.tasks.common import askable, pairs, sample
-from spacevista.tasks.wording import format_number, log_spread, to_unit, unit_for
+from spacevista.tasks.common import askable, pairs, sample, shuffled, unique_named
+from spacevista.tasks.wording import format_number, length_text, log_spread, to_unit, unit_for
 
-PER_SCENE = 4
 #: numerical pairs must be this far apart (in mean object sizes), so that the error of a lifted
 #: centroid (at most about half an object) stays small against the distance asked
 MIN_SEPARATION = 1.0
@@ -25,39 +25,30 @@ def centre_distance(a: GraphObject, b: GraphObject) -> float:
     return float(np.linalg.norm(a.centroid - b.centroid))
 
 
-def unique_named(graph: SceneGraph, objs: list[GraphObject]) -> list[GraphObject]:
-    """Objects whose category is unique in the scene, so that an option can name them plainly."""
-    counts = Counter(o.category for o in graph.objects)
-    return [o for o in objs if counts[o.category] == 1]
-
-
 @TASKS.register("relative_distance")
 class RelativeDistance(Task):
     """Distance between object centres, and closest / farthest of several objects from a reference."""
 
-    name = "relative_distance"
     original_type = "OBJECT_RELATIVE_DISTANCE"
-    forms = ("numerical", "mc")
-    quantity = "length"
+    from_annotation = True
+    evidence = {"centroid": ""}
 
-    def propose(self, graph: SceneGraph, rng: np.random.Generator) -> list[Question]:
-        self.dropped: Counter = Counter()
+    def candidates(self, graph: SceneGraph, rng: np.random.Generator) -> Iterator[Question]:
         objs = askable(graph)
-        out: list[Question] = []
-        n_num = PER_SCENE // 2
-        for a, b in sample(pairs(objs), len(pairs(objs)), rng):
-            if len(out) >= n_num:
+        # at most half of the questions numerical; multiple choice fills the rest
+        n_num = 0
+        for a, b in shuffled(pairs(objs), rng):
+            if n_num >= self.per_scene // 2:
                 break
             if centre_distance(a, b) < MIN_SEPARATION * 0.5 * (a.box.longest + b.box.longest):
                 self.dropped["too_close"] += 1
                 continue
             if rng.random() < 0.5:
                 a, b = b, a
-            out.append(Question(self.name, "numerical", "centroid", objects=[a.id, b.id]))
+            yield Question(self.name, "numerical", "centroid", objects=[a.id, b.id])
+            n_num += 1
         named = unique_named(graph, objs)
-        for ref in sample(objs, len(objs), rng):
-            if len(out) >= PER_SCENE:
-                break
+        for ref in shuffled(objs, rng):
             pool = [o for o in named if o.id != ref.id]
             if len(pool) < 3:
                 self.dropped["few_candidates"] += 1
@@ -69,10 +60,19 @@ class RelativeDistance(Task):
             if abs(best - second) <= MC_MARGIN * max(best, second):
                 self.dropped["close_distances"] += 1
                 continue
-            out.append(Question(self.name, "mc", kind, objects=[ref.id],
-                                params={"candidates": sorted(o.id for o in cands),
-                                        "semantics": [ref.category] + sorted(o.category for o in cands)}))
-        return out
+            yield Question(self.name, "mc", kind, objects=[ref.id],
+                           params={"candidates": sorted(o.id for o in cands),
+                                   "semantics": [ref.category] + sorted(o.category for o in cands)})
+
+    def unseen_spread(self, q: Question, graph: SceneGraph) -> float:
+        """The centre of an object seen from one side may sit up to half its unseen reach further
+        back: the centre distance may move by both objects' shifts."""
+        if q.kind != "centroid":
+            return 0.0
+        a, b = (graph.object(o) for o in q.objects)
+        shift = sum(float(np.linalg.norm((hi - lo) / 2)) for lo, hi in (extent_bounds(a), extent_bounds(b)))
+        d = float(np.linalg.norm(a.box.center - b.box.center))
+        return shift / d if d > 0 else float("inf")
 
     def answer(self, q: Question, graph: SceneGraph) -> Facts:
         if not all(graph.has(o) for o in q.objects):
@@ -88,7 +88,7 @@ class RelativeDistance(Task):
             raise Unanswerable("candidates missing")
         pick = min if q.kind == "closest" else max
         best = pick(dist, key=lambda o: (dist[o], o))
-        listing = "; ".join(f"{graph.object(o).category} {fmt_len(dist[o], graph)}" for o in sorted(dist))
+        listing = "; ".join(f"{graph.object(o).category} {length_text(dist[o], graph.scale)}" for o in sorted(dist))
         return Facts(("object", best), {"listing": listing, "winner": graph.object(best).category})
 
     def choices(self, q, facts, graph, rng):
@@ -98,12 +98,6 @@ class RelativeDistance(Task):
 
     def describe(self, q, option, graph):
         return graph.object(option[1]).category
-
-
-def fmt_len(value: float, graph: SceneGraph) -> str:
-    """A length in the scale's unit with its symbol, as answers are written."""
-    unit = unit_for(graph.scale, "length")
-    return f"{format_number(to_unit(value, unit))} {unit}"
 
 
 def fmt_point(p: np.ndarray, graph: SceneGraph) -> str:

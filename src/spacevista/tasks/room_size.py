@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from typing import Iterator
+
 import numpy as np
 
 from spacevista.geometry.polygons import polygon_area
 from spacevista.graph import SceneGraph
 from spacevista.scene import Scale
 from spacevista.tasks.base import TASKS, Facts, Question, Task, Unanswerable
+from spacevista.tasks.common import pick
 from spacevista.tasks.wording import log_spread
 
 
@@ -29,20 +32,21 @@ def room_measures(graph: SceneGraph) -> tuple[float, float]:
 class RoomSize(Task):
     """Floor area of the room in m² (kind "area") or its volume in m³ (kind "volume")."""
 
-    name = "room_size"
     original_type = "ROOM_SIZE"
+    from_annotation = True
+    room_coverage = 0.9
     scales = (Scale.INDOOR,)
 
     def quantity_of(self, q: Question) -> str:
         return q.kind
 
-    def propose(self, graph: SceneGraph, rng: np.random.Generator) -> list[Question]:
+    def candidates(self, graph: SceneGraph, rng: np.random.Generator) -> Iterator[Question]:
         try:
             room_measures(graph)
         except Unanswerable:
-            return []
+            return
         kind = "area" if rng.random() < 0.5 else "volume"
-        return [Question(self.name, self.forms[int(rng.integers(2))], kind)]
+        yield Question(self.name, pick(self.forms, rng), kind)
 
     def answer(self, q: Question, graph: SceneGraph) -> Facts:
         area, height = room_measures(graph)

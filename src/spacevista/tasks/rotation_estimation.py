@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+from typing import Iterator
+
 import numpy as np
 
+from spacevista.evidence import centre_shift
 from spacevista.geometry.poses import rotation_angle_deg
 from spacevista.graph import SceneGraph
 from spacevista.tasks.base import TASKS, Facts, Question, Task, Unanswerable
-from spacevista.tasks.common import askable, sample
+from spacevista.tasks.common import askable, pick, sample
 from spacevista.tasks.wording import log_spread
 
-PER_SCENE = 3
 MIN_ANGLE = 10.0  # degrees: smaller turns are not asked (relative accuracy on tiny angles is noise)
 
 
@@ -30,34 +32,46 @@ def object_turn(graph: SceneGraph, oid: int, i: int, j: int) -> float:
 class RotationEstimation(Task):
     """Camera rotation angle between two frames, or the object's apparent turn about its vertical axis."""
 
-    name = "rotation_estimation"
     original_type = "OBJECT_ROTATION"
     quantity = "angle"
     metric = False
     needs = ()
+    per_scene = 3
 
     def original_type_of(self, q: Question) -> str:
         return "CAMERA_ROTATION" if q.kind == "camera" else "OBJECT_ROTATION"
 
-    def propose(self, graph: SceneGraph, rng: np.random.Generator) -> list[Question]:
+    def candidates(self, graph: SceneGraph, rng: np.random.Generator) -> Iterator[Question]:
         frames = [c.frame for c in graph.cameras]
-        out: list[Question] = []
-        for _ in range(PER_SCENE * 3):
-            if len(out) >= PER_SCENE or len(frames) < 2:
-                break
+        if len(frames) < 2:
+            return
+        for _ in range(self.per_scene * 3):
             i, j = sorted(int(f) for f in rng.choice(frames, size=2, replace=False))
-            form = self.forms[int(rng.integers(2))]
+            form = pick(self.forms, rng)
             if rng.random() < 0.5 or not graph.objects:
                 angle = rotation_angle_deg(graph.camera(i).pose[:3, :3], graph.camera(j).pose[:3, :3])
                 if angle >= MIN_ANGLE and angle <= 170:
-                    out.append(Question(self.name, form, "camera", frames=[i, j]))
+                    yield Question(self.name, form, "camera", frames=[i, j])
                 continue
             objs = [o for o in askable(graph) if i in o.views and j in o.views]
             for o in sample(objs, 1, rng):
                 angle = object_turn(graph, o.id, i, j)
                 if MIN_ANGLE <= angle <= 170:
-                    out.append(Question(self.name, form, "object", objects=[o.id], frames=[i, j]))
-        return out
+                    yield Question(self.name, form, "object", objects=[o.id], frames=[i, j])
+
+    def unseen_spread(self, q: Question, graph: SceneGraph) -> float:
+        """An object's apparent turn is measured about its centre: the angle may move by the angle the
+        centre's possible shift subtends from each camera, relative to the turn itself."""
+        if q.kind != "object":
+            return 0.0
+        obj = graph.object(q.objects[0])
+        shift = centre_shift(obj)
+        if shift == 0.0:
+            return 0.0
+        turn = object_turn(graph, obj.id, *q.frames)
+        moved = sum(shift / max(float(np.linalg.norm(graph.camera(f).position[:2] - obj.centroid[:2])), 1e-9)
+                    for f in q.frames)
+        return float(np.degrees(moved) / turn) if turn > 0 else float("inf")
 
     def answer(self, q: Question, graph: SceneGraph) -> Facts:
         i, j = q.frames

@@ -38,20 +38,19 @@ option is valid in the exact scene, if any.
 from __future__ import annotations
 
 import math
-from collections import Counter
 from dataclasses import dataclass, field
-from typing import Callable
+from typing import Callable, Iterator
 
 import numpy as np
 
 from spacevista.geometry.paths import execute_ground, ground_actions
 from spacevista.geometry.rrt import BoxSpace, path_length, plan
 from spacevista.graph import GraphObject, SceneGraph
-from spacevista.scene import UNIT_METRES, Scale
+from spacevista.scene import Scale
 from spacevista.tasks.base import TASKS, Facts, Question, Task, Unanswerable
-from spacevista.tasks.common import VerifiedOptions, askable, sample
-from spacevista.tasks.placement import nameable, seen
-from spacevista.tasks.wording import format_number, round_sig, to_unit
+from spacevista.tasks.common import VerifiedOptions, askable, nameable, pick, shuffled
+from spacevista.tasks.placement import seen
+from spacevista.tasks.wording import format_number, length_text, sentence, stated_rounding
 
 #: walker radius per scale (metres): a person indoors and outdoors, a small vehicle between buildings
 RADIUS = {Scale.INDOOR: 0.25, Scale.OUTDOOR: 0.4, Scale.DRONE: 3.0, Scale.TABLETOP: 0.02, Scale.TINY: 0.002}
@@ -72,7 +71,6 @@ PLAN_MARGIN = 2.0
 REACH = 5.0
 #: a stated plan must stay this many radii clear on the graph it is planned on (1 = just clear)
 ROBUST = 1.5
-PER_SCENE = 3
 #: outcomes of make_question that ran the planner
 PLANNED = ("", "no collision-free route", "too few verified distractors", "no landmark beside the route")
 #: at most this many planner runs per scene (failed searches are the slow part)
@@ -264,21 +262,18 @@ def valid(su: Setup, p: RoutePlan, graph: SceneGraph, robust: bool = False) -> b
 class GroundRoute(VerifiedOptions, Task):
     """Shared machinery of route planning and navigation (module docstring)."""
 
-    quantity = "length"
+    per_scene = 3
     with_landmarks = False
 
     # ------------------------------------------------------------------ planning on one graph
-    def _round_dist(self, graph: SceneGraph) -> Callable[[float], float]:
-        unit = graph.scale.unit
-        return lambda d: round_sig(to_unit(d, unit)) * UNIT_METRES[unit]
-
     def _plan(self, graph: SceneGraph, su: Setup, seed: int) -> RoutePlan | None:
         path = plan(su.planning, su.start, su.goal, np.random.default_rng(seed))
         if path is None:
             return None
+        round_dist = stated_rounding(graph.scale.unit)
         for step in TURN_STEPS:
-            legs = ground_actions(path, su.heading, lambda a, s=step: round(a / s) * s, self._round_dist(graph))
-            for cand in (merge_straight(legs, self._round_dist(graph)), legs):
+            legs = ground_actions(path, su.heading, lambda a, s=step: round(a / s) * s, round_dist)
+            for cand in (merge_straight(legs, round_dist), legs):
                 p = RoutePlan(tuple(cand))
                 if self.with_landmarks:
                     p = RoutePlan(p.legs, self._landmarks(graph, su, p.legs))
@@ -313,28 +308,24 @@ class GroundRoute(VerifiedOptions, Task):
         return tuple(out)
 
     # ------------------------------------------------------------------ Task interface
-    def propose(self, graph: SceneGraph, rng: np.random.Generator) -> list[Question]:
-        self.dropped: Counter = Counter()
+    def candidates(self, graph: SceneGraph, rng: np.random.Generator) -> Iterator[Question]:
         ground = ground_of(graph) if graph.objects else 0.0
         standing = [o for o in askable(graph) if o.box.bottom < ground + 0.5 * HEIGHT[graph.scale]
                     and o.box.top > ground + STEP[graph.scale]]
         # two objects of one category would both be named by prompts that read alike
         cands = [(a, b) for a in standing for b in standing if a.category != b.category]
-        out: list[Question] = []
         runs = 0
         fps = footprints(graph)
-        for s, g in sample(cands, len(cands), rng):
-            if len(out) >= PER_SCENE or runs >= MAX_RUNS:
+        for s, g in shuffled(cands, rng):
+            if runs >= MAX_RUNS:
                 break
             seed = int(rng.integers(2**31 - 1))
-            form = self.forms[int(rng.integers(len(self.forms)))]
-            q, reason = self.make_question(graph, s.id, g.id, form, seed, fps)
+            q, reason = self.make_question(graph, s.id, g.id, pick(self.forms, rng), seed, fps)
             runs += reason in PLANNED
             if q is None:
                 self.dropped[reason] += 1
             else:
-                out.append(q)
-        return out
+                yield q
 
     def make_question(self, graph: SceneGraph, s_id: int, g_id: int, form: str, seed: int,
                       fps: dict | None = None) -> tuple[Question | None, str]:
@@ -363,24 +354,12 @@ class GroundRoute(VerifiedOptions, Task):
         if self.with_landmarks and not any(lm is not None for lm in p.landmarks):
             return None, "no landmark beside the route"
         q = Question(self.name, form, "route", objects=[s_id, g_id], params={"seed": seed, "plan": p})
-        if form == "mc":
-            wrong = self._distractors(graph, su, p)
-            if len(wrong) < 3:
-                return None, "too few verified distractors"
-            q.params["wrong"] = wrong
-        return q, ""
+        return self.with_distractors(q, lambda: self._distractors(graph, su, p))
 
     def answer(self, q: Question, graph: SceneGraph) -> Facts:
         su = setup(graph, q.objects[0], q.objects[1])
-        ref: RoutePlan = q.params["plan"]
-        if valid(su, ref, graph):
-            value = ref
-        else:
-            # the estimated route fails here: plan afresh, and let options be judged on this graph
-            own = self._plan(graph, su, int(q.params["seed"]))
-            if own is None:
-                raise Unanswerable("no collision-free route on this graph")
-            value = RoutePlan(own.legs, own.landmarks, checker=lambda p, su=su, g=graph: valid(su, p, g))
+        value: RoutePlan = self.plan_on(q.params["plan"], lambda p: valid(su, p, graph),
+                                        lambda: self._plan(graph, su, int(q.params["seed"])), "route")
         poly = route(su, value.legs)
         blockers = [i for i, h in zip(su.ids, su.check.hits(su.start, su.goal)) if h]
         names = nameable(graph)
@@ -391,24 +370,22 @@ class GroundRoute(VerifiedOptions, Task):
                              "n_legs": len(value.legs), "n_turns": turns, "blocked_by": " and ".join(blocked)})
 
     def describe(self, q, option: RoutePlan, graph: SceneGraph) -> str:
-        unit = graph.scale.unit
         parts = []
         for k, (turn, fwd) in enumerate(option.legs):
             step = ""
             if abs(turn) >= 0.5:
                 step = f"turn {'left' if turn > 0 else 'right'} {format_number(abs(turn))} degrees, then "
-            step += f"go forward {format_number(to_unit(fwd, unit))} {unit}"
+            step += f"go forward {length_text(fwd, graph.scale)}"
             lm = option.landmarks[k] if k < len(option.landmarks) else None
             if lm is not None and graph.has(lm[0]):
                 step += f" passing the {graph.object(lm[0]).category} on your {lm[1]}"
             parts.append(step)
-        text = ", ".join(parts)
-        return text[0].upper() + text[1:] + "."
+        return sentence(", ".join(parts))
 
     def _distractors(self, graph: SceneGraph, su: Setup, p: RoutePlan) -> list[RoutePlan]:
         """Variations of ``p`` that are invalid on ``graph`` (collide or miss G), text-distinct."""
         legs = list(p.legs)
-        rd = self._round_dist(graph)
+        rd = stated_rounding(graph.scale.unit)
         straight = float(np.linalg.norm(su.goal - su.start))
         cands: list[list[tuple[float, float]]] = [
             [(-t, d) for t, d in legs],
@@ -440,7 +417,6 @@ class GroundRoute(VerifiedOptions, Task):
 class RoutePlanning(GroundRoute):
     """Walking route (turns and forward legs) from one object to another around obstacles."""
 
-    name = "route_planning"
     original_type = "ROUTE_PLANNING"
     scales = (Scale.INDOOR, Scale.DRONE)
     forms = ("mc",)

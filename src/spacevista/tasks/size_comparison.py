@@ -2,16 +2,16 @@
 
 from __future__ import annotations
 
-from collections import Counter
+from typing import Iterator
 
 import numpy as np
 
 from spacevista.geometry.relations import is_flat
+from spacevista.evidence import measure_bounds
 from spacevista.graph import GraphObject, SceneGraph
-from spacevista.tasks.base import TASKS, Facts, Question, Task, Unanswerable
-from spacevista.tasks.common import askable, differs, pairs, sample
+from spacevista.tasks.base import TASKS, ChoiceTask, Facts, Question, Unanswerable
+from spacevista.tasks.common import askable, differs, pairs, pick, shuffled
 
-PER_SCENE = 4
 #: relative difference a pair must show on the estimated graph. The definition asks for > 10%;
 #: width and volume are measured less reliably from partial point clouds (a hidden side shortens a
 #: box; volume multiplies three such errors), so they keep a wider margin.
@@ -29,26 +29,18 @@ def measure(obj: GraphObject, kind: str) -> float:
 
 
 @TASKS.register("size_comparison")
-class SizeComparison(Task):
+class SizeComparison(ChoiceTask):
     """Taller/shorter, wider/thinner or larger/smaller (box volume) of A compared with B."""
 
-    name = "size_comparison"
     original_type = "COMPARISON_HEIGHT"
-    forms = ("mc",)
-    metric = False
-    quantity = "length"
+    evidence = {"*": ""}
 
     def original_type_of(self, q: Question) -> str:
         return ORIGINAL[q.kind]
 
-    def propose(self, graph: SceneGraph, rng: np.random.Generator) -> list[Question]:
-        self.dropped: Counter = Counter()
-        out: list[Question] = []
-        cands = pairs(askable(graph))
-        for a, b in sample(cands, len(cands), rng):
-            if len(out) >= PER_SCENE:
-                break
-            kind = KINDS[int(rng.integers(len(KINDS)))]
+    def candidates(self, graph: SceneGraph, rng: np.random.Generator) -> Iterator[Question]:
+        for a, b in shuffled(pairs(askable(graph)), rng):
+            kind = pick(KINDS, rng)
             if kind != "width" and (is_flat(a.box) or is_flat(b.box)):
                 # a flat marking is lifted from its top face alone: its height (and so its volume)
                 # is not measured, only its extent on the ground
@@ -59,8 +51,13 @@ class SizeComparison(Task):
                 continue
             if rng.random() < 0.5:
                 a, b = b, a
-            out.append(Question(self.name, "mc", kind, objects=[a.id, b.id]))
-        return out
+            yield Question(self.name, "mc", kind, objects=[a.id, b.id])
+
+    def unseen_spread(self, q: Question, graph: SceneGraph) -> float:
+        """0 when A's and B's possible values cannot overlap (the comparison holds whatever the
+        capture hid), else inf."""
+        (alo, ahi), (blo, bhi) = (measure_bounds(graph.object(o), q.kind) for o in q.objects)
+        return 0.0 if alo > bhi or ahi < blo else float("inf")
 
     def answer(self, q: Question, graph: SceneGraph) -> Facts:
         if not all(graph.has(o) for o in q.objects):

@@ -12,16 +12,17 @@ relation holds with a clear margin on the estimated graph and every other clearl
 from __future__ import annotations
 
 from collections import Counter
+from typing import Iterator
 
 import numpy as np
 
+from spacevista.evidence import evidence_of
 from spacevista.geometry import relations as rel
 from spacevista.graph import GraphObject, SceneGraph
 from spacevista.scene import Scale
-from spacevista.tasks.base import TASKS, Facts, Question, Task, Unanswerable
-from spacevista.tasks.common import askable, sample
+from spacevista.tasks.base import TASKS, ChoiceTask, Facts, Question, Unanswerable
+from spacevista.tasks.common import askable, shuffled
 
-PER_SCENE = 4
 #: normalised margin a relation must clear (and every other must fail by) to be asked
 BORDER = 0.2
 #: candidate pairs are objects whose surfaces come this close, relative to the smaller object
@@ -124,17 +125,12 @@ def _near(a: GraphObject, b: GraphObject) -> bool:
 
 
 @TASKS.register("spatial_relation")
-class SpatialRelation(Task):
+class SpatialRelation(ChoiceTask):
     """Which contact relation links two objects, or how one object is held in place."""
 
-    name = "spatial_relation"
     original_type = "SPATIAL_RELATION"
-    forms = ("mc",)
-    metric = False
-    quantity = "count"
 
-    def propose(self, graph: SceneGraph, rng: np.random.Generator) -> list[Question]:
-        self.dropped: Counter = Counter()
+    def candidates(self, graph: SceneGraph, rng: np.random.Generator) -> Iterator[Question]:
         objs = askable(graph)
         pair_qs, place_qs = [], []
         for a in objs:
@@ -166,15 +162,21 @@ class SpatialRelation(Task):
                     continue
                 place_qs.append(Question(self.name, "mc", "placement", objects=[a.id], params={"label": label}))
         # rarer relations first so that a scene full of "support" still asks about the others
-        pair_qs = sample(pair_qs, len(pair_qs), rng)
-        place_qs = sample(place_qs, len(place_qs), rng)
+        pair_qs = shuffled(pair_qs, rng)
+        place_qs = shuffled(place_qs, rng)
         freq = Counter(q.params["label"] for q in pair_qs)
         pair_qs.sort(key=lambda q: freq[q.params["label"]])
-        chosen = _spread(pair_qs, PER_SCENE - min(1, len(place_qs)), rng)
+        chosen = _spread(pair_qs, self.per_scene - min(1, len(place_qs)), rng)
         placed = Counter(q.params["label"] for q in place_qs)
         place_qs.sort(key=lambda q: placed[q.params["label"]])
-        chosen += _spread(place_qs, PER_SCENE - len(chosen), rng)
-        return chosen
+        chosen += _spread(place_qs, self.per_scene - len(chosen), rng)
+        yield from chosen
+
+    def unseen_spread(self, q: Question, graph: SceneGraph) -> float:
+        """Contact relations are read from where objects end: a named object whose bottom the capture
+        never showed (a trunk under a crown, a stem inside a vase) may touch what it seems to float
+        above, or reach inside what it seems to rest on."""
+        return 0.0 if all(evidence_of(graph.object(o)).bottom for o in q.objects) else float("inf")
 
     def answer(self, q: Question, graph: SceneGraph) -> Facts:
         if not all(graph.has(o) for o in q.objects):
@@ -230,4 +232,4 @@ def _spread(qs: list[Question], k: int, rng: np.random.Generator) -> list[Questi
             continue
         out.append(q)
         used |= set(q.objects)
-    return sample(out, len(out), rng)
+    return shuffled(out, rng)

@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 import itertools
+from typing import Iterator
 
 import numpy as np
 
 from spacevista.graph import SceneGraph
-from spacevista.tasks.base import TASKS, Facts, Question, Task
-from spacevista.tasks.common import sample
+from spacevista.tasks.base import TASKS, ChoiceTask, Facts, Question
+from spacevista.tasks.common import sample, shuffled
 
-PER_SCENE = 3
 #: the dominant axis must exceed the next by this factor, and the turn this many degrees
 DOMINANCE = 1.5
 MIN_TURN = 10.0
@@ -42,31 +42,23 @@ def classify(rel: np.ndarray, turn: float) -> tuple[str, str, float]:
 
 
 @TASKS.register("view_change")
-class ViewChange(Task):
+class ViewChange(ChoiceTask):
     """How the camera moved and turned from frame i to frame j, in frame i's camera axes."""
 
-    name = "view_change"
     original_type = "CAMERA_MOVING"
-    forms = ("mc",)
-    metric = False
     needs = ()
-    quantity = "count"
+    per_scene = 3
 
-    def propose(self, graph: SceneGraph, rng: np.random.Generator) -> list[Question]:
+    def candidates(self, graph: SceneGraph, rng: np.random.Generator) -> Iterator[Question]:
         frames = [c.frame for c in graph.cameras]
-        pairs = [(i, j) for i, j in itertools.combinations(frames, 2)]
-        out = []
-        for i, j in sample(pairs, len(pairs), rng):
+        for i, j in shuffled(list(itertools.combinations(frames, 2)), rng):
             rel, turn = motion(graph, i, j)
             move, t, margin = classify(rel, turn)
             if margin < DOMINANCE or np.linalg.norm(rel) == 0:
                 continue
             if 0.6 * MIN_TURN < abs(turn) < 1.5 * MIN_TURN:  # border of "no turn"
                 continue
-            out.append(Question(self.name, "mc", "move_turn", frames=[i, j]))
-            if len(out) >= PER_SCENE:
-                break
-        return out
+            yield Question(self.name, "mc", "move_turn", frames=[i, j])
 
     def answer(self, q: Question, graph: SceneGraph) -> Facts:
         rel, turn = motion(graph, *q.frames)

@@ -11,7 +11,7 @@ import math
 import string
 from dataclasses import dataclass, field
 from importlib import resources
-from typing import Any
+from typing import Any, Callable
 
 import numpy as np
 import yaml
@@ -84,6 +84,12 @@ def to_unit(value_si: float, unit: str) -> float:
     return float(value_si) / UNIT_METRES[unit]
 
 
+def stated_rounding(unit: str) -> Callable[[float], float]:
+    """Rounds a length in metres to what its text in ``unit`` states (``round_sig``), in metres: a
+    plan is verified with the lengths its text gives, not with more digits than it shows."""
+    return lambda d: round_sig(to_unit(d, unit)) * UNIT_METRES[unit]
+
+
 def round_sig(value: float, digits: int = 3) -> float:
     """Round to ``digits`` significant figures, keeping every integer digit (1234.4 -> 1234)."""
     if value == 0 or not math.isfinite(value):
@@ -100,6 +106,17 @@ def format_number(value: float) -> str:
         return str(int(v))
     text = f"{v:.4f}".rstrip("0").rstrip(".")
     return text
+
+
+def sentence(text: str) -> str:
+    """``text`` with a capital first letter and a full stop."""
+    return text[0].upper() + text[1:] + "."
+
+
+def length_text(value_si: float, scale: Scale) -> str:
+    """A length in the scale's unit with its symbol, as answers are written ("1.25 m")."""
+    unit = unit_for(scale, "length")
+    return f"{format_number(to_unit(value_si, unit))} {unit}"
 
 
 def unit_words(unit: str) -> str:
@@ -228,6 +245,20 @@ class Referrer:
             a = dict(r.annotation)
             out.setdefault(a.pop("kind"), []).append(a)
         return out
+
+
+def plural(name: str) -> str:
+    """English plural of a category name."""
+    if name.endswith(("s", "sh", "ch", "x")):
+        return name + "es"
+    if name.endswith("y") and name[-2:-1] not in "aeiou":
+        return name[:-1] + "ies"
+    return name + "s"
+
+
+def join_and(items: list[str]) -> str:
+    """"a", "a and b", "a, b and c"."""
+    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
 
 
 def letters(n: int) -> list[str]:

@@ -272,6 +272,13 @@ def to_dict(obj: Any) -> Any:
     return dataclasses.asdict(obj)
 
 
+def save_config(cfg: Any, path: Path) -> Path:
+    """Write a config as YAML (fields in declaration order) beside a run, creating its folder."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(yaml.safe_dump(to_dict(cfg), sort_keys=False), encoding="utf-8")
+    return path
+
+
 def apply_overrides(data: dict[str, Any], overrides: list[str]) -> dict[str, Any]:
     """Set ``a.b.c=value`` entries in a nested mapping (values parsed as YAML: numbers, booleans, lists)."""
     out = dict(data)

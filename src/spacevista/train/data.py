@@ -17,7 +17,8 @@ import torch
 
 from spacevista.model.experts import scale_ids
 from spacevista.model.processing import build_inputs, collate
-from spacevista.qa.frames import cap_longest_side, draw_marks, load_image, prompt_marks
+from spacevista.qa.frames import cap_longest_side, load_image
+from spacevista.qa.marks import draw_marks, prompt_marks
 from spacevista.qa.selection import plan_frames
 from spacevista.train.config import DataSection
 from spacevista.train.rewards import has_anchors
@@ -83,7 +84,8 @@ def _read_json(path: Path) -> Any:
 
 
 def read_grpo_records(path: Path) -> list[dict[str, Any]]:
-    """Records of a ``grpo.jsonl`` file; a bad line raises naming the file and line."""
+    """Records of a ``grpo.jsonl`` file; a bad line raises naming the file and line. Records in
+    TRL's columns (``prompt`` a conversation, ``images``) read as ``prompt`` text and ``frames``."""
     out = []
     try:
         lines = path.read_text(encoding="utf-8").splitlines()
@@ -96,6 +98,11 @@ def read_grpo_records(path: Path) -> list[dict[str, Any]]:
             rec = json.loads(line)
         except json.JSONDecodeError as e:
             raise ValueError(f"{path}:{n}: not JSON ({e})") from e
+        if "images" in rec and "frames" not in rec:  # the TRL column name
+            rec["frames"] = rec["images"]
+        if isinstance(rec.get("prompt"), list):  # a TRL conversation: the user's text
+            rec["prompt"] = next((m.get("content", "") for m in rec["prompt"]
+                                  if isinstance(m, dict) and m.get("role") == "user"), "")
         for key in ("id", "prompt", "frames", "answer", "answer_type", "scale"):
             if key not in rec:
                 raise ValueError(f"{path}:{n}: record {rec.get('id', '?')} lacks {key!r}")

@@ -19,23 +19,20 @@ from __future__ import annotations
 
 import copy
 import dataclasses
-import json
 import math
-import time
 from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
 from typing import Any, Callable, Sequence
 
 import torch
-import yaml
 
 from spacevista.model.freeze import apply_freeze_plan
-from spacevista.train.config import GRPOConfig, to_dict
+from spacevista.train.config import GRPOConfig, save_config
 from spacevista.train.data import ItemDataset, load_grpo_items
-from spacevista.train.loop import (LoopState, find_resume, main_process_log, make_accelerator, make_optimizer,
-                                   make_scheduler, read_state, save_checkpoint)
-from spacevista.train.modelio import load_model, save_model
+from spacevista.train.loop import (LoopState, MicroStep, TrainLoop, find_resume, main_process_log, make_accelerator,
+                                   make_optimizer, make_scheduler)
+from spacevista.train.modelio import load_model
 from spacevista.train.rewards import RewardConfig, reward_batch
 
 PROMPT_KEYS = ("input_ids", "attention_mask", "mm_token_type_ids", "pixel_values_videos", "video_grid_thw",
@@ -201,93 +198,107 @@ def step_metrics(step: int, rollouts: list[Rollout], losses: list[float],
             **{name: sum(v) / len(v) for name, v in parts.items()}}
 
 
+class GRPORecipe:
+    """GRPO as a recipe read top-down: ``setup`` (accelerator, policy and frozen reference, data, optimizer and
+    schedule, resume), ``train`` (the loop: sample, score, update), ``save`` (final weights and metrics)."""
+
+    def __init__(self, cfg: GRPOConfig, log: Callable[[str], None] = print, reward_fn: RewardFn | None = None) -> None:
+        self.cfg = cfg
+        self.out = Path(cfg.output_dir)
+        self.log = log
+        self.reward_fn = reward_fn or default_reward_fn(cfg.rewards)
+
+    def setup(self) -> None:
+        """Everything the loop needs, in the order that keeps runs reproducible from the seed."""
+        from accelerate.utils import set_seed
+
+        cfg = self.cfg
+        # one backward per prompt group, one optimizer update per step: accelerate (and DeepSpeed) scale each
+        # backward by 1/prompts_per_step and DeepSpeed applies the update at that accumulation boundary
+        if cfg.train.grad_accum != 1:
+            raise ValueError("GRPO accumulates over grpo.prompts_per_step; leave train.grad_accum at 1")
+        self.accelerator = make_accelerator(dataclasses.replace(cfg.train, grad_accum=cfg.grpo.prompts_per_step),
+                                            cfg.deepspeed, cfg.optim.max_grad_norm)
+        self.log = main_process_log(self.accelerator, self.log)
+        set_seed(cfg.seed)
+        self._setup_model()
+        self._setup_data()
+        self._setup_optimizer()
+        self.loop = TrainLoop(self.accelerator, cfg.train, LoopState(stage="grpo", total_steps=self.total),
+                              self.out / "grpo", self.log)
+        self.loop.start(find_resume(self.out, cfg.train.resume, ["grpo"]), "grpo", self._checkpoint_mismatch)
+        self.log(f"grpo items={len(self.dataset.items)} steps={self.total} group={cfg.grpo.group_size} "
+                 f"trainable={self.trainable}")
+
+    def _setup_model(self) -> None:
+        cfg = self.cfg
+        model, self.tok = load_model(cfg.model, self.out, cfg.seed)
+        self.reference = None
+        if cfg.grpo.beta > 0:
+            self.reference = copy.deepcopy(model).eval()
+            self.reference.requires_grad_(False)
+        groups = apply_freeze_plan(model, "grpo", **cfg.grpo.trainable)
+        self.trainable = {g: v["trainable"] for g, v in groups.items() if v["trainable"]}
+        model.eval()  # no dropout: sampling and scoring must see the same policy
+        self.model = model
+
+    def _setup_data(self) -> None:
+        cfg = self.cfg
+        self.dataset = ItemDataset(load_grpo_items(cfg.data), self.tok, cfg.data, dense=self.model.config.use_dense,
+                                   with_target=False)
+        self.loader = torch.utils.data.DataLoader(self.dataset, batch_size=cfg.grpo.prompts_per_step, shuffle=True,
+                                                  num_workers=cfg.train.num_workers, collate_fn=list,
+                                                  generator=torch.Generator().manual_seed(cfg.seed))
+
+    def _setup_optimizer(self) -> None:
+        cfg, accelerator = self.cfg, self.accelerator
+        optimizer = make_optimizer(self.model, cfg.optim)
+        self.model, self.optimizer, self.loader = accelerator.prepare(self.model, optimizer, self.loader)
+        if self.reference is not None:  # the frozen reference only runs forward: keep it in the compute dtype
+            dtype = {"bf16": torch.bfloat16, "fp16": torch.float16}.get(str(accelerator.mixed_precision),
+                                                                         torch.float32)
+            self.reference.to(device=accelerator.device, dtype=dtype)
+        self.total = cfg.train.max_steps or max(1, math.ceil(cfg.train.epochs * len(self.loader)))
+        updates = self.total * cfg.grpo.iterations
+        self.scheduler = accelerator.prepare(make_scheduler(self.optimizer, cfg.optim, updates))
+        self.params = [p for p in self.model.parameters() if p.requires_grad]
+        self.policy = accelerator.unwrap_model(self.model)
+
+    def _checkpoint_mismatch(self, saved: dict[str, Any]) -> str | None:
+        if saved["total_steps"] != self.total:
+            return f"checkpoint of a {saved['total_steps']}-step run, this run has {self.total}"
+        return None
+
+    def train(self) -> dict[str, Any]:
+        """The loop; returns the run's metrics (one row per step, throughput)."""
+        self.loop.run(self.loader, self._micro_step, self._step_line)
+        return self.loop.summary("history", self.trainable)
+
+    def _micro_step(self, batch: list[dict[str, Any]], step: int) -> MicroStep:
+        """One GRPO step: a group per prompt of the batch, then ``iterations`` updates on those groups."""
+        cfg = self.cfg
+        rollouts = [collect_rollout(self.policy, self.model, self.reference, enc, self.dataset.items[enc["index"]],
+                                    cfg, self.tok, self.reward_fn, self.accelerator) for enc in batch]
+        for _ in range(cfg.grpo.iterations):
+            losses, stats = policy_update(self.model, rollouts, cfg, self.accelerator, self.optimizer, self.scheduler,
+                                          self.params)
+        return MicroStep(sum(len(r.rewards) for r in rollouts), step_metrics(step, rollouts, losses, stats))
+
+    @staticmethod
+    def _step_line(step: int, row: dict[str, float]) -> str:
+        return (f"step={step} loss={row['loss']:.4f} reward={row['reward']:.4f} "
+                f"reward_std={row['reward_std']:.4f} kl={row['kl']:.5f} len={row['completion_len']:.1f}")
+
+    def save(self, result: dict[str, Any]) -> None:
+        """Final weights and metrics in ``output_dir`` unless the run stopped early."""
+        self.loop.save_final(self.accelerator.unwrap_model(self.model), self.tok, self.out, result)
+
+
 def run_grpo(cfg: GRPOConfig, log: Callable[[str], None] = print, reward_fn: RewardFn | None = None) -> dict[str, Any]:
     """Train with GRPO; returns metrics per step, the final folder and throughput."""
-    from accelerate.utils import set_seed
-
-    out = Path(cfg.output_dir)
-    out.mkdir(parents=True, exist_ok=True)
-    (out / "grpo-config.yaml").write_text(yaml.safe_dump(to_dict(cfg), sort_keys=False), encoding="utf-8")
-    reward_fn = reward_fn or default_reward_fn(cfg.rewards)
-    # one backward per prompt group, one optimizer update per step: accelerate (and DeepSpeed) scale each
-    # backward by 1/prompts_per_step and DeepSpeed applies the update at that accumulation boundary
-    if cfg.train.grad_accum != 1:
-        raise ValueError("GRPO accumulates over grpo.prompts_per_step; leave train.grad_accum at 1")
-    accelerator = make_accelerator(dataclasses.replace(cfg.train, grad_accum=cfg.grpo.prompts_per_step),
-                                   cfg.deepspeed, cfg.optim.max_grad_norm)
-    log = main_process_log(accelerator, log)
-    set_seed(cfg.seed)
-    model, tok = load_model(cfg.model, out, cfg.seed)
-    reference = None
-    if cfg.grpo.beta > 0:
-        reference = copy.deepcopy(model).eval()
-        reference.requires_grad_(False)
-    groups = apply_freeze_plan(model, "grpo", **cfg.grpo.trainable)
-    model.eval()  # no dropout: sampling and scoring must see the same policy
-
-    items = load_grpo_items(cfg.data)
-    dataset = ItemDataset(items, tok, cfg.data, dense=model.config.use_dense, with_target=False)
-    loader = torch.utils.data.DataLoader(dataset, batch_size=cfg.grpo.prompts_per_step, shuffle=True,
-                                         num_workers=cfg.train.num_workers, collate_fn=list,
-                                         generator=torch.Generator().manual_seed(cfg.seed))
-    optimizer = make_optimizer(model, cfg.optim)
-    model, optimizer, loader = accelerator.prepare(model, optimizer, loader)
-    if reference is not None:  # the frozen reference only runs forward: keep it in the compute dtype
-        dtype = {"bf16": torch.bfloat16, "fp16": torch.float16}.get(str(accelerator.mixed_precision), torch.float32)
-        reference.to(device=accelerator.device, dtype=dtype)
-    total = cfg.train.max_steps or max(1, math.ceil(cfg.train.epochs * len(loader)))
-    scheduler = accelerator.prepare(make_scheduler(optimizer, cfg.optim, total * cfg.grpo.iterations))
-    params = [p for p in model.parameters() if p.requires_grad]
-    policy = accelerator.unwrap_model(model)
-
-    state = LoopState(stage="grpo", total_steps=total)
-    resume = find_resume(out, cfg.train.resume, ["grpo"])
-    if resume is not None:
-        saved = read_state(resume)
-        if saved["total_steps"] != total:
-            raise ValueError(f"{resume}: checkpoint of a {saved['total_steps']}-step run, this run has {total}")
-        accelerator.load_state(str(resume))
-        state = LoopState(**{k: saved[k] for k in ("stage", "step", "epoch", "micro", "total_steps")})
-        log(f"grpo resumed from {resume} at step={state.step}")
-    trainable = {g: v["trainable"] for g, v in groups.items() if v["trainable"]}
-    log(f"grpo items={len(items)} steps={total} group={cfg.grpo.group_size} trainable={trainable}")
-
-    history: list[dict[str, float]] = []
-    samples = 0
-    t0 = time.perf_counter()
-    stopped = False
-    while state.step < total and not stopped:
-        loader.set_epoch(state.epoch)
-        batches = accelerator.skip_first_batches(loader, state.micro) if state.micro else loader
-        for batch in batches:
-            state.micro += 1
-            rollouts = [collect_rollout(policy, model, reference, enc, dataset.items[enc["index"]], cfg, tok,
-                                        reward_fn, accelerator) for enc in batch]
-            for _ in range(cfg.grpo.iterations):
-                losses, stats = policy_update(model, rollouts, cfg, accelerator, optimizer, scheduler, params)
-            state.step += 1
-            samples += sum(len(r.rewards) for r in rollouts)
-            row = step_metrics(state.step, rollouts, losses, stats)
-            history.append(row)
-            if state.step % cfg.train.log_every == 0 or state.step == total:
-                log(f"step={state.step} loss={row['loss']:.4f} reward={row['reward']:.4f} "
-                    f"reward_std={row['reward_std']:.4f} kl={row['kl']:.5f} len={row['completion_len']:.1f}")
-            if cfg.train.save_every and state.step % cfg.train.save_every == 0:
-                save_checkpoint(accelerator, state, out / "grpo", cfg.train.keep_checkpoints)
-            if cfg.train.stop_after and state.step >= cfg.train.stop_after:
-                stopped = True
-                break
-            if state.step >= total:
-                break
-        else:
-            state.epoch += 1
-            state.micro = 0
-    elapsed = time.perf_counter() - t0
-    result: dict[str, Any] = {"steps": state.step, "total_steps": total, "history": history, "trainable": trainable,
-                              "seconds": elapsed, "samples_per_second": samples / elapsed if elapsed > 0 else 0.0,
-                              "stopped": stopped}
-    if not stopped and accelerator.is_main_process:
-        result["final"] = str(save_model(accelerator.unwrap_model(model), tok, out / "final"))
-        (out / "metrics.json").write_text(json.dumps(result, indent=1), encoding="utf-8")
-    accelerator.wait_for_everyone()
+    save_config(cfg, Path(cfg.output_dir) / "grpo-config.yaml")
+    recipe = GRPORecipe(cfg, log, reward_fn)
+    recipe.setup()
+    result = recipe.train()
+    recipe.save(result)
     return result

@@ -1,11 +1,13 @@
-"""Pieces the SFT and GRPO recipes share: the accelerator, AdamW with a warm-up + cosine schedule, and
-checkpoints (weights in safetensors, optimizer, scheduler, RNG states and the loop position) that resume."""
+"""Pieces the SFT and GRPO recipes share: the accelerator, AdamW with a warm-up + cosine schedule,
+checkpoints (weights in safetensors, optimizer, scheduler, RNG states and the loop position) that resume, and
+``TrainLoop``, the loop tail around a recipe's own micro-batch step."""
 
 from __future__ import annotations
 
 import json
 import math
 import shutil
+import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any, Callable
@@ -14,6 +16,7 @@ import torch
 from torch import nn
 
 from spacevista.train.config import OptimSection, TrainSection
+from spacevista.train.modelio import save_model
 
 STATE_FILE = "trainer_state.json"
 
@@ -135,3 +138,99 @@ def find_resume(output_dir: Path, resume: str | None, stages: list[str]) -> Path
             if best is None or key > best[0]:
                 best = (key, ck)
     return best[1] if best else None
+
+
+@dataclass
+class MicroStep:
+    """What a recipe's step on one micro-batch reports: the examples it consumed and, when it finished an
+    optimizer step, that step's metrics row (``None`` while gradients still accumulate)."""
+
+    samples: int
+    metrics: Any = None
+
+
+class TrainLoop:
+    """The loop tail both recipes share; the recipe brings only its step on one micro-batch and its log line.
+
+    ``start`` decides between a fresh run and a resumed one (the loop position, weights, optimizer, scheduler
+    and RNG states of a checkpoint); ``run`` walks epochs and micro-batches, skipping those a checkpoint
+    already did; ``_end_of_step`` is the one place where each optimizer step is logged, kept as a metrics row
+    and checkpointed; ``summary`` and ``save_final`` write what a finished run leaves behind.
+    """
+
+    def __init__(self, accelerator, train: TrainSection, state: LoopState, checkpoint_dir: Path,
+                 log: Callable[[str], None]) -> None:
+        self.accelerator = accelerator
+        self.train = train
+        self.state = state
+        self.checkpoint_dir = checkpoint_dir
+        self.log = log
+        self.rows: list[Any] = []
+        self.samples = 0
+        self.seconds = 0.0
+        self.stopped = False
+
+    def start(self, checkpoint: Path | None, label: str, mismatch: Callable[[dict[str, Any]], str | None]) -> None:
+        """Resume from ``checkpoint`` unless it is ``None``; ``mismatch`` names what makes a checkpoint's
+        ``trainer_state.json`` unfit for this run (``None`` when it fits), ``label`` starts the log line."""
+        if checkpoint is None:
+            return
+        saved = read_state(checkpoint)
+        problem = mismatch(saved)
+        if problem:
+            raise ValueError(f"{checkpoint}: {problem}")
+        self.accelerator.load_state(str(checkpoint))
+        self.state = LoopState(**{k: saved[k] for k in ("stage", "step", "epoch", "micro", "total_steps")})
+        self.log(f"{label} resumed from {checkpoint} at step={self.state.step}")
+
+    def run(self, loader, micro_step: Callable[[Any, int], MicroStep], step_line: Callable[[int, Any], str]) -> None:
+        """Train until ``total_steps`` or ``train.stop_after``. ``micro_step(batch, step)`` handles one
+        micro-batch of optimizer step number ``step``; ``step_line(step, metrics)`` is that step's log line."""
+        state = self.state
+        t0 = time.perf_counter()
+        while state.step < state.total_steps and not self.stopped:
+            loader.set_epoch(state.epoch)
+            # the data order is a function of the seed and the epoch: skipping the micro-batches already
+            # done puts a resumed run where the interrupted one was
+            batches = self.accelerator.skip_first_batches(loader, state.micro) if state.micro else loader
+            for batch in batches:
+                state.micro += 1
+                done = micro_step(batch, state.step + 1)
+                self.samples += done.samples
+                if done.metrics is None:
+                    continue
+                state.step += 1
+                self._end_of_step(done.metrics, step_line)
+                if self.train.stop_after and state.step >= self.train.stop_after:
+                    self.stopped = True
+                    break
+                if state.step >= state.total_steps:
+                    break
+            else:
+                state.epoch += 1
+                state.micro = 0
+        self.seconds = time.perf_counter() - t0
+
+    def _end_of_step(self, metrics: Any, step_line: Callable[[int, Any], str]) -> None:
+        state, train = self.state, self.train
+        self.rows.append(metrics)
+        if state.step % train.log_every == 0 or state.step == state.total_steps:
+            self.log(step_line(state.step, metrics))
+        if train.save_every and state.step % train.save_every == 0:
+            save_checkpoint(self.accelerator, state, self.checkpoint_dir, train.keep_checkpoints)
+
+    def summary(self, rows_key: str, trainable: dict[str, int], **head: Any) -> dict[str, Any]:
+        """The run's metrics: ``head`` first, then steps, the rows under ``rows_key``, trainable parameter
+        counts, wall time, throughput and whether ``train.stop_after`` ended it."""
+        return {**head, "steps": self.state.step, "total_steps": self.state.total_steps, rows_key: self.rows,
+                "trainable": trainable, "seconds": self.seconds,
+                "samples_per_second": self.samples / self.seconds if self.seconds > 0 else 0.0,
+                "stopped": self.stopped}
+
+    def save_final(self, model: nn.Module, tokenizer, folder: Path, result: dict[str, Any]) -> None:
+        """Unless stopped early: the (unwrapped) model in ``<folder>/final`` and ``result`` with that path as
+        ``<folder>/metrics.json``, written by the main process."""
+        if not self.stopped and self.accelerator.is_main_process:
+            result["final"] = str(save_model(model, tokenizer, folder / "final"))
+            (folder / "metrics.json").write_text(json.dumps(result, indent=1), encoding="utf-8")
+        self.accelerator.wait_for_everyone()

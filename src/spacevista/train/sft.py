@@ -17,22 +17,19 @@ Outputs: ``<output_dir>/<stage>/final`` (a SpaceVista folder), ``<stage>/checkpo
 from __future__ import annotations
 
 import collections
-import json
 import math
-import time
 from functools import partial
 from pathlib import Path
 from typing import Any, Callable
 
 import torch
-import yaml
 
 from spacevista.model.freeze import apply_freeze_plan
-from spacevista.train.config import SFTConfig, to_dict
+from spacevista.train.config import SFTConfig, save_config
 from spacevista.train.data import ItemDataset, collate_items, load_sft_items
-from spacevista.train.loop import (LoopState, find_resume, main_process_log, make_accelerator, make_optimizer,
-                                   make_scheduler, read_state, save_checkpoint)
-from spacevista.train.modelio import add_llm_lora, load_model, merge_llm_lora, save_model
+from spacevista.train.loop import (LoopState, MicroStep, TrainLoop, find_resume, main_process_log, make_accelerator,
+                                   make_optimizer, make_scheduler, read_state)
+from spacevista.train.modelio import add_llm_lora, load_model, merge_llm_lora
 
 MODEL_KEYS = ("input_ids", "attention_mask", "mm_token_type_ids", "labels", "pixel_values_videos",
               "video_grid_thw", "dense_pixel_values", "scale_ids")
@@ -62,109 +59,121 @@ def prepare_stage_model(model, stage: str, cfg: SFTConfig) -> dict[str, dict[str
     return report
 
 
+class SFTStage:
+    """One SFT stage as a recipe read top-down: ``setup`` (accelerator, model with the stage's freeze plan,
+    data, optimizer and schedule, resume), ``train`` (the loop), ``save`` (final weights and metrics)."""
+
+    def __init__(self, cfg: SFTConfig, stage: str, log: Callable[[str], None] = print) -> None:
+        self.cfg = cfg
+        self.stage = stage
+        self.stage_dir = Path(cfg.output_dir) / stage
+        self.lora = stage == "sft" and cfg.model.llm == "lora"
+        self.log = log
+        self.window: list[torch.Tensor] = []  # micro-batch losses of the optimizer step under way
+
+    def setup(self, init_path: Path | None, resume: Path | None) -> None:
+        """Everything the loop needs, in the order that keeps runs reproducible from the seed."""
+        from accelerate.utils import set_seed
+
+        cfg = self.cfg
+        self.accelerator = make_accelerator(cfg.train, cfg.deepspeed, cfg.optim.max_grad_norm)
+        self.log = main_process_log(self.accelerator, self.log)
+        set_seed(cfg.seed)
+        self._setup_model(init_path)
+        self._setup_data()
+        self._setup_optimizer()
+        self.loop = TrainLoop(self.accelerator, cfg.train, LoopState(stage=self.stage, total_steps=self.total),
+                              self.stage_dir, self.log)
+        self.loop.start(resume, f"stage={self.stage}", self._checkpoint_mismatch)
+        model = self.accelerator.unwrap_model(self.model)
+        per_expert = collections.Counter(expert_name_of(model, it.scale) for it in self.items)
+        self.log(f"stage={self.stage} items={len(self.items)} per_expert={dict(sorted(per_expert.items()))} "
+                 f"steps={self.total} trainable={self.trainable}")
+
+    def _setup_model(self, init_path: Path | None) -> None:
+        cfg = self.cfg
+        model, self.tok = load_model(cfg.model, Path(cfg.output_dir), cfg.seed, path=init_path)
+        groups = prepare_stage_model(model, self.stage, cfg)
+        self.trainable = {g: v["trainable"] for g, v in groups.items() if v["trainable"]}
+        if cfg.model.gradient_checkpointing:
+            model.gradient_checkpointing_enable(gradient_checkpointing_kwargs={"use_reentrant": False})
+        model.train()
+        self.model = model
+
+    def _setup_data(self) -> None:
+        cfg = self.cfg
+        self.items = load_sft_items(cfg.data)
+        dataset = ItemDataset(self.items, self.tok, cfg.data, dense=self.model.config.use_dense, with_target=True)
+        self.loader = torch.utils.data.DataLoader(
+            dataset, batch_size=cfg.train.batch_size, shuffle=True, num_workers=cfg.train.num_workers,
+            generator=torch.Generator().manual_seed(cfg.seed),
+            collate_fn=partial(collate_items, pad_token_id=self.tok.pad_token_id))
+
+    def _setup_optimizer(self) -> None:
+        cfg, accelerator = self.cfg, self.accelerator
+        optimizer = make_optimizer(self.model, cfg.optim)
+        self.model, self.optimizer, self.loader = accelerator.prepare(self.model, optimizer, self.loader)
+        steps_per_epoch = math.ceil(len(self.loader) / cfg.train.grad_accum)
+        self.total = (cfg.stage_max_steps.get(self.stage) or cfg.train.max_steps
+                      or max(1, math.ceil(cfg.train.epochs * steps_per_epoch)))
+        self.scheduler = accelerator.prepare(make_scheduler(self.optimizer, cfg.optim, self.total))
+        self.params = [p for p in self.model.parameters() if p.requires_grad]
+
+    def _checkpoint_mismatch(self, saved: dict[str, Any]) -> str | None:
+        if saved["stage"] != self.stage or saved["total_steps"] != self.total:
+            return (f"checkpoint of stage {saved['stage']} with {saved['total_steps']} steps "
+                    f"does not match stage {self.stage} with {self.total} steps")
+        return None
+
+    def train(self) -> dict[str, Any]:
+        """The loop; returns the stage's metrics (losses per optimizer step, throughput)."""
+        self.loop.run(self.loader, self._micro_step, self._step_line)
+        return self.loop.summary("losses", self.trainable, stage=self.stage)
+
+    def _micro_step(self, batch: dict[str, Any], step: int) -> MicroStep:
+        accelerator, max_norm = self.accelerator, self.cfg.optim.max_grad_norm
+        with accelerator.accumulate(self.model):
+            output = self.model(**{k: v for k, v in batch.items() if k in MODEL_KEYS})
+            accelerator.backward(output.loss)
+            if accelerator.sync_gradients and max_norm > 0:
+                accelerator.clip_grad_norm_(self.params, max_norm)
+            self.optimizer.step()
+            self.optimizer.zero_grad(set_to_none=True)
+        self.window.append(output.loss.detach())
+        samples = batch["input_ids"].shape[0]
+        if not accelerator.sync_gradients:
+            return MicroStep(samples)
+        self.scheduler.step()
+        loss = accelerator.gather(torch.stack(self.window).mean().reshape(1)).mean().item()
+        self.window.clear()
+        return MicroStep(samples, loss)
+
+    def _step_line(self, step: int, loss: float) -> str:
+        return f"stage={self.stage} step={step} loss={loss:.4f} lr={self.scheduler.get_last_lr()[0]:.3e}"
+
+    def save(self, result: dict[str, Any]) -> None:
+        """Final weights (LoRA merged in) and metrics unless the stage stopped early; frees the accelerator."""
+        model = self.accelerator.unwrap_model(self.model)
+        if self.lora and not result["stopped"]:
+            merge_llm_lora(model)
+        self.loop.save_final(model, self.tok, self.stage_dir, result)
+        self.accelerator.free_memory()
+
+
 def train_stage(cfg: SFTConfig, stage: str, init_path: Path | None, resume: Path | None = None,
                 log: Callable[[str], None] = print) -> dict[str, Any]:
     """Run one SFT stage; returns its metrics (losses per step, final folder, throughput)."""
-    from accelerate.utils import set_seed
-
-    out = Path(cfg.output_dir)
-    stage_dir = out / stage
-    accelerator = make_accelerator(cfg.train, cfg.deepspeed, cfg.optim.max_grad_norm)
-    log = main_process_log(accelerator, log)
-    set_seed(cfg.seed)
-    model, tok = load_model(cfg.model, out, cfg.seed, path=init_path)
-    groups = prepare_stage_model(model, stage, cfg)
-    if cfg.model.gradient_checkpointing:
-        model.gradient_checkpointing_enable(gradient_checkpointing_kwargs={"use_reentrant": False})
-    model.train()
-
-    items = load_sft_items(cfg.data)
-    dataset = ItemDataset(items, tok, cfg.data, dense=model.config.use_dense, with_target=True)
-    loader = torch.utils.data.DataLoader(
-        dataset, batch_size=cfg.train.batch_size, shuffle=True, num_workers=cfg.train.num_workers,
-        generator=torch.Generator().manual_seed(cfg.seed),
-        collate_fn=partial(collate_items, pad_token_id=tok.pad_token_id))
-    optimizer = make_optimizer(model, cfg.optim)
-    model, optimizer, loader = accelerator.prepare(model, optimizer, loader)
-    steps_per_epoch = math.ceil(len(loader) / cfg.train.grad_accum)
-    total = (cfg.stage_max_steps.get(stage) or cfg.train.max_steps
-             or max(1, math.ceil(cfg.train.epochs * steps_per_epoch)))
-    scheduler = accelerator.prepare(make_scheduler(optimizer, cfg.optim, total))
-    params = [p for p in model.parameters() if p.requires_grad]
-
-    state = LoopState(stage=stage, total_steps=total)
-    if resume is not None:
-        saved = read_state(resume)
-        if saved["stage"] != stage or saved["total_steps"] != total:
-            raise ValueError(f"{resume}: checkpoint of stage {saved['stage']} with {saved['total_steps']} steps "
-                             f"does not match stage {stage} with {total} steps")
-        accelerator.load_state(str(resume))
-        state = LoopState(**{k: saved[k] for k in ("stage", "step", "epoch", "micro", "total_steps")})
-        log(f"stage={stage} resumed from {resume} at step={state.step}")
-    trainable = {g: v["trainable"] for g, v in groups.items() if v["trainable"]}
-    per_expert = collections.Counter(expert_name_of(accelerator.unwrap_model(model), it.scale) for it in items)
-    log(f"stage={stage} items={len(items)} per_expert={dict(sorted(per_expert.items()))} steps={total} "
-        f"trainable={trainable}")
-
-    losses: list[float] = []
-    window: list[torch.Tensor] = []
-    samples = 0
-    t0 = time.perf_counter()
-    stopped = False
-    while state.step < total and not stopped:
-        loader.set_epoch(state.epoch)
-        batches = accelerator.skip_first_batches(loader, state.micro) if state.micro else loader
-        for batch in batches:
-            state.micro += 1
-            with accelerator.accumulate(model):
-                output = model(**{k: v for k, v in batch.items() if k in MODEL_KEYS})
-                accelerator.backward(output.loss)
-                if accelerator.sync_gradients and cfg.optim.max_grad_norm > 0:
-                    accelerator.clip_grad_norm_(params, cfg.optim.max_grad_norm)
-                optimizer.step()
-                optimizer.zero_grad(set_to_none=True)
-            window.append(output.loss.detach())
-            samples += batch["input_ids"].shape[0]
-            if not accelerator.sync_gradients:
-                continue
-            scheduler.step()
-            state.step += 1
-            loss = accelerator.gather(torch.stack(window).mean().reshape(1)).mean().item()
-            window.clear()
-            losses.append(loss)
-            if state.step % cfg.train.log_every == 0 or state.step == total:
-                log(f"stage={stage} step={state.step} loss={loss:.4f} lr={scheduler.get_last_lr()[0]:.3e}")
-            if cfg.train.save_every and state.step % cfg.train.save_every == 0:
-                save_checkpoint(accelerator, state, stage_dir, cfg.train.keep_checkpoints)
-            if cfg.train.stop_after and state.step >= cfg.train.stop_after:
-                stopped = True
-                break
-            if state.step >= total:
-                break
-        else:
-            state.epoch += 1
-            state.micro = 0
-    elapsed = time.perf_counter() - t0
-    result: dict[str, Any] = {"stage": stage, "steps": state.step, "total_steps": total, "losses": losses,
-                              "trainable": trainable, "seconds": elapsed,
-                              "samples_per_second": samples / elapsed if elapsed > 0 else 0.0, "stopped": stopped}
-    if not stopped:
-        unwrapped = accelerator.unwrap_model(model)
-        if stage == "sft" and cfg.model.llm == "lora":
-            merge_llm_lora(unwrapped)
-        if accelerator.is_main_process:
-            result["final"] = str(save_model(unwrapped, tok, stage_dir / "final"))
-            (stage_dir / "metrics.json").write_text(json.dumps(result, indent=1), encoding="utf-8")
-        accelerator.wait_for_everyone()
-    accelerator.free_memory()
+    recipe = SFTStage(cfg, stage, log)
+    recipe.setup(init_path, resume)
+    result = recipe.train()
+    recipe.save(result)
     return result
 
 
 def run_sft(cfg: SFTConfig, log: Callable[[str], None] = print) -> list[dict[str, Any]]:
     """Run the configured SFT stages in order (resuming where a checkpoint says); returns each stage's metrics."""
     out = Path(cfg.output_dir)
-    out.mkdir(parents=True, exist_ok=True)
-    (out / "sft-config.yaml").write_text(yaml.safe_dump(to_dict(cfg), sort_keys=False), encoding="utf-8")
+    save_config(cfg, out / "sft-config.yaml")
     resume = find_resume(out, cfg.train.resume, cfg.stages)
     first = 0
     if resume is not None:

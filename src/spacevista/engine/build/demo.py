@@ -21,11 +21,12 @@ from spacevista.scene import Scale
 
 @dataclass(frozen=True)
 class DemoConfig:
-    """What the demo builds: scenes per scale, frames and resolution, seed, tasks, workers."""
+    """What the demo builds: scenes per scale, capture, frames and resolution, seed, tasks, workers."""
 
     scenes_per_scale: int = 2
     seed: int = 0
-    frames: int = 16
+    #: frames per scene; None lets the capture decide (16 for a clip, 150-300 for handheld)
+    frames: int | None = 16
     width: int = 320
     height: int = 240
     workers: int = 2
@@ -41,8 +42,14 @@ class DemoConfig:
     depth_error: float = 0.05
     #: frames per item clip (see spacevista.engine.scene.clips)
     clip_frames: int = CLIP_FRAMES
+    #: how the synthetic scenes are filmed (``spacevista.synth.CAPTURES``)
+    capture: str = "clip"
 
     def __post_init__(self) -> None:
+        from spacevista.synth import CAPTURES
+
+        if self.capture not in CAPTURES:
+            raise ValueError(f"unknown capture {self.capture!r}; expected one of {', '.join(CAPTURES)}")
         if self.perception not in ("oracle", "degraded", "realistic"):
             raise ValueError(f"unknown perception {self.perception!r}; expected 'oracle', 'degraded' or 'realistic'")
         if self.perception == "degraded":
@@ -82,9 +89,11 @@ def _one(job: tuple[str, int, DemoConfig, str]) -> SceneQA | dict[str, Any]:
     scale, k, cfg, out = job
     try:
         scene = generate_scene(Scale(scale), seed=scene_seed(cfg.seed, scale, k), n_frames=cfg.frames,
-                               width=cfg.width, height=cfg.height)
+                               width=cfg.width, height=cfg.height, capture=cfg.capture)
         tasks = list(cfg.tasks) if cfg.tasks else None
         provenance = {"perception": cfg.perception_provenance(), "source": "synth"}
+        if cfg.capture != "clip":  # clip records say nothing, as they always have
+            provenance["capture"] = cfg.capture
         if cfg.perception == "degraded":
             from spacevista.perception.degrade import degrade_scene
 

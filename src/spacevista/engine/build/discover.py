@@ -22,6 +22,35 @@ def is_scene(path: Path, fmt: str) -> bool:
     return True
 
 
+_IMAGES = {".jpg", ".jpeg", ".png", ".bmp", ".tif", ".tiff", ".webp"}
+_VIDEOS = {".mp4", ".mov", ".avi", ".mkv", ".webm", ".m4v"}
+_HINT = "see docs/readers.md for the folder each format expects, or docs/byod.md to bring your own data"
+
+
+def what_is_missing(path: Path) -> str:
+    """Why ``path`` is no scene, in the user's terms: what it holds and what a scene needs."""
+    if path.is_file():
+        return (f"{path.name} is a file no reader recognises (scene sources are folders, or video files: "
+                f"{', '.join(sorted(_VIDEOS))}); {_HINT}")
+    files = [f for f in path.rglob("*") if f.is_file() and not f.name.startswith(".")][:5000]
+    if not files:
+        return f"the folder is empty; {_HINT}"
+    images = [f for f in files if f.suffix.lower() in _IMAGES]
+    names = {f.name.lower() for f in files}
+    has_poses = bool({"transforms.json", "images.txt", "images.bin", "scene.json"} & names) or any(
+        n.endswith((".pose.txt", ".traj")) or n.startswith("pose") for n in names)
+    has_intrinsics = bool({"transforms.json", "cameras.txt", "cameras.bin", "scene.json"} & names) or any(
+        "intrinsic" in n for n in names)
+    if images and not has_poses:
+        lacks = "camera poses" + ("" if has_intrinsics else " and intrinsics")
+        return (f"a folder of {len(images)} images with no {lacks}: a scene needs posed frames (a nerfstudio "
+                "transforms.json, a COLMAP sparse model, per-frame pose files, a native scene.json...); "
+                f"run structure-from-motion (COLMAP) on the images first; {_HINT}")
+    if images and not has_intrinsics:
+        return f"{len(images)} images and poses but no camera intrinsics; {_HINT}"
+    return f"neither a scene (no reader recognises it) nor a folder of scenes; {_HINT}"
+
+
 def discover(sources: list[str | Path], fmt: str = "auto") -> tuple[list[str], list[dict[str, Any]]]:
     """Scene paths (absolute, sorted, unique) and one error per argument that holds no scene.
 
@@ -45,8 +74,9 @@ def discover(sources: list[str | Path], fmt: str = "auto") -> tuple[list[str], l
                 if c.is_dir() or is_scene(c, fmt):
                     children.append(str(c))
         if not children:
-            errors.append({"scene": p.name, "source": str(p), "stage": "discover",
-                           "reason": f"neither a scene ({fmt}) nor a folder of scenes"})
+            reason = (what_is_missing(p) if fmt == "auto"
+                      else f"not a {fmt} scene nor a folder of {fmt} scenes; {_HINT}")
+            errors.append({"scene": p.name, "source": str(p), "stage": "discover", "reason": reason})
         found.update(children)
     return sorted(found), errors
 

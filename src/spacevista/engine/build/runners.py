@@ -6,15 +6,13 @@ does not depend on which runner (or how many workers) did the work.
 
 from __future__ import annotations
 
-import ctypes
-import ctypes.util
+import functools
 import os
-import signal
-import sys
-from concurrent.futures import ProcessPoolExecutor, as_completed
+from pathlib import Path
 from typing import Callable, Protocol
 
-from spacevista.engine.build.stages import BuildConfig, Progress, Row, Stage
+from spacevista.engine.build.pool import Failure, WorkerPool
+from spacevista.engine.build.stages import BuildConfig, Progress, Row, Stage, error_row
 
 
 class Runner(Protocol):
@@ -37,57 +35,38 @@ def chain(stages: list[Stage], cfg: BuildConfig) -> Callable[[Row], Row]:
     return run
 
 
-_WORKER_FN: Callable[[Row], Row] | None = None
-_PR_SET_PDEATHSIG = 1
-
-
-def _die_with_parent(parent: int) -> None:
-    """Have the kernel kill this worker when the build process dies (Linux), so a killed build leaves
-    no orphan still writing frames while its rerun starts; elsewhere, and if the parent is already
-    gone, exit at once rather than work for nobody."""
-    if sys.platform.startswith("linux"):
-        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6", use_errno=True)
-        libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
-    if os.getppid() != parent:
-        os._exit(1)
-
-
-def _init_worker(stages: list[Stage], cfg: BuildConfig, parent: int) -> None:
-    global _WORKER_FN  # the pool's per-process pipeline, built once per worker
-    _die_with_parent(parent)
-    _WORKER_FN = chain(stages, cfg)
-
-
-def _run_row(row: Row) -> Row:
-    assert _WORKER_FN is not None, "worker not initialised"
-    return _WORKER_FN(row)
-
-
 class LocalRunner:
-    """A process pool on this machine (``workers=1`` runs in this process)."""
+    """A process pool on this machine (``workers=1`` runs in this process).
 
-    def __init__(self, workers: int = 1):
+    A worker that dies (a crash, the OOM killer, a SIGKILL) loses only the scene it held: that
+    scene is retried ``retries`` times in a fresh worker, then becomes an error row of stage
+    ``worker`` whose reason names the signal, like any other failed scene; the others finish.
+    """
+
+    def __init__(self, workers: int = 1, retries: int = 1):
         self.workers = max(1, int(workers))
+        self.retries = max(0, int(retries))
 
     def run(self, rows: list[Row], stages: list[Stage], cfg: BuildConfig,
             progress: Progress | None = None) -> list[Row]:
-        out: list[Row | None] = [None] * len(rows)
         workers = min(self.workers, len(rows), os.cpu_count() or 1) if rows else 1
         if workers <= 1:
+            out: list[Row] = []
             fn = chain(stages, cfg)
             for i, row in enumerate(rows):
-                out[i] = fn(row)
+                out.append(fn(row))
                 if progress:
                     progress(i + 1, len(rows))
-            return out  # type: ignore[return-value]
-        with ProcessPoolExecutor(max_workers=workers, initializer=_init_worker,
-                                 initargs=(stages, cfg, os.getpid())) as pool:
-            futures = {pool.submit(_run_row, row): i for i, row in enumerate(rows)}
-            for done, fut in enumerate(as_completed(futures), 1):
-                out[futures[fut]] = fut.result()
-                if progress:
-                    progress(done, len(rows))
-        return out  # type: ignore[return-value]
+            return out
+        pool: WorkerPool[Row, Row] = WorkerPool(functools.partial(chain, stages, cfg), workers, self.retries)
+        results = pool.map(rows, progress)
+        return [worker_error_row(row, r) if isinstance(r, Failure) else r for row, r in zip(rows, results)]
+
+
+def worker_error_row(row: Row, failure: Failure) -> Row:
+    """The error row of a source whose worker died (or raised) on every attempt."""
+    source = row["source"]
+    return error_row(source, Path(source).name, "worker", failure.reason)
 
 
 def make_runner(name: str, workers: int = 1, address: str | None = None) -> Runner:

@@ -1,4 +1,5 @@
-"""Per-scene shard files: a finished scene's records, skips and frame hashes, written atomically.
+"""Per-scene shard files: a finished scene's records, skips, frame hashes and what its reader
+dropped or corrected, written atomically.
 
 A shard is the unit of resume: it appears under its final name only when complete (temporary
 name, fsync, rename), so a build killed at any moment leaves either a whole shard or none.
@@ -11,6 +12,7 @@ import json
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from spacevista.engine.scene.questions import SceneQA
 from spacevista.records import QARecord
@@ -32,13 +34,22 @@ class Shard:
     dropped: dict[str, int] = field(default_factory=dict)
     #: SHA-256 of the pixels of every frame: of the source images and of the frames written out
     frame_hashes: list[str] = field(default_factory=list)
+    #: frames the reader dropped, each ``{"frame", "file", "error", "reason"}`` (``io.checks``)
+    dropped_frames: list[dict[str, Any]] = field(default_factory=list)
+    #: poses the reader re-orthonormalised: ``{"corrected": n, "max_correction": x}`` (0 and 0.0: none)
+    pose_corrections: dict[str, Any] = field(default_factory=dict)
+    #: lifted against annotated objects, for a scene with its own 3D annotation (SceneQA.crosscheck)
+    crosscheck: dict[str, Any] | None = None
     #: the recovered metric scale of an SfM capture (engine.scene.metric_scale); None for others
-    metric_scale: dict | None = None
+    metric_scale: dict[str, Any] | None = None
 
     def to_json(self) -> str:
         d = {"key": self.key, "source": self.source, "scene_id": self.scene_id, "scale": self.scale,
              "records": [r.to_dict() for r in self.records], "skipped": self.skipped,
-             "dropped": dict(sorted(self.dropped.items())), "frame_hashes": self.frame_hashes}
+             "dropped": dict(sorted(self.dropped.items())), "frame_hashes": self.frame_hashes,
+             "dropped_frames": self.dropped_frames, "pose_corrections": self.pose_corrections}
+        if self.crosscheck is not None:
+            d["crosscheck"] = self.crosscheck
         if self.metric_scale is not None:
             d["metric_scale"] = self.metric_scale
         return json.dumps(d, sort_keys=True, ensure_ascii=False, separators=(",", ":")) + "\n"
@@ -53,7 +64,7 @@ class Shard:
         from collections import Counter
 
         return SceneQA(self.scene_id, self.scale, list(self.records), list(self.skipped), Counter(self.dropped),
-                       self.metric_scale)
+                       self.crosscheck, self.metric_scale)
 
 
 def write_shard(shard: Shard, path: Path) -> None:

@@ -46,8 +46,11 @@ class BuildConfig:
     max_scene_memory: int = 2 << 30
 
     def engine_settings(self) -> dict[str, Any]:
-        """Settings that change a scene's output beyond reader options (they key its shard)."""
-        return {"clip_frames": self.clip_frames}
+        """Settings that change a scene's output beyond reader options (they key its shard); the
+        truth sources name the rule that answers metric questions from a source's own annotation."""
+        from spacevista.engine.scene.questions import TRUTH_SOURCES
+
+        return {"clip_frames": self.clip_frames, "truth_sources": list(TRUTH_SOURCES)}
 
     def __post_init__(self) -> None:
         from spacevista.readers import validate_options
@@ -174,6 +177,7 @@ class SceneStage:
             scene = read_source(path, reader, **self.cfg.options)
         except Exception as e:  # noqa: BLE001
             return error_row(source, getattr(e, "scene", None) or scene_label, "open", _reason(e))
+        notes = reader_notes(scene)
         try:
             scene = self.specialists.fill(scene)
         except Exception as e:  # noqa: BLE001
@@ -200,14 +204,25 @@ class SceneStage:
             return error_row(source, scene.id, "process", _reason(e))
         shard = Shard(key=key, source=source, scene_id=scene.id, scale=result.scale, records=result.records,
                       skipped=result.skipped, dropped=dict(result.dropped), frame_hashes=hashes,
-                      metric_scale=result.metric_scale)
+                      crosscheck=result.crosscheck, metric_scale=result.metric_scale, **notes)
         write_shard(shard, shard_path)
         return {"source": source, "shard": name, "cached": "", "error": ""}
 
 
+def reader_notes(scene: Scene) -> dict[str, Any]:
+    """What the reader dropped or corrected (``io.checks``), as the shard and report.json carry it:
+    ``dropped_frames`` and ``pose_corrections`` (zeros when no pose needed correcting)."""
+    pc = scene.metadata.get("pose_corrections") or {}
+    return {"dropped_frames": list(scene.metadata.get("dropped_frames") or []),
+            "pose_corrections": {"corrected": int(pc.get("corrected", 0)),
+                                 "max_correction": float(pc.get("max_correction", 0.0))}}
+
+
 def _reason(e: Exception) -> str:
     if isinstance(e, SceneError):
-        return e.reason if not e.file else f"{e.file}: {e.reason}"
+        # the named kinds (PoseError, TooFewFramesError, UnsafePathError...) keep their name
+        kind = "" if type(e) is SceneError else f"{type(e).__name__}: "
+        return kind + (e.reason if not e.file else f"{e.file}: {e.reason}")
     return f"{type(e).__name__}: {e}"
 
 

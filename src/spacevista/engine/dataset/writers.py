@@ -10,6 +10,7 @@ from typing import Iterable
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from spacevista.engine.dataset.card import write_card
 from spacevista.io.jsonl import write_jsonl
 from spacevista.records import QARecord
 
@@ -31,7 +32,8 @@ def write_parquet(records: list[QARecord], path: Path) -> None:
 
 
 def write_dataset(records: Iterable[QARecord], out: Path, exports: bool = True) -> int:
-    """Write ``qa.jsonl`` and ``qa.parquet`` in canonical order (scene, id), and with ``exports``
+    """Write ``qa.jsonl``, ``qa.parquet`` and its dataset card ``README.md`` (see
+    ``spacevista.engine.dataset.card``) in canonical order (scene, id), and with ``exports``
     the SFT, GRPO and SpaceVista-Bench files (see ``spacevista.engine.dataset.exports``). The exports leave
     out items listed in ``out/rejected.txt`` (written by ``spacevista review-report --mark-rejected``);
     ``qa.jsonl`` keeps every record."""
@@ -39,6 +41,7 @@ def write_dataset(records: Iterable[QARecord], out: Path, exports: bool = True) 
     n = write_jsonl(recs, out / "qa.jsonl")
     if recs:
         write_parquet(recs, out / "qa.parquet")
+        write_card(recs, out)
         if exports:
             from spacevista.engine.dataset.exports import write_exports
             from spacevista.io.rejected import load_rejected

@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
 from spacevista.errors import SceneError
-from spacevista.evidence import attach_evidence, wall_coverage
+from spacevista.evidence import DepthThumb, attach_evidence, wall_coverage
 from spacevista.geometry.boxes import upright_box
 from spacevista.geometry.cameras import backproject
+from spacevista.geometry.scale.consistency import DepthSamples, align_scales
 from spacevista.geometry.room import room_extent, support_height
 from spacevista.geometry.lifting import MIN_MASK_PX, VoxelAccumulator, lift_frame_with_views, remove_outliers
 from spacevista.geometry.planes import gravity_align
@@ -39,6 +41,9 @@ class LiftConfig:
     #: a frame whose median depth differs from the accepted frames' by more than this factor, or lies
     #: outside the scale's plausible range, is dropped (depth in the wrong unit)
     depth_ratio_limit: float = 30.0
+    #: rescale each frame's depth to agree with the frames before it (geometry.scale.consistency):
+    #: True, False, or None for "when the depth was estimated" (a depth model or simulated errors)
+    align_depth: bool | None = None
 
     @property
     def max_voxels(self) -> int:
@@ -122,8 +127,12 @@ def lift_scene(scene: Scene, config: LiftConfig = LiftConfig()) -> SceneGraph:
     cameras = []
     dropped: list[dict[str, object]] = []
     medians: list[float] = []
+    thumbs: list[DepthThumb] = []
+    scales = depth_scales(scene, align, config) if _aligns(scene, config) else {}
     for frame in scene.frames:
         depth = frame.depth()
+        if frame.index in scales:
+            depth = depth * np.float32(scales[frame.index])
         inst = frame.instances()
         if depth.shape != (frame.camera.height, frame.camera.width) or inst.shape != depth.shape:
             raise SceneError(scene.id, frame.depth_path or frame.instance_path,
@@ -139,6 +148,7 @@ def lift_scene(scene: Scene, config: LiftConfig = LiftConfig()) -> SceneGraph:
             medians.append(median)
         pose = align @ frame.pose
         cameras.append(CameraPose(frame.index, frame.camera, pose))
+        thumbs.append(DepthThumb(frame.camera.K, pose, _thumbnail(depth, THUMB_STEP), THUMB_STEP))
         points, frame_view = lift_frame_with_views(depth, inst, frame.camera.K, pose,
                                                    min_mask_px=config.min_mask_px, stride=config.stride)
         try:
@@ -169,12 +179,54 @@ def lift_scene(scene: Scene, config: LiftConfig = LiftConfig()) -> SceneGraph:
     floor_z, room = estimate_support(scene, objects, bg, max_cells=config.max_scene_memory // 8)
     if config.ground_snap > 0:
         snap_to_support(objects, floor_z, config.ground_snap)
+    meta: dict[str, Any] = {"up_method": scene.up_method, "dropped_frames": dropped}
+    if scales:
+        logs = np.log(np.array(list(scales.values())))
+        meta["depth_alignment"] = {"frames": len(scales), "scale_spread": round(float(logs.std()), 4),
+                                   "largest_correction": round(float(np.abs(logs).max()), 4)}
     graph = SceneGraph(scene.id, scene.scale, scene.metric, objects, cameras, np.array([0.0, 0.0, 1.0]),
-                       floor_z=floor_z, room=room,
-                       source=scene.source, exact=False,
-                       metadata={"up_method": scene.up_method, "dropped_frames": dropped})
-    attach_evidence(graph)
+                       floor_z=floor_z, room=room, source=scene.source, exact=False, metadata=meta)
+    attach_evidence(graph, thumbs, contact=2 * voxel, background=bg)
     return graph
+
+
+#: pixels between the depth samples kept per frame for free-space tests
+THUMB_STEP = 8
+
+
+def _aligns(scene: Scene, config: LiftConfig) -> bool:
+    """Whether to align depth across frames: as configured, else when the depth was estimated
+    (a depth specialist filled it, or perception errors were simulated on it)."""
+    if config.align_depth is not None:
+        return config.align_depth
+    perception = scene.metadata.get("perception") or {}
+    return bool(perception.get("depth")) or perception.get("mode") in ("realistic", "degraded")
+
+
+def depth_scales(scene: Scene, align: np.ndarray, config: LiftConfig) -> dict[int, float]:
+    """Per-frame depth factors that make the video's depth consistent (frame index -> factor), from
+    sparse samples of every frame whose depth unit is plausible."""
+    frames, samples, medians = [], [], []
+    for frame in scene.frames:
+        depth = frame.depth()
+        median = _median_depth(depth)
+        if depth_unit_problem(median, float(np.median(medians)) if medians else None,
+                              scene.scale.value, config.depth_ratio_limit):
+            continue
+        if np.isfinite(median):
+            medians.append(median)
+        frames.append(frame.index)
+        samples.append(DepthSamples(_thumbnail(depth, THUMB_STEP), frame.camera.K, align @ frame.pose, THUMB_STEP))
+    if len(samples) < 2:
+        return {}
+    return {i: float(s) for i, s in zip(frames, align_scales(samples))}
+
+
+def _thumbnail(depth: np.ndarray, step: int) -> np.ndarray:
+    """Depth sampled every ``step`` pixels (invalid as 0), float32."""
+    d = np.asarray(depth[step // 2::step, step // 2::step], dtype=np.float32)
+    with np.errstate(invalid="ignore"):
+        return np.where(np.isfinite(d) & (d > 0), d, 0.0).astype(np.float32)
 
 
 def _median_depth(depth: np.ndarray) -> float:

@@ -2,7 +2,7 @@
 
 A COLMAP or nerfstudio capture is posed at an arbitrary scale. Once a metric depth specialist has
 filled its depth (``perception.fill_scene``), :func:`recover_metric_scale` estimates metres per
-source unit (``geometry.scale``): from the SfM model's sparse points as each frame saw them
+source unit (``geometry.scale.metric``): from the SfM model's sparse points as each frame saw them
 (``readers.colmap.sparse_observations``), or, where the source has none, from the camera baseline.
 
 - Non-metric source, scale recovered (status ``ok``): pose translations are multiplied by the
@@ -26,8 +26,8 @@ from typing import Any
 
 import numpy as np
 
-from spacevista.geometry.scale import (ScaleEstimate, ScaleLimits, sample_depth, scale_from_baseline,
-                                       scale_from_depth_pairs)
+from spacevista.geometry.scale.metric import (ScaleEstimate, ScaleLimits, sample_depth, scale_from_baseline,
+                                              scale_from_depth_pairs)
 from spacevista.readers.colmap import sparse_observations
 from spacevista.readers.up import resolve_up
 from spacevista.scene import Scene

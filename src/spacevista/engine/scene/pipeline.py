@@ -9,7 +9,10 @@ from typing import Any
 import numpy as np
 from PIL import Image
 
+from spacevista.engine.scene.annotated import annotated_graph
 from spacevista.engine.scene.clips import CLIP_FRAMES
+from spacevista.engine.scene.crosscheck import compare_graphs
+from spacevista.engine.scene.gates import depth_error_of
 from spacevista.engine.scene.questions import SceneQA, generate_qa, rng_for
 from spacevista.engine.scene.lift import LiftConfig, camera_graph, lift_scene
 from spacevista.engine.scene.metric_scale import RECOVERY, REFUSAL, scale_sigma
@@ -68,22 +71,35 @@ def materialise_masks(records: list[QARecord], scene: Scene, out_dir: Path) -> N
 
 def process_scene(scene: Scene, out_dir: Path, seed: int, task_names: list[str] | None = None,
                   lift: LiftConfig = LiftConfig(), provenance: dict[str, Any] | None = None,
-                  truth: Scene | None = None, clip_frames: int = CLIP_FRAMES) -> SceneQA:
+                  truth: Scene | None = None, clip_frames: int = CLIP_FRAMES,
+                  annotations: bool = True) -> SceneQA:
     """Run the whole engine on one scene; raises SceneError naming what is wrong.
 
-    ``truth`` is the clean scene when ``scene`` carries degraded perception: the exact graph
-    (answers, visibility) then comes from it, so accuracy is measured against the truth."""
+    ``truth`` is the clean scene when ``scene`` carries degraded perception (or is a synthetic scan
+    read back from another layout): the exact graph (answers, visibility) then comes from it, so
+    accuracy is measured against the truth. With ``annotations`` and a scene that ships its own 3D
+    annotation, metric answers come from it (:mod:`~spacevista.engine.scene.annotated`) and the
+    lifted objects are compared with the annotated ones (``result.crosscheck``)."""
     out_dir = Path(out_dir)
-    frame_paths = [frame_path(scene, f.index) for f in scene.frames]
     lifted = scene.has_depth and scene.has_instances
     est = lift_scene(scene, lift) if lifted else camera_graph(scene)
-    est.frame_paths = frame_paths
+    # lifting may drop frames (depth in the wrong unit): paths follow the graph's cameras
+    est.frame_paths = [frame_path(scene, c.frame) for c in est.cameras]
+    est.metadata["depth_error"] = depth_error_of(scene.metadata)
+    sigma = scale_sigma(scene)
+    if sigma is not None:  # posed at a recovered scale: its uncertainty gates and widens metric answers
+        est.metadata["scale_sigma"] = sigma
     clean = truth if truth is not None else scene
     exact = truth_graph(clean, rng_for(seed, scene.id, "truth")) if clean.has_ground_truth else None
     if exact is not None:
-        exact.frame_paths = frame_paths
+        exact.frame_paths = [frame_path(scene, c.frame) for c in exact.cameras]
+    ann = None
+    if annotations and lifted and scene.has_annotations:
+        ann = annotated_graph(scene, est, rng_for(seed, scene.id, "annotation"))
     result = generate_qa(est, exact, seed, task_names, provenance, lifted=lifted, clip_frames=clip_frames,
-                         not_metric=scene.metadata.get(REFUSAL), scale_sigma=scale_sigma(scene))
+                         annotated=ann, not_metric=scene.metadata.get(REFUSAL))
+    if ann is not None:
+        result.crosscheck = compare_graphs(est, ann)
     result.metric_scale = scene.metadata.get(RECOVERY)
     write_frames(scene, out_dir, used={i for r in result.records for i in r.frame_indices})
     materialise_masks(result.records, scene, out_dir)

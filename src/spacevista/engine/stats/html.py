@@ -49,6 +49,17 @@ def tables(stats: dict[str, Any]) -> dict[str, tuple[list[str], list[list[Any]]]
         from spacevista.engine.dataset.audit import audit_table
 
         out["Blind baselines: accuracy points above chance"] = audit_table(stats["audit"])
+    if stats.get("truth_sources"):
+        names = sorted({k for by in stats["truth_sources"].values() for k in by})
+        out["Answers per truth source"] = (["task", *names], [[t, *[by.get(k, 0) for k in names]]
+                                                              for t, by in stats["truth_sources"].items()])
+    check = stats.get("annotation_crosscheck")
+    if check:
+        from spacevista.engine.stats.tables import crosscheck_table
+
+        out["Lifted against annotated objects"] = crosscheck_table(check)
+        out["Scenes whose poses disagree with their annotation"] = (
+            ["scene", "reason"], [[f["scene"], "; ".join(f["reasons"])] for f in check["flagged_scenes"]])
     return out
 
 
@@ -61,8 +72,10 @@ def write_html(stats: dict[str, Any], plots: dict[str, Path], path: Path, title:
              ("Numerical answers per task", "numeric"), ("Correct-letter balance (multiple choice)", "letters"),
              ("Object categories per scale (top 10)", "categories")]
     tabs = tables(stats)
-    if "Blind baselines: accuracy points above chance" in tabs:
-        order.append(("Blind baselines: accuracy points above chance", "audit"))
+    for name in ("Blind baselines: accuracy points above chance", "Answers per truth source",
+                 "Lifted against annotated objects", "Scenes whose poses disagree with their annotation"):
+        if name in tabs:
+            order.append((name, ""))
     for name, plot in order:
         header, rows = tabs[name]
         parts.append(f"<h2>{html.escape(name)}</h2>")

@@ -106,11 +106,41 @@ def categories_per_scale(records: list[QARecord], top: int = 10) -> dict[str, li
             for s in scales_present(records) if out[s]}
 
 
+def truth_source_table(records: list[QARecord]) -> dict[str, dict[str, int]]:
+    """Answers per task and truth source, for datasets built from scenes with their own 3D
+    annotation (empty when no record states a source: every answer was lifted)."""
+    if not any("truth_source" in r.metadata for r in records):
+        return {}
+    out: dict[str, Counter] = defaultdict(Counter)
+    for r in records:
+        out[r.task][r.metadata.get("truth_source", "lifted")] += 1
+    return {t: dict(sorted(out[t].items())) for t in sorted(out)}
+
+
+def crosscheck_table(check: dict[str, Any]) -> tuple[list[str], list[list[Any]]]:
+    """Rows of the lifted-against-annotated distribution (``report.json["annotation_crosscheck"]``):
+    the relative error of each lifted box dimension and the lifted points' distance to the
+    annotated surface, as n, median, 10th/90th percentile and maximum."""
+    header = ["measure", "n", "p10", "median", "p90", "max"]
+    rows = []
+    for key, name in (("longest_rel_error", "longest side, relative error"),
+                      ("width_rel_error", "width, relative error"), ("height_rel_error", "height, relative error"),
+                      ("surface_distance_m", "distance to annotated surface (m)")):
+        q = check.get(key)
+        if q:
+            rows.append([name, q["n"], f"{q['p10']:.3g}", f"{q['median']:.3g}", f"{q['p90']:.3g}", f"{q['max']:.3g}"])
+    return header, rows
+
+
 def compute_stats(records: list[QARecord]) -> dict[str, Any]:
     """All statistics of a dataset as one JSON-ready dict."""
     values = numeric_values(records)
-    return {"qa_count": len(records), "scene_count": len({r.scene_id for r in records}),
-            "scales": scales_present(records), "task_scale": task_scale_counts(records),
-            "answer_types": answer_type_counts(records), "numeric": numeric_summary(values),
-            "letters": letter_balance(records),
-            "categories": {s: [list(x) for x in v] for s, v in categories_per_scale(records).items()}}
+    out = {"qa_count": len(records), "scene_count": len({r.scene_id for r in records}),
+           "scales": scales_present(records), "task_scale": task_scale_counts(records),
+           "answer_types": answer_type_counts(records), "numeric": numeric_summary(values),
+           "letters": letter_balance(records),
+           "categories": {s: [list(x) for x in v] for s, v in categories_per_scale(records).items()}}
+    sources = truth_source_table(records)
+    if sources:
+        out["truth_sources"] = sources
+    return out

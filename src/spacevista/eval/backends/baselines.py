@@ -24,8 +24,12 @@ from spacevista.qa.items import EvalItem
 from spacevista.qa.types import Prompt
 
 
-def _tag(answer: str) -> str:
-    return f"<answer>{answer}</answer>"
+def _reply(item: EvalItem, answer: str) -> str:
+    """``answer`` as the benchmark's reference prompt asks for it: in ``<answer>`` tags, or bare
+    for benchmarks whose reference scorer reads the reply as it is."""
+    from spacevista.eval.benchmarks import get_benchmark
+
+    return f"<answer>{answer}</answer>" if get_benchmark(item.benchmark).answer_tags else answer
 
 
 def _option_text(item: EvalItem) -> str | None:
@@ -73,7 +77,7 @@ class OracleBackend(_ItemBackend):
     name = "oracle"
 
     def answer_item(self, item: EvalItem) -> str:
-        return _tag(item.answer)
+        return _reply(item, item.answer)
 
 
 class ChanceBackend(_ItemBackend):
@@ -95,11 +99,11 @@ class ChanceBackend(_ItemBackend):
         rng = np.random.default_rng([self.seed, zlib.crc32(item.id.encode())])
         if item.answer_type == "mc":
             n = item.n_options or 4
-            return _tag(chr(ord("A") + int(rng.integers(n))))
+            return _reply(item, chr(ord("A") + int(rng.integers(n))))
         pool = self._pool(item)
         if not pool:
-            return _tag("1.0" if item.answer_type == "numerical" else "")
-        return _tag(pool[int(rng.integers(len(pool)))])
+            return _reply(item, "1.0" if item.answer_type == "numerical" else "")
+        return _reply(item, pool[int(rng.integers(len(pool)))])
 
 
 class PriorBackend(_ItemBackend):
@@ -122,10 +126,10 @@ class PriorBackend(_ItemBackend):
             norm_opts = [normalize_text(o) for o in item.options]
             for text, _ in sorted(texts.items(), key=lambda kv: (-kv[1], kv[0])):
                 if text in norm_opts:
-                    return _tag(chr(ord("A") + norm_opts.index(text)))
+                    return _reply(item, chr(ord("A") + norm_opts.index(text)))
             letters = Counter(o.answer.upper() for o in src)
             best = min(letters.items(), key=lambda kv: (-kv[1], kv[0]))[0] if letters else "A"
-            return _tag(best)
+            return _reply(item, best)
         if item.answer_type == "numerical":
             vals = []
             for o in src:
@@ -133,9 +137,9 @@ class PriorBackend(_ItemBackend):
                     vals.append(float(o.answer))
                 except ValueError:
                     continue
-            return _tag(repr(float(np.mean(vals))) if vals else "1.0")
+            return _reply(item, repr(float(np.mean(vals))) if vals else "1.0")
         texts = Counter(o.answer for o in src)
-        return _tag(min(texts.items(), key=lambda kv: (-kv[1], kv[0]))[0] if texts else "")
+        return _reply(item, min(texts.items(), key=lambda kv: (-kv[1], kv[0]))[0] if texts else "")
 
 
 @BACKENDS.register("oracle")

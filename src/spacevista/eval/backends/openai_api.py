@@ -3,14 +3,14 @@
 Frames go as base64 JPEG ``image_url`` parts before the text. Requests run on a thread pool; each
 retries with exponential backoff and jitter on 429, 5xx, timeouts, dropped connections and
 malformed replies (honouring ``Retry-After``), and a shared limiter spaces request starts when a
-rate limit is set. Connections are kept alive per thread.
+rate limit is set. Connections are kept alive per thread. ``timeout`` is a deadline for each
+attempt as a whole (connecting, sending, and reading the reply to its last byte), not a limit on
+each socket read, so a server that trickles bytes cannot hold a request past it.
 """
 
 from __future__ import annotations
 
-import base64
 import http.client
-import io
 import json
 import os
 import random
@@ -21,11 +21,10 @@ import urllib.parse
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any, Callable
 
-import numpy as np
-from PIL import Image
-
 from spacevista.errors import SpaceVistaError
 from spacevista.eval.backends import BACKENDS, BackendConfig
+from spacevista.eval.backends.deadline import Deadline, DeadlineHTTPConnection, DeadlineHTTPSConnection
+from spacevista.qa.framecache import encode_jpeg
 from spacevista.qa.types import Prompt
 
 
@@ -41,18 +40,11 @@ class RetryableError(SpaceVistaError):
         self.retry_after = retry_after
 
 
-def encode_jpeg(image: np.ndarray, quality: int = 85) -> str:
-    """Base64 JPEG of an HxWx3 uint8 array."""
-    buf = io.BytesIO()
-    Image.fromarray(image).save(buf, format="JPEG", quality=quality)
-    return base64.b64encode(buf.getvalue()).decode("ascii")
-
-
 def chat_messages(prompt: Prompt, quality: int = 85) -> list[dict[str, Any]]:
-    """The ``messages`` list of one prompt."""
+    """The ``messages`` list of one prompt (the prompt's own JPEGs when it carries them)."""
+    jpeg = prompt.jpeg if len(prompt.jpeg) == len(prompt.images) else [encode_jpeg(im, quality) for im in prompt.images]
     content: list[dict[str, Any]] = [
-        {"type": "image_url", "image_url": {"url": f"data:image/jpeg;base64,{encode_jpeg(im, quality)}"}}
-        for im in prompt.images]
+        {"type": "image_url", "image_url": {"url": f"data:image/jpeg;base64,{b64}"}} for b64 in jpeg]
     content.append({"type": "text", "text": prompt.text})
     msgs: list[dict[str, Any]] = []
     if prompt.system:
@@ -129,10 +121,10 @@ class OpenAIChatBackend:
         self._count_lock = threading.Lock()
 
     # -- connection handling
-    def _conn(self) -> http.client.HTTPConnection:
+    def _conn(self) -> DeadlineHTTPConnection | DeadlineHTTPSConnection:
         c = getattr(self._local, "conn", None)
         if c is None:
-            cls = http.client.HTTPSConnection if self._scheme == "https" else http.client.HTTPConnection
+            cls = DeadlineHTTPSConnection if self._scheme == "https" else DeadlineHTTPConnection
             c = cls(self._host, self._port, timeout=self.timeout)
             self._local.conn = c
         return c
@@ -148,6 +140,7 @@ class OpenAIChatBackend:
         if self.api_key:
             headers["Authorization"] = f"Bearer {self.api_key}"
         conn = self._conn()
+        conn.deadline = Deadline(self.timeout)
         with self._count_lock:
             self.requests += 1
         try:

@@ -13,6 +13,8 @@ from pathlib import Path
 from typing import Any, Iterable, Sequence
 
 from spacevista.qa.items import EvalItem, absolute_path
+from spacevista.qa.metrics import Score
+from spacevista.qa.prompts import prompt_text
 
 
 class Benchmark:
@@ -20,11 +22,13 @@ class Benchmark:
 
     #: registry name
     name: str = ""
-    #: which overall the benchmark reports first: ``item_mean`` or ``task_mean``
+    #: which overall the benchmark reports first: ``item_mean``, ``task_mean`` or ``category_mean``
     primary: str = "item_mean"
     #: auto-detection tries benchmarks in ascending priority (then by name): a format whose test
     #: is more specific goes first
     detect_priority: int = 100
+    #: whether the reference prompt asks for the answer in ``<answer>`` tags (baselines reply so)
+    answer_tags: bool = True
 
     @classmethod
     def detect(cls, path: Path) -> bool:
@@ -34,6 +38,16 @@ class Benchmark:
     def task_group(self, task: str) -> str:
         """Group of a task for the task-type mean (VSI-Bench merges direction levels)."""
         return task
+
+    def score_official(self, prediction: str | None, fields: dict[str, Any]) -> Score | None:
+        """The benchmark's reference scorer applied to one results row's fields; ``None`` when the
+        benchmark has none (its rows are then scored by the robust rules in both modes)."""
+        return None
+
+    def prompt_text(self, item: EvalItem, mode: str) -> str:
+        """The user text sent for ``item``: ``official`` is the benchmark's reference prompt (the
+        base sends SpaceVista-Bench's), the other modes are those of :mod:`spacevista.qa.prompts`."""
+        return prompt_text(item, mode)
 
     def load(self, path: Path) -> list[EvalItem]:
         """Items of the benchmark stored at ``path`` (a file or a folder), in file order."""
@@ -78,20 +92,24 @@ class ParquetBenchmark(Benchmark):
         return parquet_rows(path)
 
 
-_OPTION_LINE_RE = re.compile(r"(?m)(?:^|\s|,)\(?([A-J])[\.\):]\s*(.+?)(?=(?:,\s*\(?[A-J][\.\):])|$)")
+# an option starts after a line start, a space or a comma and runs to the next option marker
+# (space or comma separated) or the line end: "A. x" lines, "A. 1 m B. 2 m" inline, "A: x, B: y"
+_OPTION_RE = re.compile(r"(?m)(?:^|(?<=[\s,]))\(?([A-J])[\.\):]\s*(.+?)"
+                        r"(?=\s*,?\s+\(?[A-J][\.\):]\s|\s*,\s*\(?[A-J][\.\):]|\s*$)")
 
 
 def options_in_text(question: str) -> list[str]:
-    """Option texts listed in a question (``A. x`` / ``(B) y`` / ``C: z`` lines, or ``A: x, B: y``)."""
+    """Option texts listed in a question, letters A to J in order: one per line (``A. x``, ``(B) y``,
+    ``C: z``) or inline (``A. 1 m B. 2 m``, ``A: x, B: y``); a lone "A." is no list."""
     found: dict[str, str] = {}
-    for m in _OPTION_LINE_RE.finditer(question):
+    for m in _OPTION_RE.finditer(question):
         letter = m.group(1)
         expected = chr(ord("A") + len(found))
         if letter == expected:
             found[letter] = m.group(2).strip()
         elif letter == "A":
             found = {"A": m.group(2).strip()}
-    return list(found.values())
+    return list(found.values()) if len(found) >= 2 else []
 
 
 def parquet_files(path: Path, pattern: str = "*.parquet") -> list[Path]:

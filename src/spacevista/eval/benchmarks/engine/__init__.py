@@ -4,12 +4,14 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Iterator
+from typing import Any, Iterator
 
 from spacevista.eval.benchmarks import BENCHMARKS
 from spacevista.eval.benchmarks.base import Benchmark
+from spacevista.eval.benchmarks.spacevista_bench.official import score_official
 from spacevista.io.jsonl import read_jsonl
 from spacevista.qa.items import EvalItem, record_to_item
+from spacevista.qa.metrics import Score
 from spacevista.records import QARecord
 
 QA_FILE = "qa.jsonl"
@@ -25,6 +27,10 @@ class EngineSet(Benchmark):
     @classmethod
     def detect(cls, path: Path) -> bool:
         return (path.is_dir() and (path / QA_FILE).is_file()) or path.name == QA_FILE
+
+    def score_official(self, prediction: str | None, fields: dict[str, Any]) -> Score:
+        """SpaceVista-Bench's official rules, as the set's exported ``bench.json`` is scored."""
+        return score_official(prediction, fields["answer"])
 
     def rows(self, path: Path) -> Iterator[QARecord]:
         return read_jsonl(path / QA_FILE if path.is_dir() else path)

@@ -2,8 +2,11 @@
 
 Answer type from the answer (A–E mc, a float numerical, else text); the unit of a numerical
 answer is the one the question asks for ("in centimeters"), else the scale's; the overall score is the
-mean over items, reported per category (Indoor, Outdoor, Tabletop, TinyTabletop) and per
-``original_type``. Point, box and mask prompts are drawn on the frame they name.
+mean of the four category means (Indoor, Outdoor, Tabletop, TinyTabletop) as the paper's Table 5
+reports it (the official script prints the mean over items, also reported), and per
+``original_type``. Point, box and mask prompts are drawn on the frame they name, in every layout the
+official evaluator reads (:mod:`spacevista.qa.marks`). Relative paths resolve against the file's
+folder, else (as the official evaluator resolves them) against the working directory.
 """
 
 from __future__ import annotations
@@ -13,10 +16,11 @@ from typing import Any
 
 from spacevista.eval.benchmarks import BENCHMARKS
 from spacevista.eval.benchmarks.base import Benchmark, options_in_text
+from spacevista.eval.benchmarks.spacevista_bench.official import score_official
 from spacevista.io.bench import read_bench_json
 from spacevista.qa.answers import unit_in_question
-from spacevista.qa.items import EvalItem, absolute_path, resolve_annotations
-from spacevista.qa.metrics import answer_type_of
+from spacevista.qa.items import EvalItem, resolve_annotations, resolve_path
+from spacevista.qa.metrics import Score, answer_type_of
 
 _UNIT_OF_SCALE = {"mm": "mm", "cm": "cm", "m": "m", "<km": "m", "km": "km"}
 
@@ -26,6 +30,8 @@ class SpaceVistaBench(Benchmark):
     """SpaceVista-Bench official JSON (bench_all_clean.json layout)."""
 
     name = "spacevista"
+    #: the paper's Table 5 "Overall" is the plain mean of its four categories
+    primary = "category_mean"
     detect_priority = 20
 
     @classmethod
@@ -35,6 +41,9 @@ class SpaceVistaBench(Benchmark):
         with open(path, encoding="utf-8") as f:
             head = f.read(1 << 20)  # an entry is far shorter than 1 MB
         return head.lstrip().startswith("[") and '"videos"' in head
+
+    def score_official(self, prediction: str | None, fields: dict[str, Any]) -> Score:
+        return score_official(prediction, fields["answer"])
 
     def rows(self, path: Path) -> list[dict[str, Any]]:
         return read_bench_json(path)
@@ -51,7 +60,7 @@ class SpaceVistaBench(Benchmark):
             row["id"], row["question"], row["answer"], answer_type_of(row["answer"]),
             str(meta.get("task") or otype or "unknown"), category=str(meta.get("category", "")),
             options=list(meta.get("options") or []) or options_in_text(row["question"]), default_n_options=5,
-            unit=unit, frames=[absolute_path(f, root) for f in row["videos"][0]],
+            unit=unit, frames=[resolve_path(f, root) for f in row["videos"][0]],
             input_type=row.get("input_type") or "image_text",
             annotations=resolve_annotations(row.get("annotations") or {}, root),
             extra={"original_type": otype, "scale": meta.get("scale")})

@@ -8,18 +8,15 @@ Overall: mean over tasks; ``img_type`` (single-view, multi-view, video) is the c
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 from spacevista.eval.benchmarks import BENCHMARKS
 from spacevista.eval.benchmarks.base import ParquetBenchmark, image_payloads, options_in_text
+from spacevista.eval.benchmarks.spar import official
+from spacevista.eval.benchmarks.spar.official import MC_TASKS, NUMERICAL_TASKS
 from spacevista.qa.items import EvalItem
+from spacevista.qa.metrics import Score
 
-MC_TASKS = ("obj_spatial_relation_oo", "obj_spatial_relation_oc_mv", "obj_spatial_relation_oo_mv",
-            "spatial_imagination_oc", "spatial_imagination_oo", "spatial_imagination_oc_mv",
-            "spatial_imagination_oo_mv", "position_matching", "camera_motion_infer",
-            "distance_infer_center_oo", "distance_infer_center_oo_mv")
-NUMERICAL_TASKS = ("depth_prediction_oc", "depth_prediction_oo", "distance_prediction_oc",
-                   "distance_prediction_oo", "depth_prediction_oc_mv", "depth_prediction_oo_mv",
-                   "distance_prediction_oo_mv", "distance_prediction_oc_mv")
 VIEW_CHANGE_TASKS = ("view_change_infer",)
 COLUMNS = frozenset({"id", "img_type", "format_type", "task", "source", "image", "question", "answer"})
 
@@ -31,7 +28,16 @@ class SPARBench(ParquetBenchmark):
     name = "spar"
     primary = "task_mean"
     detect_priority = 60
+    answer_tags = False
     columns = COLUMNS
+
+    def score_official(self, prediction: str | None, fields: dict[str, Any]) -> Score:
+        return official.score_official(prediction, fields)
+
+    def prompt_text(self, item: EvalItem, mode: str) -> str:
+        if mode == "official":
+            return official.official_prompt(item.question, item.task)
+        return super().prompt_text(item, mode)
 
     def to_item(self, row: dict, root: Path, path: Path) -> EvalItem:
         task = str(row["task"])

@@ -13,7 +13,9 @@ from typing import Any
 
 from spacevista.eval.benchmarks import BENCHMARKS
 from spacevista.eval.benchmarks.base import ParquetBenchmark
+from spacevista.eval.benchmarks.stibench import official
 from spacevista.qa.items import EvalItem, absolute_path
+from spacevista.qa.metrics import Score
 
 COLUMNS = frozenset({"ID", "Video", "Question", "Candidates", "Answer", "Task", "time_start", "time_end"})
 
@@ -36,6 +38,15 @@ class STIBench(ParquetBenchmark):
     primary = "task_mean"
     detect_priority = 40
     columns = COLUMNS
+
+    def score_official(self, prediction: str | None, fields: dict[str, Any]) -> Score:
+        return official.score_official(prediction, fields)
+
+    def prompt_text(self, item: EvalItem, mode: str) -> str:
+        if mode == "official":
+            letters = [chr(ord("A") + i) for i in range(len(item.options))]
+            return official.official_prompt(item.question, list(zip(letters, item.options)))
+        return super().prompt_text(item, mode)
 
     def to_item(self, row: dict, root: Path, path: Path) -> EvalItem:
         cands = _candidates(row["Candidates"])

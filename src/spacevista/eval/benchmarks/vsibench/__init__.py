@@ -10,14 +10,16 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
+from typing import Any
 
 from spacevista.eval.benchmarks import BENCHMARKS
 from spacevista.eval.benchmarks.base import ParquetBenchmark
+from spacevista.eval.benchmarks.vsibench import official
+from spacevista.eval.benchmarks.vsibench.official import MC_TYPES
 from spacevista.qa.items import EvalItem
+from spacevista.qa.metrics import Score
+from spacevista.qa.prompts import prompt_text
 
-MC_TYPES = ("object_rel_direction_easy", "object_rel_direction_medium", "object_rel_direction_hard",
-            "object_rel_distance", "route_planning", "obj_appearance_order")
-NUMERICAL_TYPES = ("object_abs_distance", "object_counting", "object_size_estimation", "room_size_estimation")
 #: the unit each numerical question asks for (stated in the question text)
 UNITS = {"object_abs_distance": "m", "object_counting": "", "object_size_estimation": "cm",
          "room_size_estimation": "m2"}
@@ -32,10 +34,18 @@ class VSIBench(ParquetBenchmark):
     name = "vsibench"
     primary = "task_mean"
     detect_priority = 30
+    answer_tags = False
     columns = COLUMNS
 
     def task_group(self, task: str) -> str:
         return "object_rel_direction" if task.startswith("object_rel_direction") else task
+
+    def score_official(self, prediction: str | None, fields: dict[str, Any]) -> Score:
+        return official.score_official(prediction, fields)
+
+    def prompt_text(self, item: EvalItem, mode: str) -> str:
+        """``official`` is lmms-eval's layout, the same text as ``direct``."""
+        return prompt_text(item, "direct" if mode == "official" else mode)
 
     def to_item(self, row: dict, root: Path, path: Path) -> EvalItem:
         qtype = row["question_type"]

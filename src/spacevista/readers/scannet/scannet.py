@@ -11,18 +11,24 @@
       instance-filt/0.png ...    optional: 2-D instance ids, pixel value = objectId + 1, 0 = unannotated
       scene0000_00.aggregation.json (or scene0000_00_vh_clean.aggregation.json)
                                  optional: segGroups [{objectId, label, ...}]
+      scene0000_00_vh_clean_2.ply, scene0000_00_vh_clean_2.0.010000.segs.json
+                                 optional: the annotated mesh (see ``readers.annotations.scannet``)
 
 Resolution: ``resolution="color"`` (default) keeps the colour camera and moves depth onto its grid;
 ``resolution="depth"`` keeps the depth camera and moves colour onto the depth grid. Both use
 nearest-neighbour lookup through the two intrinsics (ScanNet's colour/depth extrinsic is identity).
 Instance ids keep ScanNet's value (objectId + 1) so that 0 stays background;
 ``scene.metadata["categories"] = {objectId + 1: label}``.
+
+With the mesh, segments and aggregation present (and ``annotations=True``), the scene carries the
+annotated objects (``scene.annotations()``), moved by the axis alignment like the poses; frames
+without an ``instance-filt`` image then get the instance map the annotated mesh projects into them,
+with the same ids.
 """
 
 from __future__ import annotations
 
 import functools
-import json
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -30,9 +36,12 @@ from typing import Any
 import numpy as np
 
 from spacevista.errors import SceneError
-from spacevista.readers.base import (READERS, DepthRemap, Reader, check_rigid, file_here_or_above, finish_scene,
-                                     image_size, load_depth_png, load_instance_png, load_rgb_remapped,
-                                     make_camera, read_matrix, read_text, rgb_loader, scene_id_for)
+from spacevista.readers.annotations import (annotation_loader, annotation_source, projected_instance_loader,
+                                            scannet_files)
+from spacevista.readers.annotations.scannet import read_seg_groups
+from spacevista.readers.base import (READERS, DepthRemap, FrameLog, Reader, check_camera, file_here_or_above,
+                                     finish_scene, image_size, load_depth_png, load_instance_png, load_rgb_remapped,
+                                     read_matrix, read_text, rgb_loader, scene_id_for)
 from spacevista.readers.options import DepthOptions, one_of
 from spacevista.scene import Frame, Scale, Scene
 
@@ -41,13 +50,14 @@ from spacevista.scene import Frame, Scale, Scene
 class ScanNetOptions(DepthOptions):
     """``resolution`` ("color": the colour camera, depth moved onto it; "depth": the reverse),
     ``depth_scale``, ``axis_align`` (apply the scene's axisAlignment), ``annotated_only`` (only
-    frames with 2-D instances; default: when instance-filt/ exists), ``num_frames``, ``stride``,
-    ``scale``, ``scene_id``, ``up``."""
+    frames with 2-D instances; default: when instance-filt/ exists), ``annotations`` (load the
+    annotated mesh when present), ``num_frames``, ``stride``, ``scale``, ``scene_id``, ``up``."""
 
     reader = "scannet"
     resolution: str = field(default="color", metadata=one_of("color", "depth"))
     axis_align: bool = True
     annotated_only: bool | None = None
+    annotations: bool = True
 
 
 def _numbered(folder: Path, suffixes: tuple[str, ...]) -> dict[int, Path]:
@@ -59,8 +69,9 @@ def _numbered(folder: Path, suffixes: tuple[str, ...]) -> dict[int, Path]:
     return out
 
 
-def read_axis_alignment(scene: str, path: Path) -> np.ndarray | None:
-    """The 4x4 ``axisAlignment`` of a ScanNet scene meta file, or ``None`` when it has none."""
+def read_axis_alignment(scene: str, path: Path, log: FrameLog | None = None) -> np.ndarray | None:
+    """The 4x4 ``axisAlignment`` of a ScanNet scene meta file, or ``None`` when it has none; checked
+    as a pose (and its rounding corrected) through ``log``."""
     for line in read_text(scene, path).splitlines():
         key, _, value = line.partition("=")
         if key.strip() == "axisAlignment":
@@ -70,17 +81,13 @@ def read_axis_alignment(scene: str, path: Path) -> np.ndarray | None:
                 raise SceneError(scene, str(path), f"axisAlignment is not numeric: {e}") from e
             if len(vals) != 16:
                 raise SceneError(scene, str(path), f"axisAlignment needs 16 numbers, found {len(vals)}")
-            return check_rigid(scene, path, np.asarray(vals).reshape(4, 4))
+            return (log or FrameLog(scene)).pose(np.asarray(vals).reshape(4, 4), path)
     return None
 
 
 def read_aggregation(scene: str, path: Path) -> dict[int, str]:
     """``{objectId + 1: label}`` from a ScanNet aggregation file (the 2-D instance-filt id convention)."""
-    try:
-        data = json.loads(read_text(scene, path))
-        return {int(g["objectId"]) + 1: str(g["label"]) for g in data["segGroups"]}
-    except (json.JSONDecodeError, KeyError, TypeError, ValueError) as e:
-        raise SceneError(scene, str(path), f"bad aggregation file: {e}") from e
+    return {oid + 1: label for oid, label, _ in read_seg_groups(scene, path, "aggregation")}
 
 
 @READERS.register("scannet")
@@ -109,9 +116,17 @@ class ScanNetReader(Reader, options=ScanNetOptions, scales=(Scale.INDOOR,)):
 
         name = root.name  # ScanNet names its scene files after the folder
         meta_file = file_here_or_above(root, f"{name}.txt")
-        align = read_axis_alignment(sid, meta_file) if (meta_file and options.axis_align) else None
+        log = FrameLog(sid)
+        align = read_axis_alignment(sid, meta_file, log) if (meta_file and options.axis_align) else None
         agg = file_here_or_above(root, f"{name}.aggregation.json", f"{name}_vh_clean.aggregation.json")
         categories = read_aggregation(sid, agg) if agg else {}
+        found = scannet_files(root, name) if options.annotations else None
+        source: tuple | None = None
+        if found is not None:
+            source = annotation_source("scannet", sid, *map(str, found),
+                                       None if align is None else tuple(align.reshape(-1).tolist()))
+            agg = found[2]
+            categories = read_aggregation(sid, agg)
 
         # lifting needs instance maps in every frame: when the scan has 2-D instances, read only the
         # annotated frames unless told otherwise
@@ -123,7 +138,6 @@ class ScanNetReader(Reader, options=ScanNetOptions, scales=(Scale.INDOOR,)):
                        for i in ids if i not in instances]
             ids = [i for i in ids if i in instances]
         keep = options.select(len(ids))
-        frames: list[Frame] = []
         remaps: dict[tuple, DepthRemap] = {}
 
         def remap(K_from, size_from, K_to, size_to):
@@ -132,16 +146,15 @@ class ScanNetReader(Reader, options=ScanNetOptions, scales=(Scale.INDOOR,)):
                 remaps[key] = DepthRemap(K_from, size_from, K_to, size_to)
             return remaps[key]
 
-        for i in keep:
-            fid = ids[i]
+        def read_frame(fid: int, index: int) -> Frame | None:
             if fid not in poses:
                 skipped.append({"frame": fid, "file": str(root / "pose" / f"{fid}.txt"), "reason": "missing pose"})
-                continue
+                return None
             pose = read_matrix(sid, poses[fid], (4, 4))
-            if not np.all(np.isfinite(pose)):
+            if np.isneginf(pose).any():
                 skipped.append({"frame": fid, "file": str(poses[fid]), "reason": "invalid pose (-inf: tracking lost)"})
-                continue
-            pose = check_rigid(sid, poses[fid], pose)
+                return None
+            pose = log.pose(pose, poses[fid], fid)
             if align is not None:
                 pose = align @ pose
             cw, ch = image_size(sid, colors[fid])
@@ -149,14 +162,14 @@ class ScanNetReader(Reader, options=ScanNetOptions, scales=(Scale.INDOOR,)):
             if resolution == "depth" and dsize is None:
                 raise SceneError(sid, str(root / "depth" / f"{fid}.png"), "missing depth (resolution='depth')")
             if resolution == "color":
-                cam = make_camera(sid, root / "intrinsic" / "intrinsic_color.txt", Kc, cw, ch)
+                cam = check_camera(Kc, cw, ch, sid, root / "intrinsic" / "intrinsic_color.txt", fid)
                 rgb = rgb_loader(colors[fid], sid)
             else:
-                cam = make_camera(sid, kd_path, Kd, *dsize)
+                cam = check_camera(Kd, *dsize, sid, kd_path, fid)
                 rgb = functools.partial(load_rgb_remapped, str(colors[fid]), sid, remap(Kc, (cw, ch), Kd, dsize))
             depth = None
             if dsize is not None:
-                make_camera(sid, kd_path, Kd, *dsize)  # depth intrinsics must fit the depth image too
+                check_camera(Kd, *dsize, sid, kd_path, fid)  # depth intrinsics must fit the depth image too
                 depth = functools.partial(load_depth_png, str(depths[fid]), sid, depth_scale, (0,),
                                           remap(Kd, dsize, cam.K, (cam.width, cam.height)))
             inst = None
@@ -166,20 +179,31 @@ class ScanNetReader(Reader, options=ScanNetOptions, scales=(Scale.INDOOR,)):
                 Ki = np.diag([isize[0] / cw, isize[1] / ch, 1.0]) @ Kc
                 inst = functools.partial(load_instance_png, str(instances[fid]), sid, None,
                                          remap(Ki, isize, cam.K, (cam.width, cam.height)))
-            frames.append(Frame(index=len(frames), camera=cam, pose=pose, image_path=str(colors[fid]),
-                                depth_path=str(depths[fid]) if depth else None,
-                                instance_path=str(instances[fid]) if inst else None,
-                                rgb_loader=rgb, depth_loader=depth, instance_loader=inst))
+            elif source is not None:
+                inst = projected_instance_loader(source, cam.K, cam.width, cam.height, pose)
+            return Frame(index=index, camera=cam, pose=pose, image_path=str(colors[fid]),
+                         depth_path=str(depths[fid]) if depth else None,
+                         instance_path=str(instances[fid]) if fid in instances else None,
+                         rgb_loader=rgb, depth_loader=depth, instance_loader=inst)
+
+        frames, kept = log.read([ids[i] for i in keep], read_frame)
 
         metadata: dict[str, Any] = {"format": "scannet", "resolution": resolution,
-                                    "source_frame_ids": [ids[i] for i in keep],
+                                    "source_frame_ids": kept,
                                     "instance_id_convention": "ScanNet objectId + 1; 0 = unannotated"}
         if categories:
             metadata["categories"] = categories
             metadata["aggregation"] = str(agg)
         if align is not None:
             metadata["axis_alignment"] = align.tolist()
+        loader = None
+        if source is not None:
+            metadata["annotation"] = {"source": "scannet", "files": list(map(str, found)), "instance_ids":
+                                      "instance-filt" if all(i in instances for i in kept) else
+                                      "instance-filt and projected mesh" if any(i in instances for i in kept)
+                                      else "projected mesh"}
+            loader = annotation_loader(source)
         scene = Scene(id=sid, scale=options.scale, frames=frames, metric=True,
                       up_method="axis_alignment" if align is not None else "unknown", source="scannet",
-                      root=root, metadata=metadata)
-        return finish_scene(scene, skipped, options.up)
+                      root=root, metadata=metadata, annotation_loader=loader)
+        return finish_scene(scene, skipped, log, options.up)
