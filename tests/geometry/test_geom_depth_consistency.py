@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from spacevista.geometry.depth_consistency import DepthSamples, align_scales, relative_scale
+from spacevista.geometry.scale.consistency import DepthSamples, align_scales, relative_scale
 from spacevista.geometry.poses import look_at
 
 K = np.array([[200.0, 0, 160], [0, 200.0, 120], [0, 0, 1]])

@@ -8,4 +8,4 @@ def test_registry_lookup_loads_no_torch():
             "print(','.join(names))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == ("depth-anything-metric,depth-anything-relative,depth-pro,grounding-dino,"
-                                  "owlv2,sam2-video")
+                                  "owlv2,sam2-video,synthetic")

@@ -138,3 +138,39 @@ def test_bad_models(tmp_path):
     (tmp_path / "t/sparse/cameras.txt").write_text(text)
     with pytest.raises(SceneError, match="unknown camera model 'WEIRD_MODEL'"):
         read_source(tmp_path / "t")
+
+
+@pytest.mark.parametrize("kind", ["txt", "bin"])
+def test_sparse_observations_give_each_frames_points_and_their_depth(tmp_path, kind):
+    """Even image ids observe point 1 at pixel (1.5, 2.5) (and one 2-D point with no 3-D point);
+    odd ones observe nothing. Depth is z of the point in the image's camera, in the poses' units."""
+    from spacevista.readers.colmap import sparse_observations
+
+    g = rng(7)
+    images = _images(g)
+    for *_, name in images:
+        write_rgb(tmp_path / "images" / name, g)
+    (_write_text if kind == "txt" else _write_binary)(tmp_path / "sparse" / "0", images)
+    X = np.array([0.1, 0.2, 3.0])
+    for scale in (None, 0.5):
+        scene = read_source(tmp_path, **({} if scale is None else {"metric_scale": scale}))
+        obs = sparse_observations(scene)
+        assert len(obs) == len(images)
+        for (uv, z), (iid, q, t, *_) in zip(obs, images):
+            if iid % 2:
+                assert uv.shape == (0, 2) and z.shape == (0,)
+                continue
+            np.testing.assert_allclose(uv, [[1.5, 2.5]])
+            np.testing.assert_allclose(z, [(scale or 1.0) * (_R(q) @ X + t)[2]], rtol=1e-12)
+            # the frame's own pose agrees: the point is that far along its optical axis
+            f = scene.frames[[im[0] for im in images].index(iid)]
+            np.testing.assert_allclose(z, [(np.linalg.inv(f.pose)[:3, :3] @ ((scale or 1.0) * X)
+                                            + np.linalg.inv(f.pose)[:3, 3])[2]], rtol=1e-9)
+
+
+def test_sparse_observations_need_a_model(tmp_path):
+    from spacevista.readers.colmap import sparse_observations
+    from spacevista.scene import Camera, Frame, Scene
+
+    scene = Scene("s", "indoor", [Frame(0, Camera.from_fov(8, 6, 60), np.eye(4))], metric=False)
+    assert sparse_observations(scene) is None

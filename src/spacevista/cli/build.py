@@ -41,19 +41,24 @@ def parse_options(pairs: tuple[str, ...]) -> dict[str, Any]:
 @click.option("--option", "reader_options", multiple=True, metavar="KEY=VALUE",
               help="Reader option (repeatable), e.g. num_frames=32.")
 @click.option("--depth", "depth_spec", default=None, metavar="NAME=PATH",
-              help="Metric depth specialist for sources without depth, e.g. depth-pro=/models/depth-pro.")
+              help="Metric depth specialist for sources without depth, e.g. depth-pro=/models/depth-pro; "
+                   "it also recovers the metric scale of SfM captures. 'synthetic' (no path): the truth "
+                   "beside a synthetic capture with realistic errors.")
+@click.option("--depth-error", type=click.FloatRange(0.0, 0.5), default=None,
+              help="With --depth synthetic: relative size of its depth errors (0.05 = 5%%; default 0.05).")
 @click.option("--detector", "detector_spec", default=None, metavar="NAME=PATH",
               help="Open-vocabulary detector for sources without instance masks, e.g. grounding-dino=/models/gd.")
 @click.option("--tracker", "tracker_spec", default=None, metavar="NAME=PATH",
-              help="Video mask tracker prompted by the detector, e.g. sam2-video=/models/sam2.")
+              help="Video mask tracker prompted by the detector, e.g. sam2-video=/models/sam2; 'synthetic' "
+                   "(no path, no detector): the exact instance maps beside a synthetic capture.")
 @click.option("--categories", default="", help="Comma-separated detector prompts, e.g. 'chair,table,lamp'.")
 @click.option("--device", default="cpu", show_default=True, help="Device of the specialists (cpu, cuda).")
 @click.option("--dtype", default="float32", show_default=True, help="float32, bfloat16 or float16.")
 def build(sources: tuple[str, ...], out: str, fmt: str, runner: str, workers: int, ray_address: str | None,
           seed: int, clip_frames: int, max_scene_memory: float, tasks: tuple[str, ...],
           exclude_bench: tuple[str, ...], reader_options: tuple[str, ...],
-          depth_spec: str | None, detector_spec: str | None, tracker_spec: str | None, categories: str,
-          device: str, dtype: str) -> None:
+          depth_spec: str | None, depth_error: float | None, detector_spec: str | None, tracker_spec: str | None,
+          categories: str, device: str, dtype: str) -> None:
     """Build QA from SOURCES (scene folders, or folders of scene folders) into OUT.
 
     Writes qa.jsonl, qa.parquet, sft.json, grpo.jsonl, bench.json, report.json, errors.jsonl,
@@ -82,10 +87,14 @@ def build(sources: tuple[str, ...], out: str, fmt: str, runner: str, workers: in
         raise click.BadParameter(str(e), param_hint="--option") from e
     perception: dict = {k: v for k, v in (("depth", depth_spec), ("detector", detector_spec),
                                           ("tracker", tracker_spec)) if v}
+    if depth_error is not None:
+        if depth_spec != "synthetic":
+            raise click.BadParameter("only with --depth synthetic", param_hint="--depth-error")
+        perception["depth_options"] = {"depth_error": depth_error}
     if perception:
         perception.update(device=device, dtype=dtype,
                           categories=[c.strip() for c in categories.split(",") if c.strip()])
-        if bool(detector_spec) != bool(tracker_spec):
+        if bool(detector_spec) != bool(tracker_spec) and not (tracker_spec == "synthetic" and not detector_spec):
             raise click.BadParameter("instance masks need both --detector and --tracker", param_hint="--detector")
         if detector_spec and not perception["categories"]:
             raise click.BadParameter("the detector needs prompts: --categories 'chair,table'",

@@ -1,5 +1,6 @@
 """``spacevista synth``: write procedural scenes with exact ground truth in the native format, or
-(``--as scannet``) as ScanNet export folders with their annotated mesh."""
+(``--as scannet``) as ScanNet export folders with their annotated mesh, or (``--as colmap``) as
+structure-from-motion captures at an unknown scale."""
 
 from __future__ import annotations
 
@@ -31,20 +32,30 @@ _SCALES = [s.value for s in Scale] + ["all"]
 @click.option("--width", type=click.IntRange(min=8), default=320, show_default=True)
 @click.option("--height", type=click.IntRange(min=8), default=240, show_default=True)
 @click.option("--image-format", type=click.Choice(["png", "jpg"]), default="png", show_default=True)
-@click.option("--as", "layout", type=click.Choice(["native", "scannet"]), default="native", show_default=True,
+@click.option("--as", "layout", type=click.Choice(["native", "scannet", "colmap"]), default="native",
+              show_default=True,
               help="native: SpaceVista's scene format; scannet: ScanNet's export layout with the "
                    "_vh_clean_2.ply mesh, segments and aggregation (read back by the scannet reader), "
-                   "holding every frame of the capture")
+                   "holding every frame of the capture; colmap: an SfM capture (COLMAP model + "
+                   "transforms.json, no depth, scaled by --sfm-scale and moved rigidly) with its exact "
+                   "truth beside it")
+@click.option("--sfm-scale", type=click.FloatRange(min=0, min_open=True), default=1.0, show_default=True,
+              help="with --as colmap: reconstruction units per metre")
 def synth(scale: str, n: int, out: Path, seed: int, capture: str, frames: int | None, width: int, height: int,
-          image_format: str, layout: str) -> None:
+          image_format: str, layout: str, sfm_scale: float) -> None:
     """Synthesise N scenes per scale and write them under OUT in the native scene format (or as
-    ScanNet export folders with ``--as scannet``)."""
+    ScanNet export folders with ``--as scannet``, or as structure-from-motion captures with
+    ``--as colmap``)."""
     from spacevista.cli.tables import make_console
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
     from spacevista.io.native import write_scene
     from spacevista.synth.export_scannet import write_scannet
+    from spacevista.synth.export_sfm import export_sfm
     from spacevista.synth.generate import generate_scene
+
+    if layout != "colmap" and sfm_scale != 1.0:
+        raise click.BadParameter("only with --as colmap", param_hint="--sfm-scale")
 
     scales = list(Scale) if scale.lower() == "all" else [Scale.parse(scale)]
     jobs = [(s, seed + k) for s in scales for k in range(n)]
@@ -57,7 +68,9 @@ def synth(scale: str, n: int, out: Path, seed: int, capture: str, frames: int | 
         for s, sd in jobs:
             bar.update(task, description=f"synth {s.value} seed {sd}")
             scene = generate_scene(s, sd, n_frames=frames, width=width, height=height, capture=capture)
-            if layout == "scannet":
+            if layout == "colmap":
+                export_sfm(scene, out, sfm_scale, sd)
+            elif layout == "scannet":
                 write_scannet(scene, out)
             else:
                 write_scene(scene, out, image_format=image_format)

@@ -24,6 +24,7 @@ SPECIALISTS: Registry[type] = Registry("specialist", modules=(
     "spacevista.perception.depth",
     "spacevista.perception.detection",
     "spacevista.perception.tracking",
+    "spacevista.perception.synthetic",
 ))
 
 DTYPES = ("float32", "bfloat16", "float16")

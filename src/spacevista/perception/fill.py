@@ -4,6 +4,10 @@
 frame lacks it. The returned scene's ``metadata["perception"]`` says which model (name, class, path,
 config hash, device, dtype) produced the depth maps and the masks, and with which settings.
 
+A specialist with ``predict_scene(scene)`` (depth) or ``track_scene(scene)`` (instance maps and
+categories, no detector) is given the whole scene instead of its images: the synthetic oracle, which
+reads the truth written beside a synthetic capture (``perception.synthetic``).
+
 Instances: the detector runs on keyframes (every ``detect_every`` frames); its detections are linked
 across keyframes by the 2D rules (mask/box IoU 0.4, centre distance 32 px), each identity prompts the
 tracker once with its first box, and the tracker propagates masks through the video. Tracks of one
@@ -40,7 +44,10 @@ def fill_depth(scene: Scene, depth: DepthSpecialist, relative: RelativeDepthSpec
     """Metric depth for every frame (known focal lengths passed to the model), made video-consistent
     with ``relative`` when given, with the extreme-scale prior for tiny and drone scenes."""
     images = [f.rgb() for f in scene.frames]
-    preds = depth.predict(images, focal_px=[f.camera.fx for f in scene.frames])
+    if callable(getattr(depth, "predict_scene", None)):  # an oracle that reads the capture's truth
+        preds = depth.predict_scene(scene)
+    else:
+        preds = depth.predict(images, focal_px=[f.camera.fx for f in scene.frames])
     maps = [p.depth for p in preds]
     prov: dict[str, Any] = {"model": _provenance(depth)}
     if relative is not None:
@@ -140,7 +147,10 @@ def fill_scene(scene: Scene, depth: DepthSpecialist | None = None, detector: Det
     need_inst = not scene.has_instances
     inst_maps: list[np.ndarray] | None = None
     cats: dict[int, str] = {}
-    if need_inst and detector is not None:
+    if need_inst and detector is None and callable(getattr(tracker, "track_scene", None)):
+        inst_maps, cats = tracker.track_scene(scene)
+        prov["instances"] = {"tracker": _provenance(tracker), "objects": len(cats)}
+    elif need_inst and detector is not None:
         if tracker is None or not categories:
             raise SceneError(scene.id, None, "filling instances needs a detector, a tracker and categories")
         inst_maps, cats, details = fill_instances(scene, detector, tracker, list(categories), depth_maps,

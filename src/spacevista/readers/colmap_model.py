@@ -20,6 +20,7 @@ from typing import BinaryIO
 import numpy as np
 
 from spacevista.errors import SceneError
+from spacevista.readers.conventions import qvec_to_rotmat
 
 #: model id -> (name, number of parameters), as in COLMAP's camera model list
 CAMERA_MODELS: dict[int, tuple[str, int]] = {
@@ -109,6 +110,12 @@ def _camera(scene: str, path: Path, cid: int, model: str, w: int, h: int, params
 
 
 def read_images_text(scene: str, path: Path) -> dict[int, ColmapImage]:
+    return {iid: im for iid, (im, _, _) in _images_text(scene, path, False).items()}
+
+
+def _images_text(scene: str, path: Path, points: bool) -> dict[int, tuple[ColmapImage, np.ndarray, np.ndarray]]:
+    """Images by id, each with its 2-D points (N, 2) and their 3-D point ids (N,; -1 for none);
+    the points are left empty unless ``points``."""
     lines = _data_lines(scene, path)
     images = {}
     # two lines per image; the second (2-D points) may be empty, so pair by position, not content
@@ -128,24 +135,39 @@ def read_images_text(scene: str, path: Path) -> dict[int, ColmapImage]:
             raise SceneError(scene, str(path), f"bad image line {lines[i]!r}: {e}") from e
         if not name:
             raise SceneError(scene, str(path), f"image {iid} has no name")
-        images[iid] = ColmapImage(iid, q, tv, cid, name)
+        xy, ids = np.zeros((0, 2)), np.zeros(0, np.int64)
+        if points and i + 1 < len(lines):
+            v = lines[i + 1].split()
+            if len(v) % 3:
+                raise SceneError(scene, str(path), f"image {iid}: 2-D point line is not (x, y, id) triples")
+            try:
+                arr = np.array([float(x) for x in v]).reshape(-1, 3)
+            except ValueError as e:
+                raise SceneError(scene, str(path), f"image {iid}: bad 2-D point line: {e}") from e
+            xy, ids = arr[:, :2], arr[:, 2].astype(np.int64)
+        images[iid] = (ColmapImage(iid, q, tv, cid, name), xy, ids)
         i += 2
     return images
 
 
 def read_points3d_text(scene: str, path: Path) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    xyz, rgb, err = [], [], []
+    return _points3d_text(scene, path)[1:]
+
+
+def _points3d_text(scene: str, path: Path) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    ids, xyz, rgb, err = [], [], [], []
     for ln in _data_lines(scene, path):
         t = ln.split()
         if not t:
             continue
         try:
+            ids.append(int(t[0]))
             xyz.append([float(x) for x in t[1:4]])
             rgb.append([int(x) for x in t[4:7]])
             err.append(float(t[7]))
         except (IndexError, ValueError) as e:
             raise SceneError(scene, str(path), f"bad point line {ln!r}: {e}") from e
-    return (np.asarray(xyz, float).reshape(-1, 3), np.asarray(rgb, np.uint8).reshape(-1, 3),
+    return (np.asarray(ids, np.int64), np.asarray(xyz, float).reshape(-1, 3), np.asarray(rgb, np.uint8).reshape(-1, 3),
             np.asarray(err, float))
 
 
@@ -213,28 +235,47 @@ def read_cameras_binary(scene: str, path: Path) -> dict[int, ColmapCamera]:
 
 
 def read_images_binary(scene: str, path: Path) -> dict[int, ColmapImage]:
+    return {iid: im for iid, (im, _, _) in _images_binary(scene, path, False).items()}
+
+
+def _images_binary(scene: str, path: Path, points: bool) -> dict[int, tuple[ColmapImage, np.ndarray, np.ndarray]]:
+    """As ``_images_text``, from images.bin."""
     images = {}
     with _BinaryFile(scene, path) as r:
         for _ in range(r.count()):
             iid, qw, qx, qy, qz, tx, ty, tz, cid = r.read("IdddddddI")
             name = r.name()
-            r.skip(24 * r.read("Q")[0], "2-D points")
-            images[iid] = ColmapImage(iid, np.array([qw, qx, qy, qz]), np.array([tx, ty, tz]), cid, name)
+            n2d = r.read("Q")[0]
+            xy, ids = np.zeros((0, 2)), np.zeros(0, np.int64)
+            if points:
+                raw = r.f.read(24 * n2d)
+                if len(raw) != 24 * n2d:
+                    raise r.fail("truncated binary file (2-D points)")
+                rec = np.frombuffer(raw, dtype=np.dtype([("x", "<f8"), ("y", "<f8"), ("id", "<i8")]))
+                xy, ids = np.stack([rec["x"], rec["y"]], axis=1), rec["id"].astype(np.int64)
+            else:
+                r.skip(24 * n2d, "2-D points")
+            images[iid] = (ColmapImage(iid, np.array([qw, qx, qy, qz]), np.array([tx, ty, tz]), cid, name), xy, ids)
         r.end("image")
     return images
 
 
 def read_points3d_binary(scene: str, path: Path) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    return _points3d_binary(scene, path)[1:]
+
+
+def _points3d_binary(scene: str, path: Path) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     with _BinaryFile(scene, path) as r:
         n = r.count()
+        ids = np.zeros(n, np.int64)
         xyz = np.zeros((n, 3))
         rgb = np.zeros((n, 3), np.uint8)
         err = np.zeros(n)
         for i in range(n):
             v = r.read("QdddBBBd")
-            xyz[i], rgb[i], err[i] = v[1:4], v[4:7], v[7]
+            ids[i], xyz[i], rgb[i], err[i] = v[0], v[1:4], v[4:7], v[7]
             r.skip(8 * r.read("Q")[0], "track")
-    return xyz, rgb, err
+    return ids, xyz, rgb, err
 
 
 def read_model(scene: str, folder: Path, ext: str) -> tuple[dict[int, ColmapCamera], dict[int, ColmapImage]]:
@@ -251,3 +292,43 @@ def read_points3d(scene: str, folder: Path) -> tuple[np.ndarray, np.ndarray, np.
     if (folder / "points3D.txt").is_file():
         return read_points3d_text(scene, folder / "points3D.txt")
     raise SceneError(scene, str(folder / "points3D.bin"), "missing points3D file")
+
+
+@dataclass(frozen=True)
+class SparseView:
+    """What one registered image saw of the model's 3-D points: the pixels of its observations
+    (N, 2; COLMAP's pixel centres are at +0.5, as the Scene's), the depth of the observed points in
+    its camera (N,; z, model units), the (w, h) its pixels refer to, and its centre in the model."""
+
+    uv: np.ndarray
+    depth: np.ndarray
+    size: tuple[int, int]
+    center: np.ndarray
+
+
+def read_sparse_views(scene: str, folder: Path, ext: str) -> dict[str, SparseView]:
+    """Per image name, the model points it observed (see :class:`SparseView`); reads the images'
+    2-D points and points3D (a model without points3D gives views without observations)."""
+    cams = read_cameras_binary(scene, folder / "cameras.bin") if ext == "bin" else read_cameras_text(
+        scene, folder / "cameras.txt")
+    images = (_images_binary(scene, folder / "images.bin", True) if ext == "bin"
+              else _images_text(scene, folder / "images.txt", True))
+    if (folder / "points3D.bin").is_file():
+        pid, xyz = _points3d_binary(scene, folder / "points3D.bin")[:2]
+    elif (folder / "points3D.txt").is_file():
+        pid, xyz = _points3d_text(scene, folder / "points3D.txt")[:2]
+    else:
+        pid, xyz = np.zeros(0, np.int64), np.zeros((0, 3))
+    order = np.argsort(pid)
+    pid, xyz = pid[order], xyz[order]
+    views = {}
+    for im, xy, ids in images.values():
+        R = qvec_to_rotmat(im.qvec)
+        at = np.searchsorted(pid, ids) if pid.size else np.zeros(len(ids), np.int64)
+        known = (ids >= 0) & (at < pid.size)
+        known[known] = pid[at[known]] == ids[known]
+        z = (xyz[at[known]] @ R.T + im.tvec)[:, 2] if known.any() else np.zeros(0)
+        cam = cams.get(im.camera_id)
+        size = (cam.width, cam.height) if cam is not None else (0, 0)
+        views[im.name] = SparseView(np.asarray(xy[known], dtype=np.float64), z, size, -R.T @ im.tvec)
+    return views

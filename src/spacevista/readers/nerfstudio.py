@@ -3,7 +3,9 @@
 Intrinsics come from the top level (``fl_x, fl_y, cx, cy, w, h`` or instant-ngp's
 ``camera_angle_x``) and may be overridden per frame. Distortion (``k1 k2 k3 k4 p1 p2``) is recorded
 in ``scene.metadata["distortion"]``, not undone: images stay as captured and the Scene camera is the
-pinhole part. Poses are OpenGL camera-to-world and are converted to OpenCV axes here.
+pinhole part. Poses are OpenGL camera-to-world and are converted to OpenCV axes here. A COLMAP
+model beside ``transforms.json`` (``sparse/0``, ``colmap/sparse/0``, ...) is recorded in the metadata,
+so that its points can fix the metric scale.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ import numpy as np
 from spacevista.errors import FrameError, PoseError, SceneError
 from spacevista.readers.base import (READERS, FrameLog, Reader, check_camera, finish_scene, image_size, inside,
                                      intrinsics_matrix, load_depth_png, rgb_loader, scene_id_for)
+from spacevista.readers.colmap_model import find_model
 from spacevista.readers.conventions import opengl_to_opencv
 from spacevista.readers.options import SfMOptions, at_least
 from spacevista.scene import Frame, Scale, Scene
@@ -114,9 +117,22 @@ class NerfstudioReader(Reader, options=NerfstudioOptions,
         }
         if "applied_transform" in meta:
             metadata["applied_transform"] = meta["applied_transform"]
+        beside = find_model(root) or find_model(root / "colmap")
+        if beside is not None:
+            # the COLMAP model the poses came from: its points fix the metric scale (colmap.sparse_observations)
+            metadata.update(model=str(beside[0]), model_format=beside[1],
+                            source_image_names=[_model_name(str(frames_meta[i]["file_path"])) for i in kept])
         scene = Scene(id=sid, scale=options.scale, frames=frames, metric=options.metric, up_method="unknown",
                       source="nerfstudio", root=root, metadata=options.note(metadata))
         return finish_scene(scene, [], log, options.up)
+
+
+def _model_name(file_path: str) -> str:
+    """The name COLMAP gives a frame's image: its path below the images folder."""
+    parts = [p for p in Path(file_path).parts if p != "."]
+    if len(parts) > 1 and parts[0].startswith("images"):
+        parts = parts[1:]
+    return "/".join(parts)
 
 
 def _image_path(sid: str, tf: Path, root: Path, file_path: str, downscale: int) -> Path:

@@ -96,7 +96,8 @@ def select(shards: list[Shard], bench: BenchIndex | None) -> tuple[list[Shard], 
 
 def scene_table(shards: list[Shard], records: list[QARecord]) -> dict[str, Any]:
     """Per scene: source, scale, QA count per task and scale, every skipped task with its reason, the
-    frames its reader dropped (with reasons) and the poses it re-orthonormalised."""
+    frames its reader dropped (with reasons), the poses it re-orthonormalised and the recovered metric
+    scale of an SfM capture (factor, uncertainty, method)."""
     by_scene: dict[str, list[QARecord]] = {}
     for r in records:
         by_scene.setdefault(r.scene_id, []).append(r)
@@ -109,6 +110,8 @@ def scene_table(shards: list[Shard], records: list[QARecord]) -> dict[str, Any]:
                                           for t in sorted({r.task for r in rs})},
                            "skipped": s.skipped, "dropped_frames": s.dropped_frames,
                            "pose_corrections": s.pose_corrections or {"corrected": 0, "max_correction": 0.0}}
+        if s.metric_scale is not None:
+            out[s.scene_id]["metric_scale"] = s.metric_scale
     return out
 
 
@@ -123,7 +126,7 @@ def assemble(out: Path, shards: list[Shard], errors: list[dict[str, Any]], bench
     for r in records:
         by_scene.setdefault(r.scene_id, []).append(r)
     report = summarise([SceneQA(s.scene_id, s.scale, by_scene.get(s.scene_id, []), s.skipped, Counter(s.dropped),
-                                s.crosscheck) for s in kept], errors)
+                                s.crosscheck, s.metric_scale) for s in kept], errors)
     report["scenes"] = scene_table(kept, records)
     report["removed"] = removed
     report["failed_scenes"] = sorted({e["scene"] for e in errors})

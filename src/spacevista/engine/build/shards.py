@@ -40,6 +40,8 @@ class Shard:
     pose_corrections: dict[str, Any] = field(default_factory=dict)
     #: lifted against annotated objects, for a scene with its own 3D annotation (SceneQA.crosscheck)
     crosscheck: dict[str, Any] | None = None
+    #: the recovered metric scale of an SfM capture (engine.scene.metric_scale); None for others
+    metric_scale: dict[str, Any] | None = None
 
     def to_json(self) -> str:
         d = {"key": self.key, "source": self.source, "scene_id": self.scene_id, "scale": self.scale,
@@ -48,6 +50,8 @@ class Shard:
              "dropped_frames": self.dropped_frames, "pose_corrections": self.pose_corrections}
         if self.crosscheck is not None:
             d["crosscheck"] = self.crosscheck
+        if self.metric_scale is not None:
+            d["metric_scale"] = self.metric_scale
         return json.dumps(d, sort_keys=True, ensure_ascii=False, separators=(",", ":")) + "\n"
 
     @classmethod
@@ -60,7 +64,7 @@ class Shard:
         from collections import Counter
 
         return SceneQA(self.scene_id, self.scale, list(self.records), list(self.skipped), Counter(self.dropped),
-                       self.crosscheck)
+                       self.crosscheck, self.metric_scale)
 
 
 def write_shard(shard: Shard, path: Path) -> None:

@@ -4,7 +4,8 @@ A row is a flat dict of strings (so Ray Data can carry it in Arrow blocks). A :c
 callable over rows plus the resources it needs; the local runner calls the stages in turn inside
 one worker process, the Ray runner maps each stage over the dataset, as tasks or, for stages that
 hold state (a perception specialist with a model loaded), as an actor pool with CPU/GPU needs.
-Today the engine has one stage, ``scene``: open, perceive (oracle), lift, generate, write shard.
+Today the engine has one stage, ``scene``: open, perceive (fill what the source lacks), recover the
+metric scale of an SfM capture, lift, generate, write shard.
 """
 
 from __future__ import annotations
@@ -98,9 +99,11 @@ def _frame_hashes(scene: Scene, out: Path, frame_paths: list[str]) -> list[str]:
 class Specialists:
     """The perception specialists a build uses, loaded once per worker on first need.
 
-    ``plan`` maps ``depth``/``detector``/``tracker`` to ``"registry-name=/local/path"`` and may give
-    ``categories`` (detector prompts), ``device`` and ``dtype``. They run only on scenes that lack
-    the signal (``spacevista.perception.fill_scene``), and their provenance lands in the records.
+    ``plan`` maps ``depth``/``detector``/``tracker`` to ``"registry-name=/local/path"`` (the path left
+    out for a specialist without weights, ``synthetic``) and may give ``categories`` (detector
+    prompts), ``device``, ``dtype`` and ``<role>_options`` (keyword arguments of that specialist,
+    e.g. ``depth_options={"depth_error": 0.05}``). They run only on scenes that lack the signal
+    (``spacevista.perception.fill_scene``), and their provenance lands in the records.
     """
 
     def __init__(self, plan: dict[str, Any]):
@@ -117,10 +120,11 @@ class Specialists:
                 if not spec:
                     continue
                 name, _, path = str(spec).partition("=")
-                if not path:
+                cls = SPECIALISTS.get(name)
+                if not path and getattr(cls, "needs_weights", True):
                     raise ValueError(f"{role} specialist must be NAME=PATH, got {spec!r}")
-                sp = SPECIALISTS.get(name)(path, device=self.plan.get("device", "cpu"),
-                                           dtype=self.plan.get("dtype", "float32"))
+                sp = cls(path or None, device=self.plan.get("device", "cpu"), dtype=self.plan.get("dtype", "float32"),
+                         **dict(self.plan.get(f"{role}_options") or {}))
                 sp.load()
                 self._loaded[role] = sp
         return self._loaded
@@ -131,7 +135,9 @@ class Specialists:
         from spacevista.perception import fill_scene
 
         sp = self._load()
-        if not scene.has_instances and ("detector" not in sp or "tracker" not in sp):
+        # a tracker that reads the capture's truth (the synthetic oracle) needs no detector
+        alone = not getattr(sp.get("tracker"), "needs_detector", True)
+        if not scene.has_instances and ("detector" not in sp or "tracker" not in sp) and not alone:
             sp = {k: v for k, v in sp.items() if k == "depth"}
         return fill_scene(scene, depth=sp.get("depth"), detector=sp.get("detector"), tracker=sp.get("tracker"),
                           categories=list(self.plan.get("categories") or []) or None)
@@ -147,7 +153,9 @@ class SceneStage:
 
     def __call__(self, row: Row) -> Row:
         from spacevista.engine.scene.lift import LiftConfig
+        from spacevista.engine.scene.metric_scale import recover_metric_scale
         from spacevista.engine.scene.pipeline import process_scene
+        from spacevista.io.sfm_truth import aligned_truth
         from spacevista.readers import detect_format, read_source
 
         source = row["source"]
@@ -175,13 +183,18 @@ class SceneStage:
         except Exception as e:  # noqa: BLE001
             return error_row(source, scene.id, "perception", _reason(e))
         try:
+            scene = recover_metric_scale(scene, up=str(self.cfg.options.get("up", "auto")))
+        except Exception as e:  # noqa: BLE001
+            return error_row(source, scene.id, "metric scale", _reason(e))
+        try:
+            truth = aligned_truth(scene)  # a synthetic capture's exact truth, for the engine's self-score
             for sub in ("frames", "masks"):
                 remove_stale_temporaries(self.out / sub / scene.id)
             result = process_scene(scene, self.out, self.cfg.seed, list(self.cfg.tasks) if self.cfg.tasks else None,
                                    lift=LiftConfig(max_scene_memory=self.cfg.max_scene_memory),
                                    provenance={"reader": reader, **({"perception": scene.metadata["perception"]}
                                                                     if "perception" in scene.metadata else {})},
-                                   clip_frames=self.cfg.clip_frames)
+                                   truth=truth, clip_frames=self.cfg.clip_frames)
             if not result.records:
                 why = "; ".join(f"{s['task']}: {s['reason']}" for s in result.skipped) or "no task applies"
                 return error_row(source, scene.id, "generate", f"no QA items ({why})")
@@ -191,7 +204,7 @@ class SceneStage:
             return error_row(source, scene.id, "process", _reason(e))
         shard = Shard(key=key, source=source, scene_id=scene.id, scale=result.scale, records=result.records,
                       skipped=result.skipped, dropped=dict(result.dropped), frame_hashes=hashes,
-                      crosscheck=result.crosscheck, **notes)
+                      crosscheck=result.crosscheck, metric_scale=result.metric_scale, **notes)
         write_shard(shard, shard_path)
         return {"source": source, "shard": name, "cached": "", "error": ""}
 

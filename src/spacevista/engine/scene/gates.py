@@ -5,9 +5,16 @@ must have been seen whole), ``Task.unseen_spread`` (how far the answer could mov
 capture never showed: the hidden back of an object seen from one side, a hidden bottom) and
 ``Task.room_coverage`` (how much of the room's walls must have been seen). A candidate question that
 falls short is refused, and the refusal is counted with its reason (see ``Task.refuse``).
+
+A scene posed at a scale recovered from metric depth (``engine.scene.metric_scale``) carries that
+scale's relative uncertainty in ``graph.metadata["scale_sigma"]``: a metric answer it could move by
+more than ``MAX_SCALE_SHIFT`` is refused (:func:`scale_refusal`), and it widens every numerical
+answer's interval with the depth error (:func:`answer_interval`).
 """
 
 from __future__ import annotations
+
+import math
 
 from spacevista.evidence import evidence_of
 from spacevista.graph import SceneGraph
@@ -18,17 +25,25 @@ CUT_OR_HIDDEN = "object_cut_or_hidden_in_every_view"
 UNSEEN_PART = "answer_depends_on_unseen_part"
 ROOM_PARTLY_SEEN = "room_walls_partly_seen"
 DISTRACTOR_INSIDE = "distractor_within_uncertainty"
+SCALE_UNCERTAIN = "scale_uncertain"
 #: the most a numerical answer may move because of unseen parts (MRA's strictest threshold is 5%)
 MAX_UNSEEN_SPREAD = 0.05
 #: how a relative depth error grows into the error of each quantity (metres, square, cubic metres)
 POWER = {"length": 1, "area": 2, "volume": 3}
 #: relative depth error assumed per source of depth when the scene does not state one
 DEPTH_ERROR = {"exact": 0.0, "sensor": 0.01, "model": 0.10}
+#: the most one sigma of a recovered scale may move a metric answer (the tolerance within which a
+#: numerical answer keeps full credit)
+MAX_SCALE_SHIFT = 0.05
+#: the power of length in the answers' units (an area moves twice as much as the scale)
+UNIT_POWER = {"mm": 1, "cm": 1, "m": 1, "km": 1, "mm2": 2, "cm2": 2, "m2": 2, "km2": 2,
+              "mm3": 3, "cm3": 3, "m3": 3}
 
 
 def depth_error_of(metadata: dict) -> float:
     """Relative depth error of a scene, from how its depth was made (``metadata["perception"]``):
-    the stated error of simulated perception, a depth model's typical error, a sensor's, or none
+    the stated error of simulated perception (also that of the ``synthetic`` depth specialist, which
+    simulates a depth model on a capture's truth), a depth model's typical error, a sensor's, or none
     for rendered depth."""
     perception = metadata.get("perception") or {}
     mode = perception.get("mode")
@@ -37,17 +52,44 @@ def depth_error_of(metadata: dict) -> float:
     if mode == "degraded":
         return float(perception.get("depth_noise", 0.0))
     if perception.get("depth"):
-        return DEPTH_ERROR["model"]
+        simulated = ((perception["depth"].get("model") or {}).get("realistic") or {}).get("depth_error")
+        return DEPTH_ERROR["model"] if simulated is None else float(simulated)
     if metadata.get("generator") and mode in (None, "oracle"):
         return DEPTH_ERROR["exact"]
     return DEPTH_ERROR["sensor"]
 
 
-def answer_interval(task: Task, q: Question, graph: SceneGraph, value: float) -> tuple[float, float]:
-    """Where the true value of a numerical answer may lie: the depth error (``graph.metadata
-    ["depth_error"]``) on both sides, grown by the quantity's power, and what unseen parts could
-    add above."""
+def relative_error(graph: SceneGraph) -> float:
+    """The relative error of the graph's lengths: the depth error (``graph.metadata["depth_error"]``),
+    combined in quadrature with the uncertainty of a recovered scale (``graph.metadata
+    ["scale_sigma"]``) where the poses were put at one; the two are independent (the scale is fitted
+    over many frames and points, the depth errs per frame and pixel)."""
     err = float(graph.metadata.get("depth_error", 0.0))
+    sigma = graph.metadata.get("scale_sigma")
+    # only combined when present, so scenes at a known scale keep their interval bit for bit
+    return math.hypot(err, float(sigma)) if sigma else err
+
+
+def holds_under_scale(unit: str, sigma: float | None) -> bool:
+    """Whether an answer in ``unit`` (a number, or a choice among values) moves by at most
+    ``MAX_SCALE_SHIFT`` when the scene's scale moves by its relative uncertainty ``sigma``; always
+    true without one and for answers that are no length, area or volume."""
+    return sigma is None or UNIT_POWER.get(unit, 0) * sigma <= MAX_SCALE_SHIFT
+
+
+def scale_refusal(task: Task, unit: str, graph: SceneGraph) -> str | None:
+    """A metric answer in ``unit`` that one sigma of the graph's recovered scale could move by more
+    than ``MAX_SCALE_SHIFT`` is not determined by the capture."""
+    if task.metric and not holds_under_scale(unit, graph.metadata.get("scale_sigma")):
+        return SCALE_UNCERTAIN
+    return None
+
+
+def answer_interval(task: Task, q: Question, graph: SceneGraph, value: float) -> tuple[float, float]:
+    """Where the true value of a numerical answer may lie: the relative error of lengths
+    (:func:`relative_error`: depth error and a recovered scale's uncertainty) on both sides, grown by
+    the quantity's power, and what unseen parts could add above."""
+    err = relative_error(graph)
     power = POWER.get(task.quantity_of(q), 0)
     unseen = max(0.0, task.unseen_spread(q, graph)) if all(graph.has(o) for o in q.objects) else 0.0
     return value * (1 - err) ** power, value * (1 + err) ** power * (1 + unseen)

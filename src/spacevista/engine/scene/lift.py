@@ -13,7 +13,7 @@ from spacevista.geometry.boxes import upright_box
 from spacevista.geometry.cameras import backproject
 from spacevista.engine.scene.carve import LabelThumb, carve, label_thumb
 from spacevista.engine.scene.tracks import frame_centres, inconsistent_frames, merge_fragments
-from spacevista.geometry.depth_consistency import DepthSamples, align_fields, field
+from spacevista.geometry.scale.consistency import DepthSamples, align_fields, field
 from spacevista.geometry.room import room_extent, support_height
 from spacevista.geometry.lifting import (MIN_MASK_PX, VoxelAccumulator, edge_filtered_depth, lift_frame_with_views,
                                          remove_outliers)
@@ -44,7 +44,7 @@ class LiftConfig:
     #: a frame whose median depth differs from the accepted frames' by more than this factor, or lies
     #: outside the scale's plausible range, is dropped (depth in the wrong unit)
     depth_ratio_limit: float = 30.0
-    #: rescale each frame's depth to agree with the frames before it (geometry.depth_consistency):
+    #: rescale each frame's depth to agree with the frames before it (geometry.scale.consistency):
     #: True, False, or None for "when the depth was estimated" (a depth model or simulated errors)
     align_depth: bool | None = None
     #: drop pixels along mask outlines whose depth leaves the mask core's range (bleeding masks,

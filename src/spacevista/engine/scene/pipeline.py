@@ -15,6 +15,7 @@ from spacevista.engine.scene.crosscheck import compare_graphs
 from spacevista.engine.scene.gates import depth_error_of
 from spacevista.engine.scene.questions import SceneQA, generate_qa, rng_for
 from spacevista.engine.scene.lift import LiftConfig, camera_graph, lift_scene
+from spacevista.engine.scene.metric_scale import RECOVERY, REFUSAL, scale_sigma
 from spacevista.engine.scene.truth import truth_graph
 from spacevista.errors import SceneError
 from spacevista.records import QARecord
@@ -85,6 +86,9 @@ def process_scene(scene: Scene, out_dir: Path, seed: int, task_names: list[str] 
     # lifting may drop frames (depth in the wrong unit): paths follow the graph's cameras
     est.frame_paths = [frame_path(scene, c.frame) for c in est.cameras]
     est.metadata["depth_error"] = depth_error_of(scene.metadata)
+    sigma = scale_sigma(scene)
+    if sigma is not None:  # posed at a recovered scale: its uncertainty gates and widens metric answers
+        est.metadata["scale_sigma"] = sigma
     clean = truth if truth is not None else scene
     exact = truth_graph(clean, rng_for(seed, scene.id, "truth")) if clean.has_ground_truth else None
     if exact is not None:
@@ -93,9 +97,10 @@ def process_scene(scene: Scene, out_dir: Path, seed: int, task_names: list[str] 
     if annotations and lifted and scene.has_annotations:
         ann = annotated_graph(scene, est, rng_for(seed, scene.id, "annotation"))
     result = generate_qa(est, exact, seed, task_names, provenance, lifted=lifted, clip_frames=clip_frames,
-                         annotated=ann)
+                         annotated=ann, not_metric=scene.metadata.get(REFUSAL))
     if ann is not None:
         result.crosscheck = compare_graphs(est, ann)
+    result.metric_scale = scene.metadata.get(RECOVERY)
     write_frames(scene, out_dir, used={i for r in result.records for i in r.frame_indices})
     materialise_masks(result.records, scene, out_dir)
     return result

@@ -10,7 +10,7 @@ from typing import Any
 import numpy as np
 
 from spacevista import __version__
-from spacevista.engine.scene.gates import answer_interval, distractor_refusal, evidence_refusal
+from spacevista.engine.scene.gates import answer_interval, distractor_refusal, evidence_refusal, scale_refusal
 from spacevista.engine.scene.clips import CLIP_FRAMES, choose_clip, named_objects, restrict, sync_trees
 from spacevista.graph import SceneGraph
 from spacevista.qa.metrics import score_answer
@@ -40,6 +40,8 @@ class SceneQA:
     dropped: Counter = field(default_factory=Counter)
     #: lifted against annotated objects (``crosscheck.compare_graphs``), for scenes with annotations
     crosscheck: dict[str, Any] | None = None
+    #: the recovered metric scale of an SfM capture (engine.scene.metric_scale), None for others
+    metric_scale: dict[str, Any] | None = None
 
 
 def tasks_for(scale: Scale, names: list[str] | None = None) -> list[Task]:
@@ -83,21 +85,26 @@ def answer_with_truth(task: Task, q: Question, seen_est: SceneGraph, annotated: 
 
 def generate_qa(est: SceneGraph, exact: SceneGraph | None, seed: int, task_names: list[str] | None = None,
                 provenance: dict[str, Any] | None = None, lifted: bool = True,
-                clip_frames: int = CLIP_FRAMES, annotated: SceneGraph | None = None) -> SceneQA:
+                clip_frames: int = CLIP_FRAMES, annotated: SceneGraph | None = None,
+                not_metric: str | None = None) -> SceneQA:
     """Propose questions from the estimated graph; refuse those the evidence gates find undetermined
     (:mod:`~spacevista.engine.scene.gates`); give each its clip (at most ``clip_frames`` frames, see
     :mod:`~spacevista.engine.scene.clips`); refuse it when the clip does not show an object it names;
     answer it from both graphs as seen through the clip (metric answers from ``annotated``, the graph
     of the source's own 3D annotation, when given: see :func:`answer_with_truth`); word and score
     it. Refusals go to ``dropped`` as ``refused:<task>:<reason>``. With ``annotated``, every record
-    states its truth source in ``metadata["truth_source"]``."""
+    states its truth source in ``metadata["truth_source"]``.
+
+    ``not_metric`` is the reason metric tasks are refused on a non-metric scene (default "scene is
+    not metric"). On a scene posed at a recovered scale (``est.metadata["scale_sigma"]``), a metric
+    answer the scale's uncertainty could move too far is refused (``gates.scale_refusal``)."""
     result = SceneQA(est.scene_id, est.scale.value)
     frame_order = [c.frame for c in est.cameras]
     path_of = dict(zip(frame_order, est.frame_paths))
     seen: set[tuple[str, str]] = set()
     for task in tasks_for(est.scale, task_names):
         if task.metric and not est.metric:
-            result.skipped.append({"task": task.name, "reason": "scene is not metric"})
+            result.skipped.append({"task": task.name, "reason": not_metric or "scene is not metric"})
             continue
         if task.needs and not lifted:
             result.skipped.append({"task": task.name, "reason": "needs depth and instance masks, "
@@ -168,6 +175,10 @@ def _ask(task: Task, questions: list, est: SceneGraph, exact: SceneGraph | None,
             finally:
                 sync_trees(seen_exact, exact)
         composed = compose(task, q, facts, exact_facts, seen_est, clip, rng)
+        refusal = scale_refusal(task, composed.unit, est)
+        if refusal:
+            task.refuse(refusal)
+            continue
         if _is_number(facts.value) and (q.form == "numerical" or not task.label_options(q)):
             quantity = task.quantity_of(q)
             factor = 1.0 if quantity in ("count", "angle") else to_unit(1.0, composed.unit or "m")
