@@ -153,12 +153,14 @@ def test_a_clip_that_misses_a_named_object_is_refused_and_counted(tmp_path, monk
     from spacevista.engine.dataset.summary import summarise
     from spacevista.engine.scene import questions
 
-    scene = generate_scene("tabletop", seed=1, n_frames=8, width=96, height=72)
-    tasks = ["object_size", "absolute_distance", "relative_distance", "spatial_relation"]  # no frame named
+    scene = generate_scene("tabletop", seed=1, n_frames=16, width=160, height=120)
+    tasks = ["object_size", "absolute_distance", "relative_distance", "size_comparison"]  # no frame named
     honest = process_scene(scene, tmp_path / "honest", seed=0, task_names=tasks, clip_frames=4)
     assert not any(k.endswith(":not_shown") for k in honest.dropped)
-    # every clip cut to the first frame, where only some of the objects are seen
-    monkeypatch.setattr(questions, "choose_clip", lambda task, q, graph, order, n: order[:1])
+    # every clip cut to the one frame that shows the fewest objects
+    counts = {f.index: len(set(f.instances().ravel().tolist()) - {0}) for f in scene.frames}
+    sparse = min(counts, key=lambda f: (counts[f], f))
+    monkeypatch.setattr(questions, "choose_clip", lambda task, q, graph, order, n: [sparse])
     first = process_scene(scene, tmp_path / "first", seed=0, task_names=tasks, clip_frames=4)
     not_shown = {k.split(":")[1]: v for k, v in first.dropped.items() if k.endswith(":not_shown")}
     assert sum(not_shown.values()) > 0
@@ -169,6 +171,6 @@ def test_a_clip_that_misses_a_named_object_is_refused_and_counted(tmp_path, monk
         cell = report["precision_yield"][task]["tabletop"]
         assert cell["candidates"] - cell["emitted"] >= n and cell["yield"] < 1
     for r in first.records:
-        assert r.frame_indices == [0]
-        seen = set(scene.frames[0].instances().ravel().tolist())
+        assert r.frame_indices == [sparse]
+        seen = set(scene.frames[sparse].instances().ravel().tolist())
         assert set(r.metadata.get("objects", [])) <= seen, r.id
