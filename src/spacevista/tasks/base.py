@@ -89,6 +89,22 @@ class Task:
     #: why candidate questions were not asked, counted by the last ``propose`` (reported per scene)
     dropped: Counter
 
+    #: the engine's evidence gate, set before ``propose``: why a question is refused, or None
+    gate: Callable[[Question], str | None] | None = None
+
+    def admit(self, q: Question, count: bool = True) -> bool:
+        """Whether the engine's gate lets ``q`` be asked. Tasks that balance their answers over a
+        scene ask it while choosing, so a refused question never leaves a hole in the balance; a
+        refusal is counted (``refuse``) when ``count``, else as a filter drop."""
+        reason = self.gate(q) if self.gate is not None else None
+        if reason is None:
+            return True
+        if count:
+            self.refuse(reason)
+        else:
+            self.dropped[reason] += 1
+        return False
+
     def refuse(self, reason: str, n: int = 1) -> None:
         """Count a candidate question the evidence does not determine (a gate's refusal); the engine
         reports refusals per task, scale and reason beside the items emitted."""

@@ -83,7 +83,8 @@ class ExistenceEstimation(Task):
             if q is None:
                 self.dropped[f"no_clear_{want}"] += 1
                 continue
-            yield from blocks.take(kind, want, q)
+            if self.admit(q):
+                yield from blocks.take(kind, want, q)
 
     def _try(self, graph: SceneGraph, objs: list[GraphObject], kind: str, want: str,
              rng: np.random.Generator) -> Question | None:

@@ -59,7 +59,9 @@ class SizeComparison(ChoiceTask):
             kind, label = want
             if (measure(a, kind) > measure(b, kind)) != (label == "more"):
                 a, b = b, a
-            yield from blocks.take(kind, label, Question(self.name, "mc", kind, objects=[a.id, b.id]))
+            q = Question(self.name, "mc", kind, objects=[a.id, b.id])
+            if self.admit(q):
+                yield from blocks.take(kind, label, q)
 
     def unseen_spread(self, q: Question, graph: SceneGraph) -> float:
         """0 when A's and B's possible values cannot overlap (the comparison holds whatever the

@@ -195,7 +195,9 @@ class SpatialRelation(ChoiceTask):
                     if key in apart or not _clearly_apart(graph, a, b):
                         continue
                     apart.add(key)
-                    out.append(Question(self.name, "mc", "pair", objects=[a.id, b.id], params={"label": "none"}))
+                    q = Question(self.name, "mc", "pair", objects=[a.id, b.id], params={"label": "none"})
+                    if self.admit(q, count=False):
+                        out.append(q)
                     continue
                 label = rel.clear_label(margins, BORDER)
                 if label is None:
@@ -206,7 +208,9 @@ class SpatialRelation(ChoiceTask):
                     # relations other than encircling are not judged reliably
                     self.dropped["flat_object"] += 1
                     continue
-                out.append(Question(self.name, "mc", "pair", objects=[a.id, b.id], params={"label": label}))
+                q = Question(self.name, "mc", "pair", objects=[a.id, b.id], params={"label": label})
+                if self.admit(q, count=False):
+                    out.append(q)
         return out
 
     def _placement_pool(self, graph: SceneGraph, objs: list[GraphObject]) -> list[Question]:
@@ -222,7 +226,9 @@ class SpatialRelation(ChoiceTask):
             if label is None:
                 self.dropped["placement_border"] += 1
                 continue
-            out.append(Question(self.name, "mc", "placement", objects=[a.id], params={"label": label}))
+            q = Question(self.name, "mc", "placement", objects=[a.id], params={"label": label})
+            if self.admit(q, count=False):
+                out.append(q)
         return out
 
     def unseen_spread(self, q: Question, graph: SceneGraph) -> float:

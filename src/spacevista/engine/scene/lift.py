@@ -11,6 +11,7 @@ from spacevista.errors import SceneError
 from spacevista.evidence import DepthThumb, attach_evidence, wall_coverage
 from spacevista.geometry.boxes import upright_box
 from spacevista.geometry.cameras import backproject
+from spacevista.engine.scene.extents import frame_sample, view_extents
 from spacevista.engine.scene.carve import LabelThumb, carve, label_thumb
 from spacevista.engine.scene.tracks import frame_centres, inconsistent_frames, merge_fragments
 from spacevista.geometry.scale.consistency import DepthSamples, align_fields, field
@@ -136,6 +137,7 @@ def lift_scene(scene: Scene, config: LiftConfig = LiftConfig()) -> SceneGraph:
     medians: list[float] = []
     thumbs: list[DepthThumb] = []
     label_thumbs: dict[int, LabelThumb] = {}
+    samples: dict[int, dict[int, np.ndarray]] = {}
     aligns, tracked = _aligns(scene, config), _checks_tracks(scene)
     filters_edges = config.edge_filter if config.edge_filter is not None else (aligns or tracked)
     scales, wrong = survey(scene, align, config, aligns, tracked) if (aligns or tracked) else ({}, {})
@@ -171,6 +173,10 @@ def lift_scene(scene: Scene, config: LiftConfig = LiftConfig()) -> SceneGraph:
             label_thumbs[frame.index] = label_thumb(inst, depth, frame.camera.K, pose)
         points, frame_view = lift_frame_with_views(lift_depth, inst, frame.camera.K, pose,
                                                    min_mask_px=config.min_mask_px, stride=config.stride)
+        if filters_edges:
+            sample_rng = np.random.default_rng(frame.index)
+            for oid, pts in points.items():
+                samples.setdefault(oid, {})[frame.index] = frame_sample(pts, sample_rng)
         try:
             clouds.add(points)
             background.add({0: backproject(depth, frame.camera.K, pose, mask=inst == 0,
@@ -197,7 +203,11 @@ def lift_scene(scene: Scene, config: LiftConfig = LiftConfig()) -> SceneGraph:
         if len(pts) < 10 or oid not in views:
             continue
         center, size, yaw = upright_box(pts, trim=config.box_trim)
-        objects.append(GraphObject(oid, cats.get(oid, "object"), Box3D(center, size, yaw), pts, views[oid]))
+        box = Box3D(center, size, yaw)
+        if filters_edges and oid in samples:
+            # estimated depth and masks: each extent as the median of single frames' (extents.py)
+            box.size = view_extents(box, samples[oid], views[oid], {c.frame: c for c in cameras})
+        objects.append(GraphObject(oid, cats.get(oid, "object"), box, pts, views[oid]))
     fragments: dict[int, int] = {}
     if tracked:
         objects, fragments = merge_fragments(objects, touch=3 * voxel)

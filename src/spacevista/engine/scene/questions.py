@@ -112,6 +112,7 @@ def generate_qa(est: SceneGraph, exact: SceneGraph | None, seed: int, task_names
             continue
         rng = rng_for(seed, est.scene_id, task.name)
         task.refused = Counter()
+        task.gate = lambda q, task=task: evidence_refusal(task, q, est)
         try:
             questions = task.propose(est, rng)
         except Unanswerable as e:

@@ -1,0 +1,57 @@
+"""Object extents measured frame by frame, for depth and masks that were estimated.
+
+A box fitted to the points of every frame together inherits every frame's error: a depth model's
+warp puts the same surface at slightly different depths in different frames, and a mask bleeds
+onto different surroundings in each; the union grows by all of them. Measured in one frame at a
+time, the extent across the viewing direction is exact up to that frame's own errors, which the
+median over frames then removes. Each box axis takes the median of the frames that look at it
+side-on (within 45 degrees of perpendicular), and the height the median of every frame that shows
+the object whole; an axis no frame sees side-on keeps the fitted box's extent.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from spacevista.graph import Box3D, CameraPose, View
+
+#: points kept per object and frame
+SAMPLE = 256
+#: quantiles that bound an extent within one frame (leaves a frame's stray points out)
+LOW, HIGH = 0.02, 0.98
+
+
+def frame_sample(points: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    """Up to :data:`SAMPLE` of one frame's lifted points of an object."""
+    if len(points) <= SAMPLE:
+        return points
+    return points[rng.choice(len(points), SAMPLE, replace=False)]
+
+
+def view_extents(box: Box3D, samples: dict[int, np.ndarray], views: dict[int, View],
+                 cameras: dict[int, CameraPose], min_frames: int = 3) -> np.ndarray:
+    """The box's extents (3,) re-measured as medians of single-frame extents (see the module)."""
+    c, s = np.cos(box.yaw), np.sin(box.yaw)
+    axes = np.array([[c, s], [-s, c]])
+    per_axis: list[list[float]] = [[], [], []]
+    for f, pts in samples.items():
+        v = views.get(f)
+        if v is None or not v.clean() or f not in cameras or len(pts) < 20:
+            continue
+        to_cam = cameras[f].position[:2] - box.center[:2]
+        norm = float(np.linalg.norm(to_cam))
+        if norm == 0:
+            continue
+        local = (pts[:, :2] - box.center[:2]) @ axes.T
+        for k in range(2):
+            # side-on: the viewing direction is within 45 degrees of perpendicular to axis k
+            if abs(float(to_cam @ axes[k])) / norm <= np.sqrt(0.5):
+                lo, hi = np.quantile(local[:, k], [LOW, HIGH])
+                per_axis[k].append(float(hi - lo))
+        lo, hi = np.quantile(pts[:, 2], [LOW, HIGH])
+        per_axis[2].append(float(hi - lo))
+    out = box.size.copy()
+    for k in range(3):
+        if len(per_axis[k]) >= min_frames:
+            out[k] = float(np.median(per_axis[k]))
+    return out
