@@ -60,6 +60,9 @@ class Evidence:
     bottom: bool = True
     #: per box axis, the factor by which the true extent may exceed the box's (1.0: measured)
     reach: tuple[float, float, float] = (1.0, 1.0, 1.0)
+    #: relative error of a measured extent: mask outlines off by a few pixels on an object a few
+    #: dozen pixels wide, plus what depth alignment leaves of the depth error (0 for exact input)
+    error: float = 0.0
 
     @property
     def whole(self) -> bool:
@@ -70,21 +73,24 @@ class Evidence:
         """Every extent named in ``axes`` (any of "x", "y", "z") measured, in a view that shows it whole."""
         return self.whole and all(self.extents["xyz".index(a)] for a in axes)
 
-    def bounds(self, size: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """(lowest, highest) possible extents (3,) of an object whose box has ``size``."""
+    def bounds(self, size: np.ndarray, with_error: bool = True) -> tuple[np.ndarray, np.ndarray]:
+        """(lowest, highest) possible extents (3,) of an object whose box has ``size``: what unseen
+        parts could add above, and (``with_error``) its measurement error both ways."""
         size = np.asarray(size, dtype=np.float64)
-        return size, size * np.asarray(self.reach)
+        e = self.error if with_error else 0.0
+        return size * (1.0 - e), size * np.asarray(self.reach) * (1.0 + e)
 
 
-def extent_bounds(obj: GraphObject) -> tuple[np.ndarray, np.ndarray]:
-    """(lowest, highest) possible box extents (3,) of ``obj`` given what the capture showed."""
-    return evidence_of(obj).bounds(obj.box.size)
+def extent_bounds(obj: GraphObject, with_error: bool = True) -> tuple[np.ndarray, np.ndarray]:
+    """(lowest, highest) possible box extents (3,) of ``obj`` given what the capture showed (and,
+    ``with_error``, how well it measured what it showed)."""
+    return evidence_of(obj).bounds(obj.box.size, with_error)
 
 
-def measure_bounds(obj: GraphObject, measure: str) -> tuple[float, float]:
+def measure_bounds(obj: GraphObject, measure: str, with_error: bool = True) -> tuple[float, float]:
     """(lowest, highest) possible value of a box measure: "longest", "height", "width" (longest
     horizontal side), "volume" or "footprint" (horizontal area)."""
-    lo, hi = extent_bounds(obj)
+    lo, hi = extent_bounds(obj, with_error)
     f = {"longest": lambda s: float(s.max()), "height": lambda s: float(s[2]),
          "width": lambda s: float(max(s[0], s[1])), "volume": lambda s: float(np.prod(s)),
          "footprint": lambda s: float(s[0] * s[1])}[measure]
@@ -94,7 +100,7 @@ def measure_bounds(obj: GraphObject, measure: str) -> tuple[float, float]:
 def centre_shift(obj: GraphObject) -> float:
     """How far (metres) the true centre of ``obj`` may lie from its box centre: half of what its
     unseen parts could add along each axis."""
-    lo, hi = extent_bounds(obj)
+    lo, hi = extent_bounds(obj, with_error=False)
     return float(np.linalg.norm((hi - lo) / 2))
 
 
@@ -200,7 +206,8 @@ def room_behind(box: Box3D, direction: float, background: np.ndarray | None) -> 
 
 
 def object_evidence(obj: GraphObject, cameras: dict[int, CameraPose], bottom: bool = True,
-                    drop: float | None = None, background: np.ndarray | None = None) -> Evidence:
+                    drop: float | None = None, background: np.ndarray | None = None,
+                    mask_px: float = 0.0, depth_error: float = 0.0) -> Evidence:
     """The evidence of ``obj`` from its views and the cameras that took them; ``bottom`` from
     :func:`bottom_measured`; ``drop`` the height between its bottom and the surface below, which an
     object with a hidden bottom may reach down to; ``background`` the scene's background points, whose
@@ -255,7 +262,12 @@ def object_evidence(obj: GraphObject, cameras: dict[int, CameraPose], bottom: bo
     else:
         reach_z = ONE_SIDED_REACH
     reach = (round(float(reach_xy[0]), 4), round(float(reach_xy[1]), 4), round(float(reach_z), 4))
-    return Evidence(views=len(frames), clean_views=len(clean_az), faces=sorted(seen),
+    error = depth_error
+    if mask_px > 0:
+        clean_px = [max(obj.views[f].bbox[2] - obj.views[f].bbox[0], obj.views[f].bbox[3] - obj.views[f].bbox[1])
+                    for f in frames if obj.views[f].clean(MAX_OCCLUDED)]
+        error += 2.0 * mask_px / max(max(clean_px, default=1), 1)
+    return Evidence(error=round(float(error), 4), views=len(frames), clean_views=len(clean_az), faces=sorted(seen),
                     extents=tuple(r <= 1.0 + 1e-9 for r in reach), azimuth_deg=round(_arc(np.array(azimuths)), 2),
                     valid_depth=round(valid / weight, 4) if weight else 0.0, bottom=bottom, reach=reach)
 
@@ -278,7 +290,7 @@ def support_below(obj: GraphObject, objects: list[GraphObject], floor_z: float |
 
 
 def attach_evidence(graph: SceneGraph, thumbs: list[DepthThumb] | None = None, contact: float = 0.0,
-                    background: np.ndarray | None = None) -> None:
+                    background: np.ndarray | None = None, mask_px: float = 0.0, depth_error: float = 0.0) -> None:
     """Store every object's evidence in ``attributes["evidence"]`` (an :class:`Evidence`). With
     ``thumbs`` (the frames' sampled depth) an object floating above the surface below it by more
     than ``contact`` metres has a measured bottom only if the space under it was seen empty."""
@@ -290,7 +302,7 @@ def attach_evidence(graph: SceneGraph, thumbs: list[DepthThumb] | None = None, c
             bottom = (bottom_measured(o.box, support, thumbs, max(contact, 0.05 * o.box.height))
                       and not bottom_inside(o, graph.objects))
             drop = None if support is None else max(0.0, o.box.bottom - support)
-        o.attributes["evidence"] = object_evidence(o, cams, bottom, drop, background)
+        o.attributes["evidence"] = object_evidence(o, cams, bottom, drop, background, mask_px, depth_error)
 
 
 def evidence_of(obj: GraphObject) -> Evidence:

@@ -22,6 +22,7 @@ class AreaEstimation(Task):
     original_type = "AREA"
     from_annotation = True
     evidence = {"*": ""}
+    measures_extent = True
     scales = (Scale.DRONE,)
     quantity = "area"
     min_ratio = 1.4
@@ -35,7 +36,7 @@ class AreaEstimation(Task):
             yield Question(self.name, form, "footprint", objects=[o.id])
 
     def unseen_spread(self, q: Question, graph: SceneGraph) -> float:
-        return spread(measure_bounds(graph.object(q.objects[0]), "footprint"))
+        return spread(measure_bounds(graph.object(q.objects[0]), "footprint", with_error=False))
 
     def answer(self, q: Question, graph: SceneGraph) -> Facts:
         if not graph.has(q.objects[0]):

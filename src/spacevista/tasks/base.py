@@ -79,6 +79,8 @@ class Task:
     per_scene: ClassVar[int] = 4
     #: question kinds ("*": any) whose named objects must each have been seen whole in some view
     evidence: ClassVar[dict[str, str]] = {}
+    #: the answer is an extent of the objects it names, so their measurement error bounds it
+    measures_extent: ClassVar[bool] = False
     #: share of the room's walls (directions around it) that must have been seen; 0: no room needed
     room_coverage: ClassVar[float] = 0.0
     #: numeric multiple choice: neighbouring options differ at least by this ratio (raise it where

@@ -22,6 +22,7 @@ class ObjectSize(Task):
     original_type = "LENGTH"
     from_annotation = True
     evidence = {"*": ""}
+    measures_extent = True
 
     def candidates(self, graph: SceneGraph, rng: np.random.Generator) -> Iterator[Question]:
         form = None
@@ -36,7 +37,7 @@ class ObjectSize(Task):
             yield Question(self.name, form, kind, objects=[obj.id])
 
     def unseen_spread(self, q: Question, graph: SceneGraph) -> float:
-        return spread(measure_bounds(graph.object(q.objects[0]), q.kind))
+        return spread(measure_bounds(graph.object(q.objects[0]), q.kind, with_error=False))
 
     def answer(self, q: Question, graph: SceneGraph) -> Facts:
         if not graph.has(q.objects[0]):

@@ -24,6 +24,9 @@ from spacevista.tasks.base import Question, Task
 CUT_OR_HIDDEN = "object_cut_or_hidden_in_every_view"
 UNSEEN_PART = "answer_depends_on_unseen_part"
 ROOM_PARTLY_SEEN = "room_walls_partly_seen"
+IMPRECISE = "measurement_error_above_5pct"
+#: the largest relative measurement error (half-width) of an object an extent question may name
+MAX_MEASUREMENT_ERROR = 0.05
 DISTRACTOR_INSIDE = "distractor_within_uncertainty"
 SCALE_UNCERTAIN = "scale_uncertain"
 #: the most a numerical answer may move because of unseen parts (MRA's strictest threshold is 5%)
@@ -51,12 +54,32 @@ def depth_error_of(metadata: dict) -> float:
         return float(perception.get("depth_error", DEPTH_ERROR["model"]))
     if mode == "degraded":
         return float(perception.get("depth_noise", 0.0))
-    if perception.get("depth"):
-        simulated = ((perception["depth"].get("model") or {}).get("realistic") or {}).get("depth_error")
+    depth = perception.get("depth")
+    if depth and not (isinstance(depth, dict) and depth.get("source") == "native"):
+        simulated = ((depth.get("model") or {}).get("realistic") or {}).get("depth_error")
         return DEPTH_ERROR["model"] if simulated is None else float(simulated)
     if metadata.get("generator") and mode in (None, "oracle"):
         return DEPTH_ERROR["exact"]
     return DEPTH_ERROR["sensor"]
+
+
+#: how far (pixels) an estimated mask's outline may sit from the object's: a tracker's (SAM2-like)
+MASK_ERROR_PX = {"exact": 0.0, "tracker": 2.0}
+
+
+def mask_error_of(metadata: dict) -> float:
+    """How far (pixels) a scene's mask outlines may sit from its objects', from how its masks were
+    made: the stated boundary error of simulated perception, a tracker's typical one, or none for
+    rendered or annotated masks."""
+    perception = metadata.get("perception") or {}
+    mode = perception.get("mode")
+    if mode == "realistic":
+        return float(perception.get("mask_boundary_px", 2)) + 2.0 * float(perception.get("mask_jitter", 0.5))
+    if mode == "degraded":
+        return abs(float(perception.get("mask_erosion", 0)))
+    if perception.get("tracker"):
+        return MASK_ERROR_PX["tracker"]
+    return MASK_ERROR_PX["exact"]
 
 
 def relative_error(graph: SceneGraph) -> float:
@@ -119,6 +142,9 @@ def evidence_refusal(task: Task, q: Question, graph: SceneGraph) -> str | None:
                 return CUT_OR_HIDDEN
     if all(graph.has(o) for o in q.objects) and task.unseen_spread(q, graph) > MAX_UNSEEN_SPREAD:
         return UNSEEN_PART
+    if task.measures_extent and any(evidence_of(graph.object(o)).error > MAX_MEASUREMENT_ERROR
+                                    for o in q.objects if graph.has(o)):
+        return IMPRECISE
     if task.room_coverage > 0:
         coverage = (graph.room or {}).get("wall_coverage")
         if coverage is not None and coverage < task.room_coverage:

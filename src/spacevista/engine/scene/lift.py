@@ -11,6 +11,7 @@ from spacevista.errors import SceneError
 from spacevista.evidence import DepthThumb, attach_evidence, wall_coverage
 from spacevista.geometry.boxes import upright_box
 from spacevista.geometry.cameras import backproject
+from spacevista.engine.scene.gates import depth_error_of, mask_error_of
 from spacevista.engine.scene.extents import frame_sample, view_extents
 from spacevista.engine.scene.carve import LabelThumb, carve, label_thumb
 from spacevista.engine.scene.tracks import frame_centres, inconsistent_frames, merge_fragments
@@ -229,7 +230,10 @@ def lift_scene(scene: Scene, config: LiftConfig = LiftConfig()) -> SceneGraph:
                                    "largest_correction": round(float(np.abs(logs).max()), 4)}
     graph = SceneGraph(scene.id, scene.scale, scene.metric, objects, cameras, np.array([0.0, 0.0, 1.0]),
                        floor_z=floor_z, room=room, source=scene.source, exact=False, metadata=meta)
-    attach_evidence(graph, thumbs, contact=2 * voxel, background=bg)
+    # what alignment leaves of a depth model's error: its smooth warp, about half of it
+    residual = depth_error_of(scene.metadata) * (0.5 if scales else 1.0)
+    attach_evidence(graph, thumbs, contact=2 * voxel, background=bg, mask_px=mask_error_of(scene.metadata),
+                    depth_error=residual)
     return graph
 
 
