@@ -402,47 +402,7 @@ def edge_filtered_depth(depth: np.ndarray, instances: np.ndarray, band: int = ED
     ok = ~has_core | ((z >= lo[bid] * (1 - margin)) & (z <= hi[bid] * (1 + margin)))
     flat = out.ravel()
     flat[np.flatnonzero(band_px.ravel())[~ok]] = 0.0
-    _keep_main_depth_run(flat, ids)
     return flat.reshape(out.shape).astype(np.asarray(depth).dtype, copy=False)
-
-
-#: log-depth bin and the empty bins that split an instance's depths into separate surfaces
-RUN_BIN = 0.01
-RUN_GAP_BINS = 3
-
-
-def _keep_main_depth_run(flat_depth: np.ndarray, ids: np.ndarray) -> None:
-    """Per instance, keep only the depths connected to its median (in place): a histogram of log
-    depth in 1% bins, split where ``RUN_GAP_BINS`` bins stay empty. A mask that bled onto the wall
-    behind its object holds two surfaces with a gap between them; the object is the one its median
-    lies on (bleeding is a thin rim, the object most of the mask)."""
-    fg = np.flatnonzero((ids > 0) & (flat_depth > 0))
-    if not fg.size:
-        return
-    order = np.argsort(ids[fg], kind="stable")
-    fg = fg[order]
-    labels = ids[fg]
-    starts = np.flatnonzero(np.r_[True, labels[1:] != labels[:-1]])
-    ends = np.r_[starts[1:], len(fg)]
-    for s, e in zip(starts, ends):
-        px = fg[s:e]
-        if len(px) < 20:
-            continue
-        b = np.floor(np.log(flat_depth[px]) / RUN_BIN).astype(np.int64)
-        lo, hi = int(b.min()), int(b.max())
-        if hi - lo <= RUN_GAP_BINS:
-            continue
-        counts = np.bincount(b - lo, minlength=hi - lo + 1)
-        med = int(np.median(b)) - lo
-        empty = counts == 0
-        left = med
-        while left > 0 and not empty[max(0, left - RUN_GAP_BINS):left].all():
-            left -= 1
-        right = med
-        while right < len(counts) - 1 and not empty[right + 1:right + 1 + RUN_GAP_BINS].all():
-            right += 1
-        drop = (b - lo < left) | (b - lo > right)
-        flat_depth[px[drop]] = 0.0
 
 
 def lift_frame_with_views(depth: np.ndarray, instances: np.ndarray, K: np.ndarray, pose: np.ndarray,
@@ -493,25 +453,40 @@ class VoxelAccumulator:
     """Per-instance voxel means, merged frame by frame, so memory follows the scene's occupied volume
     rather than the number of frames.
 
-    ``add`` folds one frame's points in (the running sum and count of every occupied voxel);
-    ``result`` gives each id's voxel means, ordered by voxel index as :func:`voxel_downsample` orders
-    them. ``max_voxels`` bounds the voxels held over all ids: beyond it ``add`` raises
-    ``MemoryError`` naming the count, so an input in the wrong unit fails instead of exhausting memory.
+    ``add`` buffers one frame's points; once the buffer holds ``flush_points`` points it is folded
+    into the running sum and count of every occupied voxel (one sort of the buffer and the held
+    voxels, so a long video costs about as much per frame as a short one). ``result`` gives each id's
+    voxel means, ordered by voxel index. ``max_voxels`` bounds the voxels held over all ids: beyond it
+    ``add`` raises ``MemoryError`` naming the count, so an input in the wrong unit fails instead of
+    exhausting memory.
     """
 
-    def __init__(self, voxel: float, max_voxels: int | None = None) -> None:
+    #: voxel cells are packed into one int64 key, 21 bits per axis around 0
+    _OFFSET = 1 << 20
+
+    def __init__(self, voxel: float, max_voxels: int | None = None, flush_points: int = 1_000_000) -> None:
         if not (voxel > 0 and np.isfinite(voxel)):
             raise ValueError(f"voxel size must be positive and finite, got {voxel}")
         self.voxel = float(voxel)
         self.max_voxels = max_voxels
-        self._cells: dict[int, np.ndarray] = {}   # id -> (V, 3) int64 voxel cells, unique
+        self.flush_points = int(flush_points)
+        self._keys: dict[int, np.ndarray] = {}    # id -> (V,) int64 packed voxel cells, sorted, unique
         self._sums: dict[int, np.ndarray] = {}    # id -> (V, 3) float64 sums
         self._counts: dict[int, np.ndarray] = {}  # id -> (V,) int64 counts
+        self._buffer: dict[int, list[np.ndarray]] = {}
+        self._buffered = 0
 
     @property
     def size(self) -> int:
-        """Voxels held over all ids."""
+        """Voxels held over all ids (after the last fold)."""
         return sum(len(c) for c in self._counts.values())
+
+    def _pack(self, pts: np.ndarray) -> np.ndarray:
+        cells = np.floor(pts / self.voxel).astype(np.int64) + self._OFFSET
+        if cells.min() < 0 or cells.max() >= 2 * self._OFFSET:
+            raise MemoryError(f"points span more than {2 * self._OFFSET} voxels of {self.voxel:g} m along an "
+                              "axis (depth in the wrong unit, or a scene far larger than its scale?)")
+        return (cells[:, 0] << 42) | (cells[:, 1] << 21) | cells[:, 2]
 
     def add(self, frame: dict[int, np.ndarray]) -> None:
         for oid, pts in frame.items():
@@ -522,30 +497,38 @@ class VoxelAccumulator:
                 continue
             if not np.all(np.isfinite(pts)):
                 raise ValueError("points contain non-finite values")
-            oid = int(oid)
-            cells = np.floor(pts / self.voxel).astype(np.int64)
-            if oid in self._cells:
-                cells = np.concatenate([self._cells[oid], cells])
+            self._buffer.setdefault(int(oid), []).append(pts)
+            self._buffered += len(pts)
+        if self._buffered >= self.flush_points:
+            self._fold()
+
+    def _fold(self) -> None:
+        for oid, chunks in self._buffer.items():
+            pts = np.concatenate(chunks)
+            keys = self._pack(pts)
+            if oid in self._keys:
+                keys = np.concatenate([self._keys[oid], keys])
                 sums = np.concatenate([self._sums[oid], pts])
                 counts = np.concatenate([self._counts[oid], np.ones(len(pts), np.int64)])
             else:
                 sums, counts = pts, np.ones(len(pts), np.int64)
-            uniq, inverse = np.unique(cells, axis=0, return_inverse=True)
-            inverse = inverse.reshape(-1)
+            uniq, inverse = np.unique(keys, return_inverse=True)
             merged = np.empty((len(uniq), 3))
             for axis in range(3):
                 merged[:, axis] = np.bincount(inverse, weights=sums[:, axis], minlength=len(uniq))
-            self._cells[oid] = uniq
+            self._keys[oid] = uniq
             self._sums[oid] = merged
             self._counts[oid] = np.bincount(inverse, weights=counts, minlength=len(uniq)).astype(np.int64)
-            if self.max_voxels is not None and self.size > self.max_voxels:
-                raise MemoryError(f"point clouds need more than {self.max_voxels} voxels of "
-                                  f"{self.voxel:g} m (depth in the wrong unit, or a scene far larger "
-                                  "than its scale?)")
+        self._buffer, self._buffered = {}, 0
+        if self.max_voxels is not None and self.size > self.max_voxels:
+            raise MemoryError(f"point clouds need more than {self.max_voxels} voxels of "
+                              f"{self.voxel:g} m (depth in the wrong unit, or a scene far larger "
+                              "than its scale?)")
 
     def result(self) -> dict[int, np.ndarray]:
         """``{id: (n, 3) voxel means}``, ids ascending."""
-        return {oid: self._sums[oid] / self._counts[oid][:, None] for oid in sorted(self._cells)}
+        self._fold()
+        return {oid: self._sums[oid] / self._counts[oid][:, None] for oid in sorted(self._keys)}
 
 
 def accumulate(per_frame: list[dict[int, np.ndarray]], voxel: float | None = None) -> dict[int, np.ndarray]:

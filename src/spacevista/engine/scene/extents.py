@@ -17,8 +17,9 @@ from spacevista.graph import Box3D, CameraPose, View
 
 #: points kept per object and frame
 SAMPLE = 256
-#: quantiles that bound an extent within one frame (leaves a frame's stray points out)
-LOW, HIGH = 0.02, 0.98
+#: quantiles that bound an extent within one frame; the frame's points are carved first (carve.py),
+#: so the full range is used: any trimming would cut thin parts (trunks, legs, poles) away
+LOW, HIGH = 0.0, 1.0
 
 
 def frame_sample(points: np.ndarray, rng: np.random.Generator) -> np.ndarray:
@@ -47,9 +48,9 @@ def view_extents(box: Box3D, samples: dict[int, np.ndarray], views: dict[int, Vi
             # side-on: the viewing direction is within 45 degrees of perpendicular to axis k
             if abs(float(to_cam @ axes[k])) / norm <= np.sqrt(0.5):
                 lo, hi = np.quantile(local[:, k], [LOW, HIGH])
-                per_axis[k].append(float(hi - lo))
+                per_axis[k].append(float(hi - lo) / (HIGH - LOW))
         lo, hi = np.quantile(pts[:, 2], [LOW, HIGH])
-        per_axis[2].append(float(hi - lo))
+        per_axis[2].append(float(hi - lo) / (HIGH - LOW))
     out = box.size.copy()
     for k in range(3):
         if len(per_axis[k]) >= min_frames:

@@ -206,8 +206,11 @@ def lift_scene(scene: Scene, config: LiftConfig = LiftConfig()) -> SceneGraph:
         center, size, yaw = upright_box(pts, trim=config.box_trim)
         box = Box3D(center, size, yaw)
         if filters_edges and oid in samples:
-            # estimated depth and masks: each extent as the median of single frames' (extents.py)
-            box.size = view_extents(box, samples[oid], views[oid], {c.frame: c for c in cameras})
+            # estimated depth and masks: each extent as the median of single frames' (extents.py),
+            # each frame's points carved by the other frames' masks first
+            own = [label_thumbs[f] for f in sorted(views[oid]) if f in label_thumbs]
+            carved = {f: s[carve(s, oid, own)] for f, s in samples[oid].items()}
+            box.size = view_extents(box, carved, views[oid], {c.frame: c for c in cameras})
         objects.append(GraphObject(oid, cats.get(oid, "object"), box, pts, views[oid]))
     fragments: dict[int, int] = {}
     if tracked:
@@ -241,13 +244,17 @@ def lift_scene(scene: Scene, config: LiftConfig = LiftConfig()) -> SceneGraph:
 THUMB_STEP = 8
 
 
+#: depth less accurate than this (relative) is aligned across frames
+ALIGN_ABOVE = 0.02
+
+
 def _aligns(scene: Scene, config: LiftConfig) -> bool:
-    """Whether to align depth across frames: as configured, else when the depth was estimated
-    (a depth specialist filled it, or perception errors were simulated on it)."""
+    """Whether to align depth across frames: as configured, else when the depth was estimated with
+    a real error (a depth model, simulated errors above ``ALIGN_ABOVE``): consistent depth has
+    nothing to gain and a few sparse frames could only add noise."""
     if config.align_depth is not None:
         return config.align_depth
-    perception = scene.metadata.get("perception") or {}
-    return bool(perception.get("depth")) or perception.get("mode") in ("realistic", "degraded")
+    return depth_error_of(scene.metadata) > ALIGN_ABOVE
 
 
 def _checks_tracks(scene: Scene) -> bool:
@@ -282,7 +289,11 @@ def survey(scene: Scene, align: np.ndarray, config: LiftConfig, scales: bool, tr
         if tracks:
             for oid, (c, r, n) in frame_centres(depth, frame.instances(), frame.camera.K, pose).items():
                 centres.setdefault(oid, []).append((frame.index, c, r, n))
-    grids = {i: g for i, g in zip(frames, align_fields(samples, grid=ALIGN_GRID))} if len(samples) >= 2 else {}
+    grids = {}
+    if len(samples) >= 2:
+        # a correction beyond three times the depth's stated error is noise, not the model's error
+        limit = 3.0 * max(depth_error_of(scene.metadata), ALIGN_ABOVE)
+        grids = {i: np.clip(g, -limit, limit) for i, g in zip(frames, align_fields(samples, grid=ALIGN_GRID))}
     return grids, (inconsistent_frames(centres) if tracks else {})
 
 
