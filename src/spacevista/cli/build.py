@@ -148,7 +148,7 @@ def build(sources: tuple[str, ...], out: str, fmt: str, runner: str, workers: in
         if dropped:
             first = dropped[0]
             out_console.print(f"[yellow]{sid}[/yellow]: {len(dropped)} frame(s) dropped, e.g. frame {first['frame']}: "
-                              f"{first['error']}: {first['reason']}")
+                              f"{first.get('error') or first.get('stage', '')}: {first['reason']}")
         if pc.get("corrected"):
             out_console.print(f"{sid}: {pc['corrected']} pose(s) re-orthonormalised "
                               f"(largest change {pc['max_correction']:.2g})")

@@ -204,7 +204,8 @@ class SceneStage:
             return error_row(source, scene.id, "process", _reason(e))
         shard = Shard(key=key, source=source, scene_id=scene.id, scale=result.scale, records=result.records,
                       skipped=result.skipped, dropped=dict(result.dropped), frame_hashes=hashes,
-                      crosscheck=result.crosscheck, metric_scale=result.metric_scale, **notes)
+                      crosscheck=result.crosscheck, metric_scale=result.metric_scale,
+                      **{**notes, "dropped_frames": notes["dropped_frames"] + result.dropped_frames})
         write_shard(shard, shard_path)
         return {"source": source, "shard": name, "cached": "", "error": ""}
 

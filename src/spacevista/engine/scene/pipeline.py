@@ -101,6 +101,8 @@ def process_scene(scene: Scene, out_dir: Path, seed: int, task_names: list[str] 
     if ann is not None:
         result.crosscheck = compare_graphs(est, ann)
     result.metric_scale = scene.metadata.get(RECOVERY)
+    result.dropped_frames = [{**d, "stage": "lift", "error": "DepthUnitError"}
+                             for d in est.metadata.get("dropped_frames") or []]
     write_frames(scene, out_dir, used={i for r in result.records for i in r.frame_indices})
     materialise_masks(result.records, scene, out_dir)
     return result

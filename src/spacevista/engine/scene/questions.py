@@ -42,6 +42,8 @@ class SceneQA:
     crosscheck: dict[str, Any] | None = None
     #: the recovered metric scale of an SfM capture (engine.scene.metric_scale), None for others
     metric_scale: dict[str, Any] | None = None
+    #: frames lifting left out, with the reason (depth in the wrong unit)
+    dropped_frames: list[dict[str, Any]] = field(default_factory=list)
 
 
 def tasks_for(scale: Scale, names: list[str] | None = None) -> list[Task]:
