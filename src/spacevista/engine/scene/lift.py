@@ -8,7 +8,7 @@ from typing import Any
 import numpy as np
 
 from spacevista.errors import SceneError
-from spacevista.evidence import DepthThumb, attach_evidence, wall_coverage
+from spacevista.evidence import DepthThumb, attach_evidence, support_below, wall_coverage
 from spacevista.geometry.boxes import upright_box
 from spacevista.geometry.cameras import backproject
 from spacevista.engine.scene.gates import depth_error_of, mask_error_of
@@ -338,20 +338,9 @@ def snap_to_support(objects: list[GraphObject], floor_z: float | None, fraction:
     the underside of a resting object, so lifted boxes otherwise come out short."""
     for o in objects:
         b = o.box
-        below = [floor_z] if floor_z is not None and floor_z <= b.bottom else []
-        for other in objects:
-            ob = other.box
-            if other.id == o.id or ob.top > b.bottom + 1e-9:
-                continue
-            # is this box's footprint centre inside the other's footprint (in the other's frame)?
-            c, s = np.cos(-ob.yaw), np.sin(-ob.yaw)
-            d = b.center[:2] - ob.center[:2]
-            local = np.array([c * d[0] - s * d[1], s * d[0] + c * d[1]])
-            if np.all(np.abs(local) <= ob.size[:2] / 2):
-                below.append(ob.top)
-        if not below:
+        surface = support_below(o, objects, floor_z)
+        if surface is None:
             continue
-        surface = max(below)
         gap = b.bottom - surface
         if 0 < gap < fraction * b.height:
             top = b.top
