@@ -28,11 +28,19 @@ def _write_metrics(rows: list[dict], out: Path, benchmark: str | None = None, sc
 
 
 def _show(m: dict, fmt: str, title: str = "") -> None:
-    from spacevista.eval.report import render
+    from spacevista.eval.report import render, terminal_tables
 
-    text = render(m, fmt, title)
-    if text is not None:
-        click.echo(text, nl=False)
+    if fmt != "rich":
+        click.echo(render(m, fmt, title), nl=False)
+        return
+    from spacevista.cli.tables import make_console, print_table
+
+    tables, lines = terminal_tables(m, title)
+    for name, header, rows in tables:
+        print_table(name, header, rows)
+    console = make_console()
+    for line in lines:
+        console.print(line, style="bold red" if line.startswith("INCOMPLETE") else None, markup=False)
 
 
 @click.command("eval")
@@ -60,6 +68,9 @@ def _show(m: dict, fmt: str, title: str = "") -> None:
 @click.option("--max-new-tokens", default=1024, show_default=True)
 @click.option("--timeout", default=120.0, show_default=True, help="deadline of each API request in seconds, connect to last byte")
 @click.option("--max-retries", default=8, show_default=True)
+@click.option("--trip-after", default=3, show_default=True, type=click.IntRange(1),
+              help="stop the run after this many failures in a row to reach the server (a refused "
+                   "connection before any reply stops it at once); exit code 4")
 @click.option("--rate-limit", default=0.0, show_default=True, help="API requests per second (0: none)")
 @click.option("--temperature", default=0.0, show_default=True)
 @click.option("--device", default="cpu", show_default=True)
@@ -69,12 +80,16 @@ def _show(m: dict, fmt: str, title: str = "") -> None:
 def eval_cmd(bench_path: Path, bench_format: str, backend: str, model: str, base_url: str, api_key: str | None,
              out_dir: Path, n_frames: int, max_side: int, mode: str, scoring: str, concurrency: int, batch_size: int,
              limit: int, resume: bool, seed: int, train: str | None, max_new_tokens: int, timeout: float,
-             max_retries: int, rate_limit: float, temperature: float, device: str, dtype: str,
+             max_retries: int, trip_after: int, rate_limit: float, temperature: float, device: str, dtype: str,
              table_fmt: str, progress: bool) -> None:
-    """Run a model on a benchmark; write OUT/results.jsonl and OUT/metrics.json."""
+    """Run a model on a benchmark; write OUT/results.jsonl and OUT/metrics.json.
+
+    Exit code 0 when every item was answered, 3 when some failed (rerun with --resume), 4 when the
+    server could not be reached and the run stopped early."""
     from spacevista.eval.backends import BackendConfig, create_backend
     from spacevista.eval.benchmarks import load_benchmark
     from spacevista.errors import ConfigError
+    from spacevista.cli.exits import PartialRun, Unreachable
     from spacevista.eval.runner import METRICS_FILE, RUN_FILE, RunOptions, run_items
 
     try:
@@ -85,7 +100,8 @@ def eval_cmd(bench_path: Path, bench_format: str, backend: str, model: str, base
         items = items[:limit]
     cfg = BackendConfig(model=model, base_url=base_url, api_key=api_key, seed=seed, concurrency=concurrency,
                         timeout=timeout, max_retries=max_retries, rate_limit=rate_limit, temperature=temperature,
-                        max_new_tokens=max_new_tokens, device=device, dtype=dtype, train=train)
+                        max_new_tokens=max_new_tokens, device=device, dtype=dtype, train=train,
+                        trip_after=trip_after)
     try:
         model_backend = create_backend(backend, cfg)
     except (ValueError, ImportError, KeyError, FileNotFoundError, ConfigError) as e:
@@ -123,12 +139,16 @@ def eval_cmd(bench_path: Path, bench_format: str, backend: str, model: str, base
         for r in summary.rows:
             rescore_row(r, scoring)
     m = _write_metrics(summary.rows, out_dir / METRICS_FILE, bench.name, scoring, expected=len(items))
-    _show(m, table_fmt, f"{bench.name}: {model or backend}")
+    if summary.rows or not summary.stopped:
+        _show(m, table_fmt, f"{bench.name}: {model or backend}")
+    if summary.stopped:
+        answered = f"{summary.new + summary.skipped} of {len(items)} items answered"
+        raise Unreachable(f"stopped, {answered}: {summary.stopped}; rerun with --resume once it answers")
     click.echo(f"{summary.new} new, {summary.skipped} resumed, {len(summary.failed)} failed -> {out_dir}", err=True)
     if summary.failed:
         for item_id, why in summary.failed[:5]:
             click.echo(f"  failed {item_id}: {why}", err=True)
-        raise click.ClickException(f"{len(summary.failed)} items failed; rerun with --resume to retry them")
+        raise PartialRun(f"{len(summary.failed)} items failed; rerun with --resume to retry them")
 
 
 @click.command("score")
@@ -195,15 +215,9 @@ def leaderboard(results: tuple[Path, ...], by: str, radar: Path | None, radar_by
         w.writerow(header)
         w.writerows(rows_)
     else:
-        from rich.console import Console
-        from rich.table import Table
+        from spacevista.cli.tables import print_table
 
-        t = Table()
-        for h in header:
-            t.add_column(h, justify="left" if h == "run" else "right", overflow="fold")
-        for r in rows_:
-            t.add_row(*r)
-        Console().print(t)
+        print_table(f"leaderboard by {by} ({scoring} scoring)", header, rows_)
     if radar is not None:
         try:
             radar_chart(named, radar, by=radar_by)
