@@ -27,6 +27,11 @@ def _write_metrics(rows: list[dict], out: Path, benchmark: str | None = None, sc
     return m
 
 
+def _split(values: tuple[str, ...]) -> tuple[str, ...]:
+    """Repeated and comma-separated option values as one tuple."""
+    return tuple(v.strip() for s in values for v in s.split(",") if v.strip())
+
+
 def _show(m: dict, fmt: str, title: str = "") -> None:
     from spacevista.eval.report import render, terminal_tables
 
@@ -61,7 +66,12 @@ def _show(m: dict, fmt: str, title: str = "") -> None:
 @click.option("--concurrency", default=8, show_default=True,
               help="requests in flight (API backends; local models run one call at a time)")
 @click.option("--batch-size", default=1, show_default=True, help="prompts per backend call")
-@click.option("--limit", default=0, show_default=True, help="first N items only (0: all)")
+@click.option("--tasks", "tasks", multiple=True, help="only these tasks (repeat or comma-separate)")
+@click.option("--scales", "scales", multiple=True,
+              help="only these scales: tiny, tabletop, indoor, outdoor, drone (repeat or comma-separate; "
+                   "benchmarks without scales match their category)")
+@click.option("--limit", default=0, show_default=True,
+              help="N items drawn with --seed, spread over task and scale (0: all)")
 @click.option("--resume", is_flag=True, help="continue an existing results.jsonl")
 @click.option("--seed", default=0, show_default=True)
 @click.option("--train", default=None, type=click.Path(exists=True), help="training set for chance/prior")
@@ -79,9 +89,9 @@ def _show(m: dict, fmt: str, title: str = "") -> None:
 @click.option("--progress/--no-progress", default=True, show_default=True)
 def eval_cmd(bench_path: Path, bench_format: str, backend: str, model: str, base_url: str, api_key: str | None,
              out_dir: Path, n_frames: int, max_side: int, mode: str, scoring: str, concurrency: int, batch_size: int,
-             limit: int, resume: bool, seed: int, train: str | None, max_new_tokens: int, timeout: float,
-             max_retries: int, trip_after: int, rate_limit: float, temperature: float, device: str, dtype: str,
-             table_fmt: str, progress: bool) -> None:
+             tasks: tuple[str, ...], scales: tuple[str, ...], limit: int, resume: bool, seed: int,
+             train: str | None, max_new_tokens: int, timeout: float, max_retries: int, trip_after: int,
+             rate_limit: float, temperature: float, device: str, dtype: str, table_fmt: str, progress: bool) -> None:
     """Run a model on a benchmark; write OUT/results.jsonl and OUT/metrics.json.
 
     Exit code 0 when every item was answered, 3 when some failed (rerun with --resume), 4 when the
@@ -91,13 +101,16 @@ def eval_cmd(bench_path: Path, bench_format: str, backend: str, model: str, base
     from spacevista.errors import ConfigError
     from spacevista.cli.exits import PartialRun, Unreachable
     from spacevista.eval.runner import METRICS_FILE, RUN_FILE, RunOptions, run_items
+    from spacevista.eval.select import select_items
 
     try:
         bench, items = load_benchmark(bench_path, bench_format)
     except (ValueError, FileNotFoundError, KeyError) as e:
         raise click.ClickException(str(e)) from e
-    if limit > 0:
-        items = items[:limit]
+    try:
+        items = select_items(items, _split(tasks), _split(scales), limit, seed)
+    except ValueError as e:
+        raise click.ClickException(f"{bench_path}: {e}") from e
     cfg = BackendConfig(model=model, base_url=base_url, api_key=api_key, seed=seed, concurrency=concurrency,
                         timeout=timeout, max_retries=max_retries, rate_limit=rate_limit, temperature=temperature,
                         max_new_tokens=max_new_tokens, device=device, dtype=dtype, train=train,
@@ -115,7 +128,8 @@ def eval_cmd(bench_path: Path, bench_format: str, backend: str, model: str, base
     (out_dir / RUN_FILE).write_text(json.dumps({
         "bench": str(bench_path), "bench_format": bench.name, "backend": backend, "model": model,
         "base_url": base_url if backend == "openai" else None, "frames": n_frames, "max_side": max_side,
-        "mode": mode, "scoring": scoring, "seed": seed, "limit": limit, "items": len(items)},
+        "mode": mode, "scoring": scoring, "seed": seed, "limit": limit, "tasks": list(_split(tasks)),
+        "scales": list(_split(scales)), "items": len(items)},
         indent=2, sort_keys=True) + "\n")
     try:
         if progress:
