@@ -73,7 +73,7 @@ def annotate(dataset_dir: Path, backend: str, models: tuple[str, ...], base_url:
     Exit code 0 when every request was answered, 3 when some failed (rerun to retry them: replies
     are cached), 4 when the server could not be reached and the run stopped early."""
     from spacevista.annotate.run import CACHE, REPORT, AnnotateOptions, annotate as run_annotate
-    from spacevista.cli.exits import PartialRun, Unreachable
+    from spacevista.cli import PartialRun, Unreachable
     from spacevista.cli.tables import make_console, print_table
     from spacevista.errors import EndpointUnreachable, SpaceVistaError
     from spacevista.eval.backends.openai_api import OpenAIChatBackend

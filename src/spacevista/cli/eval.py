@@ -99,7 +99,7 @@ def eval_cmd(bench_path: Path, bench_format: str, backend: str, model: str, base
     from spacevista.eval.backends import BackendConfig, create_backend
     from spacevista.eval.benchmarks import load_benchmark
     from spacevista.errors import ConfigError
-    from spacevista.cli.exits import PartialRun, Unreachable
+    from spacevista.cli import PartialRun, Unreachable
     from spacevista.eval.runner import METRICS_FILE, RUN_FILE, RunOptions, run_items
     from spacevista.eval.select import select_items
 
