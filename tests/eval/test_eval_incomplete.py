@@ -41,7 +41,7 @@ def test_run_where_every_item_fails_is_incomplete(engine_set: Path, tmp_path: Pa
     # ``score`` of the same results knows the run's size from run.json
     r = CliRunner().invoke(score, [str(out / "results.jsonl"), "--table", "markdown"])
     assert r.exit_code == 0 and "INCOMPLETE" in r.output
-    assert json.loads((out / "metrics.json").read_text())["complete"] is False
+    assert json.loads((out / "metrics.official.rescored.json").read_text())["complete"] is False
 
 
 def test_leaderboard_ranks_complete_runs_only(engine_set: Path, tmp_path: Path):

@@ -168,14 +168,17 @@ def eval_cmd(bench_path: Path, bench_format: str, backend: str, model: str, base
 @click.command("score")
 @click.argument("results", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--out", type=click.Path(path_type=Path), default=None,
-              help="metrics JSON to write (default: metrics.json beside RESULTS)")
+              help="metrics JSON to write (default: metrics.<scoring>.rescored.json beside RESULTS, "
+                   "never the run's own metrics.json)")
+@click.option("--overwrite", is_flag=True, help="write over the run's metrics.json instead")
 @click.option("--rescore/--no-rescore", default=True, show_default=True,
               help="recompute each row's scores from its saved prediction")
 @click.option("--scoring", type=click.Choice(SCORING_MODES), default="official", show_default=True, help=SCORING_HELP)
 @click.option("--table", "table_fmt", type=click.Choice(TABLE_FORMATS), default="rich", show_default=True)
-def score(results: Path, out: Path | None, rescore: bool, scoring: str, table_fmt: str) -> None:
-    """Recompute metrics from saved predictions (RESULTS is a results.jsonl)."""
-    from spacevista.eval.runner import expected_items, read_results
+def score(results: Path, out: Path | None, overwrite: bool, rescore: bool, scoring: str, table_fmt: str) -> None:
+    """Recompute metrics from saved predictions (RESULTS is a results.jsonl); the run's own
+    metrics.json stays as eval wrote it unless --overwrite."""
+    from spacevista.eval.runner import METRICS_FILE, expected_items, read_results
     from spacevista.eval.scoring import rescore_row
 
     try:
@@ -188,9 +191,12 @@ def score(results: Path, out: Path | None, rescore: bool, scoring: str, table_fm
                 rescore_row(r, scoring)
             except (KeyError, ValueError) as e:
                 raise click.ClickException(f"{results}: row {r.get('id')!r}: {e}") from e
-    m = _write_metrics(rows, out or results.with_name("metrics.json"), scoring=scoring if rescore else None,
-                       expected=expected_items(results))
+    if out is None:
+        out = results.with_name(METRICS_FILE if overwrite else
+                                f"metrics.{scoring}.rescored.json" if rescore else "metrics.recomputed.json")
+    m = _write_metrics(rows, out, scoring=scoring if rescore else None, expected=expected_items(results))
     _show(m, table_fmt, str(results))
+    click.echo(f"metrics -> {out}", err=True)
 
 
 @click.command("leaderboard")
