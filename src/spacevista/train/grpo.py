@@ -34,6 +34,7 @@ from spacevista.train.loop import (LoopState, MicroStep, TrainLoop, find_resume,
                                    make_optimizer, make_scheduler)
 from spacevista.train.modelio import load_model
 from spacevista.train.rewards import RewardConfig, reward_batch
+from spacevista.train.runs import prepare_grpo_folder
 
 PROMPT_KEYS = ("input_ids", "attention_mask", "mm_token_type_ids", "pixel_values_videos", "video_grid_thw",
                "dense_pixel_values")
@@ -294,9 +295,13 @@ class GRPORecipe:
         self.loop.save_final(self.accelerator.unwrap_model(self.model), self.tok, self.out, result)
 
 
-def run_grpo(cfg: GRPOConfig, log: Callable[[str], None] = print, reward_fn: RewardFn | None = None) -> dict[str, Any]:
-    """Train with GRPO; returns metrics per step, the final folder and throughput."""
-    save_config(cfg, Path(cfg.output_dir) / "grpo-config.yaml")
+def run_grpo(cfg: GRPOConfig, log: Callable[[str], None] = print, reward_fn: RewardFn | None = None,
+             overwrite: bool = False) -> dict[str, Any]:
+    """Train with GRPO; returns metrics per step, the final folder and throughput. A folder that
+    holds an earlier run is refused unless ``overwrite`` or the run resumes it (``train/runs.py``)."""
+    out = Path(cfg.output_dir)
+    prepare_grpo_folder(out, find_resume(out, cfg.train.resume, ["grpo"]) is not None, overwrite, log)
+    save_config(cfg, out / "grpo-config.yaml")
     recipe = GRPORecipe(cfg, log, reward_fn)
     recipe.setup()
     result = recipe.train()

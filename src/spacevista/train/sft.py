@@ -25,11 +25,12 @@ from typing import Any, Callable
 import torch
 
 from spacevista.model.freeze import apply_freeze_plan
-from spacevista.train.config import SFTConfig, save_config
+from spacevista.train.config import SFT_STAGES, SFTConfig, save_config
 from spacevista.train.data import ItemDataset, collate_items, load_sft_items
 from spacevista.train.loop import (LoopState, MicroStep, TrainLoop, find_resume, main_process_log, make_accelerator,
                                    make_optimizer, make_scheduler, read_state)
 from spacevista.train.modelio import add_llm_lora, load_model, merge_llm_lora
+from spacevista.train.runs import prepare_sft_folders
 
 MODEL_KEYS = ("input_ids", "attention_mask", "mm_token_type_ids", "labels", "pixel_values_videos",
               "video_grid_thw", "dense_pixel_values", "scale_ids")
@@ -170,14 +171,17 @@ def train_stage(cfg: SFTConfig, stage: str, init_path: Path | None, resume: Path
     return result
 
 
-def run_sft(cfg: SFTConfig, log: Callable[[str], None] = print) -> list[dict[str, Any]]:
-    """Run the configured SFT stages in order (resuming where a checkpoint says); returns each stage's metrics."""
+def run_sft(cfg: SFTConfig, log: Callable[[str], None] = print, overwrite: bool = False) -> list[dict[str, Any]]:
+    """Run the configured SFT stages in order (resuming where a checkpoint says); returns each stage's metrics.
+    A stage folder that holds an earlier run is refused unless ``overwrite`` (see ``train/runs.py``)."""
     out = Path(cfg.output_dir)
-    save_config(cfg, out / "sft-config.yaml")
     resume = find_resume(out, cfg.train.resume, cfg.stages)
-    first = 0
+    first, resumed = 0, None
     if resume is not None:
-        first = cfg.stages.index(read_state(resume)["stage"])
+        resumed = read_state(resume)["stage"]
+        first = cfg.stages.index(resumed)
+    prepare_sft_folders(out, cfg.stages, SFT_STAGES, resumed, overwrite, log)
+    save_config(cfg, out / "sft-config.yaml")
     results = []
     init: Path | None = None
     for i, stage in enumerate(cfg.stages):
