@@ -35,7 +35,8 @@ def main() -> None:
         t0 = time.perf_counter()
         run_demo(tmp / "demo", DemoConfig(scenes_per_scale=1, frames=4, width=96, height=72, workers=1))
         print(f"demo dataset: {time.perf_counter() - t0:.1f} s")
-        common = [f"data.root={tmp / 'demo'}", "train.save_every=0", f"train.max_steps={args.steps}"]
+        common = [f"data.root={tmp / 'demo'}", "train.save_every=0", f"train.max_steps={args.steps}",
+                  "train.eval_every=0"]
         sft = load_config(SFTConfig, repo / "configs" / "tiny-sft.yaml",
                           common + [f"output_dir={tmp / 'sft'}", "stages=[sft]", "stage_max_steps={}"])
         (r,) = run_sft(sft, log=lambda s: None)

@@ -78,8 +78,8 @@ def test_grpo_folder(tmp_path: Path):
 
 def test_cli_refuses_a_rerun_and_overwrites_on_request(hand_data, tiny_model_dir, tmp_path):
     out = tmp_path / "run"
-    common = ["train", "sft", "--config", str(CONFIGS / "tiny-sft.yaml"), *tiny_overrides(hand_data, tiny_model_dir, out),
-              "stage_max_steps={sft: 1, experts: 1, router: 1}", "train.save_every=0"]
+    common = ["train", "sft", "--config", str(CONFIGS / "tiny-sft.yaml"),
+              *tiny_overrides(hand_data, tiny_model_dir, out), "stage_max_steps={sft: 1, experts: 1, router: 1}", "train.save_every=0", "train.eval_every=0"]
     runner = CliRunner()
     res = runner.invoke(main, common + ["stages=[sft, router]"])
     assert res.exit_code == 0, res.output
@@ -95,7 +95,7 @@ def test_cli_refuses_a_rerun_and_overwrites_on_request(hand_data, tiny_model_dir
 
     grpo = ["train", "grpo", "--config", str(CONFIGS / "tiny-grpo.yaml"),
             *tiny_overrides(hand_data, out / "sft" / "final", tmp_path / "g"), "train.max_steps=1",
-            "train.save_every=0", "grpo.max_new_tokens=4", "grpo.group_size=2"]
+            "train.save_every=0", "train.eval_every=0", "grpo.max_new_tokens=4", "grpo.group_size=2"]
     assert runner.invoke(main, grpo).exit_code == 0
     res = runner.invoke(main, grpo)
     assert res.exit_code == 1 and "refusing to train over an earlier run" in res.output
