@@ -10,7 +10,7 @@ rationale and inject errors on a fixed, hash-chosen subset of items (wrong answe
 tags, instructions with a turn mirrored, rephrasings with a relation flipped), so that every path of
 the filter is exercised with known outcomes.
 
-    PYTHONPATH=src python benchmarks/annotate_loopback.py [--out /tmp/annotate_demo]
+    .venv/bin/python benchmarks/annotate_loopback.py [--out /tmp/annotate_demo]
 """
 
 from __future__ import annotations

@@ -4,7 +4,7 @@ Runs the demo (synthetic scenes with exact ground truth) once per setting, the e
 and masks from ``spacevista.perception.degrade.degrade_scene``, and prints a Markdown table of the
 mean engine accuracy per task (over all scales) for each setting.
 
-    PYTHONPATH=src python benchmarks/robustness.py [--scenes-per-scale 1] [--frames 8] [--out /tmp/robust]
+    .venv/bin/python benchmarks/robustness.py [--scenes-per-scale 1] [--frames 8] [--out /tmp/robust]
 """
 
 from __future__ import annotations

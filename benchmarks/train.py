@@ -1,6 +1,6 @@
 """Training throughput on the tiny random model: SFT samples/s and GRPO completions/s (CPU by default).
 
-    PYTHONPATH=src python benchmarks/train.py [--steps 10] [--threads 1]
+    .venv/bin/python benchmarks/train.py [--steps 10] [--threads 1]
 
 Builds a small demo dataset (4 frames of 96x72 per item) in a temporary folder, then times the SFT cold-start
 stage (batch 4, LLM trained) and GRPO (group 4, 32 new tokens, beta 0.04). The figures cover the whole loop:
