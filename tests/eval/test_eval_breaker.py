@@ -103,11 +103,16 @@ class _Vanishing:
     model server that went away mid-run)."""
 
     def __init__(self, answers: dict[str, str], n: int):
+        served = [0]
+
         class Handler(BaseHTTPRequestHandler):
             def log_message(self, *args: object) -> None:
                 pass
 
             def do_POST(self) -> None:
+                served[0] += 1
+                if served[0] == n:  # stop listening before the last reply: the next connection is refused
+                    self.server.socket.close()
                 req = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
                 text = req["messages"][-1]["content"][-1]["text"]
                 item = text.split("ITEM<", 1)[1].split(">", 1)[0]

@@ -38,6 +38,24 @@ class Unreachable(click.ClickException):
     exit_code = UNREACHABLE
 
 
+def request_options(f):
+    """How requests go to a model server (``eval``, ``annotate``): --timeout, --max-retries,
+    --trip-after, --rate-limit, --temperature."""
+    options = [
+        click.option("--timeout", default=120.0, show_default=True,
+                     help="deadline of each request in seconds, connect to last byte"),
+        click.option("--max-retries", default=8, show_default=True),
+        click.option("--trip-after", default=3, show_default=True, type=click.IntRange(1),
+                     help="stop after this many failures in a row to reach the server (a refused connection "
+                          "before any reply stops it at once); exit code 4"),
+        click.option("--rate-limit", default=0.0, show_default=True, help="requests per second, per model (0: none)"),
+        click.option("--temperature", default=0.0, show_default=True),
+    ]
+    for option in reversed(options):
+        f = option(f)
+    return f
+
+
 #: subcommand name -> "module:attribute" of a click command
 COMMANDS: dict[str, tuple[str, str]] = {
     "demo": ("spacevista.cli.demo:demo", "synthesise scenes at all scales, build QA, print engine accuracy"),

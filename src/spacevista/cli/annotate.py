@@ -8,6 +8,7 @@ from typing import Any
 import click
 
 from spacevista.annotate.prompts import MODES
+from spacevista.cli import request_options
 
 
 def report_table(report: dict[str, Any]) -> tuple[str, list[str], list[list[str]]]:
@@ -53,13 +54,7 @@ def _split(values: tuple[str, ...]) -> tuple[str, ...] | None:
               help="write sft_distilled.json with the kept rationales")
 @click.option("--price-in", default=0.0, show_default=True, help="price per 1k prompt tokens")
 @click.option("--price-out", default=0.0, show_default=True, help="price per 1k completion tokens")
-@click.option("--timeout", default=120.0, show_default=True, help="deadline of each request in seconds, connect to last byte")
-@click.option("--max-retries", default=8, show_default=True)
-@click.option("--trip-after", default=3, show_default=True, type=click.IntRange(1),
-              help="stop after this many failures in a row to reach the server (a refused connection "
-                   "before any reply stops it at once); exit code 4")
-@click.option("--rate-limit", default=0.0, show_default=True, help="requests per second per model (0: none)")
-@click.option("--temperature", default=0.0, show_default=True)
+@request_options
 @click.option("--seed", default=0, show_default=True, help="seed of the retry jitter")
 @click.option("--chunk", default=64, show_default=True, help="items whose prompts are built and sent together")
 @click.option("--progress/--no-progress", default=True, show_default=True)

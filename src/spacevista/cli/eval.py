@@ -8,6 +8,8 @@ from pathlib import Path
 
 import click
 
+from spacevista.cli import request_options
+
 FORMATS = ("auto", "spacevista", "engine", "vsibench", "stibench", "mmsi", "spar")
 BACKEND_NAMES = ("openai", "oracle", "chance", "prior", "transformers", "vllm")
 TABLE_FORMATS = ("rich", "markdown", "csv", "json")
@@ -76,13 +78,7 @@ def _show(m: dict, fmt: str, title: str = "") -> None:
 @click.option("--seed", default=0, show_default=True)
 @click.option("--train", default=None, type=click.Path(exists=True), help="training set for chance/prior")
 @click.option("--max-new-tokens", default=1024, show_default=True)
-@click.option("--timeout", default=120.0, show_default=True, help="deadline of each API request in seconds, connect to last byte")
-@click.option("--max-retries", default=8, show_default=True)
-@click.option("--trip-after", default=3, show_default=True, type=click.IntRange(1),
-              help="stop the run after this many failures in a row to reach the server (a refused "
-                   "connection before any reply stops it at once); exit code 4")
-@click.option("--rate-limit", default=0.0, show_default=True, help="API requests per second (0: none)")
-@click.option("--temperature", default=0.0, show_default=True)
+@request_options
 @click.option("--device", default="cpu", show_default=True)
 @click.option("--dtype", default="float32", show_default=True)
 @click.option("--table", "table_fmt", type=click.Choice(TABLE_FORMATS), default="rich", show_default=True)

@@ -14,15 +14,16 @@ evaluation runs it.
 
 from __future__ import annotations
 
+from functools import partial
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 import torch
 
 from spacevista.qa.metrics import score_answer
 from spacevista.qa.sampling import stratified_sample
 from spacevista.qa.types import Prompt
-from spacevista.train.config import DataSection
+from spacevista.train.config import DataSection, TrainSection
 from spacevista.train.data import TrainItem, item_view
 from spacevista.train.rewards import format_reward, has_anchors
 
@@ -81,6 +82,14 @@ class HeldOutEval:
                 net.set_routing(routing)
             net.train(training)
         return score_replies(self.items, replies)
+
+
+def held_out_evaluator(items: list[TrainItem], data: DataSection, train: TrainSection, tokenizer, model,
+                       accelerator) -> Callable[[], dict[str, float]] | None:
+    """What ``TrainLoop`` calls to score ``model`` on the held-out ``items`` (None without any)."""
+    if not items:
+        return None
+    return partial(HeldOutEval(items, data, tokenizer, train.eval_max_new_tokens), model, accelerator)
 
 
 def score_replies(items: list[TrainItem], replies: list[str]) -> dict[str, Any]:

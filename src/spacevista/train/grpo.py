@@ -30,7 +30,7 @@ import torch
 from spacevista.model.freeze import apply_freeze_plan
 from spacevista.train.config import GRPOConfig, save_config, to_dict
 from spacevista.train.data import ItemDataset, load_grpo_items
-from spacevista.train.evaluate import HeldOutEval, held_out_split
+from spacevista.train.evaluate import held_out_evaluator, held_out_split
 from spacevista.train.loop import (LoopState, MicroStep, TrainLoop, find_resume, main_process_log, make_accelerator,
                                    make_optimizer, make_scheduler)
 from spacevista.train.modelio import load_model
@@ -232,10 +232,7 @@ class GRPORecipe:
         self._setup_model()
         self._setup_data()
         self._setup_optimizer()
-        evaluate = None
-        if self.held_out:
-            scorer = HeldOutEval(self.held_out, cfg.data, self.tok, cfg.train.eval_max_new_tokens)
-            evaluate = partial(scorer, self.model, self.accelerator)
+        evaluate = held_out_evaluator(self.held_out, cfg.data, cfg.train, self.tok, self.model, self.accelerator)
         self.loop = TrainLoop(self.accelerator, cfg.train, LoopState(stage="grpo", total_steps=self.total),
                               self.out / "grpo", self.log, scalars=tracked_values,
                               lr=lambda: self.scheduler.get_last_lr()[0], evaluate=evaluate)

@@ -27,7 +27,7 @@ import torch
 from spacevista.model.freeze import apply_freeze_plan
 from spacevista.train.config import SFT_STAGES, SFTConfig, save_config, to_dict
 from spacevista.train.data import ItemDataset, collate_items, load_sft_items
-from spacevista.train.evaluate import HeldOutEval, held_out_split
+from spacevista.train.evaluate import held_out_evaluator, held_out_split
 from spacevista.train.loop import (LoopState, MicroStep, TrainLoop, find_resume, main_process_log, make_accelerator,
                                    make_optimizer, make_scheduler, read_state)
 from spacevista.train.modelio import add_llm_lora, load_model, merge_llm_lora
@@ -84,10 +84,7 @@ class SFTStage:
         self._setup_model(init_path)
         self._setup_data()
         self._setup_optimizer()
-        evaluate = None
-        if self.held_out:
-            scorer = HeldOutEval(self.held_out, cfg.data, self.tok, cfg.train.eval_max_new_tokens)
-            evaluate = partial(scorer, self.model, self.accelerator)
+        evaluate = held_out_evaluator(self.held_out, cfg.data, cfg.train, self.tok, self.model, self.accelerator)
         self.loop = TrainLoop(self.accelerator, cfg.train, LoopState(stage=self.stage, total_steps=self.total),
                               self.stage_dir, self.log, scalars=lambda loss: {"loss": loss},
                               lr=lambda: self.scheduler.get_last_lr()[0], evaluate=evaluate)
