@@ -184,6 +184,7 @@ class TrainLoop:
         self.seconds = 0.0
         self.stopped = False
         self.eval_seconds = 0.0
+        self.tracking = False
         self._tokens = 0
         self._step_start = time.perf_counter()
 
@@ -193,7 +194,9 @@ class TrainLoop:
         ``trainer_state.json`` unfit for this run (``None`` when it fits), ``label`` starts the log line.
         Starts the trackers the accelerator was made with (``config`` goes to those that keep it)."""
         self.label = label
-        if getattr(self.accelerator, "log_with", None):
+        # trackers live on the main process only; every process needs to know whether they are on
+        self.tracking = bool(getattr(self.accelerator, "log_with", None))
+        if self.tracking:
             start_tracking(self.accelerator, self.train.tracker, self.checkpoint_dir, config)
         if checkpoint is None:
             return
@@ -250,9 +253,9 @@ class TrainLoop:
     def _track(self, metrics: Any) -> None:
         """Send the step's numbers to the trackers: the recipe's, the learning rate, tokens/s, GPU memory."""
         tokens, self._tokens = self._tokens, 0
-        if not self.accelerator.trackers:
+        if not self.tracking:
             return
-        # every process counts its own tokens; the sum is the run's throughput
+        # every process counts its own tokens; the sum is the run's throughput (a collective: all call it)
         total = self.accelerator.gather(torch.tensor([tokens], device=self.accelerator.device)).sum().item()
         values = dict(self.scalars(metrics)) if self.scalars is not None else {}
         if self.lr is not None:
@@ -270,7 +273,7 @@ class TrainLoop:
             self.evals.append({"step": self.state.step, **scores})
             self.log(f"{self.label} step={self.state.step} eval "
                      + " ".join(f"{k.split('/')[-1]}={v:.4f}" for k, v in scores.items()) + f" ({took:.1f} s)")
-            if self.accelerator.trackers:
+            if self.tracking:
                 self.accelerator.log(scores, step=self.state.step)
         self.accelerator.wait_for_everyone()
         self.eval_seconds += time.perf_counter() - t0
