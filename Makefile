@@ -3,7 +3,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test install browser bench clean
+.PHONY: demo test install browser bench docs-figures docs-figures-slow clean
 
 $(STAMP): pyproject.toml constraints.txt
 	python3 -m venv $(VENV)
@@ -27,6 +27,13 @@ test: $(STAMP) browser
 
 bench: $(STAMP)
 	for f in benchmarks/*.py; do echo "== $$f"; $(PY) $$f || exit 1; done
+
+# The figures README.md and docs/ quote, rewritten from the commands that print them (scripts/docs_figures.py).
+docs-figures: $(STAMP)
+	$(PY) scripts/docs_figures.py
+
+docs-figures-slow: $(STAMP)
+	$(PY) scripts/docs_figures.py robustness
 
 clean:
 	rm -rf $(VENV) demo_out

@@ -10,7 +10,7 @@ rationale and inject errors on a fixed, hash-chosen subset of items (wrong answe
 tags, instructions with a turn mirrored, rephrasings with a relation flipped), so that every path of
 the filter is exercised with known outcomes.
 
-    PYTHONPATH=src python benchmarks/annotate_loopback.py [--out /tmp/annotate_demo]
+    .venv/bin/python benchmarks/annotate_loopback.py [--out /tmp/annotate_demo]
 """
 
 from __future__ import annotations
@@ -26,6 +26,7 @@ from pathlib import Path
 from rich.console import Console
 
 from spacevista.cli.annotate import report_table
+from spacevista.cli.tables import print_table
 from spacevista.annotate.loopback import ChatRequest, ScriptedServer
 from spacevista.annotate.prompts import INSTRUCTION_SYSTEM, REPHRASE_SYSTEM, build_prompt, plan_text
 from spacevista.annotate.run import ANNOTATIONS, AnnotateOptions, annotate
@@ -131,7 +132,7 @@ def run(root: Path, console: Console, show_prompts: bool) -> None:
         res2 = annotate(root, [client(sa, "model-a"), client(sb, "model-b")], opts)
         n2 = sa.requests + sb.requests - n1
     rep = res.report
-    console.print(report_table(rep))
+    print_table(*report_table(rep))
     console.print(f"first run: {rep['requests']} requests ({rep['sent']} sent) in {dt:.2f} s; tokens "
                   f"{rep['tokens']['prompt']} in / {rep['tokens']['completion']} out; cost {rep['cost']:.4f} "
                   f"at 0.0004 / 0.0012 per 1k")

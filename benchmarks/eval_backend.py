@@ -7,7 +7,7 @@
    cache (every frame decoded, drawn, resized and encoded for every item, or once).
 3. Scoring: items per second of the scorer on a realistic mix of completions.
 
-Run: PYTHONPATH=src OMP_NUM_THREADS=1 python benchmarks/eval_backend.py [--bench D/bench.json]
+Run: OMP_NUM_THREADS=1 .venv/bin/python benchmarks/eval_backend.py [--bench D/bench.json]
 [--items 400] [--delay 0.05]; without --bench the demo is built first (about a minute).
 """
 

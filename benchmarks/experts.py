@@ -7,7 +7,7 @@ thread. Contenders (all rank 8 on q,k,v,o,gate,up,down of every LLM layer, base 
   xlora    PEFT X-LoRA over 4 saved LoRA adapters (its router needs a second pass)
 Last line: ``experts/xlora=R1 experts/lora=R2``.
 
-Run: ``PYTHONPATH=src python benchmarks/experts.py [--repeats 5]``
+Run: ``.venv/bin/python benchmarks/experts.py [--repeats 5]``
 """
 
 from __future__ import annotations

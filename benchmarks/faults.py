@@ -10,7 +10,7 @@ reports, per unit of work (item, scene, request, verdict):
 - recovered: units the fault hit that still ended with their result ("–" where nothing is to
   recover, e.g. a fault aimed at the server rather than at the work).
 
-Run: ``PYTHONPATH=src OMP_NUM_THREADS=1 python benchmarks/faults.py [--only NAME ...] [--seed 0]``.
+Run: ``OMP_NUM_THREADS=1 .venv/bin/python benchmarks/faults.py [--only NAME ...] [--seed 0]``.
 Prints a Markdown table (and ``--json`` the same rows as JSON).
 
 To add a fault: write ``def my_fault(ctx: Context) -> Outcome`` and decorate it with

@@ -1,6 +1,6 @@
 """Throughput of the geometry core on one CPU thread.
 
-Run: ``PYTHONPATH=src python benchmarks/geometry.py``. Each ``bench_*`` function measures one thing
+Run: ``.venv/bin/python benchmarks/geometry.py``. Each ``bench_*`` function measures one thing
 and returns its figures; ``main`` prints them. Thread pools are pinned to one thread before numpy
 loads.
 """

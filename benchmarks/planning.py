@@ -1,6 +1,6 @@
 """Time of the planning and tabletop location tasks on synthetic scenes, one CPU thread.
 
-Run: ``PYTHONPATH=src python benchmarks/planning.py [scenes_per_scale]``. For every scale a task
+Run: ``.venv/bin/python benchmarks/planning.py [scenes_per_scale]``. For every scale a task
 applies to, it lifts a few synthetic scenes (oracle perception), then prints
 
 * ``plan ms``: one RRT-Connect search plus shortcutting (``geometry.rrt.plan``) for each asked

@@ -1,6 +1,6 @@
 """Reader throughput: frames/s for reading + sampling a 640x480 RGB-D sequence and a 1080p video.
 
-Usage: PYTHONPATH=src python benchmarks/readers.py [--frames 60] [--video-frames 60]
+Usage: .venv/bin/python benchmarks/readers.py [--frames 60] [--video-frames 60]
 
 Writes both sources to a temporary folder first (not timed), then times:
 - 7-Scenes layout, 640x480 colour PNG + uint16 depth PNG: building the Scene (headers only), and

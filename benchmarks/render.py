@@ -4,7 +4,7 @@ Prints frames/s and Mrays/s (one ray per pixel) for 320x240 and 640x480, plus th
 generate a whole 16-frame scene (layout + rendering) at 320x240. Rates are given per CPU second
 of this process (stable on a shared machine) and per wall-clock second.
 
-    PYTHONPATH=src OMP_NUM_THREADS=1 python benchmarks/render.py [--frames 8] [--seed 0]
+    OMP_NUM_THREADS=1 .venv/bin/python benchmarks/render.py [--frames 8] [--seed 0]
 """
 
 from __future__ import annotations

@@ -1,6 +1,6 @@
 """Throughput of the review app: sampling, SQLite writes, HTTP judgements, the report.
 
-Run: ``PYTHONPATH=src python benchmarks/review.py``. Prints one line per figure. Uses a temporary
+Run: ``.venv/bin/python benchmarks/review.py``. Prints one line per figure. Uses a temporary
 folder; the dataset has no frames (the figures measure the server, not image decoding).
 """
 

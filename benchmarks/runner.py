@@ -1,6 +1,6 @@
 """Build throughput: scenes/s of ``spacevista build`` with the local runner and the Ray runner.
 
-Usage: PYTHONPATH=src python benchmarks/runner.py [--scenes 8] [--frames 8] [--width 160] [--height 120]
+Usage: .venv/bin/python benchmarks/runner.py [--scenes 8] [--frames 8] [--width 160] [--height 120]
 
 Writes synthetic native scenes (all five scales, in turn) to a temporary folder first (not timed),
 then times a fresh build (no cached shards) with: the local runner with 1 and 2 processes, and the

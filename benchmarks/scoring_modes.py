@@ -10,8 +10,8 @@ Two inputs:
 Per pattern it prints the replies, the mean score in each mode, how many replies score differently,
 and the rule behind the difference.
 
-Run: PYTHONPATH=src python benchmarks/scoring_modes.py --bench D/bench.json
-     PYTHONPATH=src python benchmarks/scoring_modes.py runs/x/results.jsonl
+Run: .venv/bin/python benchmarks/scoring_modes.py --bench D/bench.json
+     .venv/bin/python benchmarks/scoring_modes.py runs/x/results.jsonl
 """
 
 from __future__ import annotations

@@ -5,7 +5,7 @@ specialist, and prints frames per second over a short video, after one warm-up c
 pure-numpy stages (video depth alignment, 2D association). The figures measure the adapters'
 overhead (preprocessing, batching, post-processing) more than the models, which are tiny here.
 
-    PYTHONPATH=src OMP_NUM_THREADS=1 python benchmarks/specialists.py [--frames 8] [--height 72 --width 96]
+    OMP_NUM_THREADS=1 .venv/bin/python benchmarks/specialists.py [--frames 8] [--height 72 --width 96]
 """
 
 from __future__ import annotations

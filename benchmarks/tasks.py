@@ -6,7 +6,7 @@ not timed) so that what one run caches on a graph (KD-trees, gaps, predicate mar
 speed up the next: every timed call pays what a newly lifted scene would. One untimed call over
 all tasks first imports everything the tasks load lazily, so no task pays for imports. Time is
 CPU time of this process (``time.process_time``), not wall time, so the figures hold on a shared, loaded machine; with
-``OMP_NUM_THREADS=1`` one CPU-second is one core-second. Run: ``python benchmarks/tasks.py``.
+``OMP_NUM_THREADS=1`` one CPU-second is one core-second. Run: ``.venv/bin/python benchmarks/tasks.py``.
 """
 
 from __future__ import annotations

@@ -1,6 +1,6 @@
 """Training throughput on the tiny random model: SFT samples/s and GRPO completions/s (CPU by default).
 
-    PYTHONPATH=src python benchmarks/train.py [--steps 10] [--threads 1]
+    .venv/bin/python benchmarks/train.py [--steps 10] [--threads 1]
 
 Builds a small demo dataset (4 frames of 96x72 per item) in a temporary folder, then times the SFT cold-start
 stage (batch 4, LLM trained) and GRPO (group 4, 32 new tokens, beta 0.04). The figures cover the whole loop:
@@ -35,7 +35,8 @@ def main() -> None:
         t0 = time.perf_counter()
         run_demo(tmp / "demo", DemoConfig(scenes_per_scale=1, frames=4, width=96, height=72, workers=1))
         print(f"demo dataset: {time.perf_counter() - t0:.1f} s")
-        common = [f"data.root={tmp / 'demo'}", "train.save_every=0", f"train.max_steps={args.steps}"]
+        common = [f"data.root={tmp / 'demo'}", "train.save_every=0", f"train.max_steps={args.steps}",
+                  "train.eval_every=0"]
         sft = load_config(SFTConfig, repo / "configs" / "tiny-sft.yaml",
                           common + [f"output_dir={tmp / 'sft'}", "stages=[sft]", "stage_max_steps={}"])
         (r,) = run_sft(sft, log=lambda s: None)

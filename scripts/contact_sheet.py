@@ -1,6 +1,6 @@
 """A contact sheet of synthetic captures: a few frames per scale and a top view of the camera path.
 
-    PYTHONPATH=src python scripts/contact_sheet.py --capture handheld --seed 0 --out docs/img/handheld.png
+    .venv/bin/python scripts/contact_sheet.py --capture handheld --seed 0 --out docs/img/handheld.png
 
 Each row is one scene: ``--columns`` frames evenly spaced over the capture (frame index in the
 corner), then a top view with the objects' footprints (grey), the camera path (red, darker

@@ -61,3 +61,13 @@ class TooFewFramesError(SceneError):
 
 class ConfigError(SpaceVistaError):
     """A configuration value is missing or invalid."""
+
+
+class EndpointUnreachable(SpaceVistaError):
+    """A model server cannot be reached (or refuses every request): a run stops rather than send
+    the rest of its requests into the void. ``url`` is the endpoint, ``cause`` what went wrong."""
+
+    def __init__(self, url: str, cause: str):
+        self.url = url
+        self.cause = cause
+        super().__init__(f"cannot reach {url}: {cause}")

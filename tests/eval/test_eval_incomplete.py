@@ -35,13 +35,13 @@ def test_run_where_every_item_fails_is_incomplete(engine_set: Path, tmp_path: Pa
     with ChatServer({}, {"?": ["500"] * len(ids)}) as srv:
         r = _eval(engine_set, out, "--backend", "openai", "--model", "m", "--base-url", srv.base_url,
                   "--max-retries", "0", "--frames", "2")
-    assert r.exit_code == 1 and f"{len(ids)} items failed" in r.output
+    assert r.exit_code == 3 and f"{len(ids)} items failed" in r.output
     m = json.loads((out / "metrics.json").read_text())
     assert m["count"] == 0 and m["complete"] is False and m["failed"] == m["expected"] == len(ids)
     # ``score`` of the same results knows the run's size from run.json
     r = CliRunner().invoke(score, [str(out / "results.jsonl"), "--table", "markdown"])
     assert r.exit_code == 0 and "INCOMPLETE" in r.output
-    assert json.loads((out / "metrics.json").read_text())["complete"] is False
+    assert json.loads((out / "metrics.official.rescored.json").read_text())["complete"] is False
 
 
 def test_leaderboard_ranks_complete_runs_only(engine_set: Path, tmp_path: Path):

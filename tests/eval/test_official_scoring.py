@@ -156,7 +156,7 @@ def test_cli_scoring_modes_and_reports(engine_set, tmp_path):
     assert json.loads((out / "run.json").read_text())["scoring"] == "robust"
     r = runner.invoke(score, [str(out / "results.jsonl"), "--scoring", "official", "--table", "json"])
     assert r.exit_code == 0, r.output
-    rescored = json.loads((out / "metrics.json").read_text())
+    rescored = json.loads((out / "metrics.official.rescored.json").read_text())
     assert rescored["scoring"] == "official"
     assert rescored["overall"]["item_mean"] == rescored["modes"]["official"]["overall"]["item_mean"]
     r = runner.invoke(leaderboard, [str(out), "--table", "csv"])

@@ -54,7 +54,7 @@ def test_steps_rows_logging_and_summary(tmp_path):
     assert [line.split()[0] for line in lines] == ["step=4", "step=6"]
     assert (loop.state.step, loop.state.epoch, loop.state.micro, loop.samples) == (6, 2, 2, 24)
     summary = loop.summary("rows", {"experts": 3}, stage="s")
-    assert list(summary) == ["stage", "steps", "total_steps", "rows", "trainable", "seconds",
+    assert list(summary) == ["stage", "steps", "total_steps", "rows", "evals", "trainable", "seconds", "eval_seconds",
                              "samples_per_second", "stopped"]
     assert summary["steps"] == 6 and not summary["stopped"] and summary["samples_per_second"] > 0
 

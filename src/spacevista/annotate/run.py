@@ -30,7 +30,7 @@ from spacevista.annotate.consistency import (PLANNING_TASKS, RELATION_TASKS, Jud
 from spacevista.annotate.directions import check_instruction, check_rephrase
 from spacevista.annotate.prompts import build_prompt, plan_text, prompt_hash
 from spacevista.engine.dataset.exports import marked_frames, sharegpt_entry
-from spacevista.errors import SceneError, SpaceVistaError
+from spacevista.errors import EndpointUnreachable, SceneError, SpaceVistaError
 from spacevista.qa.types import Prompt
 from spacevista.io.jsonl import read_jsonl
 from spacevista.records import QARecord
@@ -165,7 +165,8 @@ def send(jobs: list[Job], backends: list[UsageBackend], cache: ReplyCache,
     """Send the jobs whose hash is not cached, each model on its own pool of ``concurrency`` threads
     (the models' pools run side by side).
     Returns (hashes answered in this call, requests found in the cache, {hash: error} of requests
-    that failed for good)."""
+    that failed for good). Raises :class:`EndpointUnreachable` when a model's server cannot be
+    reached: the requests not yet sent are dropped, those in flight land in the cache first."""
     by_model = {b.model: b for b in backends}
     todo: dict[str, list[Job]] = {}
     seen: set[str] = set()
@@ -183,11 +184,18 @@ def send(jobs: list[Job], backends: list[UsageBackend], cache: ReplyCache,
     answered: set[str] = set()
     errors: dict[str, str] = {}
     lock = threading.Lock()
+    stopped: list[EndpointUnreachable] = []
 
     def one(j: Job) -> None:
         nonlocal done
+        if stopped:
+            return
         try:
             text, usage = by_model[j.model].complete_with_usage(j.prompt)
+        except EndpointUnreachable as e:
+            with lock:
+                stopped.append(e)
+            return
         except SpaceVistaError as e:
             with lock:
                 errors[j.hash] = str(e)
@@ -210,6 +218,8 @@ def send(jobs: list[Job], backends: list[UsageBackend], cache: ReplyCache,
         # in the cache, so a rerun sends neither twice
         for ex in pools.values():
             ex.shutdown(wait=True, cancel_futures=True)
+    if stopped:
+        raise stopped[0]
     return answered, cached, errors
 
 
@@ -356,7 +366,9 @@ def write_export(records: list[QARecord], kept: dict[str, Judgement], root: Path
 def annotate(root: str | Path, backends: list[UsageBackend], opts: AnnotateOptions = AnnotateOptions(),
              progress: Callable[[int], None] | None = None) -> RunResult:
     """Annotate the dataset in ``root`` with every backend; see the module docstring for the files.
-    ``progress(n)`` is called with the number of replies received so far in this run."""
+    ``progress(n)`` is called with the number of replies received so far in this run. An
+    unreachable server raises :class:`EndpointUnreachable` with the replies received so far in
+    the cache and the earlier annotations and report left as they were."""
     root = Path(root)
     if not backends:
         raise ValueError("annotate needs at least one model")

@@ -5,6 +5,15 @@
 Subcommand modules are imported only when invoked, so that ``spacevista ls`` does not pay for torch,
 and a missing optional extra only breaks its own command. The top layer: it may import everything,
 and nothing imports it.
+
+Exit codes of the commands that send requests to a model server (``eval``, ``annotate``):
+
+| code | meaning |
+|---|---|
+| 0 | every item was answered |
+| 1 | the command failed (bad input, a refused overwrite, ...); click's usage errors exit 2 |
+| 3 | partial run: it went to the end but some items failed; what was answered is saved, a rerun (``eval --resume``, ``annotate`` as it was) retries the rest |
+| 4 | stopped early: the endpoint could not be reached (connection refused, unknown host, or failures in a row); nothing more was sent, what was answered is saved |
 """
 
 from __future__ import annotations
@@ -12,6 +21,40 @@ from __future__ import annotations
 import importlib
 
 import click
+
+PARTIAL = 3
+UNREACHABLE = 4
+
+
+class PartialRun(click.ClickException):
+    """Some items failed; the message says how many and how to finish the run."""
+
+    exit_code = PARTIAL
+
+
+class Unreachable(click.ClickException):
+    """The run stopped because its endpoint could not be reached; one line names URL and cause."""
+
+    exit_code = UNREACHABLE
+
+
+def request_options(f):
+    """How requests go to a model server (``eval``, ``annotate``): --timeout, --max-retries,
+    --trip-after, --rate-limit, --temperature."""
+    options = [
+        click.option("--timeout", default=120.0, show_default=True,
+                     help="deadline of each request in seconds, connect to last byte"),
+        click.option("--max-retries", default=8, show_default=True),
+        click.option("--trip-after", default=3, show_default=True, type=click.IntRange(1),
+                     help="stop after this many failures in a row to reach the server (a refused connection "
+                          "before any reply stops it at once); exit code 4"),
+        click.option("--rate-limit", default=0.0, show_default=True, help="requests per second, per model (0: none)"),
+        click.option("--temperature", default=0.0, show_default=True),
+    ]
+    for option in reversed(options):
+        f = option(f)
+    return f
+
 
 #: subcommand name -> "module:attribute" of a click command
 COMMANDS: dict[str, tuple[str, str]] = {

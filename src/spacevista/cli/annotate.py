@@ -8,28 +8,21 @@ from typing import Any
 import click
 
 from spacevista.annotate.prompts import MODES
+from spacevista.cli import request_options
 
 
-def report_table(report: dict[str, Any]):
-    """A rich table of the per-task counts of a run."""
-    from rich.table import Table
-
-    t = Table(title=f"annotate: {', '.join(report['models'])} ({report['mode']})")
+def report_table(report: dict[str, Any]) -> tuple[str, list[str], list[list[str]]]:
+    """(title, header, rows) of the per-task counts of a run, a total row last."""
     cols = ("items", "kept", "dropped", "disagree", "malformed", "error")
-    t.add_column("task", no_wrap=True)
-    for c in cols:
-        t.add_column(c, justify="right")
-    t.add_column("instr. kept/dropped", justify="right")
-    t.add_column("rephr. kept/dropped", justify="right")
+    header = ["task", *cols, "instr. kept/dropped", "rephr. kept/dropped"]
 
     def cells(row: dict[str, int]) -> list[str]:
         return [*(str(row[c]) for c in cols), f"{row['instruction_kept']}/{row['instruction_dropped']}",
                 f"{row['rephrase_kept']}/{row['rephrase_dropped']}"]
-    for task, row in report["per_task"].items():
-        t.add_row(task, *cells(row))
+    rows = [[task, *cells(row)] for task, row in report["per_task"].items()]
     if report["per_task"]:
-        t.add_row("total", *cells(report["total"]), style="bold")
-    return t
+        rows.append(["total", *cells(report["total"])])
+    return f"annotate: {', '.join(report['models'])} ({report['mode']})", header, rows
 
 
 def _split(values: tuple[str, ...]) -> tuple[str, ...] | None:
@@ -61,36 +54,36 @@ def _split(values: tuple[str, ...]) -> tuple[str, ...] | None:
               help="write sft_distilled.json with the kept rationales")
 @click.option("--price-in", default=0.0, show_default=True, help="price per 1k prompt tokens")
 @click.option("--price-out", default=0.0, show_default=True, help="price per 1k completion tokens")
-@click.option("--timeout", default=120.0, show_default=True, help="deadline of each request in seconds, connect to last byte")
-@click.option("--max-retries", default=8, show_default=True)
-@click.option("--rate-limit", default=0.0, show_default=True, help="requests per second per model (0: none)")
-@click.option("--temperature", default=0.0, show_default=True)
+@request_options
 @click.option("--seed", default=0, show_default=True, help="seed of the retry jitter")
 @click.option("--chunk", default=64, show_default=True, help="items whose prompts are built and sent together")
 @click.option("--progress/--no-progress", default=True, show_default=True)
 def annotate(dataset_dir: Path, backend: str, models: tuple[str, ...], base_url: str, api_key: str | None,
              tasks: tuple[str, ...], mode: str, concurrency: int, limit: int, n_frames: int, max_side: int,
              max_new_tokens: int, instructions: bool, rephrase: bool, export: bool, price_in: float,
-             price_out: float, timeout: float, max_retries: int, rate_limit: float, temperature: float,
+             price_out: float, timeout: float, max_retries: int, trip_after: int, rate_limit: float, temperature: float,
              seed: int, chunk: int, progress: bool) -> None:
-    """LLM rationales and free-form answers for DATASET_DIR, kept only when consistent with the engine."""
-    from rich.console import Console
+    """LLM rationales and free-form answers for DATASET_DIR, kept only when consistent with the engine.
 
-    from spacevista.annotate.run import REPORT, AnnotateOptions, annotate as run_annotate
-    from spacevista.errors import SpaceVistaError
+    Exit code 0 when every request was answered, 3 when some failed (rerun to retry them: replies
+    are cached), 4 when the server could not be reached and the run stopped early."""
+    from spacevista.annotate.run import CACHE, REPORT, AnnotateOptions, annotate as run_annotate
+    from spacevista.cli import PartialRun, Unreachable
+    from spacevista.cli.tables import make_console, print_table
+    from spacevista.errors import EndpointUnreachable, SpaceVistaError
     from spacevista.eval.backends.openai_api import OpenAIChatBackend
 
     try:
         clients = [OpenAIChatBackend(m, base_url, api_key, timeout=timeout, max_retries=max_retries,
                                      rate_limit=rate_limit, concurrency=concurrency, temperature=temperature,
-                                     seed=seed) for m in models]
+                                     seed=seed, trip_after=trip_after) for m in models]
     except ValueError as e:
         raise click.UsageError(str(e)) from e
     opts = AnnotateOptions(mode=mode, tasks=_split(tasks), limit=limit or None, n_frames=n_frames,
                            max_side=max_side, max_new_tokens=max_new_tokens, instructions=instructions,
                            rephrase=rephrase, export=export, price_in=price_in, price_out=price_out,
                            chunk=chunk)
-    console = Console()
+    console = make_console()
     try:
         if progress:
             with console.status("annotating: 0 replies") as status:
@@ -98,12 +91,19 @@ def annotate(dataset_dir: Path, backend: str, models: tuple[str, ...], base_url:
                                    progress=lambda n: status.update(f"annotating: {n} replies"))
         else:
             res = run_annotate(dataset_dir, clients, opts)
+    except EndpointUnreachable as e:
+        raise Unreachable(f"stopped: {e}; replies received so far stay in {dataset_dir / CACHE}; "
+                          "rerun once it answers") from None
     except (SpaceVistaError, ValueError) as e:
         raise click.ClickException(str(e)) from e
     rep = res.report
-    console.print(report_table(rep))
+    console.file.flush()
+    print_table(*report_table(rep))
     console.print(f"requests: {rep['requests']} ({rep['sent']} sent, {rep['cached']} cached, "
                   f"{rep['errors']} failed); tokens this run: {rep['tokens']['prompt']} in, "
                   f"{rep['tokens']['completion']} out; cost: {rep['cost']:.4f} (all replies used: "
                   f"{rep['tokens_all']['prompt']} in, {rep['tokens_all']['completion']} out, {rep['cost_all']:.4f})")
     console.print(f"wrote {dataset_dir / REPORT}")
+    if rep["errors"]:
+        raise PartialRun(f"{rep['errors']} of {rep['requests']} requests failed; rerun to retry them "
+                         "(answered ones are cached)")

@@ -237,47 +237,31 @@ def to_markdown(m: dict[str, Any], title: str = "") -> str:
     return "\n".join(parts)
 
 
-def print_rich(m: dict[str, Any], title: str = "") -> None:
-    """The task x category table on the terminal."""
-    from rich.console import Console
-    from rich.table import Table
-
-    console = Console()
-    header, lines = modes_table(m)
-    t = Table(title="overall by scoring mode (* the aggregation the benchmark reports)")
-    for h in header:
-        t.add_column(h, justify="left" if h == header[0] else "right")
-    for r in lines:
-        t.add_row(*r)
-    console.print(t)
+def terminal_tables(m: dict[str, Any], title: str = "") -> tuple[list[tuple[str, list[str], list[list[str]]]],
+                                                                 list[str]]:
+    """What the terminal report shows: (title, header, rows) of the overall, task and answer-type
+    tables, then the summary lines (overall score, and the incomplete note when there is one)."""
+    tables = [("overall by scoring mode (* the aggregation the benchmark reports)", *modes_table(m))]
     for key, names in (("task", list(m["per_task"])), ("answer_type", list(m["per_answer_type"]))):
-        header, lines = _grid(m, key, names)
-        t = Table(title=title if key == "task" else None)
-        for h in header:
-            t.add_column(h, justify="left" if h == header[0] else "right")
-        for r in lines:
-            t.add_row(*r)
-        console.print(t)
+        tables.append(((title or "by task") if key == "task" else "by answer type", *_grid(m, key, names)))
     o = m["overall"]
-    console.print(f"overall ({OVERALL_LABELS[o['primary']]}, {mode_name(m.get('scoring', DEFAULT_SCORING))} "
-                  f"scoring): [bold]{100 * o['score']:.2f}[/bold]  ({m['count']} items, "
-                  f"{m['parse_failures']} unparsed)")
+    lines = [f"overall ({OVERALL_LABELS[o['primary']]}, {mode_name(m.get('scoring', DEFAULT_SCORING))} "
+             f"scoring): {100 * o['score']:.2f}  ({m['count']} items, {m['parse_failures']} unparsed)"]
     if incomplete_note(m):
-        console.print(f"[bold red]{incomplete_note(m)}[/bold red]")
+        lines.append(incomplete_note(m))
+    return tables, lines
 
 
-def render(m: dict[str, Any], fmt: str, title: str = "") -> str | None:
-    """Text of the metrics in ``fmt`` (markdown, csv, json); ``rich`` prints and returns None."""
+def render(m: dict[str, Any], fmt: str, title: str = "") -> str:
+    """Text of the metrics in ``fmt`` (markdown, csv, json); the terminal tables are the command
+    line's (:func:`terminal_tables`)."""
     if fmt == "markdown":
         return to_markdown(m, title)
     if fmt == "csv":
         return to_csv(m)
     if fmt == "json":
         return to_json(m)
-    if fmt == "rich":
-        print_rich(m, title)
-        return None
-    raise ValueError(f"unknown format {fmt!r}; expected markdown, csv, json or rich")
+    raise ValueError(f"unknown format {fmt!r}; expected markdown, csv or json")
 
 
 # ----------------------------------------------------------------------------- several runs

@@ -9,17 +9,24 @@ Prompts are prepared on their own small thread pool, ahead of the requests (up t
 concurrency of chunks queued), so that image work overlaps the waiting for replies; frame files
 go through a :class:`~spacevista.qa.framecache.FrameCache`, so that a frame several items send is
 decoded, drawn, resized and encoded once.
+
+When the backend reports its endpoint unreachable (:class:`~spacevista.errors.EndpointUnreachable`,
+raised by the API backend's circuit breaker) no more chunks are sent: the ones in flight finish
+(or fail at once), the run returns with ``stopped`` set, and the items never sent are left for a
+``resume``.
 """
 
 from __future__ import annotations
 
 import json
 import os
+import threading
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Iterator
 
+from spacevista.errors import EndpointUnreachable
 from spacevista.qa.framecache import FrameCache
 from spacevista.qa.items import EvalItem
 from spacevista.qa.prompts import build_prompt
@@ -62,6 +69,10 @@ class RunSummary:
     failed: list[tuple[str, str]] = field(default_factory=list)
     #: what the frame cache held and served (empty without one)
     frame_cache: dict[str, Any] = field(default_factory=dict)
+    #: why the run stopped before sending every item (the endpoint's error), None when it did not
+    stopped: str | None = None
+    #: items of this run neither answered nor failed (not sent after a stop)
+    unanswered: int = 0
 
 
 def read_results(path: str | Path) -> list[dict[str, Any]]:
@@ -152,7 +163,11 @@ def run_items(items: list[EvalItem], backend: Backend, out_dir: str | Path, opts
                              jpeg_quality=quality if opts.with_images else None)
                 for it in chunk]
 
-    def work(chunk: list[EvalItem], prepared: Future) -> list[tuple[EvalItem, str]]:
+    stop = threading.Event()
+
+    def work(chunk: list[EvalItem], prepared: Future) -> list[tuple[EvalItem, str]] | None:
+        if stop.is_set():  # queued before the stop: not sent
+            return None
         prompts = prepared.result()
         answers = backend.answer(prompts)
         if len(answers) != len(chunk):
@@ -170,7 +185,7 @@ def run_items(items: list[EvalItem], backend: Backend, out_dir: str | Path, opts
         with open(path, "a", encoding="utf-8") as f:
             # keep at most 2x concurrency chunks queued so that a kill loses little
             def fill() -> None:
-                while len(inflight) < 2 * max(1, opts.concurrency):
+                while not stop.is_set() and len(inflight) < 2 * max(1, opts.concurrency):
                     chunk = next(chunks, None)
                     if chunk is None:
                         return
@@ -182,8 +197,15 @@ def run_items(items: list[EvalItem], backend: Backend, out_dir: str | Path, opts
                     chunk = inflight.pop(fut)
                     try:
                         pairs = fut.result()
+                    except EndpointUnreachable as e:
+                        # nothing more is sent; the chunks in flight still land or fail fast
+                        summary.stopped = summary.stopped or str(e)
+                        stop.set()
+                        continue
                     except Exception as e:  # a backend failure must not lose the other items
                         summary.failed.extend((it.id, f"{type(e).__name__}: {e}") for it in chunk)
+                        continue
+                    if pairs is None:
                         continue
                     for it, pred in pairs:
                         row = make_row(it, pred, opts.scoring)
@@ -201,4 +223,5 @@ def run_items(items: list[EvalItem], backend: Backend, out_dir: str | Path, opts
         prep.shutdown(wait=True, cancel_futures=True)
     summary.frame_cache = cache.stats() if cache is not None else {}
     summary.rows = [done.get(it.id) or new_rows[it.id] for it in items if it.id in done or it.id in new_rows]
+    summary.unanswered = len(pending) - summary.new - len(summary.failed)
     return summary

@@ -60,6 +60,22 @@ class TransformersBackend:
         self.model = None
         self.tokenizer = None
 
+    @classmethod
+    def from_model(cls, model, tokenizer, *, max_new_tokens: int = 512, min_pixels: int = VIDEO_MIN_PIXELS,
+                   max_pixels: int = VIDEO_MAX_PIXELS, system: str | None = None) -> "TransformersBackend":
+        """A backend around a model already in memory (a training run scoring itself): no folder is
+        read, and the model's device, dtype and routing are used as they are."""
+        self = cls.__new__(cls)
+        param = next(model.parameters())
+        self.model_path = None
+        self.device, self.dtype = param.device, param.dtype
+        self.max_new_tokens, self.system = max_new_tokens, system
+        self.kind = getattr(model.config, "model_type", "spacevista")
+        self.name = f"{self.kind}:in-memory"
+        self.model, self.tokenizer = model, tokenizer
+        self.min_pixels, self.max_pixels = min_pixels, max_pixels
+        return self
+
     def load(self) -> None:
         """Load tokenizer and weights from the local folder (never from a hub)."""
         if self.model is not None:

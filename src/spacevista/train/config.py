@@ -101,7 +101,12 @@ class OptimSection:
 
 @dataclass
 class TrainSection:
-    """The loop: batch sizes, length, precision, checkpoints, logging."""
+    """The loop: batch sizes, length, precision, checkpoints, logging.
+
+    ``tracker``: ``tensorboard`` (event files in ``<stage folder>/logs``), ``wandb`` or ``none``.
+    ``eval_every``: every N optimizer steps (and at the last) the model answers ``eval_items``
+    held-out items of the training folder (left out of training), scored as evaluation scores
+    them; 0: never."""
 
     epochs: float = 2.0
     max_steps: int = 0
@@ -114,6 +119,10 @@ class TrainSection:
     resume: str | None = None
     stop_after: int = 0
     num_workers: int = 0
+    tracker: str = "tensorboard"
+    eval_every: int = 0
+    eval_items: int = 16
+    eval_max_new_tokens: int = 256
 
     def validate(self) -> None:
         if self.epochs <= 0 and self.max_steps <= 0:
@@ -125,6 +134,10 @@ class TrainSection:
             raise ValueError(f"train.mixed_precision must be auto, no, bf16 or fp16, got {self.mixed_precision!r}")
         if self.save_every < 0 or self.stop_after < 0 or self.log_every < 1:
             raise ValueError("train.save_every and train.stop_after must be >= 0, train.log_every >= 1")
+        if self.tracker not in ("tensorboard", "wandb", "none"):
+            raise ValueError(f"train.tracker must be tensorboard, wandb or none, got {self.tracker!r}")
+        if self.eval_every < 0 or self.eval_items < 1 or self.eval_max_new_tokens < 1:
+            raise ValueError("train.eval_every must be >= 0, train.eval_items and train.eval_max_new_tokens >= 1")
 
 
 @dataclass

@@ -28,12 +28,14 @@ from typing import Any, Callable, Sequence
 import torch
 
 from spacevista.model.freeze import apply_freeze_plan
-from spacevista.train.config import GRPOConfig, save_config
+from spacevista.train.config import GRPOConfig, save_config, to_dict
 from spacevista.train.data import ItemDataset, load_grpo_items
+from spacevista.train.evaluate import held_out_evaluator, held_out_split
 from spacevista.train.loop import (LoopState, MicroStep, TrainLoop, find_resume, main_process_log, make_accelerator,
                                    make_optimizer, make_scheduler)
 from spacevista.train.modelio import load_model
 from spacevista.train.rewards import RewardConfig, reward_batch
+from spacevista.train.runs import prepare_grpo_folder
 
 PROMPT_KEYS = ("input_ids", "attention_mask", "mm_token_type_ids", "pixel_values_videos", "video_grid_thw",
                "dense_pixel_values")
@@ -198,6 +200,12 @@ def step_metrics(step: int, rollouts: list[Rollout], losses: list[float],
             **{name: sum(v) / len(v) for name, v in parts.items()}}
 
 
+def tracked_values(row: dict[str, float]) -> dict[str, float]:
+    """A step's metrics row as the trackers get it: the reward's parts under ``reward/``."""
+    parts = ("format", "answer", "semantics", "scale")
+    return {(f"reward/{k}" if k in parts else k): v for k, v in row.items() if k != "step"}
+
+
 class GRPORecipe:
     """GRPO as a recipe read top-down: ``setup`` (accelerator, policy and frozen reference, data, optimizer and
     schedule, resume), ``train`` (the loop: sample, score, update), ``save`` (final weights and metrics)."""
@@ -218,16 +226,20 @@ class GRPORecipe:
         if cfg.train.grad_accum != 1:
             raise ValueError("GRPO accumulates over grpo.prompts_per_step; leave train.grad_accum at 1")
         self.accelerator = make_accelerator(dataclasses.replace(cfg.train, grad_accum=cfg.grpo.prompts_per_step),
-                                            cfg.deepspeed, cfg.optim.max_grad_norm)
+                                            cfg.deepspeed, cfg.optim.max_grad_norm, self.out / "grpo")
         self.log = main_process_log(self.accelerator, self.log)
         set_seed(cfg.seed)
         self._setup_model()
         self._setup_data()
         self._setup_optimizer()
+        evaluate = held_out_evaluator(self.held_out, cfg.data, cfg.train, self.tok, self.model, self.accelerator)
         self.loop = TrainLoop(self.accelerator, cfg.train, LoopState(stage="grpo", total_steps=self.total),
-                              self.out / "grpo", self.log)
-        self.loop.start(find_resume(self.out, cfg.train.resume, ["grpo"]), "grpo", self._checkpoint_mismatch)
-        self.log(f"grpo items={len(self.dataset.items)} steps={self.total} group={cfg.grpo.group_size} "
+                              self.out / "grpo", self.log, scalars=tracked_values,
+                              lr=lambda: self.scheduler.get_last_lr()[0], evaluate=evaluate)
+        self.loop.start(find_resume(self.out, cfg.train.resume, ["grpo"]), "grpo", self._checkpoint_mismatch,
+                        to_dict(cfg))
+        held = f" held_out={len(self.held_out)}" if self.held_out else ""
+        self.log(f"grpo items={len(self.dataset.items)}{held} steps={self.total} group={cfg.grpo.group_size} "
                  f"trainable={self.trainable}")
 
     def _setup_model(self) -> None:
@@ -244,8 +256,10 @@ class GRPORecipe:
 
     def _setup_data(self) -> None:
         cfg = self.cfg
-        self.dataset = ItemDataset(load_grpo_items(cfg.data), self.tok, cfg.data, dense=self.model.config.use_dense,
-                                   with_target=False)
+        items, self.held_out = load_grpo_items(cfg.data), []
+        if cfg.train.eval_every:
+            items, self.held_out = held_out_split(items, cfg.train.eval_items, cfg.seed)
+        self.dataset = ItemDataset(items, self.tok, cfg.data, dense=self.model.config.use_dense, with_target=False)
         self.loader = torch.utils.data.DataLoader(self.dataset, batch_size=cfg.grpo.prompts_per_step, shuffle=True,
                                                   num_workers=cfg.train.num_workers, collate_fn=list,
                                                   generator=torch.Generator().manual_seed(cfg.seed))
@@ -282,7 +296,8 @@ class GRPORecipe:
         for _ in range(cfg.grpo.iterations):
             losses, stats = policy_update(self.model, rollouts, cfg, self.accelerator, self.optimizer, self.scheduler,
                                           self.params)
-        return MicroStep(sum(len(r.rewards) for r in rollouts), step_metrics(step, rollouts, losses, stats))
+        tokens = sum(int(r.inputs["attention_mask"].sum()) for r in rollouts)
+        return MicroStep(sum(len(r.rewards) for r in rollouts), step_metrics(step, rollouts, losses, stats), tokens)
 
     @staticmethod
     def _step_line(step: int, row: dict[str, float]) -> str:
@@ -294,9 +309,13 @@ class GRPORecipe:
         self.loop.save_final(self.accelerator.unwrap_model(self.model), self.tok, self.out, result)
 
 
-def run_grpo(cfg: GRPOConfig, log: Callable[[str], None] = print, reward_fn: RewardFn | None = None) -> dict[str, Any]:
-    """Train with GRPO; returns metrics per step, the final folder and throughput."""
-    save_config(cfg, Path(cfg.output_dir) / "grpo-config.yaml")
+def run_grpo(cfg: GRPOConfig, log: Callable[[str], None] = print, reward_fn: RewardFn | None = None,
+             overwrite: bool = False) -> dict[str, Any]:
+    """Train with GRPO; returns metrics per step, the final folder and throughput. A folder that
+    holds an earlier run is refused unless ``overwrite`` or the run resumes it (``train/runs.py``)."""
+    out = Path(cfg.output_dir)
+    prepare_grpo_folder(out, find_resume(out, cfg.train.resume, ["grpo"]) is not None, overwrite, log)
+    save_config(cfg, out / "grpo-config.yaml")
     recipe = GRPORecipe(cfg, log, reward_fn)
     recipe.setup()
     result = recipe.train()

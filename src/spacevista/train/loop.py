@@ -17,6 +17,7 @@ from torch import nn
 
 from spacevista.train.config import OptimSection, TrainSection
 from spacevista.train.modelio import save_model
+from spacevista.train.tracking import accelerator_options, gpu_memory_gb, start_tracking, stop_tracking
 
 STATE_FILE = "trainer_state.json"
 
@@ -28,14 +29,16 @@ def mixed_precision(setting: str) -> str:
     return "bf16" if torch.cuda.is_available() and torch.cuda.is_bf16_supported() else "no"
 
 
-def make_accelerator(train: TrainSection, deepspeed: str | None = None, max_grad_norm: float = 1.0):
+def make_accelerator(train: TrainSection, deepspeed: str | None = None, max_grad_norm: float = 1.0,
+                     stage_dir: Path | None = None):
     """An ``accelerate.Accelerator`` for this run; the LR schedule is stepped by the recipe (once per
     optimizer step), not by accelerate. ``deepspeed`` names a DeepSpeed JSON (e.g. configs/zero2.json); its
-    ``auto`` entries are filled from the config (accumulation, clipping) and the prepared dataloader."""
+    ``auto`` entries are filled from the config (accumulation, clipping) and the prepared dataloader.
+    With a ``stage_dir`` the ``train.tracker`` logs under it (``train/tracking.py``)."""
     from accelerate import Accelerator
     from accelerate.utils import DataLoaderConfiguration
 
-    kwargs: dict[str, Any] = {}
+    kwargs: dict[str, Any] = accelerator_options(train.tracker, stage_dir)
     if deepspeed:
         from accelerate.utils import DeepSpeedPlugin
 
@@ -147,32 +150,54 @@ class MicroStep:
 
     samples: int
     metrics: Any = None
+    #: tokens the micro-batch put through the model (for tokens/s)
+    tokens: int = 0
 
 
 class TrainLoop:
     """The loop tail both recipes share; the recipe brings only its step on one micro-batch and its log line.
 
     ``start`` decides between a fresh run and a resumed one (the loop position, weights, optimizer, scheduler
-    and RNG states of a checkpoint); ``run`` walks epochs and micro-batches, skipping those a checkpoint
-    already did; ``_end_of_step`` is the one place where each optimizer step is logged, kept as a metrics row
-    and checkpointed; ``summary`` and ``save_final`` write what a finished run leaves behind.
+    and RNG states of a checkpoint) and starts the trackers; ``run`` walks epochs and micro-batches, skipping
+    those a checkpoint already did; ``_end_of_step`` is the one place where each optimizer step is logged
+    (printed and sent to the trackers), kept as a metrics row, evaluated (``train.eval_every``) and
+    checkpointed; ``summary`` and ``save_final`` write what a finished run leaves behind.
+
+    ``scalars(metrics)`` turns a step's metrics row into the numbers the trackers get, ``lr()`` is the
+    current learning rate and ``evaluate()`` scores the model on held-out items (``train/evaluate.py``).
     """
 
     def __init__(self, accelerator, train: TrainSection, state: LoopState, checkpoint_dir: Path,
-                 log: Callable[[str], None]) -> None:
+                 log: Callable[[str], None], scalars: Callable[[Any], dict[str, float]] | None = None,
+                 lr: Callable[[], float] | None = None,
+                 evaluate: Callable[[], dict[str, float]] | None = None) -> None:
         self.accelerator = accelerator
         self.train = train
         self.state = state
         self.checkpoint_dir = checkpoint_dir
         self.log = log
+        self.scalars, self.lr, self.evaluate = scalars, lr, evaluate
+        self.label = state.stage
         self.rows: list[Any] = []
+        self.evals: list[dict[str, Any]] = []
         self.samples = 0
         self.seconds = 0.0
         self.stopped = False
+        self.eval_seconds = 0.0
+        self.tracking = False
+        self._tokens = 0
+        self._step_start = time.perf_counter()
 
-    def start(self, checkpoint: Path | None, label: str, mismatch: Callable[[dict[str, Any]], str | None]) -> None:
+    def start(self, checkpoint: Path | None, label: str, mismatch: Callable[[dict[str, Any]], str | None],
+              config: dict[str, Any] | None = None) -> None:
         """Resume from ``checkpoint`` unless it is ``None``; ``mismatch`` names what makes a checkpoint's
-        ``trainer_state.json`` unfit for this run (``None`` when it fits), ``label`` starts the log line."""
+        ``trainer_state.json`` unfit for this run (``None`` when it fits), ``label`` starts the log line.
+        Starts the trackers the accelerator was made with (``config`` goes to those that keep it)."""
+        self.label = label
+        # trackers live on the main process only; every process needs to know whether they are on
+        self.tracking = bool(getattr(self.accelerator, "log_with", None))
+        if self.tracking:
+            start_tracking(self.accelerator, self.train.tracker, self.checkpoint_dir, config)
         if checkpoint is None:
             return
         saved = read_state(checkpoint)
@@ -187,7 +212,7 @@ class TrainLoop:
         """Train until ``total_steps`` or ``train.stop_after``. ``micro_step(batch, step)`` handles one
         micro-batch of optimizer step number ``step``; ``step_line(step, metrics)`` is that step's log line."""
         state = self.state
-        t0 = time.perf_counter()
+        t0 = self._step_start = time.perf_counter()
         while state.step < state.total_steps and not self.stopped:
             loader.set_epoch(state.epoch)
             # the data order is a function of the seed and the epoch: skipping the micro-batches already
@@ -197,6 +222,7 @@ class TrainLoop:
                 state.micro += 1
                 done = micro_step(batch, state.step + 1)
                 self.samples += done.samples
+                self._tokens += done.tokens
                 if done.metrics is None:
                     continue
                 state.step += 1
@@ -209,27 +235,63 @@ class TrainLoop:
             else:
                 state.epoch += 1
                 state.micro = 0
-        self.seconds = time.perf_counter() - t0
+        self.seconds = time.perf_counter() - t0 - self.eval_seconds
 
     def _end_of_step(self, metrics: Any, step_line: Callable[[int, Any], str]) -> None:
         state, train = self.state, self.train
         self.rows.append(metrics)
         if state.step % train.log_every == 0 or state.step == state.total_steps:
             self.log(step_line(state.step, metrics))
+        self._track(metrics)
+        if self.evaluate is not None and train.eval_every and (state.step % train.eval_every == 0
+                                                               or state.step == state.total_steps):
+            self._evaluate()
         if train.save_every and state.step % train.save_every == 0:
             save_checkpoint(self.accelerator, state, self.checkpoint_dir, train.keep_checkpoints)
+        self._step_start = time.perf_counter()  # evaluation and checkpoints are not the next step's time
+
+    def _track(self, metrics: Any) -> None:
+        """Send the step's numbers to the trackers: the recipe's, the learning rate, tokens/s, GPU memory."""
+        tokens, self._tokens = self._tokens, 0
+        if not self.tracking:
+            return
+        # every process counts its own tokens; the sum is the run's throughput (a collective: all call it)
+        total = self.accelerator.gather(torch.tensor([tokens], device=self.accelerator.device)).sum().item()
+        values = dict(self.scalars(metrics)) if self.scalars is not None else {}
+        if self.lr is not None:
+            values["lr"] = self.lr()
+        values["tokens_per_s"] = total / max(time.perf_counter() - self._step_start, 1e-9)
+        values.update(gpu_memory_gb(self.accelerator.device))
+        self.accelerator.log(values, step=self.state.step)
+
+    def _evaluate(self) -> None:
+        """Score the model on the held-out items (main process; the others wait), log and keep the scores."""
+        t0 = time.perf_counter()
+        if self.accelerator.is_main_process:
+            scores = self.evaluate()
+            took = time.perf_counter() - t0
+            self.evals.append({"step": self.state.step, **scores})
+            self.log(f"{self.label} step={self.state.step} eval "
+                     + " ".join(f"{k.split('/')[-1]}={v:.4f}" for k, v in scores.items()) + f" ({took:.1f} s)")
+            if self.tracking:
+                self.accelerator.log(scores, step=self.state.step)
+        self.accelerator.wait_for_everyone()
+        self.eval_seconds += time.perf_counter() - t0
 
     def summary(self, rows_key: str, trainable: dict[str, int], **head: Any) -> dict[str, Any]:
-        """The run's metrics: ``head`` first, then steps, the rows under ``rows_key``, trainable parameter
-        counts, wall time, throughput and whether ``train.stop_after`` ended it."""
+        """The run's metrics: ``head`` first, then steps, the rows under ``rows_key``, the held-out scores
+        (``evals``), trainable parameter counts, wall time (without evaluation, ``eval_seconds`` apart),
+        throughput and whether ``train.stop_after`` ended it."""
         return {**head, "steps": self.state.step, "total_steps": self.state.total_steps, rows_key: self.rows,
-                "trainable": trainable, "seconds": self.seconds,
+                "evals": self.evals, "trainable": trainable, "seconds": self.seconds,
+                "eval_seconds": self.eval_seconds,
                 "samples_per_second": self.samples / self.seconds if self.seconds > 0 else 0.0,
                 "stopped": self.stopped}
 
     def save_final(self, model: nn.Module, tokenizer, folder: Path, result: dict[str, Any]) -> None:
         """Unless stopped early: the (unwrapped) model in ``<folder>/final`` and ``result`` with that path as
-        ``<folder>/metrics.json``, written by the main process."""
+        ``<folder>/metrics.json``, written by the main process. Closes the trackers either way."""
+        stop_tracking(self.accelerator)
         if not self.stopped and self.accelerator.is_main_process:
             result["final"] = str(save_model(model, tokenizer, folder / "final"))
             (folder / "metrics.json").write_text(json.dumps(result, indent=1), encoding="utf-8")

@@ -10,8 +10,8 @@ Stages (paper section 4, appendix C.1), each starting from the previous stage's 
 3. ``router``  the routers alone, learned routing, LM loss plus ``router_aux_loss_coef`` x cross-entropy of the
                router weights against the scale labels.
 
-Outputs: ``<output_dir>/<stage>/final`` (a SpaceVista folder), ``<stage>/checkpoint-<step>`` and
-``<stage>/metrics.json``.
+Outputs: ``<output_dir>/<stage>/final`` (a SpaceVista folder), ``<stage>/checkpoint-<step>``,
+``<stage>/metrics.json`` and the tracker's ``<stage>/logs``.
 """
 
 from __future__ import annotations
@@ -25,11 +25,13 @@ from typing import Any, Callable
 import torch
 
 from spacevista.model.freeze import apply_freeze_plan
-from spacevista.train.config import SFTConfig, save_config
+from spacevista.train.config import SFT_STAGES, SFTConfig, save_config, to_dict
 from spacevista.train.data import ItemDataset, collate_items, load_sft_items
+from spacevista.train.evaluate import held_out_evaluator, held_out_split
 from spacevista.train.loop import (LoopState, MicroStep, TrainLoop, find_resume, main_process_log, make_accelerator,
                                    make_optimizer, make_scheduler, read_state)
 from spacevista.train.modelio import add_llm_lora, load_model, merge_llm_lora
+from spacevista.train.runs import prepare_sft_folders
 
 MODEL_KEYS = ("input_ids", "attention_mask", "mm_token_type_ids", "labels", "pixel_values_videos",
               "video_grid_thw", "dense_pixel_values", "scale_ids")
@@ -76,18 +78,21 @@ class SFTStage:
         from accelerate.utils import set_seed
 
         cfg = self.cfg
-        self.accelerator = make_accelerator(cfg.train, cfg.deepspeed, cfg.optim.max_grad_norm)
+        self.accelerator = make_accelerator(cfg.train, cfg.deepspeed, cfg.optim.max_grad_norm, self.stage_dir)
         self.log = main_process_log(self.accelerator, self.log)
         set_seed(cfg.seed)
         self._setup_model(init_path)
         self._setup_data()
         self._setup_optimizer()
+        evaluate = held_out_evaluator(self.held_out, cfg.data, cfg.train, self.tok, self.model, self.accelerator)
         self.loop = TrainLoop(self.accelerator, cfg.train, LoopState(stage=self.stage, total_steps=self.total),
-                              self.stage_dir, self.log)
-        self.loop.start(resume, f"stage={self.stage}", self._checkpoint_mismatch)
+                              self.stage_dir, self.log, scalars=lambda loss: {"loss": loss},
+                              lr=lambda: self.scheduler.get_last_lr()[0], evaluate=evaluate)
+        self.loop.start(resume, f"stage={self.stage}", self._checkpoint_mismatch, to_dict(cfg))
         model = self.accelerator.unwrap_model(self.model)
         per_expert = collections.Counter(expert_name_of(model, it.scale) for it in self.items)
-        self.log(f"stage={self.stage} items={len(self.items)} per_expert={dict(sorted(per_expert.items()))} "
+        held = f" held_out={len(self.held_out)}" if self.held_out else ""
+        self.log(f"stage={self.stage} items={len(self.items)}{held} per_expert={dict(sorted(per_expert.items()))} "
                  f"steps={self.total} trainable={self.trainable}")
 
     def _setup_model(self, init_path: Path | None) -> None:
@@ -103,6 +108,9 @@ class SFTStage:
     def _setup_data(self) -> None:
         cfg = self.cfg
         self.items = load_sft_items(cfg.data)
+        self.held_out = []
+        if cfg.train.eval_every:
+            self.items, self.held_out = held_out_split(self.items, cfg.train.eval_items, cfg.seed)
         dataset = ItemDataset(self.items, self.tok, cfg.data, dense=self.model.config.use_dense, with_target=True)
         self.loader = torch.utils.data.DataLoader(
             dataset, batch_size=cfg.train.batch_size, shuffle=True, num_workers=cfg.train.num_workers,
@@ -141,12 +149,13 @@ class SFTStage:
             self.optimizer.zero_grad(set_to_none=True)
         self.window.append(output.loss.detach())
         samples = batch["input_ids"].shape[0]
+        tokens = int(batch["attention_mask"].sum())
         if not accelerator.sync_gradients:
-            return MicroStep(samples)
+            return MicroStep(samples, tokens=tokens)
         self.scheduler.step()
         loss = accelerator.gather(torch.stack(self.window).mean().reshape(1)).mean().item()
         self.window.clear()
-        return MicroStep(samples, loss)
+        return MicroStep(samples, loss, tokens)
 
     def _step_line(self, step: int, loss: float) -> str:
         return f"stage={self.stage} step={step} loss={loss:.4f} lr={self.scheduler.get_last_lr()[0]:.3e}"
@@ -170,14 +179,17 @@ def train_stage(cfg: SFTConfig, stage: str, init_path: Path | None, resume: Path
     return result
 
 
-def run_sft(cfg: SFTConfig, log: Callable[[str], None] = print) -> list[dict[str, Any]]:
-    """Run the configured SFT stages in order (resuming where a checkpoint says); returns each stage's metrics."""
+def run_sft(cfg: SFTConfig, log: Callable[[str], None] = print, overwrite: bool = False) -> list[dict[str, Any]]:
+    """Run the configured SFT stages in order (resuming where a checkpoint says); returns each stage's metrics.
+    A stage folder that holds an earlier run is refused unless ``overwrite`` (see ``train/runs.py``)."""
     out = Path(cfg.output_dir)
-    save_config(cfg, out / "sft-config.yaml")
     resume = find_resume(out, cfg.train.resume, cfg.stages)
-    first = 0
+    first, resumed = 0, None
     if resume is not None:
-        first = cfg.stages.index(read_state(resume)["stage"])
+        resumed = read_state(resume)["stage"]
+        first = cfg.stages.index(resumed)
+    prepare_sft_folders(out, cfg.stages, SFT_STAGES, resumed, overwrite, log)
+    save_config(cfg, out / "sft-config.yaml")
     results = []
     init: Path | None = None
     for i, stage in enumerate(cfg.stages):

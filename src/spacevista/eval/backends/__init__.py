@@ -31,6 +31,8 @@ class BackendConfig:
     dtype: str = "float32"
     train: str | None = None
     train_format: str = "auto"
+    #: API backends: failures to reach the server in a row that stop the run (see backends/breaker.py)
+    trip_after: int = 3
 
 
 BackendFactory = Callable[[BackendConfig], Backend]

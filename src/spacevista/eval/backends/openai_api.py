@@ -3,7 +3,8 @@
 Frames go as base64 JPEG ``image_url`` parts before the text. Requests run on a thread pool; each
 retries with exponential backoff and jitter on 429, 5xx, timeouts, dropped connections and
 malformed replies (honouring ``Retry-After``), and a shared limiter spaces request starts when a
-rate limit is set. Connections are kept alive per thread. ``timeout`` is a deadline for each
+rate limit is set. A :class:`~spacevista.eval.backends.breaker.CircuitBreaker` stops every request
+with one :class:`~spacevista.errors.EndpointUnreachable` once the server proves unreachable. Connections are kept alive per thread. ``timeout`` is a deadline for each
 attempt as a whole (connecting, sending, and reading the reply to its last byte), not a limit on
 each socket read, so a server that trickles bytes cannot hold a request past it.
 """
@@ -23,6 +24,7 @@ from typing import Any, Callable
 
 from spacevista.errors import SpaceVistaError
 from spacevista.eval.backends import BACKENDS, BackendConfig
+from spacevista.eval.backends.breaker import CONFIG_STATUSES, DEFAULT_THRESHOLD, CircuitBreaker, connect_failure
 from spacevista.eval.backends.deadline import Deadline, DeadlineHTTPConnection, DeadlineHTTPSConnection
 from spacevista.qa.framecache import encode_jpeg
 from spacevista.qa.types import Prompt
@@ -98,7 +100,8 @@ class OpenAIChatBackend:
     def __init__(self, model: str, base_url: str, api_key: str | None = None, *, timeout: float = 120.0,
                  max_retries: int = 8, backoff_base: float = 0.5, backoff_max: float = 30.0,
                  rate_limit: float = 0.0, concurrency: int = 8, temperature: float = 0.0, seed: int = 0,
-                 jpeg_quality: int = 85, sleep: Callable[[float], None] = time.sleep):
+                 jpeg_quality: int = 85, sleep: Callable[[float], None] | None = None,
+                 trip_after: int = DEFAULT_THRESHOLD):
         if not model:
             raise ValueError("the openai backend needs --model")
         u = urllib.parse.urlsplit(base_url.rstrip("/"))
@@ -111,7 +114,9 @@ class OpenAIChatBackend:
         self.backoff_base, self.backoff_max = backoff_base, backoff_max
         self.concurrency, self.temperature, self.jpeg_quality = max(1, concurrency), temperature, jpeg_quality
         self.limiter = RateLimiter(rate_limit)
-        self._sleep = sleep
+        self.breaker = CircuitBreaker(base_url.rstrip("/"), trip_after)
+        # a backoff sleep ends early when the breaker trips, so that no request lingers
+        self._sleep = sleep or self.breaker.wait
         self._rng = random.Random(seed)
         self._rng_lock = threading.Lock()
         self._local = threading.local()
@@ -143,6 +148,14 @@ class OpenAIChatBackend:
         conn.deadline = Deadline(self.timeout)
         with self._count_lock:
             self.requests += 1
+        if conn.sock is None:  # connecting apart, so that the breaker sees what could not reach the server
+            try:
+                conn.connect()
+            except OSError as e:
+                self._drop_conn()
+                cause, definite = connect_failure(e, self.timeout)
+                self.breaker.failure(cause, definite)
+                raise RetryableError(cause) from e
         try:
             conn.request("POST", self._path, body=body, headers=headers)
             resp = conn.getresponse()
@@ -155,6 +168,11 @@ class OpenAIChatBackend:
             raise RetryableError(f"connection failed ({type(e).__name__}: {e})") from e
         if resp.getheader("Connection", "").lower() == "close" or resp.version == 10:
             self._drop_conn()
+        if resp.status in CONFIG_STATUSES:
+            self.breaker.failure(f"HTTP {resp.status} {resp.reason} (wrong URL path, model or API key?): "
+                                 f"{data[:200]!r}")
+        else:
+            self.breaker.success()
         if resp.status == 429 or resp.status >= 500:
             ra = resp.getheader("Retry-After")
             try:
@@ -182,21 +200,28 @@ class OpenAIChatBackend:
         return d
 
     def complete(self, prompt: Prompt) -> str:
-        """One completion, retried until it succeeds or ``max_retries`` retries are used."""
+        """One completion, retried until it succeeds or ``max_retries`` retries are used; raises
+        :class:`~spacevista.errors.EndpointUnreachable` once the breaker has tripped."""
         body = json.dumps({"model": self.model, "messages": chat_messages(prompt, self.jpeg_quality),
                            "max_tokens": prompt.max_new_tokens, "temperature": self.temperature}).encode()
         last: RetryableError | None = None
         for attempt in range(self.max_retries + 1):
+            self.breaker.check()
             self.limiter.wait()
             try:
                 return self._post(body)
+            except BackendError:
+                self.breaker.check()  # the failure that tripped it is reported as the breaker's error
+                raise
             except RetryableError as e:
                 last = e
+                self.breaker.check()
                 if attempt == self.max_retries:
                     break
                 with self._count_lock:
                     self.retries += 1
                 self._sleep(self._delay(attempt, e.retry_after))
+        self.breaker.check()
         raise BackendError(f"item {prompt.id}: gave up after {self.max_retries + 1} attempts: {last}")
 
     def complete_with_usage(self, prompt: Prompt) -> tuple[str, dict[str, Any]]:
@@ -219,4 +244,5 @@ def create_openai(cfg: BackendConfig) -> OpenAIChatBackend:
     """OpenAI-compatible chat-completions API (--model, --base-url, OPENAI_API_KEY)."""
     return OpenAIChatBackend(cfg.model, cfg.base_url, cfg.api_key or os.environ.get("OPENAI_API_KEY"),
                              timeout=cfg.timeout, max_retries=cfg.max_retries, rate_limit=cfg.rate_limit,
-                             concurrency=cfg.concurrency, temperature=cfg.temperature, seed=cfg.seed)
+                             concurrency=cfg.concurrency, temperature=cfg.temperature, seed=cfg.seed,
+                             trip_after=cfg.trip_after)
