@@ -7,7 +7,7 @@ from typing import Iterator
 
 import numpy as np
 
-from spacevista.evidence import extent_bounds
+from spacevista.evidence import centre_shift, extent_bounds
 from spacevista.graph import GraphObject, SceneGraph
 from spacevista.tasks.base import TASKS, Facts, Question, Task, Unanswerable
 from spacevista.tasks.common import askable, pairs, sample, shuffled, unique_named
@@ -73,8 +73,23 @@ class RelativeDistance(Task):
 
     def unseen_spread(self, q: Question, graph: SceneGraph) -> float:
         """The centre of an object seen from one side may sit up to half its unseen reach further
-        back: the centre distance may move by both objects' shifts."""
+        back: the centre distance may move by both objects' shifts (relative to it for the
+        numerical form; for closest / farthest, inf when the shifts could change which is)."""
         if q.kind != "centroid":
+            ref = graph.object(q.objects[0])
+            cands = [graph.object(o) for o in q.params["candidates"] if graph.has(o)]
+            if len(cands) < 2:
+                return 0.0
+            s_ref = centre_shift(ref)
+            d = {o.id: (centre_distance(ref, o), s_ref + centre_shift(o)) for o in cands}
+            pick = min if q.kind == "closest" else max
+            best = pick(d, key=lambda k: d[k][0])
+            lo_b, hi_b = d[best][0] - d[best][1], d[best][0] + d[best][1]
+            for k, (dist, s) in d.items():
+                if k == best:
+                    continue
+                if (q.kind == "closest" and dist - s <= hi_b) or (q.kind != "closest" and dist + s >= lo_b):
+                    return float("inf")
             return 0.0
         a, b = (graph.object(o) for o in q.objects)
         shift = sum(float(np.linalg.norm((hi - lo) / 2)) for lo, hi in (extent_bounds(a), extent_bounds(b)))
