@@ -220,7 +220,9 @@ def main() -> None:
     if args.from_output:
         name, path = args.from_output
         text = Path(path).read_text(encoding="utf-8")
-        placed = write({name: f"{_table(text)}\n\n({machine()}; `{path}` as printed.)"}, pages())
+        command = {"robustness": "benchmarks/robustness.py", "capture-throughput": "benchmarks/capture_throughput.py"}
+        placed = write({name: f"{_table(text)}\n\n(printed by `.venv/bin/python {command.get(name, name)}`; {machine()}.)"},
+                       pages())
         print(f"{name} -> {placed[name]} place(s)")
         return
     unknown = sorted(set(args.names) - set(FIGURES))
