@@ -63,6 +63,9 @@ class Evidence:
     #: relative error of a measured extent: mask outlines off by a few pixels on an object a few
     #: dozen pixels wide, plus what depth alignment leaves of the depth error (0 for exact input)
     error: float = 0.0
+    #: how far (metres) its measured surfaces may sit from the true ones: the residual depth error at
+    #: the depth it was seen from, plus the mask error in pixels at that depth (0 for exact input)
+    position_error: float = 0.0
 
     @property
     def whole(self) -> bool:
@@ -99,9 +102,9 @@ def measure_bounds(obj: GraphObject, measure: str, with_error: bool = True) -> t
 
 def centre_shift(obj: GraphObject) -> float:
     """How far (metres) the true centre of ``obj`` may lie from its box centre: half of what its
-    unseen parts could add along each axis."""
+    unseen parts could add along each axis, plus how far its measured surfaces may be off."""
     lo, hi = extent_bounds(obj, with_error=False)
-    return float(np.linalg.norm((hi - lo) / 2))
+    return float(np.linalg.norm((hi - lo) / 2)) + evidence_of(obj).position_error
 
 
 def spread(bounds: tuple[float, float]) -> float:
@@ -262,12 +265,17 @@ def object_evidence(obj: GraphObject, cameras: dict[int, CameraPose], bottom: bo
     else:
         reach_z = ONE_SIDED_REACH
     reach = (round(float(reach_xy[0]), 4), round(float(reach_xy[1]), 4), round(float(reach_z), 4))
+    seen_from = [obj.views[f].median_depth for f in frames
+                 if obj.views[f].clean(MAX_OCCLUDED) and np.isfinite(obj.views[f].median_depth)]
+    depth = float(np.median(seen_from)) if seen_from else 0.0
+    focal = float(np.median([cameras[f].camera.fx for f in frames]))
+    position_error = depth_error * depth + (2.0 * mask_px * depth / focal if focal > 0 else 0.0)
     error = depth_error
     if mask_px > 0:
         clean_px = [max(obj.views[f].bbox[2] - obj.views[f].bbox[0], obj.views[f].bbox[3] - obj.views[f].bbox[1])
                     for f in frames if obj.views[f].clean(MAX_OCCLUDED)]
         error += 2.0 * mask_px / max(max(clean_px, default=1), 1)
-    return Evidence(error=round(float(error), 4), views=len(frames), clean_views=len(clean_az), faces=sorted(seen),
+    return Evidence(error=round(float(error), 4), position_error=round(float(position_error), 6), views=len(frames), clean_views=len(clean_az), faces=sorted(seen),
                     extents=tuple(r <= 1.0 + 1e-9 for r in reach), azimuth_deg=round(_arc(np.array(azimuths)), 2),
                     valid_depth=round(valid / weight, 4) if weight else 0.0, bottom=bottom, reach=reach)
 

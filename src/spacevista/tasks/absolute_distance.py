@@ -6,6 +6,7 @@ from typing import Iterator
 
 import numpy as np
 
+from spacevista.evidence import evidence_of
 from spacevista.graph import SceneGraph
 from spacevista.tasks.base import TASKS, Facts, Question, Task, Unanswerable
 from spacevista.tasks.common import askable, gap_within, pairs, pick, sample
@@ -40,6 +41,16 @@ class AbsoluteDistance(Task):
             drawn = pick(self.forms, rng)
             form = form or drawn  # every question in the form of the first: whole rank cycles
             yield Question(self.name, form, "closest", objects=[a.id, b.id])
+
+    def unseen_spread(self, q: Question, graph: SceneGraph) -> float:
+        """How far the gap could move because the two surfaces' measured positions may be off
+        (estimated depth and masks), relative to the gap; 0 for exact input."""
+        a, b = (graph.object(o) for o in q.objects)
+        off = evidence_of(a).position_error + evidence_of(b).position_error
+        if off == 0.0:
+            return 0.0
+        gap = graph.gap(a.id, b.id)
+        return off / gap if gap > 0 else float("inf")
 
     def answer(self, q: Question, graph: SceneGraph) -> Facts:
         a, b = q.objects

@@ -53,6 +53,19 @@ class AppearanceOrder(ChoiceTask):
             yield Question(self.name, "mc", "order", params={
                 "candidates": [o.id for o in group], "semantics": [o.category for o in group]})
 
+    def unseen_spread(self, q: Question, graph: SceneGraph) -> float:
+        """With estimated masks a detector misses objects that enter the frame small or cut: inf when
+        a candidate's box already projects into the frame where an earlier candidate first appears,
+        where a missed detection would have hidden its real first appearance."""
+        if not graph.metadata.get("mask_error_px"):
+            return 0.0
+        objs = [graph.object(o) for o in q.params["candidates"] if graph.has(o) and graph.object(o).views]
+        for later in objs:
+            for earlier in objs:
+                if earlier.first_frame < later.first_frame and _in_view(later, graph.camera(earlier.first_frame)):
+                    return float("inf")
+        return 0.0
+
     def clip_frames(self, q: Question, graph: SceneGraph) -> list[int]:
         """The first appearance of every candidate, so the clip shows them first in the same order."""
         return [graph.object(o).first_frame for o in q.params["candidates"]
@@ -78,3 +91,13 @@ class AppearanceOrder(ChoiceTask):
 
     def extra_slots(self, q: Question, graph: SceneGraph) -> dict:
         return {"objects": join_and([f"the {graph.object(o).category}" for o in q.params["candidates"]])}
+
+
+def _in_view(obj, cam) -> bool:
+    """Whether any corner of the object's box projects inside the camera's image, in front of it."""
+    from spacevista.geometry.cameras import project
+
+    uv, z = project(obj.box.corners(), cam.camera.K, cam.pose)
+    w, h = cam.camera.width, cam.camera.height
+    ok = (z > 0) & (uv[:, 0] >= 0) & (uv[:, 0] < w) & (uv[:, 1] >= 0) & (uv[:, 1] < h)
+    return bool(ok.any())

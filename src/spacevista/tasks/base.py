@@ -81,6 +81,9 @@ class Task:
     evidence: ClassVar[dict[str, str]] = {}
     #: the answer is an extent of the objects it names, so their measurement error bounds it
     measures_extent: ClassVar[bool] = False
+    #: the answer is a plan around every object's box (routes, manipulation), which estimated depth
+    #: or masks move by more than the plan's clearances: asked only on exact perception
+    needs_exact_obstacles: ClassVar[bool] = False
     #: share of the room's walls (directions around it) that must have been seen; 0: no room needed
     room_coverage: ClassVar[float] = 0.0
     #: numeric multiple choice: neighbouring options differ at least by this ratio (raise it where

@@ -126,6 +126,7 @@ class ManipulationPlanning(VerifiedOptions, PlacingTask):
     """Lift / move / lower steps that carry an object to a place beside or on another object."""
 
     original_type = "MANIPULATION_PLANNING"
+    needs_exact_obstacles = True
     forms = ("mc", "text")
     per_scene = 3
 

@@ -23,6 +23,7 @@ class Navigation(GroundRoute):
     """Outdoor route between two objects, described with the landmarks passed on the way."""
 
     original_type = "NAVIGATION"
+    needs_exact_obstacles = True
     scales = (Scale.OUTDOOR,)
     forms = ("mc", "text")
     with_landmarks = True

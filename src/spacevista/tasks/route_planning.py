@@ -421,5 +421,6 @@ class RoutePlanning(GroundRoute):
     """Walking route (turns and forward legs) from one object to another around obstacles."""
 
     original_type = "ROUTE_PLANNING"
+    needs_exact_obstacles = True
     scales = (Scale.INDOOR, Scale.DRONE)
     forms = ("mc",)

@@ -25,6 +25,7 @@ CUT_OR_HIDDEN = "object_cut_or_hidden_in_every_view"
 UNSEEN_PART = "answer_depends_on_unseen_part"
 ROOM_PARTLY_SEEN = "room_walls_partly_seen"
 IMPRECISE = "measurement_error_above_5pct"
+OBSTACLES_ESTIMATED = "plan_needs_exact_obstacles"
 #: the largest relative measurement error (half-width) of an object an extent question may name
 MAX_MEASUREMENT_ERROR = 0.05
 DISTRACTOR_INSIDE = "distractor_within_uncertainty"
@@ -142,6 +143,9 @@ def evidence_refusal(task: Task, q: Question, graph: SceneGraph) -> str | None:
                 return CUT_OR_HIDDEN
     if all(graph.has(o) for o in q.objects) and task.unseen_spread(q, graph) > MAX_UNSEEN_SPREAD:
         return UNSEEN_PART
+    if task.needs_exact_obstacles and (graph.metadata.get("mask_error_px")
+                                       or graph.metadata.get("depth_error", 0.0) > 0.02):
+        return OBSTACLES_ESTIMATED
     if task.measures_extent and any(evidence_of(graph.object(o)).error > MAX_MEASUREMENT_ERROR
                                     for o in q.objects if graph.has(o)):
         return IMPRECISE

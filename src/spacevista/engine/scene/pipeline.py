@@ -12,7 +12,7 @@ from PIL import Image
 from spacevista.engine.scene.annotated import annotated_graph
 from spacevista.engine.scene.clips import CLIP_FRAMES
 from spacevista.engine.scene.crosscheck import compare_graphs
-from spacevista.engine.scene.gates import depth_error_of
+from spacevista.engine.scene.gates import depth_error_of, mask_error_of
 from spacevista.engine.scene.questions import SceneQA, generate_qa, rng_for
 from spacevista.engine.scene.lift import LiftConfig, camera_graph, lift_scene
 from spacevista.engine.scene.metric_scale import RECOVERY, REFUSAL, scale_sigma
@@ -86,6 +86,7 @@ def process_scene(scene: Scene, out_dir: Path, seed: int, task_names: list[str] 
     # lifting may drop frames (depth in the wrong unit): paths follow the graph's cameras
     est.frame_paths = [frame_path(scene, c.frame) for c in est.cameras]
     est.metadata["depth_error"] = depth_error_of(scene.metadata)
+    est.metadata["mask_error_px"] = mask_error_of(scene.metadata)
     sigma = scale_sigma(scene)
     if sigma is not None:  # posed at a recovered scale: its uncertainty gates and widens metric answers
         est.metadata["scale_sigma"] = sigma
