@@ -28,9 +28,10 @@ import json
 import os
 import shutil
 import zipfile
+from contextlib import contextmanager
 from functools import partial
 from pathlib import Path
-from typing import Any
+from typing import Any, Iterator
 
 import numpy as np
 from PIL import Image
@@ -62,14 +63,7 @@ def write_scene(scene: Scene, out_dir: str | Path, image_format: str = "png",
         raise SceneError(scene.id, None, "cannot write a scene without frames")
     if not scene.id or "/" in scene.id or scene.id in (".", ".."):
         raise SceneError(scene.id, None, "scene id must be a non-empty folder name")
-    out_dir = Path(out_dir)
-    out_dir.mkdir(parents=True, exist_ok=True)
-    final = out_dir / scene.id
-    stage = out_dir / f".{scene.id}.tmp-{os.getpid()}"
-    if stage.exists():
-        shutil.rmtree(stage)
-    stage.mkdir()
-    try:
+    with staged_folder(Path(out_dir), scene.id) as stage:
         frames_json = [_write_frame(scene, f, stage, ext, jpeg_quality) for f in scene.frames]
         header: dict[str, Any] = {
             "format": FORMAT, "version": VERSION, "id": scene.id, "scale": scene.scale.value,
@@ -79,8 +73,24 @@ def write_scene(scene: Scene, out_dir: str | Path, image_format: str = "png",
             header["objects"] = "objects.json"
             _write_objects(scene, stage)
         _atomic_bytes(stage / "scene.json", _json_bytes(header))
+    return Path(out_dir) / scene.id
+
+
+@contextmanager
+def staged_folder(out_dir: Path, name: str) -> Iterator[Path]:
+    """A folder to write ``out_dir/name`` into: built beside it under a temporary name and swapped in
+    whole when the block ends without error (an existing folder of that name is replaced), removed
+    otherwise, so a reader never sees half a scene."""
+    out_dir.mkdir(parents=True, exist_ok=True)
+    final = out_dir / name
+    stage = out_dir / f".{name}.tmp-{os.getpid()}"
+    if stage.exists():
+        shutil.rmtree(stage)
+    stage.mkdir()
+    try:
+        yield stage
         if final.exists():
-            old = out_dir / f".{scene.id}.old-{os.getpid()}"
+            old = out_dir / f".{name}.old-{os.getpid()}"
             os.replace(final, old)
             os.replace(stage, final)
             shutil.rmtree(old)
@@ -89,7 +99,6 @@ def write_scene(scene: Scene, out_dir: str | Path, image_format: str = "png",
     finally:
         if stage.exists():
             shutil.rmtree(stage)
-    return final
 
 
 def _write_frame(scene: Scene, frame: Frame, root: Path, ext: str, quality: int) -> dict[str, Any]:

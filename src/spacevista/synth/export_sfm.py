@@ -23,8 +23,6 @@ along their first ray by up to a factor of 1.6 either way), as real models hold 
 from __future__ import annotations
 
 import json
-import os
-import shutil
 import struct
 import zlib
 from pathlib import Path
@@ -33,7 +31,7 @@ import numpy as np
 from PIL import Image
 from scipy.spatial.transform import Rotation
 
-from spacevista.io.native import write_scene
+from spacevista.io.native import staged_folder, write_scene
 from spacevista.io.sfm_truth import TRUTH_DIR, write_link
 from spacevista.scene import Scene
 
@@ -174,14 +172,7 @@ def export_sfm(scene: Scene, out_dir: str | Path, sfm_scale: float, seed: int, p
         T[:3, 3] = sfm_scale * (R @ f.pose[:3, 3] + t)
         c2w.append(T)
     w2c = [(T[:3, :3].T, -T[:3, :3].T @ T[:3, 3]) for T in c2w]
-    out_dir = Path(out_dir)
-    out_dir.mkdir(parents=True, exist_ok=True)
-    final = out_dir / scene.id
-    stage = out_dir / f".{scene.id}.tmp-{os.getpid()}"
-    if stage.exists():
-        shutil.rmtree(stage)
-    stage.mkdir()
-    try:
+    with staged_folder(Path(out_dir), scene.id) as stage:
         for i, f in enumerate(scene.frames):
             path = stage / "images" / _image_name(i)
             path.parent.mkdir(exist_ok=True)
@@ -190,10 +181,4 @@ def export_sfm(scene: Scene, out_dir: str | Path, sfm_scale: float, seed: int, p
         _write_transforms(stage / "transforms.json", scene, c2w)
         write_scene(scene, stage / TRUTH_DIR)
         write_link(stage, scene.id, {_image_name(i): f.index for i, f in enumerate(scene.frames)}, sfm_scale, R, t)
-        if final.exists():
-            shutil.rmtree(final)
-        os.replace(stage, final)
-    finally:
-        if stage.exists():
-            shutil.rmtree(stage)
-    return final
+    return Path(out_dir) / scene.id
