@@ -3,7 +3,7 @@ import pytest
 
 from spacevista.geometry.cameras import backproject, project
 from spacevista.geometry.lifting import (MIN_MASK_PX, accumulate, frame_views, inlier_mask,
-                                         lift_frame, lift_frame_with_views, remove_outliers,
+                                         lift_frame, lift_frame_with_views, main_clusters, remove_outliers,
                                          voxel_downsample)
 from spacevista.geometry.poses import look_at
 
@@ -207,6 +207,20 @@ def test_remove_outliers_drops_planted_outliers():
     assert kept.tobytes() == remove_outliers(pts).tobytes()
     # Tiny clouds come back whole.
     assert remove_outliers(planted, k=8).shape == (4, 3)
+
+
+def test_main_clusters_drop_a_dense_clump_that_the_neighbour_test_keeps():
+    rng = np.random.default_rng(7)
+    body = rng.uniform(0, 0.1, size=(3000, 3))           # a 10 cm object, points about 7 mm apart
+    clump = rng.normal(0, 0.002, size=(30, 3)) + [0.4, 0.0, 0.0]  # a leaked mask, 30 cm away
+    split = rng.uniform(0, 0.1, size=(1500, 3)) + [0.0, 0.25, 0.0]  # the far side of an occluder
+    pts = np.concatenate([body, split, clump])
+    assert inlier_mask(pts)[-30:].all()  # dense: the k-nearest-neighbour test keeps it
+    keep = main_clusters(pts, link=0.03)
+    assert not keep[-30:].any() and keep[:-30].all()
+    # the fraction decides: with 0.5% the clump is a part of the object
+    assert main_clusters(pts, link=0.03, min_fraction=0.005).all()
+    assert main_clusters(pts[:1], link=0.03).all() and main_clusters(pts, link=0).all()
 
 
 @pytest.mark.parametrize("offset", [0, 250, 70_000, 2**31 - 100])

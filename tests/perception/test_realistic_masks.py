@@ -106,6 +106,16 @@ def test_identity_switches_are_rare_persistent_and_permute_labels():
     assert state.perm and sorted(state.perm) == sorted(set(state.perm.values()))
 
 
+def test_identity_switches_stay_within_a_category():
+    inst = squares()
+    rng = np.random.default_rng(2)
+    state = MaskErrorState(next_id=5, categories={1: "mug", 2: "apple", 3: "mug", 4: "book"})
+    outs = [realistic_masks(inst, OFF(id_switch_rate=0.5), rng, state) for _ in range(30)]
+    assert state.perm  # switches happened, and only between the two mugs
+    assert {k for k, v in state.perm.items() if k != v} == {1, 3}
+    assert np.array_equal(outs[-1] == 2, inst == 2) and np.array_equal(outs[-1] == 4, inst == 4)
+
+
 def test_masks_deterministic_and_default_config_changes_them():
     inst = squares()
     a, _ = run_frames(inst, RealisticConfig(), 8, seed=3)

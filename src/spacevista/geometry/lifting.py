@@ -573,6 +573,28 @@ def inlier_mask(points: np.ndarray, k: int = 8, std_ratio: float = 2.0) -> np.nd
     return mean_d <= mean_d.mean() + std_ratio * mean_d.std()
 
 
+def main_clusters(points: np.ndarray, link: float, min_fraction: float = 0.03) -> np.ndarray:
+    """True for the points of the clusters that hold at least ``min_fraction`` of the cloud.
+
+    Clusters are the connected components of the graph that links points closer than ``link``. A
+    mask that leaked onto another surface in a few frames, or a track that followed another object
+    for a moment, leaves a small dense clump far from the object: the k-nearest-neighbour test keeps
+    it (its points have close neighbours) and one such clump sets a box's extent. An object split
+    by an occluder keeps both parts, each well above the fraction."""
+    from scipy.sparse import coo_matrix
+    from scipy.sparse.csgraph import connected_components
+
+    points = np.asarray(points, dtype=np.float64)
+    n = len(points)
+    if n < 2 or link <= 0:
+        return np.ones(n, dtype=bool)
+    pairs = cKDTree(points).query_pairs(float(link), output_type="ndarray")
+    graph = coo_matrix((np.ones(len(pairs)), (pairs[:, 0], pairs[:, 1])), shape=(n, n))
+    _, labels = connected_components(graph, directed=False)
+    sizes = np.bincount(labels)
+    return sizes[labels] >= max(1.0, min_fraction * n)
+
+
 def remove_outliers(points: np.ndarray, k: int = 8, std_ratio: float = 2.0) -> np.ndarray:
     """``points`` without statistical outliers (``inlier_mask``), order kept; deterministic."""
     points = np.asarray(points, dtype=np.float64)

@@ -85,17 +85,22 @@ def erode_masks(instances: np.ndarray, px: int) -> np.ndarray:
 
 
 def switch_identities(inst: np.ndarray, visible: list[int], perm: dict[int, int], rate: float,
-                      rng: np.random.Generator) -> np.ndarray:
+                      rng: np.random.Generator, categories: dict[int, str] | None = None) -> np.ndarray:
     """With probability ``rate``, swap two of the ``visible`` identities from this frame on, then relabel.
 
     ``perm`` maps true id -> reported id and carries the switches made so far from frame to frame (it is
-    updated in place), so a switch persists as a tracker's would. Returns ``inst`` relabelled (a copy
-    when any switch is in force, else ``inst`` itself).
+    updated in place), so a switch persists as a tracker's would. With ``categories`` (true id ->
+    category) only two objects of one category swap: a tracker associates detections within a class,
+    and the class label stays with the pixels. Returns ``inst`` relabelled (a copy when any switch is
+    in force, else ``inst`` itself).
     """
     if rate > 0 and len(visible) >= 2 and rng.random() < rate:
-        a, b = rng.choice(visible, size=2, replace=False)
-        a, b = int(a), int(b)
-        perm[a], perm[b] = perm.get(b, b), perm.get(a, a)
+        a = int(rng.choice(visible))
+        partners = [int(v) for v in visible if v != a and (categories is None or
+                                                          categories.get(int(v)) == categories.get(a))]
+        if partners:
+            b = int(rng.choice(partners))
+            perm[a], perm[b] = perm.get(b, b), perm.get(a, a)
     if not perm:
         return inst
     relabel = inst.copy()

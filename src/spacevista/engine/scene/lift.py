@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
+from scipy.spatial import cKDTree
 
 from spacevista.errors import SceneError
 from spacevista.evidence import DepthThumb, attach_evidence, support_below, wall_coverage
@@ -14,10 +15,10 @@ from spacevista.geometry.cameras import backproject
 from spacevista.engine.scene.gates import depth_error_of, mask_error_of
 from spacevista.engine.scene.extents import frame_sample, view_extents
 from spacevista.engine.scene.carve import LabelThumb, carve, label_thumb
-from spacevista.engine.scene.tracks import frame_centres, inconsistent_frames, merge_fragments
+from spacevista.engine.scene.tracks import frame_centres, inconsistent_frames, merge_duplicates, merge_fragments
 from spacevista.geometry.scale.consistency import DepthSamples, align_fields, field
 from spacevista.geometry.room import room_extent, support_height
-from spacevista.geometry.lifting import (MIN_MASK_PX, VoxelAccumulator, edge_filtered_depth, lift_frame_with_views,
+from spacevista.geometry.lifting import (MIN_MASK_PX, main_clusters, VoxelAccumulator, edge_filtered_depth, lift_frame_with_views,
                                          remove_outliers)
 from spacevista.geometry.planes import gravity_align
 from spacevista.graph import Box3D, CameraPose, GraphObject, SceneGraph, View
@@ -60,6 +61,12 @@ class LiftConfig:
         return max(10_000, self.max_scene_memory // 160)
 
 
+#: points closer than this many voxels are one cluster; with estimated depth or masks, clusters
+#: holding under 3% of an object's points are left out (geometry.lifting.main_clusters)
+CLUSTER_LINK = 4.0
+#: two tracks of one category never seen together are one object when their centres lie within
+#: this fraction of the scale's typical object size (an identity switch splits an object in two)
+DUPLICATE_RADIUS = 0.5
 #: typical object size per scale in metres (sets the voxel size)
 TYPICAL_SIZE = {"tiny": 0.02, "tabletop": 0.15, "indoor": 1.0, "outdoor": 4.0, "drone": 40.0}
 #: plausible median depth of a frame per scale, metres (a frame outside it is in the wrong unit)
@@ -201,6 +208,8 @@ def lift_scene(scene: Scene, config: LiftConfig = LiftConfig()) -> SceneGraph:
         if filters_edges and oid in views:
             pts = pts[carve(pts, oid, [label_thumbs[f] for f in sorted(views[oid]) if f in label_thumbs])]
         pts = remove_outliers(pts, k=config.outlier_k, std_ratio=config.outlier_std)
+        if filters_edges and len(pts) >= 10:
+            pts = pts[main_clusters(pts, CLUSTER_LINK * voxel)]
         if len(pts) < 10 or oid not in views:
             continue
         center, size, yaw = upright_box(pts, trim=config.box_trim)
@@ -209,15 +218,26 @@ def lift_scene(scene: Scene, config: LiftConfig = LiftConfig()) -> SceneGraph:
             # estimated depth and masks: each extent as the median of single frames' (extents.py),
             # each frame's points carved by the other frames' masks first
             own = [label_thumbs[f] for f in sorted(views[oid]) if f in label_thumbs]
+            kept = cKDTree(pts)
             carved = {f: s[carve(s, oid, own)] for f, s in samples[oid].items()}
+            carved = {f: s[kept.query(s, k=1, distance_upper_bound=CLUSTER_LINK * voxel)[0] < np.inf]
+                      for f, s in carved.items() if len(s)}
             box.size = view_extents(box, carved, views[oid], {c.frame: c for c in cameras})
         objects.append(GraphObject(oid, cats.get(oid, "object"), box, pts, views[oid]))
     fragments: dict[int, int] = {}
+    duplicates: dict[int, int] = {}
     if tracked:
         objects, fragments = merge_fragments(objects, touch=3 * voxel)
+        objects, duplicates = merge_duplicates(objects, radius=DUPLICATE_RADIUS * TYPICAL_SIZE[scene.scale.value])
         for o in objects:
-            if o.id in fragments.values():
+            if o.id in fragments.values() or o.id in duplicates.values():
                 o.box = Box3D(*upright_box(o.points, trim=config.box_trim))
+            if o.id in duplicates.values() and o.id in samples:
+                for gone in (k for k, v in duplicates.items() if v == o.id):
+                    samples[o.id].update(samples.get(gone, {}))
+                own = [label_thumbs[f] for f in sorted(o.views) if f in label_thumbs]
+                carved = {f: s[carve(s, o.id, own)] for f, s in samples[o.id].items()}
+                o.box.size = view_extents(o.box, carved, o.views, {c.frame: c for c in cameras})
     bg = background.result().get(0, np.zeros((0, 3)))
     floor_z, room = estimate_support(scene, objects, bg, max_cells=config.max_scene_memory // 8)
     if config.ground_snap > 0:
@@ -225,7 +245,8 @@ def lift_scene(scene: Scene, config: LiftConfig = LiftConfig()) -> SceneGraph:
     meta: dict[str, Any] = {"up_method": scene.up_method, "dropped_frames": dropped}
     if tracked:
         meta["tracks"] = {"frames_left_out": {str(k): sorted(v) for k, v in sorted(wrong.items())},
-                          "fragments_merged": {str(k): v for k, v in sorted(fragments.items())}}
+                          "fragments_merged": {str(k): v for k, v in sorted(fragments.items())},
+                          "duplicates_merged": {str(k): v for k, v in sorted(duplicates.items())}}
     if scales:
         logs = np.stack(list(scales.values()))
         meta["depth_alignment"] = {"frames": len(scales), "grid": ALIGN_GRID,

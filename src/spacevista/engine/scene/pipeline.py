@@ -16,6 +16,7 @@ from spacevista.engine.scene.gates import depth_error_of, mask_error_of
 from spacevista.engine.scene.questions import SceneQA, generate_qa, rng_for
 from spacevista.engine.scene.lift import LiftConfig, camera_graph, lift_scene
 from spacevista.engine.scene.metric_scale import RECOVERY, REFUSAL, scale_sigma
+from spacevista.engine.scene.correspond import correspondence, relabel_truth
 from spacevista.engine.scene.truth import truth_graph
 from spacevista.errors import SceneError
 from spacevista.records import QARecord
@@ -94,6 +95,9 @@ def process_scene(scene: Scene, out_dir: Path, seed: int, task_names: list[str] 
     exact = truth_graph(clean, rng_for(seed, scene.id, "truth")) if clean.has_ground_truth else None
     if exact is not None:
         exact.frame_paths = [frame_path(scene, c.frame) for c in exact.cameras]
+        if truth is not None and lifted and truth.has_instances:
+            # perceived ids are a tracker's labels: score each item on the object its marks show
+            exact = relabel_truth(exact, correspondence(est, scene, truth), {o.id for o in est.objects})
     ann = None
     if annotations and lifted and scene.has_annotations:
         ann = annotated_graph(scene, est, rng_for(seed, scene.id, "annotation"))

@@ -9,6 +9,9 @@ id of its own. Both show in 3D, where the cameras are known:
   they are left out of that id.
 - :func:`merge_fragments`: an id without a category whose points touch an object with one is a
   piece of it and is merged into it.
+- :func:`merge_duplicates`: a switch also leaves one object under two ids, one before the switch
+  and one after; two ids of one category at the same place that are (almost) never seen in the
+  same frame are one object and are merged.
 """
 
 from __future__ import annotations
@@ -105,6 +108,52 @@ def merge_fragments(objects: list[GraphObject], touch: float) -> tuple[list[Grap
             continue
         for frag in extra.get(o.id, []):
             o = _join(o, frag)
+        out.append(o)
+    return out, merged
+
+
+#: two tracks that share at most this fraction of the shorter one's frames count as never seen
+#: together (in the frames around a switch the tracker may show both ids for a moment)
+SHARED_FRAMES = 0.2
+
+
+def merge_duplicates(objects: list[GraphObject], radius: float) -> tuple[list[GraphObject], dict[int, int]]:
+    """Objects of one category whose point medians lie within ``radius`` metres and that are (almost,
+    :data:`SHARED_FRAMES`) never seen in the same frame are merged, closest pair first, into the one
+    with the smallest id; returns the objects left and which id went into which. Two objects side
+    by side or stacked are seen together, so they stay apart however close their centres."""
+    labelled = sorted((o for o in objects if o.category != "object" and len(o.points)), key=lambda o: o.id)
+    centre = {o.id: np.median(o.points, axis=0) for o in labelled}
+    pairs = []
+    for i, a in enumerate(labelled):
+        for b in labelled[i + 1:]:
+            d = float(np.linalg.norm(centre[a.id] - centre[b.id]))
+            if a.category == b.category and d <= radius:
+                pairs.append((d, a.id, b.id))
+    group = {o.id: o.id for o in labelled}
+    frames = {o.id: set(o.views) for o in labelled}
+    for _, a, b in sorted(pairs):
+        ga, gb = group[a], group[b]
+        if ga == gb:
+            continue
+        shared = len(frames[ga] & frames[gb])
+        if shared > SHARED_FRAMES * min(len(frames[ga]), len(frames[gb])):
+            continue
+        keep, gone = min(ga, gb), max(ga, gb)
+        for k, g in group.items():
+            if g == gone:
+                group[k] = keep
+        frames[keep] |= frames.pop(gone)
+    merged = {k: v for k, v in group.items() if k != v}
+    if not merged:
+        return objects, {}
+    by_id = {o.id: o for o in objects}
+    out = []
+    for o in objects:
+        if o.id in merged:
+            continue
+        for gone in sorted(k for k, v in merged.items() if v == o.id):
+            o = _join(o, by_id[gone])
         out.append(o)
     return out, merged
 

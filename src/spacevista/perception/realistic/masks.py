@@ -4,7 +4,8 @@
 object's mask eroded or dilated by a whole number of pixels drawn per object and frame, plus a
 smooth sub-pixel offset along the boundary); missed detections, more likely for objects small in
 the image; fragments (a mask cut in two, one piece given a new id or lost); and rare persistent
-identity switches. ``state`` carries the switches and the next free id from frame to frame.
+identity switches between objects of one category. ``state`` carries the switches and the next
+free id from frame to frame.
 """
 
 from __future__ import annotations
@@ -30,6 +31,8 @@ class MaskErrorState:
 
     next_id: int
     perm: dict[int, int] = field(default_factory=dict)
+    #: true id -> category: identity switches stay within a category (None: any two objects)
+    categories: dict[int, str] | None = None
 
 
 def smooth_field(shape: tuple[int, int], rng: np.random.Generator) -> np.ndarray:
@@ -116,4 +119,5 @@ def realistic_masks(instances: np.ndarray, config: RealisticConfig, rng: np.rand
                 fragment(out, oid, fragment_rng, state)
     present = set(np.unique(out).tolist())
     visible = [i for i in ids if i in present]
-    return switch_identities(out, visible, state.perm, float(config.id_switch_rate), switch_rng)
+    return switch_identities(out, visible, state.perm, float(config.id_switch_rate), switch_rng,
+                             state.categories)

@@ -35,7 +35,8 @@ def realistic_scene(scene: Scene, config: RealisticConfig, rng: np.random.Genera
         raise SceneError(scene.id, None, "realistic perception needs depth and instance maps in every frame")
     depth_rng, mask_rng = rng.spawn(2)
     depth_state = DepthErrorState(scene.scale)
-    mask_state = MaskErrorState(next_id=_first_free_id(scene))
+    mask_state = MaskErrorState(next_id=_first_free_id(scene),
+                                 categories={o.id: o.category for o in scene.objects})
     frames: list[Frame] = []
     for f in scene.frames:
         has_rgb = f.rgb_array is not None or f.rgb_loader is not None
