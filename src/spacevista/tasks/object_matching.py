@@ -14,8 +14,18 @@ from spacevista.tasks.common import askable, shuffled
 MIN_SEPARATION = 1.0
 
 
+#: a frame marks an object only where it is seen at least this fraction of its largest view's size
+MARK_FRACTION = 0.25
+
+
 def _early_late(obj: GraphObject) -> tuple[int, int]:
-    return obj.frames[0], obj.frames[-1]
+    """The first and last frames that show the object well: not cut by the border, and at least
+    :data:`MARK_FRACTION` of its largest view (a track's first and last frames are where it enters
+    and leaves the image, where a mask is least sure to be on it)."""
+    largest = max(v.pixels for v in obj.views.values())
+    good = [f for f in obj.frames if not obj.views[f].truncated and obj.views[f].pixels >= MARK_FRACTION * largest]
+    good = good or obj.frames
+    return good[0], good[-1]
 
 
 @TASKS.register("object_matching")
@@ -40,7 +50,7 @@ class ObjectMatching(ChoiceTask):
                 for b in group:
                     if a.id == b.id:
                         continue
-                    i, j = a.frames[0], b.frames[-1]
+                    i, j = _early_late(a)[0], _early_late(b)[1]
                     if j <= i:
                         self.dropped["frames_not_ordered"] += 1
                         continue

@@ -26,6 +26,7 @@ UNSEEN_PART = "answer_depends_on_unseen_part"
 ROOM_PARTLY_SEEN = "room_walls_partly_seen"
 IMPRECISE = "measurement_error_above_5pct"
 OBSTACLES_ESTIMATED = "plan_needs_exact_obstacles"
+MARGINAL_INSTANCE = "instance_too_small_to_tell"
 #: the largest relative measurement error (half-width) of an object an extent question may name
 MAX_MEASUREMENT_ERROR = 0.05
 DISTRACTOR_INSIDE = "distractor_within_uncertainty"
@@ -149,6 +150,10 @@ def evidence_refusal(task: Task, q: Question, graph: SceneGraph) -> str | None:
     if task.measures_extent and any(evidence_of(graph.object(o)).error > MAX_MEASUREMENT_ERROR
                                     for o in q.objects if graph.has(o)):
         return IMPRECISE
+    category = q.params.get("category")
+    if category is not None and category in (graph.metadata.get("marginal_objects") or {}).values():
+        # an instance seen only at the size limit: the truth may or may not count it
+        return MARGINAL_INSTANCE
     if task.room_coverage > 0:
         coverage = (graph.room or {}).get("wall_coverage")
         if coverage is not None and coverage < task.room_coverage:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from typing import Any
 
@@ -146,6 +147,9 @@ def lift_scene(scene: Scene, config: LiftConfig = LiftConfig()) -> SceneGraph:
     thumbs: list[DepthThumb] = []
     label_thumbs: dict[int, LabelThumb] = {}
     samples: dict[int, dict[int, np.ndarray]] = {}
+    # a mask whose outline may sit e px off the object's must clear the size rule by e on each side
+    min_side = config.min_mask_px + 2 * math.ceil(mask_error_of(scene.metadata))
+    marginal: set[int] = set()
     aligns, tracked = _aligns(scene, config), _checks_tracks(scene)
     filters_edges = config.edge_filter if config.edge_filter is not None else (aligns or tracked)
     scales, wrong = survey(scene, align, config, aligns, tracked) if (aligns or tracked) else ({}, {})
@@ -194,6 +198,10 @@ def lift_scene(scene: Scene, config: LiftConfig = LiftConfig()) -> SceneGraph:
                              f"its memory budget of {config.max_scene_memory / 2**30:.3g} GiB "
                              "(--max-scene-memory)") from e
         for oid, v in frame_view.items():
+            x1, y1, x2, y2 = v["bbox"]
+            if min(x2 - x1, y2 - y1) < min_side:
+                marginal.add(oid)  # the 20x20 px rule may hold on the mask and fail on the object
+                continue
             views.setdefault(oid, {})[frame.index] = View(frame=frame.index, **v)
     if len(cameras) * 2 < len(scene.frames):
         first = dropped[0]
@@ -243,6 +251,8 @@ def lift_scene(scene: Scene, config: LiftConfig = LiftConfig()) -> SceneGraph:
     if config.ground_snap > 0:
         snap_to_support(objects, floor_z, config.ground_snap)
     meta: dict[str, Any] = {"up_method": scene.up_method, "dropped_frames": dropped}
+    kept = {o.id for o in objects} | set(fragments) | set(duplicates)
+    meta["marginal_objects"] = {str(oid): cats.get(oid, "object") for oid in sorted(marginal - set(views) - kept)}
     if tracked:
         meta["tracks"] = {"frames_left_out": {str(k): sorted(v) for k, v in sorted(wrong.items())},
                           "fragments_merged": {str(k): v for k, v in sorted(fragments.items())},

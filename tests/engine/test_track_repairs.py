@@ -1,0 +1,42 @@
+"""Repairs of a tracker's errors in the lifted graph: duplicate tracks of one object, marginal views."""
+
+import numpy as np
+
+from spacevista.engine.scene.gates import MARGINAL_INSTANCE, evidence_refusal
+from spacevista.engine.scene.tracks import merge_duplicates
+from spacevista.graph import Box3D, GraphObject, SceneGraph, View
+from spacevista.scene import Scale
+from spacevista.tasks.base import TASKS, Question
+
+
+def _obj(oid, cat, centre, frames):
+    views = {f: View(frame=f, pixels=400, bbox=(0, 0, 20, 20), point=(5, 5), min_depth=1.0, median_depth=1.0)
+             for f in frames}
+    pts = np.random.default_rng(oid).normal(centre, 0.01, size=(200, 3))
+    return GraphObject(oid, cat, Box3D(np.asarray(centre, float), np.full(3, 0.05), 0.0), pts, views)
+
+
+def test_one_object_under_two_ids_is_merged_and_neighbours_stay_apart():
+    before = _obj(5, "apple", [0.0, 0.0, 0.0], range(0, 40))
+    after = _obj(10, "apple", [0.01, 0.0, 0.0], range(38, 60))  # two frames shared around the switch
+    stacked = _obj(2, "book", [0.3, 0.0, 0.0], range(0, 60))
+    on_top = _obj(3, "book", [0.3, 0.0, 0.04], range(0, 60))  # close, but always seen together
+    far = _obj(12, "apple", [0.5, 0.0, 0.0], range(60, 80))  # another apple, never seen together
+    objects, merged = merge_duplicates([before, after, stacked, on_top, far], radius=0.075)
+    assert merged == {10: 5}
+    assert sorted(o.id for o in objects) == [2, 3, 5, 12]
+    apple = next(o for o in objects if o.id == 5)
+    assert len(apple.points) == 400 and sorted(apple.views) == list(range(60))
+    # sharing more than a fifth of the shorter track's frames means two objects
+    _, merged = merge_duplicates([before, _obj(10, "apple", [0.01, 0, 0], range(30, 60))], radius=0.075)
+    assert merged == {}
+
+
+def test_a_category_with_an_instance_seen_only_at_the_size_limit_is_not_counted():
+    graph = SceneGraph("s", Scale("outdoor"), True, [_obj(1, "bench", [0, 0, 0], range(5))], [],
+                       np.array([0.0, 0.0, 1.0]), metadata={"marginal_objects": {"3": "bench"}})
+    task = TASKS.get("object_counting")()
+    q = Question("object_counting", "numerical", "count", params={"category": "bench"})
+    assert evidence_refusal(task, q, graph) == MARGINAL_INSTANCE
+    q = Question("object_counting", "numerical", "count", params={"category": "car"})
+    assert evidence_refusal(task, q, graph) is None
