@@ -2,7 +2,7 @@ import numpy as np
 import pytest
 
 from spacevista.geometry.cameras import backproject, project
-from spacevista.geometry.lifting import (MIN_MASK_PX, accumulate, frame_views, inlier_mask,
+from spacevista.geometry.lifting import (MIN_MASK_PX, accumulate, depth_consistent, frame_views, inlier_mask,
                                          lift_frame, lift_frame_with_views, main_clusters, remove_outliers,
                                          voxel_downsample)
 from spacevista.geometry.poses import look_at
@@ -221,6 +221,23 @@ def test_main_clusters_drop_a_dense_clump_that_the_neighbour_test_keeps():
     # the fraction decides: with 0.5% the clump is a part of the object
     assert main_clusters(pts, link=0.03, min_fraction=0.005).all()
     assert main_clusters(pts[:1], link=0.03).all() and main_clusters(pts, link=0).all()
+
+
+def test_depth_consistent_drops_pixels_metres_behind_a_small_object():
+    depth = np.full((60, 80), 5.0, np.float32)  # a wall 5 m away
+    inst = np.zeros((60, 80), np.int32)
+    inst[20:32, 30:40] = 4  # a 10 px object at 2 m: about 7 cm across with a focal of 300 px
+    depth[20:32, 30:40] = 2.0
+    depth[20:32, 39] = np.linspace(2.2, 4.5, 12)  # flying pixels on its edge, inside the mask
+    depth[25, 31] = 2.1  # its own relief stays
+    out = depth_consistent(depth, inst, focal=300.0)
+    assert np.all(out[20:32, 30:39] > 0) and out[25, 31] == np.float32(2.1)
+    assert np.all(out[20:32, 39][depth[20:32, 39] > 2.5] == 0)
+    assert np.array_equal(out[inst == 0], depth[inst == 0]) and out.dtype == depth.dtype
+    # a deep object seen large keeps its depth range
+    deep = np.full((60, 80), 5.0, np.float32)
+    deep[20:32, 30:40] = np.linspace(2.0, 2.3, 10)[None, :]
+    assert np.array_equal(depth_consistent(deep, inst, focal=300.0), deep)
 
 
 @pytest.mark.parametrize("offset", [0, 250, 70_000, 2**31 - 100])

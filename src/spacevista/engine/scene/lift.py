@@ -19,7 +19,7 @@ from spacevista.engine.scene.carve import LabelThumb, carve, label_thumb
 from spacevista.engine.scene.tracks import frame_centres, inconsistent_frames, merge_duplicates, merge_fragments
 from spacevista.geometry.scale.consistency import DepthSamples, align_fields, field
 from spacevista.geometry.room import room_extent, support_height
-from spacevista.geometry.lifting import (MIN_MASK_PX, main_clusters, VoxelAccumulator, edge_filtered_depth, lift_frame_with_views,
+from spacevista.geometry.lifting import (MIN_MASK_PX, depth_consistent, main_clusters, VoxelAccumulator, edge_filtered_depth, lift_frame_with_views,
                                          remove_outliers)
 from spacevista.geometry.planes import gravity_align
 from spacevista.graph import Box3D, CameraPose, GraphObject, SceneGraph, View
@@ -181,6 +181,8 @@ def lift_scene(scene: Scene, config: LiftConfig = LiftConfig()) -> SceneGraph:
         cameras.append(CameraPose(frame.index, frame.camera, pose))
         thumbs.append(DepthThumb(frame.camera.K, pose, _thumbnail(depth, THUMB_STEP), THUMB_STEP))
         lift_depth = edge_filtered_depth(depth, inst) if filters_edges else depth
+        if filters_edges:
+            lift_depth = depth_consistent(lift_depth, inst, float(frame.camera.K[0, 0]))
         if filters_edges:
             label_thumbs[frame.index] = label_thumb(inst, depth, frame.camera.K, pose)
         points, frame_view = lift_frame_with_views(lift_depth, inst, frame.camera.K, pose,
