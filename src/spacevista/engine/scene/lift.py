@@ -68,6 +68,9 @@ CLUSTER_LINK = 4.0
 #: two tracks of one category never seen together are one object when their centres lie within
 #: this fraction of the scale's typical object size (an identity switch splits an object in two)
 DUPLICATE_RADIUS = 0.5
+#: with estimated depth or masks, object points within this many voxels of the support plane are
+#: the floor or table top a mask bled onto (lift_off_support)
+SUPPORT_BAND = 3.0
 #: typical object size per scale in metres (sets the voxel size)
 TYPICAL_SIZE = {"tiny": 0.02, "tabletop": 0.15, "indoor": 1.0, "outdoor": 4.0, "drone": 40.0}
 #: plausible median depth of a frame per scale, metres (a frame outside it is in the wrong unit)
@@ -236,6 +239,16 @@ def lift_scene(scene: Scene, config: LiftConfig = LiftConfig()) -> SceneGraph:
         objects.append(GraphObject(oid, cats.get(oid, "object"), box, pts, views[oid]))
     fragments: dict[int, int] = {}
     duplicates: dict[int, int] = {}
+    frame_cameras = {c.frame: c for c in cameras}
+
+    def remeasure(o: GraphObject) -> None:
+        """Extents from single frames again (extents.py), after the object's points changed."""
+        if o.id not in samples:
+            return
+        own = [label_thumbs[f] for f in sorted(o.views) if f in label_thumbs]
+        carved = {f: s[carve(s, o.id, own)] for f, s in samples[o.id].items()}
+        o.box.size = view_extents(o.box, carved, o.views, frame_cameras)
+
     if tracked:
         objects, fragments = merge_fragments(objects, touch=3 * voxel)
         objects, duplicates = merge_duplicates(objects, radius=DUPLICATE_RADIUS * TYPICAL_SIZE[scene.scale.value])
@@ -245,11 +258,19 @@ def lift_scene(scene: Scene, config: LiftConfig = LiftConfig()) -> SceneGraph:
             if o.id in duplicates.values() and o.id in samples:
                 for gone in (k for k, v in duplicates.items() if v == o.id):
                     samples[o.id].update(samples.get(gone, {}))
-                own = [label_thumbs[f] for f in sorted(o.views) if f in label_thumbs]
-                carved = {f: s[carve(s, o.id, own)] for f, s in samples[o.id].items()}
-                o.box.size = view_extents(o.box, carved, o.views, {c.frame: c for c in cameras})
+                remeasure(o)
     bg = background.result().get(0, np.zeros((0, 3)))
     floor_z, room = estimate_support(scene, objects, bg, max_cells=config.max_scene_memory // 8)
+    if filters_edges and floor_z is not None:
+        lifted_off = lift_off_support(objects, samples, floor_z, SUPPORT_BAND * voxel)
+        for o in objects:
+            if o.id in lifted_off:
+                # it reached the support: its box runs from the support to the top of its points
+                o.box = Box3D(*upright_box(o.points, trim=config.box_trim))
+                top = o.box.top
+                remeasure(o)
+                o.box.size[2] = top - floor_z
+                o.box.center[2] = (top + floor_z) / 2
     if config.ground_snap > 0:
         snap_to_support(objects, floor_z, config.ground_snap)
     meta: dict[str, Any] = {"up_method": scene.up_method, "dropped_frames": dropped}
@@ -363,6 +384,26 @@ def estimate_support(scene: Scene, objects: list[GraphObject], background: np.nd
         except ValueError:
             room = None
     return floor_z, room
+
+
+def lift_off_support(objects: list[GraphObject], samples: dict[int, dict[int, np.ndarray]], support_z: float,
+                     band: float) -> set[int]:
+    """Leave out of each object the points (and per-frame samples) within ``band`` metres of the
+    support plane; returns the ids that changed. A mask that bleeds onto the floor or table top
+    around an object's foot, or fills the gaps between a table's legs, puts support points into the
+    object, and they spread its box across the floor. The object's own foot lies in that band too;
+    :func:`snap_to_support` extends the box back down to the surface. An object whose points mostly
+    lie in the band (a rug, a field, a flat lot) keeps them."""
+    changed = set()
+    for o in objects:
+        keep = o.points[:, 2] > support_z + band
+        if keep.all() or keep.sum() < max(10, 0.5 * len(keep)):
+            continue
+        o.points = o.points[keep]
+        for f, pts in samples.get(o.id, {}).items():
+            samples[o.id][f] = pts[pts[:, 2] > support_z + band]
+        changed.add(o.id)
+    return changed
 
 
 def snap_to_support(objects: list[GraphObject], floor_z: float | None, fraction: float) -> None:
