@@ -40,3 +40,20 @@ def test_a_category_with_an_instance_seen_only_at_the_size_limit_is_not_counted(
     assert evidence_refusal(task, q, graph) == MARGINAL_INSTANCE
     q = Question("object_counting", "numerical", "count", params={"category": "car"})
     assert evidence_refusal(task, q, graph) is None
+
+
+def test_points_a_mask_bled_onto_the_floor_leave_the_object_and_flat_things_keep_theirs():
+    from spacevista.engine.scene.lift import lift_off_support
+
+    rng = np.random.default_rng(3)
+    table = rng.uniform([0, 0, 0.0], [1.7, 0.9, 0.73], size=(3000, 3))
+    floor = np.c_[rng.uniform(-1.0, 3.0, size=(1500, 2)), rng.normal(0.0, 0.01, 1500)]
+    rug = np.c_[rng.uniform(0, 2, size=(800, 2)), rng.normal(0.01, 0.005, 800)]
+    objects = [GraphObject(1, "table", Box3D(np.zeros(3), np.ones(3), 0.0), np.concatenate([table, floor]), {}),
+               GraphObject(2, "rug", Box3D(np.zeros(3), np.ones(3), 0.0), rug, {})]
+    samples = {1: {0: np.concatenate([table[:100], floor[:100]])}}
+    changed = lift_off_support(objects, samples, support_z=0.0, band=0.06)
+    assert changed == {1}
+    assert objects[0].points[:, 2].min() > 0.06 and len(objects[0].points) > 0.9 * 3000 * (0.67 / 0.73)
+    assert np.ptp(objects[0].points[:, 0]) < 1.71 and samples[1][0][:, 2].min() > 0.06
+    assert len(objects[1].points) == 800  # mostly in the band: a flat object keeps its points
