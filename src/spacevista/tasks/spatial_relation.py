@@ -234,8 +234,22 @@ class SpatialRelation(ChoiceTask):
     def unseen_spread(self, q: Question, graph: SceneGraph) -> float:
         """Contact relations are read from where objects end: a named object whose bottom the capture
         never showed (a trunk under a crown, a stem inside a vase) may touch what it seems to float
-        above, or reach inside what it seems to rest on."""
-        return 0.0 if all(evidence_of(graph.object(o)).bottom for o in q.objects) else float("inf")
+        above, or reach inside what it seems to rest on; with estimated input, two objects whose
+        gap could be within twice the contact tolerance once their surfaces' error is taken off
+        may touch."""
+        if not all(evidence_of(graph.object(o)).bottom for o in q.objects):
+            return float("inf")
+        if q.kind == "pair":
+            # touching is read from the gap between surfaces; surfaces measured off by e each
+            # (estimated depth and masks) may close or open a gap near the contact tolerance
+            a, b = (graph.object(o) for o in q.objects[:2])
+            off = evidence_of(a).position_error + evidence_of(b).position_error
+            if off > 0 and rel.classify_pair(pair_margins(graph, a, b)) in ("adhesion", "none"):
+                tol = 0.05 * min(float(np.max(a.box.size)), float(np.max(b.box.size)))
+                gap = graph.gap(a.id, b.id)
+                if gap + off >= tol and gap - off <= 2 * tol:  # neither surely touching nor surely apart
+                    return float("inf")
+        return 0.0
 
     def answer(self, q: Question, graph: SceneGraph) -> Facts:
         if not all(graph.has(o) for o in q.objects):
