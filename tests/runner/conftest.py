@@ -22,43 +22,46 @@ DATASET_FILES = ("qa.jsonl", "qa.parquet", "sft.json", "grpo.jsonl", "bench.json
                  "errors.jsonl", "manifest.json")
 
 
-@pytest.fixture(scope="session")
-def scene_root(tmp_path_factory) -> Path:
-    """A folder of three native scenes (tabletop, outdoor, tiny)."""
-    root = tmp_path_factory.mktemp("scenes")
-    for scale, seed in SCENES:
+def _scenes(tmp_path_factory, name: str, specs) -> Path:
+    """A new folder holding one tiny native scene per (scale, seed) of ``specs``."""
+    root = tmp_path_factory.mktemp(name)
+    for scale, seed in specs:
         write_scene(generate_scene(scale, seed, n_frames=6, width=96, height=72), root)
     return root
 
 
-@pytest.fixture(scope="session")
-def reference_build(scene_root, tmp_path_factory) -> Path:
-    """An uninterrupted local build (one worker) of ``scene_root``, the reference for byte comparisons."""
+def _clean_build(root: Path, tmp_path_factory, name: str) -> Path:
+    """An uninterrupted local build (one worker) of ``root``; it must build every scene."""
     from spacevista.engine.build.run import build
 
-    out = tmp_path_factory.mktemp("reference")
-    res = build([scene_root], out, seed=0)
+    out = tmp_path_factory.mktemp(name)
+    res = build([root], out, seed=0)
     assert not res.errors and res.report["qa_count"] > 0
     return out
 
 
 @pytest.fixture(scope="session")
+def scene_root(tmp_path_factory) -> Path:
+    """A folder of three native scenes (tabletop, outdoor, tiny)."""
+    return _scenes(tmp_path_factory, "scenes", SCENES)
+
+
+@pytest.fixture(scope="session")
+def reference_build(scene_root, tmp_path_factory) -> Path:
+    """An uninterrupted local build of ``scene_root``, the reference for byte comparisons."""
+    return _clean_build(scene_root, tmp_path_factory, "reference")
+
+
+@pytest.fixture(scope="session")
 def six_scenes(tmp_path_factory) -> Path:
     """A folder of six native scenes (``SIX``)."""
-    root = tmp_path_factory.mktemp("six")
-    for scale, seed in SIX:
-        write_scene(generate_scene(scale, seed, n_frames=6, width=96, height=72), root)
-    return root
+    return _scenes(tmp_path_factory, "six", SIX)
 
 
 @pytest.fixture(scope="session")
 def six_clean(six_scenes, tmp_path_factory) -> Path:
     """An uninterrupted local build of ``six_scenes``."""
-    from spacevista.engine.build.run import build
-
-    out = tmp_path_factory.mktemp("six-clean")
-    assert not build([six_scenes], out, seed=0).errors
-    return out
+    return _clean_build(six_scenes, tmp_path_factory, "six-clean")
 
 
 class KillingStage:

@@ -126,13 +126,14 @@ def mask_centroid_world(depth: np.ndarray, mask: np.ndarray, K: np.ndarray, pose
 
 
 def merge_tracks_3d(centroids: dict[int, dict[int, np.ndarray]], labels: dict[int, str],
-                    radius: float) -> dict[int, int]:
+                    radius: float, shared: float = 0.0) -> dict[int, int]:
     """Map each track id to its merged id (the smallest id of its group).
 
     ``centroids[track][frame]`` is the track's world centroid in that frame. Two tracks merge when
     they share a label, their median centroids are within ``radius`` metres, and they never appear
-    in the same frame (two co-visible tracks are two objects). Greedy from the closest pair, so the
-    result does not depend on dict order.
+    in the same frame (two co-visible tracks are two objects); ``shared`` allows that fraction of
+    the shorter group's frames in common (a tracker may show both ids for a moment around an
+    identity switch). Greedy from the closest pair, so the result does not depend on dict order.
     """
     ids = sorted(centroids)
     med = {k: np.median(np.stack(list(centroids[k].values())), axis=0) for k in ids if centroids[k]}
@@ -152,7 +153,7 @@ def merge_tracks_3d(centroids: dict[int, dict[int, np.ndarray]], labels: dict[in
             continue
         fa = set().union(*(frames[m] for m in members[ga]))
         fb = set().union(*(frames[m] for m in members[gb]))
-        if fa & fb:
+        if len(fa & fb) > shared * min(len(fa), len(fb)):
             continue
         keep, gone = min(ga, gb), max(ga, gb)
         for m in members[gone]:

@@ -19,8 +19,8 @@ from spacevista.engine.scene.carve import LabelThumb, carve, label_thumb
 from spacevista.engine.scene.tracks import frame_centres, inconsistent_frames, merge_duplicates, merge_fragments
 from spacevista.geometry.scale.consistency import DepthSamples, align_fields, field
 from spacevista.geometry.room import room_extent, support_height
-from spacevista.geometry.lifting import (MIN_MASK_PX, depth_consistent, main_clusters, VoxelAccumulator, edge_filtered_depth, lift_frame_with_views,
-                                         remove_outliers)
+from spacevista.geometry.lifting import (MIN_MASK_PX, VoxelAccumulator, depth_consistent, edge_filtered_depth,
+                                         lift_frame_with_views, main_clusters, remove_outliers)
 from spacevista.geometry.planes import gravity_align
 from spacevista.graph import Box3D, CameraPose, GraphObject, SceneGraph, View
 from spacevista.scene import Scene
@@ -183,10 +183,9 @@ def lift_scene(scene: Scene, config: LiftConfig = LiftConfig()) -> SceneGraph:
         pose = align @ frame.pose
         cameras.append(CameraPose(frame.index, frame.camera, pose))
         thumbs.append(DepthThumb(frame.camera.K, pose, _thumbnail(depth, THUMB_STEP), THUMB_STEP))
-        lift_depth = edge_filtered_depth(depth, inst) if filters_edges else depth
+        lift_depth = depth
         if filters_edges:
-            lift_depth = depth_consistent(lift_depth, inst, float(frame.camera.K[0, 0]))
-        if filters_edges:
+            lift_depth = depth_consistent(edge_filtered_depth(depth, inst), inst, float(frame.camera.K[0, 0]))
             label_thumbs[frame.index] = label_thumb(inst, depth, frame.camera.K, pose)
         points, frame_view = lift_frame_with_views(lift_depth, inst, frame.camera.K, pose,
                                                    min_mask_px=config.min_mask_px, stride=config.stride)
@@ -214,6 +213,18 @@ def lift_scene(scene: Scene, config: LiftConfig = LiftConfig()) -> SceneGraph:
                          f"{len(dropped)} of {len(scene.frames)} frames dropped, e.g. frame {first['frame']}: "
                          f"{first['reason']}")
     voxel = TYPICAL_SIZE[scene.scale.value] * config.voxel_fraction
+    frame_cameras = {c.frame: c for c in cameras}
+
+    def remeasure(o: GraphObject, cloud: cKDTree | None = None) -> None:
+        """Extents from single frames (extents.py), each frame's points carved by the other frames'
+        masks first and, with ``cloud``, kept only near the object's cleaned points."""
+        own = [label_thumbs[f] for f in sorted(o.views) if f in label_thumbs]
+        carved = {f: s[carve(s, o.id, own)] for f, s in samples[o.id].items()}
+        if cloud is not None:
+            carved = {f: s[cloud.query(s, k=1, distance_upper_bound=CLUSTER_LINK * voxel)[0] < np.inf]
+                      for f, s in carved.items() if len(s)}
+        o.box.size = view_extents(o.box, carved, o.views, frame_cameras)
+
     merged = clouds.result()
     objects = []
     for oid in sorted(merged):
@@ -225,30 +236,13 @@ def lift_scene(scene: Scene, config: LiftConfig = LiftConfig()) -> SceneGraph:
             pts = pts[main_clusters(pts, CLUSTER_LINK * voxel)]
         if len(pts) < 10 or oid not in views:
             continue
-        center, size, yaw = upright_box(pts, trim=config.box_trim)
-        box = Box3D(center, size, yaw)
-        if filters_edges and oid in samples:
-            # estimated depth and masks: each extent as the median of single frames' (extents.py),
-            # each frame's points carved by the other frames' masks first
-            own = [label_thumbs[f] for f in sorted(views[oid]) if f in label_thumbs]
-            kept = cKDTree(pts)
-            carved = {f: s[carve(s, oid, own)] for f, s in samples[oid].items()}
-            carved = {f: s[kept.query(s, k=1, distance_upper_bound=CLUSTER_LINK * voxel)[0] < np.inf]
-                      for f, s in carved.items() if len(s)}
-            box.size = view_extents(box, carved, views[oid], {c.frame: c for c in cameras})
-        objects.append(GraphObject(oid, cats.get(oid, "object"), box, pts, views[oid]))
+        obj = GraphObject(oid, cats.get(oid, "object"), Box3D(*upright_box(pts, trim=config.box_trim)), pts,
+                          views[oid])
+        if filters_edges and oid in samples:  # estimated depth and masks
+            remeasure(obj, cKDTree(pts))
+        objects.append(obj)
     fragments: dict[int, int] = {}
     duplicates: dict[int, int] = {}
-    frame_cameras = {c.frame: c for c in cameras}
-
-    def remeasure(o: GraphObject) -> None:
-        """Extents from single frames again (extents.py), after the object's points changed."""
-        if o.id not in samples:
-            return
-        own = [label_thumbs[f] for f in sorted(o.views) if f in label_thumbs]
-        carved = {f: s[carve(s, o.id, own)] for f, s in samples[o.id].items()}
-        o.box.size = view_extents(o.box, carved, o.views, frame_cameras)
-
     if tracked:
         objects, fragments = merge_fragments(objects, touch=3 * voxel)
         objects, duplicates = merge_duplicates(objects, radius=DUPLICATE_RADIUS * TYPICAL_SIZE[scene.scale.value])
@@ -268,14 +262,15 @@ def lift_scene(scene: Scene, config: LiftConfig = LiftConfig()) -> SceneGraph:
                 # it reached the support: its box runs from the support to the top of its points
                 o.box = Box3D(*upright_box(o.points, trim=config.box_trim))
                 top = o.box.top
-                remeasure(o)
+                if o.id in samples:
+                    remeasure(o)
                 o.box.size[2] = top - floor_z
                 o.box.center[2] = (top + floor_z) / 2
     if config.ground_snap > 0:
         snap_to_support(objects, floor_z, config.ground_snap)
     meta: dict[str, Any] = {"up_method": scene.up_method, "dropped_frames": dropped}
-    kept = {o.id for o in objects} | set(fragments) | set(duplicates)
-    meta["marginal_objects"] = {str(oid): cats.get(oid, "object") for oid in sorted(marginal - set(views) - kept)}
+    # ids that never passed the widened size rule: not in the graph, but the truth may count them
+    meta["marginal_objects"] = {str(oid): cats.get(oid, "object") for oid in sorted(marginal - set(views))}
     if tracked:
         meta["tracks"] = {"frames_left_out": {str(k): sorted(v) for k, v in sorted(wrong.items())},
                           "fragments_merged": {str(k): v for k, v in sorted(fragments.items())},
@@ -391,9 +386,9 @@ def lift_off_support(objects: list[GraphObject], samples: dict[int, dict[int, np
     """Leave out of each object the points (and per-frame samples) within ``band`` metres of the
     support plane; returns the ids that changed. A mask that bleeds onto the floor or table top
     around an object's foot, or fills the gaps between a table's legs, puts support points into the
-    object, and they spread its box across the floor. The object's own foot lies in that band too;
-    :func:`snap_to_support` extends the box back down to the surface. An object whose points mostly
-    lie in the band (a rug, a field, a flat lot) keeps them."""
+    object, and they spread its box across the floor. The object's own foot lies in that band too,
+    so the caller runs its box down to the support again. An object whose points mostly lie in the
+    band (a rug, a field, a flat lot) keeps them."""
     changed = set()
     for o in objects:
         keep = o.points[:, 2] > support_z + band

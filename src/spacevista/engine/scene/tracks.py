@@ -120,30 +120,14 @@ SHARED_FRAMES = 0.2
 def merge_duplicates(objects: list[GraphObject], radius: float) -> tuple[list[GraphObject], dict[int, int]]:
     """Objects of one category whose point medians lie within ``radius`` metres and that are (almost,
     :data:`SHARED_FRAMES`) never seen in the same frame are merged, closest pair first, into the one
-    with the smallest id; returns the objects left and which id went into which. Two objects side
-    by side or stacked are seen together, so they stay apart however close their centres."""
-    labelled = sorted((o for o in objects if o.category != "object" and len(o.points)), key=lambda o: o.id)
-    centre = {o.id: np.median(o.points, axis=0) for o in labelled}
-    pairs = []
-    for i, a in enumerate(labelled):
-        for b in labelled[i + 1:]:
-            d = float(np.linalg.norm(centre[a.id] - centre[b.id]))
-            if a.category == b.category and d <= radius:
-                pairs.append((d, a.id, b.id))
-    group = {o.id: o.id for o in labelled}
-    frames = {o.id: set(o.views) for o in labelled}
-    for _, a, b in sorted(pairs):
-        ga, gb = group[a], group[b]
-        if ga == gb:
-            continue
-        shared = len(frames[ga] & frames[gb])
-        if shared > SHARED_FRAMES * min(len(frames[ga]), len(frames[gb])):
-            continue
-        keep, gone = min(ga, gb), max(ga, gb)
-        for k, g in group.items():
-            if g == gone:
-                group[k] = keep
-        frames[keep] |= frames.pop(gone)
+    with the smallest id (``perception.association.merge_tracks_3d``); returns the objects left and
+    which id went into which. Two objects side by side or stacked are seen together, so they stay
+    apart however close their centres."""
+    from spacevista.perception.association import merge_tracks_3d
+
+    labelled = [o for o in objects if o.category != "object" and len(o.points)]
+    centroids = {o.id: dict.fromkeys(o.views, np.median(o.points, axis=0)) for o in labelled}
+    group = merge_tracks_3d(centroids, {o.id: o.category for o in labelled}, radius, shared=SHARED_FRAMES)
     merged = {k: v for k, v in group.items() if k != v}
     if not merged:
         return objects, {}
