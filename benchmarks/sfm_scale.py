@@ -1,7 +1,7 @@
 """Metric scale recovery on synthetic SfM captures: error and time over seeds, scales and depth errors.
 
 Usage: PYTHONPATH=src python benchmarks/sfm_scale.py [--seeds 20] [--scales outdoor drone]
-       [--errors 0 0.05 0.1] [--sfm-scale 0.37] [--frames 16] [--baseline] [--accuracy 0 0.05 [--given]]
+       [--errors 0 0.05 0.1] [--sfm-scale 0.37] [--frames 16 | --capture handheld] [--baseline] [--accuracy 0 0.05 [--given]]
        [--workdir DIR]
 
 For every scale and seed, ``generate_scene`` + ``export_sfm`` write the capture as
@@ -126,6 +126,8 @@ def main() -> None:
     ap.add_argument("--errors", nargs="+", type=float, default=[0.0, 0.05, 0.1])
     ap.add_argument("--sfm-scale", type=float, default=0.37)
     ap.add_argument("--frames", type=int, default=16)
+    ap.add_argument("--capture", choices=["clip", "handheld"], default="clip",
+                    help="handheld: 150-300 frames at video spacing, as long as a DL3DV capture (--frames ignored)")
     ap.add_argument("--baseline", action="store_true", help="also recover without the points (camera baseline)")
     ap.add_argument("--accuracy", type=float, nargs="*", default=[], metavar="E",
                     help="also build and score at these depth errors")
@@ -140,7 +142,10 @@ def main() -> None:
             for seed in range(args.first_seed, args.first_seed + args.seeds):
                 cap = root / "captures" / f"synth-{scale}-{seed:04d}"
                 if not (cap / "truth" / "sfm.json").is_file():
-                    scene = generate_scene(scale, seed, n_frames=args.frames)
+                    if args.capture == "handheld":
+                        scene = generate_scene(scale, seed, n_frames=None, capture="handheld")
+                    else:
+                        scene = generate_scene(scale, seed, n_frames=args.frames)
                     cap = export_sfm(scene, root / "captures", args.sfm_scale, seed)
                 captures.setdefault(scale, []).append(cap)
                 bare = None
@@ -153,7 +158,8 @@ def main() -> None:
                     results.setdefault(("sparse_points", scale, error), []).append(recover(cap, scale, error))
                     if bare is not None:
                         results.setdefault(("camera_baseline", scale, error), []).append(recover(bare, scale, error))
-        print(f"Scale recovery, {args.seeds} seeds, {args.frames} frames of 320x240, sfm_scale {args.sfm_scale}")
+        length = "handheld captures (150-300 frames)" if args.capture == "handheld" else f"{args.frames} frames"
+        print(f"Scale recovery, {args.seeds} seeds, {length} of 320x240, sfm_scale {args.sfm_scale}")
         print_table(["method", "scale", "depth error", "recovered", "median error", "median abs error",
                      "max abs error", "abs error <= 6%", "median sigma", "abs error <= 2 sigma",
                      "depth's own error, median abs", "max abs(error - own)", "ms / capture"],

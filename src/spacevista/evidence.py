@@ -267,6 +267,9 @@ def object_evidence(obj: GraphObject, cameras: dict[int, CameraPose], bottom: bo
     reach = (round(float(reach_xy[0]), 4), round(float(reach_xy[1]), 4), round(float(reach_z), 4))
     seen_from = [obj.views[f].median_depth for f in frames
                  if obj.views[f].clean(MAX_OCCLUDED) and np.isfinite(obj.views[f].median_depth)]
+    if not seen_from:
+        # never seen clean: its surfaces are still placed by depth, at the depth of the views it has
+        seen_from = [obj.views[f].median_depth for f in frames if np.isfinite(obj.views[f].median_depth)]
     depth = float(np.median(seen_from)) if seen_from else 0.0
     focal = float(np.median([cameras[f].camera.fx for f in frames]))
     position_error = depth_error * depth + (2.0 * mask_px * depth / focal if focal > 0 else 0.0)

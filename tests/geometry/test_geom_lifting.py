@@ -2,8 +2,8 @@ import numpy as np
 import pytest
 
 from spacevista.geometry.cameras import backproject, project
-from spacevista.geometry.lifting import (MIN_MASK_PX, accumulate, depth_consistent, frame_views, inlier_mask,
-                                         lift_frame, lift_frame_with_views, main_clusters, remove_outliers,
+from spacevista.geometry.lifting import (MIN_MASK_PX, accumulate, depth_consistent, drop_between_sides, frame_views,
+                                         inlier_mask, lift_frame, lift_frame_with_views, main_clusters, remove_outliers,
                                          voxel_downsample)
 from spacevista.geometry.poses import look_at
 
@@ -303,3 +303,54 @@ def test_views_say_what_the_frame_hides():
     assert views[1]["occluded"] > 0.2 and views[2]["occluded"] == 0.0
     assert views[3]["truncated"] and not views[1]["truncated"] and not views[2]["truncated"]
     assert views[1]["valid_depth"] < 1.0 and views[2]["valid_depth"] == 1.0
+
+
+def test_a_mask_within_its_boundary_error_of_the_border_may_be_cut():
+    """An estimated mask whose outline may sit 3 px inside the object's and ends 2 px from the
+    image border may belong to an object the border cuts; one 5 px away is whole."""
+    depth = np.full((60, 80), 10.0)
+    inst = np.zeros((60, 80), np.int32)
+    inst[2:30, 5:35] = 1    # 2 px below the top border
+    inst[5:35, 45:75] = 2   # 5 px below it
+    exact = frame_views(depth, inst)
+    assert not exact[1]["truncated"] and not exact[2]["truncated"]
+    estimated = frame_views(depth, inst, border_px=3)
+    assert estimated[1]["truncated"] and not estimated[2]["truncated"]
+
+
+def test_pixels_between_the_two_sides_of_a_depth_edge_are_dropped():
+    """A blended ("flying") pixel at an occluding edge lies between the near and the far surface:
+    it goes, the pixels of either surface stay, and so does a steep but continuous surface."""
+    depth = np.full((20, 20), 4.0)
+    depth[:, :10] = 2.0                      # a near surface on the left, a wall behind on the right
+    depth[5, 10] = 3.0                       # flying pixels: between the two sides
+    depth[12, 9] = 2.6
+    depth[8, 10] = 3.95                      # on the wall's side (within noise of it): kept
+    ramp = np.linspace(1.0, 1.6, 20)         # a floor seen at a grazing angle: 3% per pixel
+    depth[15:, :] = ramp[None, :]
+    out = drop_between_sides(depth)
+    assert out[5, 10] == 0 and out[12, 9] == 0
+    assert out[8, 10] == depth[8, 10]
+    assert np.array_equal(out[:14, :9], depth[:14, :9]) and np.array_equal(out[16:], depth[16:])
+    assert (out[:14] == 0).sum() == 2
+
+
+def test_an_occluder_a_few_pixels_away_still_occludes_an_estimated_mask():
+    """Estimated masks of a far object and of the near one in front of it may both stop short of
+    their shared edge: the unlabelled gap between them must not hide the occlusion."""
+    depth = np.full((60, 80), 10.0)
+    inst = np.zeros((60, 80), np.int32)
+    inst[10:50, 5:40] = 1
+    depth[10:50, 5:43] = 6.0                  # the far object, its last columns left unlabelled
+    inst[5:55, 43:75] = 2                     # the near object, 3 px further right
+    depth[5:55, 43:75] = 3.0
+    assert frame_views(depth, inst)[1]["occluded"] == 0.0
+    estimated = frame_views(depth, inst, border_px=3)
+    assert estimated[1]["occluded"] > 0.2 and estimated[2]["occluded"] == 0.0
+
+
+def test_noisy_depth_is_not_read_as_edges_everywhere():
+    rng = np.random.default_rng(0)
+    depth = 3.0 * (1 + 0.1 * rng.standard_normal((60, 80)))   # 10% pixel noise, no edge at all
+    # (fixed thresholds of 10% and 3% would drop about two pixels in three)
+    assert (drop_between_sides(depth) > 0).mean() > 0.97

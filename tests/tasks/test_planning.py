@@ -5,7 +5,9 @@ import copy
 import numpy as np
 import pytest
 
+from spacevista.engine.scene.gates import OBSTACLES_ESTIMATED, evidence_refusal
 from spacevista.engine.scene.questions import generate_qa
+from spacevista.evidence import Evidence
 from spacevista.graph import Box3D
 from spacevista.scene import Scale
 from spacevista.tasks import manipulation_planning as mp
@@ -267,3 +269,45 @@ def test_small_estimate_errors_keep_answers(table, room):
         res = generate_qa(g, exact, seed=4, task_names=MINE)
         scores = [r.engine_score for r in res.records]
         assert scores and np.mean(scores) >= 0.9, [(r.task, r.engine_score) for r in res.records]
+
+
+def _with_position_error(graph, error):
+    g = copy.deepcopy(graph)
+    g.metadata["depth_error"] = 0.05
+    g.metadata["mask_error_px"] = 3.0
+    for o in g.objects:
+        o.attributes["evidence"] = Evidence(views=4, clean_views=4, faces=["+x", "-x", "+y", "-y", "top"],
+                                            extents=(True, True, True), azimuth_deg=360.0, valid_depth=1.0,
+                                            reach=(1.0, 1.0, 1.0), position_error=error)
+    return g
+
+
+def test_plans_on_estimated_boxes_are_asked_when_their_room_covers_the_error(room, table):
+    # a plan is stated with room to spare (route: half a radius; manipulation: the margin and the
+    # clearance); boxes off by less than that keep it valid, boxes off by more refuse it
+    route_task, move_task = TASKS.get("route_planning")(), TASKS.get("manipulation_planning")()
+    q_route = route_question(route_task, room, 1, 3)
+    q_move, reason = move_task.make_question(table, 1, 2, "top", 0, "mc", seed=3)
+    assert q_move is not None, reason
+    for task, q, graph, small, large in ((route_task, q_route, room, 0.01, 0.3),
+                                         (move_task, q_move, table, 0.001, 0.05)):
+        assert evidence_refusal(task, q, _with_position_error(graph, small)) is None
+        assert evidence_refusal(task, q, _with_position_error(graph, large)) == OBSTACLES_ESTIMATED
+        assert evidence_refusal(task, q, graph) is None  # exact input: no test at all
+
+
+def test_a_move_kept_under_error_stays_valid_on_shifted_boxes(table):
+    # the check behind the gate: moves that pass it with a spare of e are valid on any scene whose
+    # boxes all moved by at most e/2 (A's error plus the others')
+    task = TASKS.get("manipulation_planning")()
+    q, reason = task.make_question(table, 1, 2, "top", 0, "mc", seed=3)
+    assert q is not None, reason
+    e = 0.004
+    assert mp.valid(mp.setup(table, q, spare=e), q.params["plan"])
+    rng = np.random.default_rng(0)
+    for _ in range(20):
+        moved = copy.deepcopy(table)
+        for o in moved.objects:
+            step = rng.uniform(-1, 1, 3)
+            o.box = Box3D(o.box.center + e / 2 * step / np.abs(step).max(), o.box.size, o.box.yaw)
+        assert mp.valid(mp.setup(moved, q), q.params["plan"])

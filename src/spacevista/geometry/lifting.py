@@ -33,6 +33,7 @@ __all__ = [
     "VoxelAccumulator",
     "voxel_downsample",
     "inlier_mask",
+    "drop_between_sides",
     "edge_filtered_depth",
     "remove_outliers",
 ]
@@ -249,7 +250,9 @@ def _representative_points(groups: _Groups, instances: np.ndarray) -> np.ndarray
     return out
 
 
-def _views(groups: _Groups, depth: np.ndarray, instances: np.ndarray) -> dict[int, dict]:
+def _views(groups: _Groups, depth: np.ndarray, instances: np.ndarray, border_px: int = 0) -> dict[int, dict]:
+    """Per instance its view (``frame_views``); ``border_px``: how far (px) estimated outlines may
+    sit from the objects' (truncation and occlusion look that much further)."""
     if groups.ids.size == 0 or not groups.keep.any():
         return {}
     points = _representative_points(groups, instances)
@@ -262,7 +265,8 @@ def _views(groups: _Groups, depth: np.ndarray, instances: np.ndarray) -> dict[in
         z[~(z > 0)] = np.inf  # zero, negative, NaN and -inf
     n_valid = np.add.reduceat(np.isfinite(z), groups.starts, dtype=np.int64)
     zmins = np.minimum.reduceat(z, groups.starts)
-    ring, blocked = _occlusion_flags(depth, instances)
+    # both outlines may stop short of a shared edge: the gap between them is up to twice the error
+    ring, blocked = _occlusion_flags(depth, instances, 2 * border_px)
     n_ring = np.add.reduceat(ring.ravel()[groups.flat], groups.starts, dtype=np.int64)
     n_blocked = np.add.reduceat(blocked.ravel()[groups.flat], groups.starts, dtype=np.int64)
     H, W = instances.shape
@@ -282,7 +286,7 @@ def _views(groups: _Groups, depth: np.ndarray, instances: np.ndarray) -> dict[in
             "point": (int(points[g, 0]), int(points[g, 1])),
             "min_depth": zmin,
             "median_depth": zmed,
-            "truncated": bool(x1 == 0 or y1 == 0 or x2 == W or y2 == H),
+            "truncated": bool(x1 <= border_px or y1 <= border_px or x2 >= W - border_px or y2 >= H - border_px),
             "occluded": round(float(n_blocked[g]) / max(int(n_ring[g]), 1), 4),
             "valid_depth": round(nv / n, 4),
         }
@@ -293,10 +297,14 @@ def _views(groups: _Groups, depth: np.ndarray, instances: np.ndarray) -> dict[in
 OCCLUSION_MARGIN = 0.1
 
 
-def _occlusion_flags(depth: np.ndarray, instances: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def _occlusion_flags(depth: np.ndarray, instances: np.ndarray, reach: int = 0) -> tuple[np.ndarray, np.ndarray]:
     """Per pixel: is it on its mask's outline (a 4-neighbour with another label, the image border
     excluded), and is that outline occluded (such a neighbour has valid depth nearer by more than
-    ``OCCLUSION_MARGIN``)? An object whose outline is mostly occluded is seen only in part."""
+    ``OCCLUSION_MARGIN``)? An object whose outline is mostly occluded is seen only in part.
+
+    ``reach`` (px): estimated masks may stop short of each other, leaving unlabelled pixels between
+    an object and the one in front of it; another object's pixel up to ``reach`` further out in the
+    same direction, nearer by the margin, also occludes the outline."""
     d = np.asarray(depth, dtype=np.float64)
     with np.errstate(invalid="ignore"):
         valid = d > 0
@@ -304,17 +312,23 @@ def _occlusion_flags(depth: np.ndarray, instances: np.ndarray) -> tuple[np.ndarr
     blocked = np.zeros(instances.shape, dtype=bool)
     for axis in (0, 1):
         for step in (1, -1):
-            lab_n = np.roll(instances, step, axis=axis)
-            d_n = np.roll(d, step, axis=axis)
-            v_n = np.roll(valid, step, axis=axis)
-            edge = np.zeros(instances.shape, dtype=bool)
-            sl = [slice(None), slice(None)]
-            sl[axis] = slice(1, None) if step == 1 else slice(None, -1)
-            edge[tuple(sl)] = True  # np.roll wraps around: the wrapped row or column is no neighbour
-            differs = edge & (lab_n != instances)
-            ring |= differs
-            with np.errstate(invalid="ignore"):
-                blocked |= differs & v_n & valid & (d_n < d * (1.0 - OCCLUSION_MARGIN))
+            differs = None
+            for k in range(1, int(reach) + 2):
+                lab_n = np.roll(instances, k * step, axis=axis)
+                d_n = np.roll(d, k * step, axis=axis)
+                v_n = np.roll(valid, k * step, axis=axis)
+                inside = np.zeros(instances.shape, dtype=bool)
+                sl = [slice(None), slice(None)]
+                sl[axis] = slice(k, None) if step == 1 else slice(None, -k)
+                inside[tuple(sl)] = True  # np.roll wraps around: the wrapped rows or columns are no neighbours
+                if k == 1:
+                    differs = inside & (lab_n != instances)
+                    ring |= differs
+                    other = differs
+                else:
+                    other = differs & inside & (lab_n > 0) & (lab_n != instances)
+                with np.errstate(invalid="ignore"):
+                    blocked |= other & v_n & valid & (d_n < d * (1.0 - OCCLUSION_MARGIN))
     return ring, blocked
 
 
@@ -342,7 +356,7 @@ def lift_frame(depth: np.ndarray, instances: np.ndarray, K: np.ndarray, pose: np
 
 
 def frame_views(depth: np.ndarray, instances: np.ndarray,
-                min_mask_px: int = MIN_MASK_PX) -> dict[int, dict]:
+                min_mask_px: int = MIN_MASK_PX, border_px: int = 0) -> dict[int, dict]:
     """How each instance appears in one frame (those passing the size rule).
 
     Returns ``{id: view}`` where ``view`` has exactly the keys of ``spacevista.graph.View`` except
@@ -354,14 +368,18 @@ def frame_views(depth: np.ndarray, instances: np.ndarray,
     - ``point``: ``(y, x)`` ints, a pixel of the mask far from its border (see
       ``_representative_points``), always inside the mask;
     - ``min_depth`` / ``median_depth``: over the mask's valid depth pixels, NaN when there are none;
-    - ``truncated``: the mask touches the image border (the object may extend beyond the frame);
+    - ``truncated``: the mask touches the image border, or comes within ``border_px`` of it (an
+      estimated mask whose outline may sit that far inside the object's: the object may extend
+      beyond the frame);
     - ``occluded``: fraction of the mask's outline (pixels with a differently labelled 4-neighbour
-      inside the image) whose neighbour is nearer by more than ``OCCLUSION_MARGIN`` of its depth;
+      inside the image) whose neighbour is nearer by more than ``OCCLUSION_MARGIN`` of its depth
+      (or, with ``border_px``, another object's pixel up to twice that much further out: both
+      outlines may stop short of their shared edge);
     - ``valid_depth``: fraction of the mask's pixels with valid depth.
     """
     instances = _check_frame(depth, instances)
     groups = _group(instances, int(min_mask_px))
-    return _views(groups, np.asarray(depth), instances)
+    return _views(groups, np.asarray(depth), instances, int(border_px))
 
 
 #: half-width (pixels) of the band along a mask's outline whose depth must agree with the mask's core
@@ -405,6 +423,42 @@ def edge_filtered_depth(depth: np.ndarray, instances: np.ndarray, band: int = ED
     return flat.reshape(out.shape).astype(np.asarray(depth).dtype, copy=False)
 
 
+#: a 3x3 neighbourhood whose depths span more than this (relative) straddles a depth discontinuity
+DISCONTINUITY = 0.1
+#: a pixel there is a surface of one side when it lies within this (relative) of the nearest or
+#: farthest depth around it
+SIDE_TOLERANCE = 0.03
+
+
+def drop_between_sides(depth: np.ndarray, jump: float = DISCONTINUITY, tol: float = SIDE_TOLERANCE) -> np.ndarray:
+    """``depth`` with the pixels at a depth discontinuity that lie between its two sides made
+    invalid (0).
+
+    Depth sensors and depth models blend the two surfaces that meet at an occluding edge ("flying
+    pixels"): the blended pixel lies in the empty space between them, anywhere along the ray, and a
+    box fitted to an object grows by the gap. A pixel whose 3x3 neighbourhood spans more than
+    ``jump`` is at such an edge; it is kept when it belongs to one side (within ``tol`` of the
+    nearest or of the farthest valid depth around it) and dropped when it lies between. Both
+    thresholds grow with the frame's pixel noise (the median relative step between horizontal
+    neighbours), so that noisy depth is not read as edges everywhere."""
+    d = np.asarray(depth, dtype=np.float64)
+    with np.errstate(invalid="ignore"):
+        valid = np.isfinite(d) & (d > 0)
+        pair = valid[:, 1:] & valid[:, :-1]
+        steps = np.abs(d[:, 1:] - d[:, :-1])[pair] / d[:, :-1][pair]
+    noise = float(np.median(steps)) if steps.size else 0.0
+    jump, tol = max(jump, 6.0 * noise), max(tol, 2.0 * noise)
+    near = ndimage.minimum_filter(np.where(valid, d, np.inf), size=3, mode="nearest")
+    far = ndimage.maximum_filter(np.where(valid, d, 0.0), size=3, mode="nearest")
+    z = np.where(valid, d, 0.0)
+    with np.errstate(invalid="ignore"):
+        edge = valid & (far > near * (1.0 + jump))
+        between = edge & (z - near > tol * z) & (far - z > tol * z)
+    out = np.where(valid, d, 0.0)
+    out[between] = 0.0
+    return out.astype(np.asarray(depth).dtype, copy=False)
+
+
 def depth_consistent(depth: np.ndarray, instances: np.ndarray, focal: float, factor: float = 2.0,
                      margin: float = 0.1) -> np.ndarray:
     """``depth`` with each instance's pixels made invalid (0) where they lie farther in depth from the
@@ -439,15 +493,15 @@ def depth_consistent(depth: np.ndarray, instances: np.ndarray, focal: float, fac
 
 
 def lift_frame_with_views(depth: np.ndarray, instances: np.ndarray, K: np.ndarray, pose: np.ndarray,
-                          min_mask_px: int = MIN_MASK_PX,
-                          stride: int = 1) -> tuple[dict[int, np.ndarray], dict[int, dict]]:
+                          min_mask_px: int = MIN_MASK_PX, stride: int = 1,
+                          border_px: int = 0) -> tuple[dict[int, np.ndarray], dict[int, dict]]:
     """``(lift_frame(...), frame_views(...))`` sharing one grouping pass over the frame."""
     instances = _check_frame(depth, instances)
     if int(stride) < 1:
         raise ValueError(f"stride must be >= 1, got {stride}")
     groups = _group(instances, int(min_mask_px))
     depth = np.asarray(depth)
-    return _lift(groups, depth, K, pose, int(stride)), _views(groups, depth, instances)
+    return _lift(groups, depth, K, pose, int(stride)), _views(groups, depth, instances, int(border_px))
 
 
 def voxel_downsample(points: np.ndarray, voxel: float) -> np.ndarray:

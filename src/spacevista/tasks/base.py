@@ -82,7 +82,8 @@ class Task:
     #: the answer is an extent of the objects it names, so their measurement error bounds it
     measures_extent: ClassVar[bool] = False
     #: the answer is a plan around every object's box (routes, manipulation), which estimated depth
-    #: or masks move by more than the plan's clearances: asked only on exact perception
+    #: or masks move: on estimated perception asked only when ``plan_holds_under_error`` says the
+    #: plan keeps clear of every box moved by its position error
     needs_exact_obstacles: ClassVar[bool] = False
     #: share of the room's walls (directions around it) that must have been seen; 0: no room needed
     room_coverage: ClassVar[float] = 0.0
@@ -122,6 +123,12 @@ class Task:
         hidden bottoms), as a relative spread: 0 when the capture determines it (the default), inf
         when a comparison could flip. The engine refuses questions whose spread is too wide."""
         return 0.0
+
+    def plan_holds_under_error(self, q: Question, graph: SceneGraph) -> bool:
+        """Whether the question's plan stays valid with every object's box moved by the position
+        error of its surfaces (estimated perception); False by default: a plan a task cannot check
+        that way is asked only on exact perception."""
+        return False
 
     def quantity_of(self, q: Question) -> str:
         """Quantity of this question's numerical value (tasks asking area or volume override it)."""

@@ -35,6 +35,7 @@ from typing import Callable, Iterator
 
 import numpy as np
 
+from spacevista.evidence import evidence_of
 from spacevista.geometry.paths import axis_moves, axis_path, execute_moves, merge_axis
 from spacevista.geometry.rrt import BoxSpace, path_length, plan
 from spacevista.graph import SceneGraph
@@ -69,9 +70,14 @@ class Setup:
     planning: BoxSpace
     ids: list[int]
     clear: float
+    #: how far (m) the boxes may sit from where the graph puts them: obstacles grow by it and the
+    #: end must come that much closer to the destination (0 on exact input)
+    spare: float = 0.0
 
 
-def setup(graph: SceneGraph, q: Question) -> Setup:
+def setup(graph: SceneGraph, q: Question, spare: float = 0.0) -> Setup:
+    """The question's start, destination and obstacle spaces on ``graph``; ``spare`` (m) grows the
+    obstacles of the validity check and narrows the reach of the destination (see ``Setup``)."""
     require(graph, q.objects)
     a_id, b_id = q.objects
     R = ground_frame(graph, q.frames[0])
@@ -88,10 +94,11 @@ def setup(graph: SceneGraph, q: Question) -> Setup:
     lo[2] = min(la.center[2], goal[2])
     hi[2] = max(hi[2], max(la.center[2], goal[2]) + 4 * la.half[2])
     yaws = np.zeros(len(boxes))
-    check = BoxSpace.from_boxes(lo - np.array([0, 0, REACH * la.half[2]]), hi, centers, sizes, yaws, la.half)
+    check = BoxSpace.from_boxes(lo - np.array([0, 0, REACH * la.half[2]]), hi, centers, sizes, yaws,
+                                la.half + spare)
     clear = CLEARANCE[graph.scale]
     planning = BoxSpace.from_boxes(lo, hi, centers, sizes, yaws, la.half * (1 + MARGIN) + clear)
-    return Setup(la.center, goal, la.half, check, planning, [o.id for o in others], clear)
+    return Setup(la.center, goal, la.half, check, planning, [o.id for o in others], clear, spare)
 
 
 def execute(su: Setup, p: MovePlan) -> np.ndarray:
@@ -118,7 +125,7 @@ def valid(su: Setup, p: MovePlan) -> bool:
     poly = execute(su, p)
     if not su.check.path_free(poly):
         return False
-    return bool(np.all(np.abs(poly[-1] - su.goal) <= REACH * su.half + su.clear / 2))
+    return bool(np.all(np.abs(poly[-1] - su.goal) <= REACH * su.half + su.clear / 2 - su.spare))
 
 
 @TASKS.register("manipulation_planning")
@@ -129,6 +136,15 @@ class ManipulationPlanning(VerifiedOptions, PlacingTask):
     needs_exact_obstacles = True
     forms = ("mc", "text")
     per_scene = 3
+
+    def plan_holds_under_error(self, q: Question, graph: SceneGraph) -> bool:
+        """The stated moves stay valid with every box off by its surfaces' position error: obstacles
+        grown by A's error plus the largest of the others', the destination (placed from B) reached
+        with that much less play."""
+        a_id = q.objects[0]
+        errors = [evidence_of(o).position_error for o in seen(graph) if o.id != a_id]
+        spare = evidence_of(graph.object(a_id)).position_error + max(errors, default=0.0)
+        return valid(setup(graph, q, spare), q.params["plan"])
 
     def _plan(self, graph: SceneGraph, su: Setup, seed: int) -> MovePlan | None:
         up = np.array([0.0, 0.0, (MARGIN + LIFT) * su.half[2] + 1.5 * su.clear])

@@ -43,6 +43,7 @@ from typing import Callable, Iterator
 
 import numpy as np
 
+from spacevista.evidence import evidence_of
 from spacevista.geometry.paths import execute_ground, ground_actions
 from spacevista.geometry.rrt import BoxSpace, path_length, plan
 from spacevista.graph import GraphObject, SceneGraph
@@ -265,6 +266,21 @@ class GroundRoute(VerifiedOptions, Task):
 
     per_scene = 3
     with_landmarks = False
+
+    def plan_holds_under_error(self, q: Question, graph: SceneGraph) -> bool:
+        """The stated route keeps clear with every box off by its surfaces' position error: the
+        route moves with the start spot (S's error) and turns with the heading towards G (S's and G's
+        errors over the distance between them, carried along the route's length), obstacles move by
+        the largest of their errors, and all of it fits in the radius and a half of room the route
+        was stated with (``ROBUST``: half a radius to spare on clearance and on reach)."""
+        s_id, g_id = q.objects[:2]
+        su = setup(graph, s_id, g_id)
+        poly = route(su, q.params["plan"].legs)
+        err = {o.id: evidence_of(o).position_error for o in graph.objects}
+        apart = float(np.linalg.norm(footprints(graph)["spot", g_id][0] - su.start))
+        turn = (err[s_id] + err[g_id]) / max(apart, 1e-9)
+        drift = err[s_id] + turn * path_length(poly) + max((err[i] for i in su.ids), default=0.0)
+        return drift <= (ROBUST - 1) * su.radius
 
     # ------------------------------------------------------------------ planning on one graph
     def _plan(self, graph: SceneGraph, su: Setup, seed: int) -> RoutePlan | None:

@@ -144,8 +144,8 @@ def evidence_refusal(task: Task, q: Question, graph: SceneGraph) -> str | None:
                 return CUT_OR_HIDDEN
     if all(graph.has(o) for o in q.objects) and task.unseen_spread(q, graph) > MAX_UNSEEN_SPREAD:
         return UNSEEN_PART
-    if task.needs_exact_obstacles and (graph.metadata.get("mask_error_px")
-                                       or graph.metadata.get("depth_error", 0.0) > 0.02):
+    if task.needs_exact_obstacles and (graph.metadata.get("mask_error_px") or graph.metadata.get("depth_error", 0.0)) \
+            and not task.plan_holds_under_error(q, graph):
         return OBSTACLES_ESTIMATED
     if task.measures_extent and any(evidence_of(graph.object(o)).error > MAX_MEASUREMENT_ERROR
                                     for o in q.objects if graph.has(o)):

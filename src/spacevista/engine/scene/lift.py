@@ -19,8 +19,9 @@ from spacevista.engine.scene.carve import LabelThumb, carve, label_thumb
 from spacevista.engine.scene.tracks import frame_centres, inconsistent_frames, merge_duplicates, merge_fragments
 from spacevista.geometry.scale.consistency import DepthSamples, align_fields, field
 from spacevista.geometry.room import room_extent, support_height
-from spacevista.geometry.lifting import (MIN_MASK_PX, VoxelAccumulator, depth_consistent, edge_filtered_depth,
-                                         lift_frame_with_views, main_clusters, remove_outliers)
+from spacevista.geometry.lifting import (EDGE_BAND_PX, MIN_MASK_PX, VoxelAccumulator, depth_consistent,
+                                         drop_between_sides, edge_filtered_depth, lift_frame_with_views,
+                                         main_clusters, remove_outliers)
 from spacevista.geometry.planes import gravity_align
 from spacevista.graph import Box3D, CameraPose, GraphObject, SceneGraph, View
 from spacevista.scene import Scene
@@ -150,8 +151,10 @@ def lift_scene(scene: Scene, config: LiftConfig = LiftConfig()) -> SceneGraph:
     thumbs: list[DepthThumb] = []
     label_thumbs: dict[int, LabelThumb] = {}
     samples: dict[int, dict[int, np.ndarray]] = {}
-    # a mask whose outline may sit e px off the object's must clear the size rule by e on each side
-    min_side = config.min_mask_px + 2 * math.ceil(mask_error_of(scene.metadata))
+    # a mask whose outline may sit e px off the object's must clear the size rule by e on each side,
+    # and one that ends within e px of the image border may be cut by it
+    border = math.ceil(mask_error_of(scene.metadata))
+    min_side = config.min_mask_px + 2 * border
     marginal: set[int] = set()
     aligns, tracked = _aligns(scene, config), _checks_tracks(scene)
     filters_edges = config.edge_filter if config.edge_filter is not None else (aligns or tracked)
@@ -185,10 +188,12 @@ def lift_scene(scene: Scene, config: LiftConfig = LiftConfig()) -> SceneGraph:
         thumbs.append(DepthThumb(frame.camera.K, pose, _thumbnail(depth, THUMB_STEP), THUMB_STEP))
         lift_depth = depth
         if filters_edges:
-            lift_depth = depth_consistent(edge_filtered_depth(depth, inst), inst, float(frame.camera.K[0, 0]))
+            lift_depth = edge_filtered_depth(drop_between_sides(depth), inst, band=max(EDGE_BAND_PX, border))
+            lift_depth = depth_consistent(lift_depth, inst, float(frame.camera.K[0, 0]))
             label_thumbs[frame.index] = label_thumb(inst, depth, frame.camera.K, pose)
         points, frame_view = lift_frame_with_views(lift_depth, inst, frame.camera.K, pose,
-                                                   min_mask_px=config.min_mask_px, stride=config.stride)
+                                                   min_mask_px=config.min_mask_px, stride=config.stride,
+                                                   border_px=border)
         if filters_edges:
             sample_rng = np.random.default_rng(frame.index)
             for oid, pts in points.items():
