@@ -2,7 +2,8 @@ import numpy as np
 import pytest
 
 from spacevista.geometry.cameras import backproject, project
-from spacevista.geometry.lifting import (MIN_MASK_PX, accumulate, depth_consistent, drop_between_sides, frame_views,
+from spacevista.geometry.lifting import (MIN_MASK_PX, accumulate, depth_consistent, drop_between_sides,
+                                         drop_bleed_behind, frame_views,
                                          inlier_mask, lift_frame, lift_frame_with_views, main_clusters, remove_outliers,
                                          voxel_downsample)
 from spacevista.geometry.poses import look_at
@@ -354,3 +355,20 @@ def test_noisy_depth_is_not_read_as_edges_everywhere():
     depth = 3.0 * (1 + 0.1 * rng.standard_normal((60, 80)))   # 10% pixel noise, no edge at all
     # (fixed thresholds of 10% and 3% would drop about two pixels in three)
     assert (drop_between_sides(depth) > 0).mean() > 0.97
+
+
+def test_a_mask_bled_onto_the_wall_behind_a_thin_pole_loses_the_bleed():
+    """A pole 3 px wide, 3 m away, with its mask grown by 2 px onto the wall 0.5 m behind it: the
+    bled pixels lie behind the pole's own pixels next to them and go; the pole stays, and so does
+    the outline of a box whose side recedes from the camera by 2% per pixel."""
+    depth = np.full((60, 80), 3.5)
+    inst = np.zeros((60, 80), np.int32)
+    depth[5:55, 20:23] = 3.0
+    inst[5:55, 18:25] = 1                                   # the pole and 2 px of wall either side
+    depth[10:50, 40:70] = 2.0 * (1 + 0.02 * np.arange(30))  # a slanted side, no bleed
+    inst[10:50, 40:70] = 2
+    out = drop_bleed_behind(depth, inst, band=3)
+    assert np.all(out[5:55, 20:23] == 3.0)
+    assert np.all(out[5:55, 18:20] == 0) and np.all(out[5:55, 23:25] == 0)
+    assert np.array_equal(out[10:50, 40:70], depth[10:50, 40:70])
+    assert np.array_equal(out[inst == 0], depth[inst == 0])   # the background is no mask's outline

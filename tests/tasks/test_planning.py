@@ -311,3 +311,14 @@ def test_a_move_kept_under_error_stays_valid_on_shifted_boxes(table):
             step = rng.uniform(-1, 1, 3)
             o.box = Box3D(o.box.center + e / 2 * step / np.abs(step).max(), o.box.size, o.box.yaw)
         assert mp.valid(mp.setup(moved, q), q.params["plan"])
+
+
+def test_destination_refused_when_box_errors_could_move_it(table):
+    # apple to the left of the box: a move of about 0.7 m; surfaces off by 1 mm keep it within 5%,
+    # off by 3 cm each do not
+    task = TASKS.get("destination_location")()
+    q = Question("destination_location", "numerical", "distance", objects=[1, 2], frames=[0],
+                 params={"relation": "left"})
+    assert task.unseen_spread(q, table) == 0.0
+    assert task.unseen_spread(q, _with_position_error(table, 0.001)) < 0.05
+    assert task.unseen_spread(q, _with_position_error(table, 0.03)) > 0.05

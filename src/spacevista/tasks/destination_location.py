@@ -17,6 +17,7 @@ from typing import Iterator
 
 import numpy as np
 
+from spacevista.evidence import evidence_of
 from spacevista.graph import SceneGraph
 from spacevista.tasks.base import TASKS, Facts, Question
 from spacevista.tasks.common import pick
@@ -70,6 +71,28 @@ class DestinationLocation(PlacingTask):
                     self.dropped["direction near a sector border"] += 1
                     continue
             yield q
+
+    def unseen_spread(self, q: Question, graph: SceneGraph) -> float:
+        """How far the move could change because A's and B's measured boxes may be off (estimated
+        depth and masks; 0 for exact input): their surfaces' position errors plus what their
+        extents' errors move the destination by, relative to the move's length; a direction that
+        this much offset could turn across a sector border could flip (inf)."""
+        a, b = (graph.object(o) for o in q.objects[:2])
+        ea, eb = evidence_of(a), evidence_of(b)
+        off = ea.position_error + eb.position_error + 0.5 * (float(np.max(a.box.size)) * ea.error
+                                                             + float(np.max(b.box.size)) * eb.error)
+        if off == 0.0:
+            return 0.0
+        start, dest, _ = placement_facts(graph, q)
+        move = dest - start
+        if q.kind == "distance":
+            length = float(np.linalg.norm(move))
+            return off / length if length > 0 else float("inf")
+        across = float(np.linalg.norm(move[:2]))
+        if across <= off:
+            return float("inf")
+        turn = float(np.degrees(np.arcsin(off / across)))
+        return float("inf") if turn >= direction_label(move)[1] else 0.0
 
     def answer(self, q: Question, graph: SceneGraph) -> Facts:
         start, dest, facts = placement_facts(graph, q)

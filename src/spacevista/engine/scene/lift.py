@@ -20,8 +20,8 @@ from spacevista.engine.scene.tracks import frame_centres, inconsistent_frames, m
 from spacevista.geometry.scale.consistency import DepthSamples, align_fields, field
 from spacevista.geometry.room import room_extent, support_height
 from spacevista.geometry.lifting import (EDGE_BAND_PX, MIN_MASK_PX, VoxelAccumulator, depth_consistent,
-                                         drop_between_sides, edge_filtered_depth, lift_frame_with_views,
-                                         main_clusters, remove_outliers)
+                                         drop_between_sides, drop_bleed_behind, edge_filtered_depth,
+                                         lift_frame_with_views, main_clusters, remove_outliers)
 from spacevista.geometry.planes import gravity_align
 from spacevista.graph import Box3D, CameraPose, GraphObject, SceneGraph, View
 from spacevista.scene import Scene
@@ -188,7 +188,9 @@ def lift_scene(scene: Scene, config: LiftConfig = LiftConfig()) -> SceneGraph:
         thumbs.append(DepthThumb(frame.camera.K, pose, _thumbnail(depth, THUMB_STEP), THUMB_STEP))
         lift_depth = depth
         if filters_edges:
-            lift_depth = edge_filtered_depth(drop_between_sides(depth), inst, band=max(EDGE_BAND_PX, border))
+            band = max(EDGE_BAND_PX, border)
+            lift_depth = drop_bleed_behind(edge_filtered_depth(drop_between_sides(depth), inst, band=band), inst,
+                                           band=band)
             lift_depth = depth_consistent(lift_depth, inst, float(frame.camera.K[0, 0]))
             label_thumbs[frame.index] = label_thumb(inst, depth, frame.camera.K, pose)
         points, frame_view = lift_frame_with_views(lift_depth, inst, frame.camera.K, pose,
