@@ -62,3 +62,19 @@ def test_flat_marking_size_is_undecided():
     g = build(objs)
     assert size_test(g.object(1), g.object(2), "shorter") == 0
     assert size_test(g.object(2), g.object(1), "larger") == 0
+
+
+def test_an_object_its_surface_error_could_carry_across_the_radius_is_refused(task):
+    from spacevista.evidence import Evidence, evidence_of
+
+    g = comparison_room()
+    q = Question("existence_estimation", "mc", "category_near", objects=[2], params={"category": "chair", "radius": 1.0})
+    gap = min(g.gap(o.id, 2) for o in g.objects if o.category == "chair")
+    assert task.unseen_spread(q, g) == 0.0  # exact surfaces
+    for error, refused in ((abs(1.0 - gap) / 4, False), (abs(1.0 - gap), True)):
+        for o in g.objects:
+            ev = evidence_of(o)
+            o.attributes["evidence"] = Evidence(views=ev.views, clean_views=ev.clean_views, faces=ev.faces,
+                                                extents=ev.extents, azimuth_deg=ev.azimuth_deg, valid_depth=1.0,
+                                                reach=ev.reach, position_error=error)
+        assert (task.unseen_spread(q, g) == float("inf")) == refused, error

@@ -30,3 +30,27 @@ def test_touching_or_apart_near_the_tolerance_is_refused_only_with_surface_error
     assert _spread(0.03, 0.02) == float("inf")  # 3 cm apart, surfaces 2 cm off each: may not touch
     assert _spread(0.5, 0.02) == 0.0  # half a metre apart: apart whatever the error
     assert _spread(0.0, 0.005) == 0.0  # flush, surfaces 5 mm off: touching whatever the error
+
+
+def test_a_surrounding_relation_read_across_a_gap_the_error_could_close_is_refused():
+    # a fence ring around a post, 0.1 m from it: with estimated masks and surfaces 0.3 m off each,
+    # the ring may as well touch the post or stand a metre away; with exact surfaces it stands
+    post = _box(1, "post", [0.9, 0.9, 0], [1.1, 1.1, 2.0], 0.3)
+    ring = [_box(2 + k, "fence", lo, hi, 0.3) for k, (lo, hi) in enumerate([
+        ([0.7, 0.7, 0], [1.3, 0.8, 1]), ([0.7, 1.2, 0], [1.3, 1.3, 1]),
+        ([0.7, 0.7, 0], [0.8, 1.3, 1]), ([1.2, 0.7, 0], [1.3, 1.3, 1])])]
+    fence = GraphObject(2, "fence", Box3D(np.array([1.0, 1.0, 0.5]), np.array([0.6, 0.6, 1.0]), 0.0),
+                        np.concatenate([r.points for r in ring]), ring[0].views, ring[0].attributes)
+    task = TASKS.get("spatial_relation")()
+    q = Question("spatial_relation", "mc", "pair", objects=[2, 1])
+    estimated = SceneGraph("s", Scale("outdoor"), True, [post, fence], [], np.array([0.0, 0.0, 1.0]), floor_z=0.0,
+                           metadata={"mask_error_px": 3.0})
+    assert task.unseen_spread(q, estimated) == float("inf")
+    # exact masks (a sensor's depth error only): the relation's margins decide, as before
+    estimated.metadata = {}
+    assert task.unseen_spread(q, estimated) == 0.0
+    estimated.metadata = {"mask_error_px": 3.0}
+    for o in (post, fence):
+        o.attributes = {"evidence": Evidence(views=1, clean_views=1, extents=(True, True, True),
+                                             reach=(1.0, 1.0, 1.0), position_error=0.0)}
+    assert task.unseen_spread(q, estimated) == 0.0

@@ -14,7 +14,7 @@ from typing import Iterator
 import numpy as np
 
 from spacevista.geometry.relations import is_flat
-from spacevista.evidence import measure_bounds
+from spacevista.evidence import evidence_of, measure_bounds
 from spacevista.graph import GraphObject, SceneGraph
 from spacevista.tasks.balance import Blocks
 from spacevista.tasks.base import TASKS, Facts, Question, Task, Unanswerable
@@ -137,19 +137,29 @@ class ExistenceEstimation(Task):
         return Question(self.name, "mc", kind, objects=objects, params=params)
 
     def unseen_spread(self, q: Question, graph: SceneGraph) -> float:
-        """inf when a hidden part could flip the size test of an object near ``b``: the reference
-        object's possible sizes overlap those of an object within reach of the radius."""
-        if q.kind != "size_near":
-            return 0.0
-        a, b = graph.object(q.objects[0]), graph.object(q.objects[-1])
-        what = COMPARATORS[q.params["cmp"]][0]
-        alo, ahi = measure_bounds(a, what)
-        for o in visible(graph):
-            if o.id in (a.id, b.id):
-                continue
-            olo, ohi = measure_bounds(o, what)
-            if not (olo > ahi or ohi < alo) and gap_within(graph, o, b, q.params["radius"] * DIST_RATIO):
-                return float("inf")
+        """inf when a hidden part could flip the size test of an object near ``b`` (the reference
+        object's possible sizes overlap those of an object within reach of the radius), or when
+        the measured surfaces' position errors (estimated input) could carry an object that passes
+        the test across the radius."""
+        b = graph.object(q.objects[-1])
+        radius = q.params["radius"]
+        off_b = evidence_of(b).position_error
+        if q.kind == "size_near":
+            a = graph.object(q.objects[0])
+            what = COMPARATORS[q.params["cmp"]][0]
+            alo, ahi = measure_bounds(a, what)
+            for o in visible(graph):
+                if o.id in (a.id, b.id):
+                    continue
+                olo, ohi = measure_bounds(o, what)
+                off = off_b + evidence_of(o).position_error
+                if not (olo > ahi or ohi < alo) and gap_within(graph, o, b, radius * DIST_RATIO + off):
+                    return float("inf")
+        if off_b > 0 or any(evidence_of(o).position_error > 0 for o in visible(graph)):
+            for o in self._matching(q, graph)[0]:
+                off = off_b + evidence_of(o).position_error
+                if off > 0 and gap_within(graph, o, b, radius + off) and not gap_within(graph, o, b, radius - off):
+                    return float("inf")
         return 0.0
 
     def clip_frames(self, q: Question, graph: SceneGraph) -> list[int]:

@@ -236,7 +236,10 @@ class SpatialRelation(ChoiceTask):
         never showed (a trunk under a crown, a stem inside a vase) may touch what it seems to float
         above, or reach inside what it seems to rest on; with estimated input, two objects whose
         gap could be within twice the contact tolerance once their surfaces' error is taken off
-        may touch."""
+        may touch or not. Side by side or apart is read from the gap alone; with estimated masks,
+        whose outlines move each surface on its own, so is every pair relation (resting on,
+        stacked, surrounding, plugged in), while a sensor's depth error, shared by neighbours seen
+        in the same frames, leaves the others to their margins."""
         if not all(evidence_of(graph.object(o)).bottom for o in q.objects):
             return float("inf")
         if q.kind == "pair":
@@ -244,7 +247,8 @@ class SpatialRelation(ChoiceTask):
             # (estimated depth and masks) may close or open a gap near the contact tolerance
             a, b = (graph.object(o) for o in q.objects[:2])
             off = evidence_of(a).position_error + evidence_of(b).position_error
-            if off > 0 and rel.classify_pair(pair_margins(graph, a, b)) in ("adhesion", "none"):
+            if off > 0 and (graph.metadata.get("mask_error_px")
+                            or rel.classify_pair(pair_margins(graph, a, b)) in ("adhesion", "none")):
                 tol = 0.05 * min(float(np.max(a.box.size)), float(np.max(b.box.size)))
                 gap = graph.gap(a.id, b.id)
                 if gap + off >= tol and gap - off <= 2 * tol:  # neither surely touching nor surely apart
