@@ -85,6 +85,22 @@ def test_floor_up_on_a_tilted_room():
         floor_up(moved, np.random.default_rng(5), 0.01, prior_up=[1, 0, 0.0], max_angle_deg=1)  # nothing within 1 deg
 
 
+def test_floor_up_on_noisy_ground_follows_the_cameras_above_it():
+    """Drone depth errs by metres: the ground's points scatter to both sides of its plane, and
+    clutter below it (noise) can outnumber the buildings above; the cameras, 80 m up, decide."""
+    rng = np.random.default_rng(7)
+    ground = rng.uniform([-100, -100, -4], [100, 100, 4], size=(3000, 3))
+    ground[:, 2] = rng.normal(0.0, 0.5, 3000)
+    below = rng.uniform([-100, -100, -30], [100, 100, -5], size=(1500, 3))   # flying pixels, noise
+    above = rng.uniform([-20, -20, 5], [20, 20, 25], size=(800, 3))          # a few buildings
+    pts = np.concatenate([ground, below, above])
+    cams = np.column_stack([rng.uniform(-50, 50, (16, 2)), np.full(16, 80.0)])
+    up, height = floor_up(pts, np.random.default_rng(1), threshold=1.0, prior_up=[0, 0, 1], cameras=cams)
+    assert up[2] > 0.99 and abs(height) < 1.0
+    flipped, _ = floor_up(pts, np.random.default_rng(1), threshold=1.0, prior_up=[0, 0, 1])
+    assert flipped[2] < -0.99  # the points alone vote the wrong way here
+
+
 def test_up_from_cameras():
     poses = np.stack([look_at([np.cos(a) * 3, np.sin(a) * 3, 1.5], [0, 0, 0.5]) for a in np.linspace(0, 2 * np.pi, 12, endpoint=False)])
     np.testing.assert_allclose(up_from_cameras(poses), [0, 0, 1], atol=1e-9)

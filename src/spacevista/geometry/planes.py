@@ -159,21 +159,33 @@ def up_from_cameras(poses: np.ndarray) -> np.ndarray:
 
 def floor_up(points: np.ndarray, rng: np.random.Generator, threshold: float,
              prior_up: np.ndarray, iterations: int = 200,
-             max_angle_deg: float = 30.0) -> tuple[np.ndarray, float]:
+             max_angle_deg: float = 30.0, cameras: np.ndarray | None = None) -> tuple[np.ndarray, float]:
     """Find the floor (or ground / table top) plane and the up direction from it.
 
     The largest RANSAC plane whose normal is within ``max_angle_deg`` (30) of ``+-prior_up`` is
-    taken as the floor; its normal is oriented so that most points lie above the plane (ties:
-    towards ``prior_up``). Returns ``(up (3,), floor_height)`` where ``floor_height`` is the
-    plane's offset along ``up``: every floor point x has ``up . x ~= floor_height``.
+    taken as the floor. Its normal is oriented so that most ``cameras`` (centres, (N, 3)) lie above
+    it, when they are given and not on the plane: a capture is filmed from above its floor, ground
+    or table top. Otherwise (and on a tie) so that most points lie above the plane, ties towards
+    ``prior_up``; with depth that errs by metres (a drone's), points on both sides of a noisy ground
+    make that count a coin toss, which the cameras do not. Returns ``(up (3,), floor_height)``
+    where ``floor_height`` is the plane's offset along ``up``: every floor point x has
+    ``up . x ~= floor_height``.
     """
     points = _cloud(points)
     prior = unit_vector(prior_up, "prior_up")
     normal, d, inliers = fit_plane_ransac(points, rng, threshold, iterations, axis=prior,
                                           max_angle_deg=max_angle_deg)
-    signed = points[~inliers] @ normal + d
-    above, below = int(np.count_nonzero(signed > 0)), int(np.count_nonzero(signed < 0))
-    if below > above or (below == above and float(normal @ prior) < 0):
+    flip = None
+    if cameras is not None and len(cameras):
+        side = np.asarray(cameras, dtype=np.float64).reshape(-1, 3) @ normal + d
+        above, below = int(np.count_nonzero(side > threshold)), int(np.count_nonzero(side < -threshold))
+        if above != below:
+            flip = below > above
+    if flip is None:
+        signed = points[~inliers] @ normal + d
+        above, below = int(np.count_nonzero(signed > 0)), int(np.count_nonzero(signed < 0))
+        flip = below > above or (below == above and float(normal @ prior) < 0)
+    if flip:
         normal, d = -normal, -d
     return normal, float(-d)
 

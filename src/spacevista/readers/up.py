@@ -6,7 +6,8 @@ Methods, recorded in ``scene.up_method``:
   cameras roughly upright, so the mean is close to gravity for hand-held and drone video.
 - ``"floor"``: for metric scenes with depth, the normal of the largest plane within 30 degrees of
   the camera prior, found by RANSAC (2 cm threshold) in depth back-projected from up to 8 evenly
-  spaced frames, oriented so that most points lie above it (``geometry.planes.floor_up``). Falls
+  spaced frames, oriented so that the cameras lie above it (most points, where the cameras do not
+  tell; ``geometry.planes.floor_up``). Falls
   back to ``"cameras"`` (and says why in ``metadata["up_notes"]``) when there are too few depth
   points or no such plane.
 
@@ -53,7 +54,7 @@ def resolve_up(scene: Scene, method: str = "auto", seed: int = 0, max_frames: in
         points = _depth_points(scene, max_frames, rng)
         if len(points) >= 100:
             try:
-                up, height = floor_up(points, rng, threshold=0.02, prior_up=cam_up)
+                up, height = floor_up(points, rng, threshold=0.02, prior_up=cam_up, cameras=poses[:, :3, 3])
             except ValueError as e:
                 notes.append(f"floor: {e}")
             else:
