@@ -390,7 +390,7 @@ EDGE_MARGIN = 0.05
 
 
 def edge_filtered_depth(depth: np.ndarray, instances: np.ndarray, band: int = EDGE_BAND_PX,
-                        margin: float = EDGE_MARGIN) -> np.ndarray:
+                        margin: float = EDGE_MARGIN, behind: float | None = None) -> np.ndarray:
     """``depth`` with the pixels near a mask's outline made invalid (0) where their depth leaves the
     range the mask's core shows (widened by ``margin``).
 
@@ -398,12 +398,13 @@ def edge_filtered_depth(depth: np.ndarray, instances: np.ndarray, band: int = ED
     across depth edges ("flying pixels"): both put points far behind (or before) the object, and a
     box fitted to them grows by the depth gap. The core (pixels whose ``band``-neighbourhood holds
     only their own id) keeps its depth; the band around it keeps the pixels whose depth lies among
-    the core's. An instance with no core (thinner than the band) keeps every pixel."""
+    the core's. An instance with no core (thinner than the band) keeps every pixel. With ``behind``,
+    the band's pixels that are left then go through :func:`drop_bleed_behind` with that margin,
+    sharing this pass's band."""
     inst = np.asarray(instances)
     d = np.asarray(depth, dtype=np.float64)
-    size = 2 * band + 1
-    core = (ndimage.minimum_filter(inst, size=size, mode="nearest") == inst) & \
-           (ndimage.maximum_filter(inst, size=size, mode="nearest") == inst) & (inst > 0)
+    inner = _inner(inst, band)
+    core = inner & (inst > 0)
     with np.errstate(invalid="ignore"):
         valid = np.isfinite(d) & (d > 0)
     out = np.where(valid, d, 0.0)
@@ -421,7 +422,36 @@ def edge_filtered_depth(depth: np.ndarray, instances: np.ndarray, band: int = ED
     ok = ~has_core | ((z >= lo[bid] * (1 - margin)) & (z <= hi[bid] * (1 + margin)))
     flat = out.ravel()
     flat[np.flatnonzero(band_px.ravel())[~ok]] = 0.0
-    return flat.reshape(out.shape).astype(np.asarray(depth).dtype, copy=False)
+    out = flat.reshape(out.shape)
+    if behind is not None:
+        _drop_behind(out, inst, inner, band, behind)
+    return out.astype(np.asarray(depth).dtype, copy=False)
+
+
+def _inner(inst: np.ndarray, band: int) -> np.ndarray:
+    """Pixels whose ``band``-neighbourhood holds only their own id (the rest of a mask is its band)."""
+    size = 2 * band + 1
+    return (ndimage.minimum_filter(inst, size=size, mode="nearest") == inst) & \
+           (ndimage.maximum_filter(inst, size=size, mode="nearest") == inst)
+
+
+def _drop_behind(out: np.ndarray, inst: np.ndarray, inner: np.ndarray, band: int, margin: float) -> None:
+    """Zero, in place, the band pixels of ``out`` (valid where > 0) lying more than ``margin`` behind
+    the nearest valid pixel of their own mask within ``band``."""
+    valid = out > 0
+    edge = (inst > 0) & ~inner & valid
+    if not edge.any():
+        return
+    size = 2 * band + 1
+    drop = np.zeros(inst.shape, dtype=bool)
+    for sl, oid in zip(ndimage.find_objects(np.where(edge, inst, 0)), range(1, int(inst.max()) + 1)):
+        if sl is None:
+            continue
+        win = tuple(slice(max(0, x.start - band), x.stop + band) for x in sl)
+        own = (inst[win] == oid) & valid[win]
+        nearest = ndimage.minimum_filter(np.where(own, out[win], np.inf), size=size, mode="nearest")
+        drop[win] |= edge[win] & (inst[win] == oid) & (out[win] > nearest * (1.0 + margin))
+    out[drop] = 0.0
 
 
 #: how far (relative) an outline pixel may lie behind the nearest pixel of its own mask around it
@@ -442,23 +472,8 @@ def drop_bleed_behind(depth: np.ndarray, instances: np.ndarray, band: int = EDGE
     inst = np.asarray(instances)
     d = np.asarray(depth, dtype=np.float64)
     with np.errstate(invalid="ignore"):
-        valid = np.isfinite(d) & (d > 0)
-    out = np.where(valid, d, 0.0)
-    size = 2 * band + 1
-    inner = (ndimage.minimum_filter(inst, size=size, mode="nearest") == inst) & \
-            (ndimage.maximum_filter(inst, size=size, mode="nearest") == inst)
-    edge = (inst > 0) & ~inner & valid
-    if not edge.any():
-        return out.astype(np.asarray(depth).dtype, copy=False)
-    drop = np.zeros(inst.shape, dtype=bool)
-    for sl, oid in zip(ndimage.find_objects(np.where(edge, inst, 0)), range(1, int(inst.max()) + 1)):
-        if sl is None:
-            continue
-        win = tuple(slice(max(0, x.start - band), x.stop + band) for x in sl)
-        own = (inst[win] == oid) & valid[win]
-        nearest = ndimage.minimum_filter(np.where(own, d[win], np.inf), size=size, mode="nearest")
-        drop[win] |= edge[win] & (inst[win] == oid) & (d[win] > nearest * (1.0 + margin))
-    out[drop] = 0.0
+        out = np.where(np.isfinite(d) & (d > 0), d, 0.0)
+    _drop_behind(out, inst, _inner(inst, band), band, margin)
     return out.astype(np.asarray(depth).dtype, copy=False)
 
 

@@ -19,8 +19,8 @@ from spacevista.engine.scene.carve import LabelThumb, carve, label_thumb
 from spacevista.engine.scene.tracks import frame_centres, inconsistent_frames, merge_duplicates, merge_fragments
 from spacevista.geometry.scale.consistency import DepthSamples, align_fields, field
 from spacevista.geometry.room import room_extent, support_height
-from spacevista.geometry.lifting import (EDGE_BAND_PX, MIN_MASK_PX, VoxelAccumulator, depth_consistent,
-                                         drop_between_sides, drop_bleed_behind, edge_filtered_depth,
+from spacevista.geometry.lifting import (BEHIND_MARGIN, EDGE_BAND_PX, MIN_MASK_PX, VoxelAccumulator,
+                                         depth_consistent, drop_between_sides, edge_filtered_depth,
                                          lift_frame_with_views, main_clusters, remove_outliers)
 from spacevista.geometry.planes import gravity_align
 from spacevista.graph import Box3D, CameraPose, GraphObject, SceneGraph, View
@@ -189,8 +189,7 @@ def lift_scene(scene: Scene, config: LiftConfig = LiftConfig()) -> SceneGraph:
         lift_depth = depth
         if filters_edges:
             band = max(EDGE_BAND_PX, border)
-            lift_depth = drop_bleed_behind(edge_filtered_depth(drop_between_sides(depth), inst, band=band), inst,
-                                           band=band)
+            lift_depth = edge_filtered_depth(drop_between_sides(depth), inst, band=band, behind=BEHIND_MARGIN)
             lift_depth = depth_consistent(lift_depth, inst, float(frame.camera.K[0, 0]))
             label_thumbs[frame.index] = label_thumb(inst, depth, frame.camera.K, pose)
         points, frame_view = lift_frame_with_views(lift_depth, inst, frame.camera.K, pose,
