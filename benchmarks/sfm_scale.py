@@ -1,11 +1,12 @@
 """Metric scale recovery on synthetic SfM captures: error and time over seeds, scales and depth errors.
 
 Usage: PYTHONPATH=src python benchmarks/sfm_scale.py [--seeds 20] [--scales outdoor drone]
-       [--errors 0 0.05 0.1] [--sfm-scale 0.37] [--frames 16 | --capture handheld] [--baseline] [--accuracy 0 0.05 [--given]]
+       [--errors 0 0.05 0.1] [--sfm-scale 0.37] [--capture clip [--frames 16]] [--baseline] [--accuracy 0 0.05 [--given]]
        [--workdir DIR]
 
 For every scale and seed, ``generate_scene`` + ``export_sfm`` write the capture as
-``spacevista synth --scale S --as colmap --sfm-scale 0.37 --seed K`` does (not timed). For every depth
+``spacevista synth --scale S --as colmap --sfm-scale 0.37 --seed K`` does (not timed): a handheld
+capture of 150-300 frames, or with ``--capture clip`` the 16-frame clip. For every depth
 error E, the synthetic specialist fills its depth (realistic errors of a metric depth model at E) and
 ``engine.scene.metric_scale.estimate_scale`` recovers metres per source unit from the COLMAP model's
 sparse points (timed). The error is ``factor * sfm_scale - 1`` (the truth is ``1 / sfm_scale``).
@@ -126,8 +127,9 @@ def main() -> None:
     ap.add_argument("--errors", nargs="+", type=float, default=[0.0, 0.05, 0.1])
     ap.add_argument("--sfm-scale", type=float, default=0.37)
     ap.add_argument("--frames", type=int, default=16)
-    ap.add_argument("--capture", choices=["clip", "handheld"], default="clip",
-                    help="handheld: 150-300 frames at video spacing, as long as a DL3DV capture (--frames ignored)")
+    ap.add_argument("--capture", choices=["clip", "handheld"], default="handheld",
+                    help="handheld (as spacevista synth --as colmap): 150-300 frames at video spacing, as long "
+                         "as a DL3DV capture (--frames ignored); clip: --frames frames")
     ap.add_argument("--baseline", action="store_true", help="also recover without the points (camera baseline)")
     ap.add_argument("--accuracy", type=float, nargs="*", default=[], metavar="E",
                     help="also build and score at these depth errors")

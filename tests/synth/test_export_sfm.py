@@ -20,7 +20,7 @@ S = 0.37
 def capture(tmp_path_factory):
     out = tmp_path_factory.mktemp("sfm")
     res = CliRunner().invoke(synth, ["--scale", "outdoor", "--out", str(out), "--seed", "4", "--frames", "5",
-                                     "--width", "96", "--height", "72", "--as", "colmap", "--sfm-scale", str(S)])
+                                     "--capture", "clip", "--width", "96", "--height", "72", "--as", "colmap", "--sfm-scale", str(S)])
     assert res.exit_code == 0, res.output
     return out / "synth-outdoor-0004"
 
@@ -75,6 +75,20 @@ def test_sfm_scale_needs_colmap_layout(tmp_path):
         res = CliRunner().invoke(synth, ["--scale", "tiny", "--out", str(tmp_path), "--sfm-scale", "2",
                                          "--as", layout])
         assert res.exit_code != 0 and "--as colmap" in res.output
+
+
+def test_an_sfm_export_is_a_handheld_capture_unless_told(tmp_path):
+    """SfM reconstructs videos: without --capture, --as colmap writes the handheld capture and every
+    other layout the clip."""
+    res = CliRunner().invoke(synth, ["--scale", "indoor", "--out", str(tmp_path), "--frames", "12",
+                                     "--width", "48", "--height", "36", "--as", "colmap"])
+    assert res.exit_code == 0, res.output
+    truth = aligned_truth(read_source(tmp_path / "synth-indoor-0000", "colmap"))
+    assert truth.metadata["capture"]["mode"] == "handheld"
+    res = CliRunner().invoke(synth, ["--scale", "indoor", "--out", str(tmp_path / "native"), "--frames", "3",
+                                     "--width", "48", "--height", "36"])
+    assert res.exit_code == 0, res.output
+    assert read_source(tmp_path / "native" / "synth-indoor-0000", "native").metadata["capture"]["mode"] == "clip"
 
 
 def test_a_handheld_capture_exports_as_sfm_with_every_frame(tmp_path):

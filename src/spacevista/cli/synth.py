@@ -15,6 +15,14 @@ from spacevista.synth import CAPTURES
 _SCALES = [s.value for s in Scale] + ["all"]
 
 
+def default_capture(layout: str) -> str:
+    """The capture a layout gets unless told: SfM tools (COLMAP for DL3DV) reconstruct videos of
+    hundreds of frames, and a metric depth model's per-frame scale error only averages out over
+    that many (over 16 frames it does not, see docs/readers.md), so an SfM export is a handheld
+    capture; every other layout gets the short clip."""
+    return "handheld" if layout == "colmap" else "clip"
+
+
 @click.command("synth")
 @click.option("--scale", "scale", type=click.Choice(_SCALES, case_sensitive=False), required=True,
               help="scene scale, or 'all' for every scale")
@@ -24,9 +32,10 @@ _SCALES = [s.value for s in Scale] + ["all"]
               help="output folder; one sub-folder per scene")
 @click.option("--seed", type=click.IntRange(min=0), default=0, show_default=True,
               help="seed of the first scene; scene k uses seed + k")
-@click.option("--capture", type=click.Choice(CAPTURES), default="clip", show_default=True,
+@click.option("--capture", type=click.Choice(CAPTURES), default=None,
               help="clip: a short sparse orbit or loop seeing every object; handheld: a long, partial, "
-                   "shaky video-rate path (see docs/synth.md)")
+                   "shaky video-rate path (see docs/synth.md) [default: handheld with --as colmap, "
+                   "since SfM runs on videos of hundreds of frames; clip otherwise]")
 @click.option("--frames", type=click.IntRange(min=1), default=None,
               help="frames per scene [default: 16 for clip, drawn per scene in 150-300 for handheld]")
 @click.option("--width", type=click.IntRange(min=8), default=320, show_default=True)
@@ -41,7 +50,7 @@ _SCALES = [s.value for s in Scale] + ["all"]
                    "truth beside it")
 @click.option("--sfm-scale", type=click.FloatRange(min=0, min_open=True), default=1.0, show_default=True,
               help="with --as colmap: reconstruction units per metre")
-def synth(scale: str, n: int, out: Path, seed: int, capture: str, frames: int | None, width: int, height: int,
+def synth(scale: str, n: int, out: Path, seed: int, capture: str | None, frames: int | None, width: int, height: int,
           image_format: str, layout: str, sfm_scale: float) -> None:
     """Synthesise N scenes per scale and write them under OUT in the native scene format (or as
     ScanNet export folders with ``--as scannet``, or as structure-from-motion captures with
@@ -57,6 +66,8 @@ def synth(scale: str, n: int, out: Path, seed: int, capture: str, frames: int | 
     if layout != "colmap" and sfm_scale != 1.0:
         raise click.BadParameter("only with --as colmap", param_hint="--sfm-scale")
 
+    if capture is None:
+        capture = default_capture(layout)
     scales = list(Scale) if scale.lower() == "all" else [Scale.parse(scale)]
     jobs = [(s, seed + k) for s in scales for k in range(n)]
     console = make_console(stderr=True)
