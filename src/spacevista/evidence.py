@@ -9,8 +9,12 @@ nearer):
   steeper), measure both extents; views from one side only measure the extent across the viewing
   direction, and leave the extent along it unmeasured: seen from one side, a round or deep object
   may reach up to twice as far back as its visible part;
-- vertically, the top is seen, and the bottom is measured when the object rests on the surface below
-  it or the space between them was seen empty; otherwise the object may reach down to that surface.
+- vertically, the top is seen when three views that show the object whole (or all of them, when
+  fewer) have at most a tenth of its upper outline behind something nearer (a tree whose top half
+  is hidden by another tree's crown has most of its outline free, since a hidden part has no outline
+  of its own; its height is then not measured, and it may reach up to twice the box); the bottom is measured when
+  the object rests on the surface below it or the space between them was seen empty; otherwise the
+  object may reach down to that surface.
 
 ``Evidence.reach`` holds, per box axis, the factor by which the true extent may exceed the box
 (1: measured).
@@ -18,8 +22,7 @@ nearer):
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
-from typing import Any
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -30,6 +33,11 @@ from spacevista.graph import Box3D, CameraPose, GraphObject, SceneGraph
 FACE_ANGLE_DEG = 75.0
 #: views with more of the outline hidden than this do not show the object whole
 MAX_OCCLUDED = 0.2
+#: a view shows the object's top when at most this much of its upper outline is behind something
+#: nearer (stricter than the whole outline's rule: a crown's apex hides in a small part of it)
+MAX_TOP_OCCLUDED = 0.1
+#: views (or every clean view, when fewer) that must show the top for the height to be measured
+TOP_VIEWS = 3
 #: views from directions spanning this arc measure both horizontal extents
 FULL_ARC_DEG = 90.0
 #: a view from above the object's top at least this steep sees its whole top face: both horizontal extents
@@ -66,6 +74,14 @@ class Evidence:
     #: how far (metres) its measured surfaces may sit from the true ones: the residual depth error at
     #: the depth it was seen from, plus the mask error in pixels at that depth (0 for exact input)
     position_error: float = 0.0
+    #: per box axis, how much (metres) depth errors along the rays that measured it may have added
+    #: to the extent: a box spans the scatter of its points, so noise only ever widens it, most on
+    #: an axis seen end-on (a coin's or a parking lot's height, seen from above, is mostly noise)
+    axis_noise: tuple[float, float, float] = (0.0, 0.0, 0.0)
+    #: its points spread no higher than the ground around it does (:func:`ground_thickness`): a
+    #: parking lot or a field seen from a drone, whose lifted height is the ground's depth noise; its
+    #: height may then be near 0
+    thin: bool = False
 
     @property
     def whole(self) -> bool:
@@ -76,18 +92,27 @@ class Evidence:
         """Every extent named in ``axes`` (any of "x", "y", "z") measured, in a view that shows it whole."""
         return self.whole and all(self.extents["xyz".index(a)] for a in axes)
 
-    def bounds(self, size: np.ndarray, with_error: bool = True) -> tuple[np.ndarray, np.ndarray]:
+    def bounds(self, size: np.ndarray, with_error: bool = True,
+               with_noise: bool | None = None) -> tuple[np.ndarray, np.ndarray]:
         """(lowest, highest) possible extents (3,) of an object whose box has ``size``: what unseen
-        parts could add above, and (``with_error``) its measurement error both ways."""
+        parts could add above, and (``with_error``) its measurement error both ways; the lowest also
+        less what depth noise along the rays may have added (``axis_noise``; ``with_noise``, by
+        default as ``with_error``)."""
         size = np.asarray(size, dtype=np.float64)
         e = self.error if with_error else 0.0
-        return size * (1.0 - e), size * np.asarray(self.reach) * (1.0 + e)
+        lo = size * (1.0 - e)
+        if with_error if with_noise is None else with_noise:
+            lo = np.maximum(lo - np.asarray(self.axis_noise), 0.0)
+            if self.thin:
+                lo[2] = 0.0
+        return lo, size * np.asarray(self.reach) * (1.0 + e)
 
 
-def extent_bounds(obj: GraphObject, with_error: bool = True) -> tuple[np.ndarray, np.ndarray]:
+def extent_bounds(obj: GraphObject, with_error: bool = True,
+                  with_noise: bool | None = None) -> tuple[np.ndarray, np.ndarray]:
     """(lowest, highest) possible box extents (3,) of ``obj`` given what the capture showed (and,
-    ``with_error``, how well it measured what it showed)."""
-    return evidence_of(obj).bounds(obj.box.size, with_error)
+    ``with_error``, how well it measured what it showed; ``with_noise``, see :meth:`Evidence.bounds`)."""
+    return evidence_of(obj).bounds(obj.box.size, with_error, with_noise)
 
 
 def measure_bounds(obj: GraphObject, measure: str, with_error: bool = True) -> tuple[float, float]:
@@ -111,12 +136,6 @@ def spread(bounds: tuple[float, float]) -> float:
     """Relative spread of a (lowest, highest) pair: 0 when the value is determined."""
     lo, hi = bounds
     return float(hi / lo - 1.0) if lo > 0 else float("inf")
-
-    def to_dict(self) -> dict[str, Any]:
-        d = asdict(self)
-        d["extents"] = list(self.extents)
-        d["reach"] = list(self.reach)
-        return d
 
 
 def _arc(angles: np.ndarray) -> float:
@@ -226,7 +245,7 @@ def object_evidence(obj: GraphObject, cameras: dict[int, CameraPose], bottom: bo
             "top": box.size[2] / 2}
     cos_max = np.cos(np.radians(FACE_ANGLE_DEG))
     seen: set[str] = set()
-    azimuths, clean_az, steep = [], [], False
+    azimuths, clean_az, steep, top_views = [], [], False, 0
     weight = valid = 0.0
     for f in frames:
         v = obj.views[f]
@@ -238,6 +257,7 @@ def object_evidence(obj: GraphObject, cameras: dict[int, CameraPose], bottom: bo
         if not v.clean(MAX_OCCLUDED):
             continue
         clean_az.append(azimuths[-1])
+        top_views += v.occluded_top <= MAX_TOP_OCCLUDED
         above = eye[2] - box.top
         steep |= above > 0 and np.degrees(np.arctan2(above, np.hypot(to_cam[0], to_cam[1]))) >= TOP_VIEW_DEG
         for name, n in normals.items():
@@ -258,7 +278,10 @@ def object_evidence(obj: GraphObject, cameras: dict[int, CameraPose], bottom: bo
         if wall is not None and depth > 0:
             most = min(most, max(1.0, 1.0 + (wall - depth / 2) / depth))
         reach_xy = tuple(1.0 + (most - 1.0) * a for a in along)
-    if bottom and clean_az:
+    if clean_az and top_views < min(TOP_VIEWS, len(clean_az)):
+        # its top hidden behind something nearer in every view that shows it whole
+        reach_z = ONE_SIDED_REACH
+    elif bottom and clean_az:
         reach_z = 1.0
     elif drop is not None and box.height > 0:
         reach_z = max(1.0, (box.height + drop) / box.height)
@@ -271,6 +294,17 @@ def object_evidence(obj: GraphObject, cameras: dict[int, CameraPose], bottom: bo
         # never seen clean: its surfaces are still placed by depth, at the depth of the views it has
         seen_from = [obj.views[f].median_depth for f in frames if np.isfinite(obj.views[f].median_depth)]
     depth = float(np.median(seen_from)) if seen_from else 0.0
+    axis_noise = (0.0, 0.0, 0.0)
+    if depth_error > 0 and depth > 0:
+        rays = [cameras[f].position - box.center for f in frames if obj.views[f].clean(MAX_OCCLUDED)] \
+            or [cameras[f].position - box.center for f in frames]
+        rays = np.array([r / n for r in rays if (n := float(np.linalg.norm(r))) > 0]).reshape(-1, 3)
+        axes = np.array([normals["+x"], normals["+y"], normals["top"]])
+        if len(rays):
+            # both faces of the extent may be off by the residual depth error, by the share of the
+            # axis that lies along the rays
+            along = np.median(np.abs(rays @ axes.T), axis=0)
+            axis_noise = tuple(round(float(2.0 * depth_error * depth * a), 6) for a in along)
     focal = float(np.median([cameras[f].camera.fx for f in frames]))
     position_error = depth_error * depth + (2.0 * mask_px * depth / focal if focal > 0 else 0.0)
     error = depth_error
@@ -278,7 +312,8 @@ def object_evidence(obj: GraphObject, cameras: dict[int, CameraPose], bottom: bo
         clean_px = [max(obj.views[f].bbox[2] - obj.views[f].bbox[0], obj.views[f].bbox[3] - obj.views[f].bbox[1])
                     for f in frames if obj.views[f].clean(MAX_OCCLUDED)]
         error += 2.0 * mask_px / max(max(clean_px, default=1), 1)
-    return Evidence(error=round(float(error), 4), position_error=round(float(position_error), 6), views=len(frames), clean_views=len(clean_az), faces=sorted(seen),
+    return Evidence(error=round(float(error), 4), position_error=round(float(position_error), 6),
+                    axis_noise=axis_noise, views=len(frames), clean_views=len(clean_az), faces=sorted(seen),
                     extents=tuple(r <= 1.0 + 1e-9 for r in reach), azimuth_deg=round(_arc(np.array(azimuths)), 2),
                     valid_depth=round(valid / weight, 4) if weight else 0.0, bottom=bottom, reach=reach)
 
@@ -300,11 +335,38 @@ def support_below(obj: GraphObject, objects: list[GraphObject], floor_z: float |
     return max(below) if below else None
 
 
+def ground_thickness(box: Box3D, background: np.ndarray) -> float | None:
+    """How thick (metres) the ground around ``box`` came out of lifting: the background points in
+    a ring around its footprint, as wide as half its longer side, spread below their median height
+    (twice the median minus the 10th percentile; above it stand walls and other unlabelled things).
+    None when fewer than 50 points lie there."""
+    c, s = np.cos(-box.yaw), np.sin(-box.yaw)
+    d = background[:, :2] - box.center[:2]
+    local = np.abs(np.column_stack([c * d[:, 0] - s * d[:, 1], s * d[:, 0] + c * d[:, 1]]))
+    half = np.asarray(box.size[:2]) / 2
+    ring = np.all(local <= half + half.max(), axis=1) & ~np.all(local <= half, axis=1)
+    if ring.sum() < 50:
+        return None
+    lo, mid = np.quantile(background[ring, 2], [0.1, 0.5])
+    return float(2.0 * (mid - lo))
+
+
+#: the height quantiles between which an object's points must spread above the ground's thickness
+#: to have a height of their own (a few stray points do not count)
+THIN_QUANTILES = (0.1, 0.9)
+#: ... by this factor: the thickness read from one ring scatters by a third from place to place
+#: (around the flat objects of one drone capture at 5% depth error, 3.0 to 5.0 m), and calling a
+#: standing object thin only refuses what its height decides, never answers it wrongly
+THIN_MARGIN = 1.5
+
+
 def attach_evidence(graph: SceneGraph, thumbs: list[DepthThumb] | None = None, contact: float = 0.0,
                     background: np.ndarray | None = None, mask_px: float = 0.0, depth_error: float = 0.0) -> None:
     """Store every object's evidence in ``attributes["evidence"]`` (an :class:`Evidence`). With
     ``thumbs`` (the frames' sampled depth) an object floating above the surface below it by more
-    than ``contact`` metres has a measured bottom only if the space under it was seen empty."""
+    than ``contact`` metres has a measured bottom only if the space under it was seen empty. With
+    ``depth_error`` (estimated depth) and ``background``, an object whose points spread vertically no
+    more than the ground around it does (:func:`ground_thickness`, with ``THIN_MARGIN``) is ``thin``."""
     cams = {c.frame: c for c in graph.cameras}
     for o in graph.objects:
         bottom, drop = True, None
@@ -313,7 +375,12 @@ def attach_evidence(graph: SceneGraph, thumbs: list[DepthThumb] | None = None, c
             bottom = (bottom_measured(o.box, support, thumbs, max(contact, 0.05 * o.box.height))
                       and not bottom_inside(o, graph.objects))
             drop = None if support is None else max(0.0, o.box.bottom - support)
-        o.attributes["evidence"] = object_evidence(o, cams, bottom, drop, background, mask_px, depth_error)
+        ev = object_evidence(o, cams, bottom, drop, background, mask_px, depth_error)
+        if depth_error > 0 and background is not None and len(background) and len(o.points) >= 10:
+            thickness = ground_thickness(o.box, background)
+            lo, hi = np.quantile(o.points[:, 2], THIN_QUANTILES)
+            ev.thin = thickness is not None and bool(hi - lo <= THIN_MARGIN * thickness)
+        o.attributes["evidence"] = ev
 
 
 def evidence_of(obj: GraphObject) -> Evidence:

@@ -72,7 +72,8 @@ class View:
     """How an object appears in one frame: visible pixel count, 2D box [x1,y1,x2,y2], a point [y,x]
     inside its mask, its z-depth statistics in that camera (closest visible point), and how much of
     it the frame may hide: ``truncated`` (the mask touches the image border), ``occluded`` (fraction
-    of its outline behind a nearer surface) and ``valid_depth`` (fraction of its pixels with depth)."""
+    of its outline behind a nearer surface), ``valid_depth`` (fraction of its pixels with depth) and
+    ``occluded_top`` (the same as ``occluded`` for the upper outline: its top may be hidden)."""
 
     frame: int
     pixels: int
@@ -83,6 +84,7 @@ class View:
     truncated: bool = False
     occluded: float = 0.0
     valid_depth: float = 1.0
+    occluded_top: float = 0.0
 
     def clean(self, max_occluded: float = 0.2) -> bool:
         """Seen whole in this frame: not cut by the border, at most ``max_occluded`` of it hidden."""

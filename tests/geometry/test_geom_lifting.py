@@ -3,7 +3,7 @@ import pytest
 
 from spacevista.geometry.cameras import backproject, project
 from spacevista.geometry.lifting import (MIN_MASK_PX, accumulate, depth_consistent, drop_between_sides,
-                                         drop_bleed_behind, frame_views,
+                                         drop_bleed_behind, edge_filtered_depth, frame_views,
                                          inlier_mask, lift_frame, lift_frame_with_views, main_clusters, remove_outliers,
                                          voxel_downsample)
 from spacevista.geometry.poses import look_at
@@ -103,7 +103,7 @@ def test_frame_views_fields():
     assert sorted(views) == [3, 7]
     v = views[3]
     assert set(v) == {"pixels", "bbox", "point", "min_depth", "median_depth", "truncated", "occluded",
-                      "valid_depth"}
+                      "valid_depth", "occluded_top"}
     assert v["pixels"] == 30 * 40
     assert v["bbox"] == (5, 10, 45, 40)  # x1, y1 inclusive; x2, y2 exclusive
     y, x = v["point"]
@@ -348,6 +348,46 @@ def test_an_occluder_a_few_pixels_away_still_occludes_an_estimated_mask():
     assert frame_views(depth, inst)[1]["occluded"] == 0.0
     estimated = frame_views(depth, inst, border_px=3)
     assert estimated[1]["occluded"] > 0.2 and estimated[2]["occluded"] == 0.0
+
+
+def test_a_top_hidden_behind_a_nearer_crown_is_flagged_though_most_of_the_outline_is_free():
+    """A tall trunk whose upper half lies behind a nearer, wider crown: the crown borders only its
+    top edge (a hidden part has no outline of its own), so under a fifth of the whole outline is
+    occluded and the view passes as clean, but its whole upper outline is blocked. A crown behind
+    the trunk's top, or beside it, blocks nothing above it."""
+    depth = np.full((100, 120), 30.0)
+    inst = np.zeros((100, 120), np.int32)
+    inst[40:95, 10:32] = 1          # the far tree's visible lower half
+    depth[40:95, 10:32] = 12.0
+    inst[10:40, 2:50] = 2           # the near crown above it in the image
+    depth[10:40, 2:50] = 8.0
+    inst[40:95, 70:92] = 3          # another trunk, its top free
+    depth[40:95, 70:92] = 12.0
+    inst[15:40, 62:110] = 4         # a crown behind it, above its top
+    depth[15:40, 62:110] = 20.0
+    views = frame_views(depth, inst)
+    assert views[1]["occluded"] < 0.2 and views[1]["occluded_top"] == 1.0
+    assert views[3]["occluded_top"] == 0.0 and views[2]["occluded_top"] == 0.0
+
+
+def test_occlusion_is_read_on_the_depth_before_the_outline_filter():
+    """The near object's edge column holds flying pixels (depth between the two sides), which the
+    filters drop: the far object's outline is then next to invalid depth, and read on the filtered
+    depth it looks whole. Read on the depth before filtering, it is hidden."""
+    K = np.array([[100.0, 0, 40], [0, 100.0, 30], [0, 0, 1]])
+    depth = np.full((60, 80), 10.0)
+    inst = np.zeros((60, 80), np.int32)
+    depth[10:50, 5:40] = 6.0
+    inst[10:50, 5:40] = 1                     # the far object
+    depth[5:55, 40:75] = 3.0
+    depth[10:50, 40] = 4.5                    # flying pixels along the near object's edge
+    inst[5:55, 40:75] = 2                     # the near object
+    filtered = edge_filtered_depth(drop_between_sides(depth), inst, band=2)
+    assert (filtered[10:50, 40] == 0).all()
+    _, blind = lift_frame_with_views(filtered, inst, K, np.eye(4))
+    _, seen = lift_frame_with_views(filtered, inst, K, np.eye(4), occlusion_depth=depth)
+    assert blind[1]["occluded"] < 0.2 < seen[1]["occluded"]
+    assert seen[1]["min_depth"] == blind[1]["min_depth"]  # the rest is read on the filtered depth
 
 
 def test_noisy_depth_is_not_read_as_edges_everywhere():

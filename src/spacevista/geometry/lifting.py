@@ -251,9 +251,11 @@ def _representative_points(groups: _Groups, instances: np.ndarray) -> np.ndarray
     return out
 
 
-def _views(groups: _Groups, depth: np.ndarray, instances: np.ndarray, border_px: int = 0) -> dict[int, dict]:
+def _views(groups: _Groups, depth: np.ndarray, instances: np.ndarray, border_px: int = 0,
+           occlusion_depth: np.ndarray | None = None) -> dict[int, dict]:
     """Per instance its view (``frame_views``); ``border_px``: how far (px) estimated outlines may
-    sit from the objects' (truncation and occlusion look that much further)."""
+    sit from the objects' (truncation and occlusion look that much further); ``occlusion_depth``:
+    the depth the occlusion flags read (default ``depth``)."""
     if groups.ids.size == 0 or not groups.keep.any():
         return {}
     points = _representative_points(groups, instances)
@@ -267,9 +269,10 @@ def _views(groups: _Groups, depth: np.ndarray, instances: np.ndarray, border_px:
     n_valid = np.add.reduceat(np.isfinite(z), groups.starts, dtype=np.int64)
     zmins = np.minimum.reduceat(z, groups.starts)
     # both outlines may stop short of a shared edge: the gap between them is up to twice the error
-    ring, blocked = _occlusion_flags(depth, instances, 2 * border_px)
-    n_ring = np.add.reduceat(ring.ravel()[groups.flat], groups.starts, dtype=np.int64)
-    n_blocked = np.add.reduceat(blocked.ravel()[groups.flat], groups.starts, dtype=np.int64)
+    ring, blocked, ring_top, blocked_top = _occlusion_flags(depth if occlusion_depth is None else occlusion_depth,
+                                                            instances, 2 * border_px)
+    n_ring, n_blocked, n_top, n_top_blocked = (np.add.reduceat(m.ravel()[groups.flat], groups.starts, dtype=np.int64)
+                                               for m in (ring, blocked, ring_top, blocked_top))
     H, W = instances.shape
     out: dict[int, dict] = {}
     for g in np.flatnonzero(groups.keep).tolist():
@@ -290,6 +293,7 @@ def _views(groups: _Groups, depth: np.ndarray, instances: np.ndarray, border_px:
             "truncated": bool(x1 <= border_px or y1 <= border_px or x2 >= W - border_px or y2 >= H - border_px),
             "occluded": round(float(n_blocked[g]) / max(int(n_ring[g]), 1), 4),
             "valid_depth": round(nv / n, 4),
+            "occluded_top": round(float(n_top_blocked[g]) / max(int(n_top[g]), 1), 4),
         }
     return out
 
@@ -298,10 +302,14 @@ def _views(groups: _Groups, depth: np.ndarray, instances: np.ndarray, border_px:
 OCCLUSION_MARGIN = 0.1
 
 
-def _occlusion_flags(depth: np.ndarray, instances: np.ndarray, reach: int = 0) -> tuple[np.ndarray, np.ndarray]:
+def _occlusion_flags(depth: np.ndarray, instances: np.ndarray, reach: int = 0
+                     ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """Per pixel: is it on its mask's outline (a 4-neighbour with another label, the image border
     excluded), and is that outline occluded (such a neighbour has valid depth nearer by more than
-    ``OCCLUSION_MARGIN``)? An object whose outline is mostly occluded is seen only in part.
+    ``OCCLUSION_MARGIN``)? An object whose outline is mostly occluded is seen only in part. The
+    last two are the same for the upper outline alone (the neighbour above differs), whose
+    occlusion hides the object's top: a hidden part has no outline of its own, so a crown hiding
+    another tree's top half blocks a small share of that tree's whole outline but most of its top.
 
     ``reach`` (px): estimated masks may stop short of each other, leaving unlabelled pixels between
     an object and the one in front of it; another object's pixel up to ``reach`` further out in the
@@ -329,8 +337,15 @@ def _occlusion_flags(depth: np.ndarray, instances: np.ndarray, reach: int = 0) -
                 else:
                     other = differs & inside & (lab_n > 0) & (lab_n != instances)
                 with np.errstate(invalid="ignore"):
-                    blocked |= other & v_n & valid & (d_n < d * (1.0 - OCCLUSION_MARGIN))
-    return ring, blocked
+                    hit = other & v_n & valid & (d_n < d * (1.0 - OCCLUSION_MARGIN))
+                blocked |= hit
+                if axis == 0 and step == 1:  # the neighbour k rows above
+                    if k == 1:
+                        ring_top = differs
+                        blocked_top = hit.copy()
+                    else:
+                        blocked_top |= hit
+    return ring, blocked, ring_top, blocked_top
 
 
 def lift_frame(depth: np.ndarray, instances: np.ndarray, K: np.ndarray, pose: np.ndarray,
@@ -376,7 +391,9 @@ def frame_views(depth: np.ndarray, instances: np.ndarray,
       inside the image) whose neighbour is nearer by more than ``OCCLUSION_MARGIN`` of its depth
       (or, with ``border_px``, another object's pixel up to twice that much further out: both
       outlines may stop short of their shared edge);
-    - ``valid_depth``: fraction of the mask's pixels with valid depth.
+    - ``valid_depth``: fraction of the mask's pixels with valid depth;
+    - ``occluded_top``: the same fraction as ``occluded`` for the upper outline alone (pixels whose
+      neighbour above is labelled otherwise): the object's top may be hidden there.
     """
     instances = _check_frame(depth, instances)
     groups = _group(instances, int(min_mask_px))
@@ -547,15 +564,22 @@ def depth_consistent(depth: np.ndarray, instances: np.ndarray, focal: float, fac
 
 
 def lift_frame_with_views(depth: np.ndarray, instances: np.ndarray, K: np.ndarray, pose: np.ndarray,
-                          min_mask_px: int = MIN_MASK_PX, stride: int = 1,
-                          border_px: int = 0) -> tuple[dict[int, np.ndarray], dict[int, dict]]:
-    """``(lift_frame(...), frame_views(...))`` sharing one grouping pass over the frame."""
+                          min_mask_px: int = MIN_MASK_PX, stride: int = 1, border_px: int = 0,
+                          occlusion_depth: np.ndarray | None = None) -> tuple[dict[int, np.ndarray], dict[int, dict]]:
+    """``(lift_frame(...), frame_views(...))`` sharing one grouping pass over the frame.
+
+    ``occlusion_depth``: the frame's depth before outline filtering (``edge_filtered_depth``), which
+    the occlusion flags read instead of ``depth``. The filter empties the band along every outline,
+    the very pixels whose nearer neighbour says an object is hidden: read on filtered depth, a tree
+    behind another tree's crown came out clean in most of its views."""
     instances = _check_frame(depth, instances)
     if int(stride) < 1:
         raise ValueError(f"stride must be >= 1, got {stride}")
     groups = _group(instances, int(min_mask_px))
     depth = np.asarray(depth)
-    return _lift(groups, depth, K, pose, int(stride)), _views(groups, depth, instances, int(border_px))
+    occ = None if occlusion_depth is None else np.asarray(occlusion_depth)
+    return (_lift(groups, depth, K, pose, int(stride)),
+            _views(groups, depth, instances, int(border_px), occlusion_depth=occ))
 
 
 def voxel_downsample(points: np.ndarray, voxel: float) -> np.ndarray:

@@ -6,9 +6,10 @@ onto different surroundings in each; the union grows by all of them. Measured in
 time, the extent across the viewing direction is exact up to that frame's own errors, which the
 median over frames then removes. Each box axis takes the median of the frames that look at it
 side-on (within 45 degrees of perpendicular), and the height the median of every frame that shows
-the object whole. An axis no frame sees side-on is measured along the view: a single frame's
-extent there is the depth of the surface it sees (a lower bound), and the 90th percentile over
-frames replaces the fitted box's extent when smaller, since the fitted box adds every frame's
+the object whole and its top in sight (where at least ``min_frames`` do; a tree whose crown is
+hidden by a nearer one in most frames is otherwise as tall as its visible trunk). An axis no frame
+sees side-on is measured along the view: a single frame's extent there is the depth of the surface
+it sees (a lower bound), and the 90th percentile over frames replaces the fitted box's extent when smaller, since the fitted box adds every frame's
 depth error along the rays.
 """
 
@@ -16,6 +17,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from spacevista.evidence import MAX_TOP_OCCLUDED
 from spacevista.graph import Box3D, CameraPose, View
 
 #: points kept per object and frame
@@ -43,6 +45,7 @@ def view_extents(box: Box3D, samples: dict[int, np.ndarray], views: dict[int, Vi
     axes = np.array([[c, s], [-s, c]])
     per_axis: list[list[float]] = [[], [], []]
     oblique: list[list[float]] = [[], []]
+    top_clear: list[bool] = []
     for f, pts in samples.items():
         v = views.get(f)
         if v is None or not v.clean() or f not in cameras or len(pts) < 20:
@@ -61,7 +64,10 @@ def view_extents(box: Box3D, samples: dict[int, np.ndarray], views: dict[int, Vi
                 oblique[k].append(float(hi - lo))
         lo, hi = np.quantile(pts[:, 2], [LOW, HIGH])
         per_axis[2].append(float(hi - lo) / (HIGH - LOW))
+        top_clear.append(v.occluded_top <= MAX_TOP_OCCLUDED)
     out = box.size.copy()
+    if sum(top_clear) >= min_frames:
+        per_axis[2] = [h for h, clear in zip(per_axis[2], top_clear) if clear]
     for k in range(3):
         if len(per_axis[k]) >= min_frames:
             out[k] = float(np.median(per_axis[k]))

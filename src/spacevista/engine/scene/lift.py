@@ -194,7 +194,7 @@ def lift_scene(scene: Scene, config: LiftConfig = LiftConfig()) -> SceneGraph:
             label_thumbs[frame.index] = label_thumb(inst, depth, frame.camera.K, pose)
         points, frame_view = lift_frame_with_views(lift_depth, inst, frame.camera.K, pose,
                                                    min_mask_px=config.min_mask_px, stride=config.stride,
-                                                   border_px=border)
+                                                   border_px=border, occlusion_depth=depth)
         if filters_edges:
             sample_rng = np.random.default_rng(frame.index)
             for oid, pts in points.items():

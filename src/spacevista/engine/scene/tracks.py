@@ -154,6 +154,7 @@ def _join(a: GraphObject, b: GraphObject) -> GraphObject:
         views[f] = View(frame=f, pixels=u.pixels + v.pixels, bbox=box, point=u.point,
                         min_depth=min(u.min_depth, v.min_depth), median_depth=u.median_depth,
                         truncated=u.truncated or v.truncated, occluded=min(u.occluded, v.occluded),
-                        valid_depth=(u.valid_depth * u.pixels + v.valid_depth * v.pixels) / (u.pixels + v.pixels))
+                        valid_depth=(u.valid_depth * u.pixels + v.valid_depth * v.pixels) / (u.pixels + v.pixels),
+                        occluded_top=min(u.occluded_top, v.occluded_top))
     return GraphObject(a.id, a.category, Box3D(a.box.center, a.box.size, a.box.yaw),
                        np.concatenate([a.points, b.points]), views, dict(a.attributes))
