@@ -337,9 +337,11 @@ def support_below(obj: GraphObject, objects: list[GraphObject], floor_z: float |
 
 def ground_thickness(box: Box3D, background: np.ndarray) -> float | None:
     """How thick (metres) the ground around ``box`` came out of lifting: the background points in
-    a ring around its footprint, as wide as half its longer side, spread below their median height
-    (twice the median minus the 10th percentile; above it stand walls and other unlabelled things).
-    None when fewer than 50 points lie there."""
+    a ring around its footprint, as wide as half its longer side; the ground is their densest height
+    (the mode: walls beside an object spread over their whole height, the floor piles up at one),
+    and its thickness twice the distance from there down to the 20th percentile of the points below
+    it (above it stand walls and other unlabelled things; below it only depth errors put points).
+    None when fewer than 50 points lie there, or fewer than 25 below the ground."""
     c, s = np.cos(-box.yaw), np.sin(-box.yaw)
     d = background[:, :2] - box.center[:2]
     local = np.abs(np.column_stack([c * d[:, 0] - s * d[:, 1], s * d[:, 0] + c * d[:, 1]]))
@@ -347,8 +349,21 @@ def ground_thickness(box: Box3D, background: np.ndarray) -> float | None:
     ring = np.all(local <= half + half.max(), axis=1) & ~np.all(local <= half, axis=1)
     if ring.sum() < 50:
         return None
-    lo, mid = np.quantile(background[ring, 2], [0.1, 0.5])
-    return float(2.0 * (mid - lo))
+    z = background[ring, 2]
+    lo, hi = np.quantile(z, [0.01, 0.99])
+    if hi <= lo:
+        return 0.0
+    counts, edges = np.histogram(z, bins=GROUND_BINS, range=(lo, hi))
+    k = int(np.argmax(counts))
+    ground = (edges[k] + edges[k + 1]) / 2
+    below = z[z < ground]
+    if len(below) < 25:
+        return None
+    return float(2.0 * (ground - np.quantile(below, 0.2)))
+
+
+#: height bins between the ring's 1st and 99th percentile in which the ground is the densest
+GROUND_BINS = 50
 
 
 #: the height quantiles between which an object's points must spread above the ground's thickness

@@ -101,3 +101,21 @@ def test_a_lot_no_thicker_than_the_ground_around_it_has_no_height_of_its_own():
     assert measure_bounds(graph.object(6), "volume", with_error=False)[0] > 0  # the box itself is kept
     attach_evidence(graph, background=background)  # exact depth: nothing is thin
     assert not any(o.attributes["evidence"].thin for o in graph.objects)
+
+
+def test_a_cabinet_against_a_wall_is_not_thin():
+    """Indoors the ring around a cabinet holds more wall than floor; the ground is where the floor
+    points pile up, not their median, so the cabinet keeps its height."""
+    from spacevista.evidence import attach_evidence
+    from spacevista.graph import SceneGraph
+    from spacevista.scene import Scale
+
+    rng = np.random.default_rng(2)
+    floor = np.column_stack([rng.uniform(-2, 2, (3000, 2)), rng.normal(0.0, 0.005, 3000)])
+    wall = np.column_stack([rng.uniform(-2, 2, (9000, 1)), np.full((9000, 1), 0.35),
+                            rng.uniform(0.0, 2.5, (9000, 1))])
+    pts = rng.uniform((-0.3, -0.3, 0.0), (0.3, 0.3, 0.9), (2000, 3))
+    cabinet = GraphObject(7, "cabinet", Box3D(np.array([0.0, 0.0, 0.45]), np.array([0.6, 0.6, 0.9]), 0.0), pts, {})
+    graph = SceneGraph("s", Scale.INDOOR, True, [cabinet], [], np.array([0.0, 0.0, 1.0]), floor_z=0.0)
+    attach_evidence(graph, background=np.concatenate([floor, wall]), depth_error=0.025)
+    assert not cabinet.attributes["evidence"].thin
