@@ -12,9 +12,9 @@ nearer):
 - vertically, the top is seen when three views that show the object whole (or all of them, when
   fewer) have at most a tenth of its upper outline behind something nearer (a tree whose top half
   is hidden by another tree's crown has most of its outline free, since a hidden part has no outline
-  of its own; its height is then not measured, and it may reach up to twice the box); the bottom is measured when
-  the object rests on the surface below it or the space between them was seen empty; otherwise the
-  object may reach down to that surface.
+  of its own; its height is then not measured, and it may reach up to twice the box); the bottom is
+  measured when the object rests on the surface below it or the space between them was seen empty;
+  otherwise the object may reach down to that surface.
 
 ``Evidence.reach`` holds, per box axis, the factor by which the true extent may exceed the box
 (1: measured).
@@ -27,6 +27,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from spacevista.geometry.cameras import project
+from spacevista.geometry.room import support_height
 from spacevista.graph import Box3D, CameraPose, GraphObject, SceneGraph
 
 #: a face counts as seen when the direction to the camera is within this angle of its normal
@@ -101,7 +102,8 @@ class Evidence:
         size = np.asarray(size, dtype=np.float64)
         e = self.error if with_error else 0.0
         lo = size * (1.0 - e)
-        if with_error if with_noise is None else with_noise:
+        noise = with_error if with_noise is None else with_noise
+        if noise:
             lo = np.maximum(lo - np.asarray(self.axis_noise), 0.0)
             if self.thin:
                 lo[2] = 0.0
@@ -338,7 +340,8 @@ def support_below(obj: GraphObject, objects: list[GraphObject], floor_z: float |
 def ground_thickness(box: Box3D, background: np.ndarray) -> float | None:
     """How thick (metres) the ground around ``box`` came out of lifting: the background points in
     a ring around its footprint, as wide as half its longer side; the ground is their densest height
-    (the mode: walls beside an object spread over their whole height, the floor piles up at one),
+    (``geometry.room.support_height`` between their 1st and 99th percentile;
+    walls beside an object spread over their whole height, the floor piles up at one),
     and its thickness twice the distance from there down to the 20th percentile of the points below
     it (above it stand walls and other unlabelled things; below it only depth errors put points).
     None when fewer than 50 points lie there, or fewer than 25 below the ground."""
@@ -353,9 +356,10 @@ def ground_thickness(box: Box3D, background: np.ndarray) -> float | None:
     lo, hi = np.quantile(z, [0.01, 0.99])
     if hi <= lo:
         return 0.0
-    counts, edges = np.histogram(z, bins=GROUND_BINS, range=(lo, hi))
-    k = int(np.argmax(counts))
-    ground = (edges[k] + edges[k + 1]) / 2
+    core = z[(z >= lo) & (z <= hi)]
+    ground = support_height(core, hi, (hi - lo) / GROUND_BINS)
+    if ground is None:
+        return None
     below = z[z < ground]
     if len(below) < 25:
         return None

@@ -9,8 +9,8 @@ side-on (within 45 degrees of perpendicular), and the height the median of every
 the object whole and its top in sight (where at least ``min_frames`` do; a tree whose crown is
 hidden by a nearer one in most frames is otherwise as tall as its visible trunk). An axis no frame
 sees side-on is measured along the view: a single frame's extent there is the depth of the surface
-it sees (a lower bound), and the 90th percentile over frames replaces the fitted box's extent when smaller, since the fitted box adds every frame's
-depth error along the rays.
+it sees (a lower bound), and the 90th percentile over frames replaces the fitted box's extent when
+smaller, since the fitted box adds every frame's depth error along the rays.
 """
 
 from __future__ import annotations
