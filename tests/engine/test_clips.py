@@ -122,6 +122,22 @@ def test_named_frames_are_the_frames_the_question_means(long_capture):
     assert checked > 10
 
 
+def test_a_frame_is_named_once_where_the_question_and_its_mark_share_it(long_capture):
+    """"the car inside the red box in frame 12 in frame 12": a mark on the frame the question names
+    is not followed by the frame a second time."""
+    _, results = long_capture
+    twice = re.compile(r"\bframe (\d+)(?:'s view)? in frame \1\b")
+    marked_on_own_frame = 0
+    for scene, qa in results.values():
+        for r in qa.records:
+            assert not twice.search(r.question), (r.id, r.question)
+            frames = r.metadata.get("frames") or []
+            marks = [a for kind in r.annotations.values() for a in kind]
+            if len(frames) == 1 and any(r.frame_indices[a["image_index"]] == frames[0] for a in marks):
+                marked_on_own_frame += 1
+    assert marked_on_own_frame > 0
+
+
 def test_marks_lie_on_their_object_in_the_image_sent(long_capture):
     _, results = long_capture
     checked = 0

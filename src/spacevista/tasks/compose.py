@@ -58,6 +58,13 @@ def compose(task: Task, q: Question, est: Facts, exact: Facts | None, graph: Sce
     layout = task.layout_for(rng)
     label = task.answer_label(q, est.value)
     template_id, template = pick_template(task.name, q.form, q.kind, layout, label, q.params.get("round"))
+    if len(q.frames) == 1 and "{frame}" in template:
+        # the question already names the frame its objects are marked on: "the car inside the red
+        # box in frame 12 in frame 12" says it once
+        said = f" in frame {slots['frame']}"
+        for key, r in zip("abcdefgh", ref.refs[:len(q.objects)]):
+            if r.pattern and r.frame == q.frames[0] and slots.get(key) == r.text and r.text.endswith(said):
+                slots[key] = r.text[:-len(said)]
     question = fill(template, slots, where)
     numeric = q.form == "numerical" or (_is_numeric(est.value) and not task.label_options(q))
     unit = unit_for(graph.scale, task.quantity_of(q)) if numeric else ""
