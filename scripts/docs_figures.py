@@ -151,6 +151,13 @@ def throughput_figures(ws: Workspace) -> dict[str, str]:
     return {"capture-throughput": f"{_table(out)}\n\n({took / 60:.0f} min wall, {machine()}.)"}
 
 
+def alignment_figures(ws: Workspace) -> dict[str, str]:
+    """The table ``benchmarks/depth_alignment.py`` prints (per-frame depth error left by the joint
+    and the chained alignment on handheld captures, realistic 5%)."""
+    out, took = run(["benchmarks/depth_alignment.py"])
+    return {"depth-alignment": f"{_table(out)}\n\n({took / 60:.0f} min wall, {machine()}.)"}
+
+
 def _table(out: str) -> str:
     return "\n".join(ln for ln in out.splitlines() if ln.startswith("|"))
 
@@ -161,6 +168,7 @@ FIGURES: dict[str, tuple[Callable[[Workspace], dict[str, str]], tuple[str, ...],
     "train": (train_figures, ("train-quick", "train-measured", "train-bench"), True),
     "robustness": (robustness_figures, ("robustness",), False),
     "throughput": (throughput_figures, ("capture-throughput",), False),
+    "alignment": (alignment_figures, ("depth-alignment",), False),
 }
 
 
@@ -220,7 +228,8 @@ def main() -> None:
     if args.from_output:
         name, path = args.from_output
         text = Path(path).read_text(encoding="utf-8")
-        command = {"robustness": "benchmarks/robustness.py", "capture-throughput": "benchmarks/capture_throughput.py"}
+        command = {"robustness": "benchmarks/robustness.py", "capture-throughput": "benchmarks/capture_throughput.py",
+                   "depth-alignment": "benchmarks/depth_alignment.py"}
         placed = write({name: f"{_table(text)}\n\n(printed by `.venv/bin/python {command.get(name, name)}`; {machine()}.)"},
                        pages())
         print(f"{name} -> {placed[name]} place(s)")

@@ -127,6 +127,17 @@ def measure_bounds(obj: GraphObject, measure: str, with_error: bool = True) -> t
     return f(lo), f(hi)
 
 
+def gap_slack(obj: GraphObject) -> tuple[float, float]:
+    """How much nearer and how much farther (metres) a surface of ``obj`` may truly lie than its
+    measured points say, for a gap to another object: nearer by what its unseen parts could add
+    (in any direction: the norm of the added extents) and its position error; farther by its
+    position error and the depth noise along its rays (noise scatters points outward, so the closest
+    measured point sits nearer than the surface)."""
+    ev = evidence_of(obj)
+    hidden = float(np.linalg.norm(np.asarray(obj.box.size) * (np.asarray(ev.reach) - 1.0)))
+    return ev.position_error + hidden, ev.position_error + float(max(ev.axis_noise))
+
+
 def centre_shift(obj: GraphObject) -> float:
     """How far (metres) the true centre of ``obj`` may lie from its box centre: half of what its
     unseen parts could add along each axis, plus how far its measured surfaces may be off."""

@@ -78,3 +78,43 @@ def test_an_object_its_surface_error_could_carry_across_the_radius_is_refused(ta
                                                 extents=ev.extents, azimuth_deg=ev.azimuth_deg, valid_depth=1.0,
                                                 reach=ev.reach, position_error=error)
         assert (task.unseen_spread(q, g) == float("inf")) == refused, error
+
+
+def _with_evidence(g, fields=None):
+    from spacevista.evidence import Evidence, evidence_of
+
+    for o in g.objects:
+        ev = evidence_of(o)
+        base = dict(views=ev.views, clean_views=ev.clean_views, faces=ev.faces, extents=ev.extents,
+                    azimuth_deg=ev.azimuth_deg, valid_depth=1.0, reach=ev.reach)
+        o.attributes["evidence"] = Evidence(**{**base, **(fields or {}).get(o.id, {})})
+
+
+def test_a_no_that_a_hidden_back_could_turn_to_yes_is_refused(task):
+    """A chair seen from one side may reach twice as far as its box: nothing within the radius
+    of the table is then not known, though every measured surface is exact."""
+    g = comparison_room()
+    chairs = [o for o in g.objects if o.category == "chair"]
+    gap = min(g.gap(o.id, 2) for o in chairs)
+    radius = gap * 0.9  # the measured answer is "no"
+    q = Question("existence_estimation", "mc", "category_near", objects=[2], params={"category": "chair", "radius": radius})
+    assert task.answer(q, g).value == "no"
+    _with_evidence(g)
+    assert task.unseen_spread(q, g) == 0.0
+    _with_evidence(g, {o.id: {"reach": (2.0, 2.0, 1.0)} for o in chairs})
+    assert task.unseen_spread(q, g) == float("inf")
+
+
+def test_a_yes_that_depth_noise_made_is_refused(task):
+    """Noise scatters each object's points outward, so the closest measured points sit nearer than
+    the surfaces: a "yes" just inside the radius may be a "no"."""
+    g = comparison_room()
+    chairs = [o for o in g.objects if o.category == "chair"]
+    gap = min(g.gap(o.id, 2) for o in chairs)
+    radius = gap * 1.1  # the measured answer is "yes"
+    q = Question("existence_estimation", "mc", "category_near", objects=[2], params={"category": "chair", "radius": radius})
+    assert task.answer(q, g).value == "yes"
+    _with_evidence(g, {o.id: {"axis_noise": (gap * 0.01, gap * 0.01, 0.0)} for o in g.objects})
+    assert task.unseen_spread(q, g) == 0.0
+    _with_evidence(g, {o.id: {"axis_noise": (gap * 0.2, gap * 0.2, 0.0)} for o in g.objects})
+    assert task.unseen_spread(q, g) == float("inf")

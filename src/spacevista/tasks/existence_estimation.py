@@ -14,7 +14,7 @@ from typing import Iterator
 import numpy as np
 
 from spacevista.geometry.relations import is_flat
-from spacevista.evidence import evidence_of, measure_bounds
+from spacevista.evidence import gap_slack, measure_bounds
 from spacevista.graph import GraphObject, SceneGraph
 from spacevista.tasks.balance import Blocks
 from spacevista.tasks.base import TASKS, Facts, Question, Task, Unanswerable
@@ -139,11 +139,12 @@ class ExistenceEstimation(Task):
     def unseen_spread(self, q: Question, graph: SceneGraph) -> float:
         """inf when a hidden part could flip the size test of an object near ``b`` (the reference
         object's possible sizes overlap those of an object within reach of the radius), or when
-        the measured surfaces' position errors (estimated input) could carry an object that passes
-        the test across the radius."""
+        what the capture could not pin down of the surfaces (:func:`~spacevista.evidence.gap_slack`:
+        hidden parts and position errors bring them nearer; position errors and depth noise take
+        them farther) could carry an object that passes the test across the radius."""
         b = graph.object(q.objects[-1])
         radius = q.params["radius"]
-        off_b = evidence_of(b).position_error
+        near_b, far_b = gap_slack(b)
         if q.kind == "size_near":
             a = graph.object(q.objects[0])
             what = COMPARATORS[q.params["cmp"]][0]
@@ -152,14 +153,15 @@ class ExistenceEstimation(Task):
                 if o.id in (a.id, b.id):
                     continue
                 olo, ohi = measure_bounds(o, what)
-                off = off_b + evidence_of(o).position_error
-                if not (olo > ahi or ohi < alo) and gap_within(graph, o, b, radius * DIST_RATIO + off):
+                near = near_b + gap_slack(o)[0]
+                if not (olo > ahi or ohi < alo) and gap_within(graph, o, b, radius * DIST_RATIO + near):
                     return float("inf")
-        if off_b > 0 or any(evidence_of(o).position_error > 0 for o in visible(graph)):
-            for o in self._matching(q, graph)[0]:
-                off = off_b + evidence_of(o).position_error
-                if off > 0 and gap_within(graph, o, b, radius + off) and not gap_within(graph, o, b, radius - off):
-                    return float("inf")
+        for o in self._matching(q, graph)[0]:
+            near_o, far_o = gap_slack(o)
+            near, far = near_b + near_o, far_b + far_o
+            if (near > 0 or far > 0) and gap_within(graph, o, b, radius + near) \
+                    and not gap_within(graph, o, b, radius - far):
+                return float("inf")
         return 0.0
 
     def clip_frames(self, q: Question, graph: SceneGraph) -> list[int]:

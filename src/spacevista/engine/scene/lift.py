@@ -17,7 +17,8 @@ from spacevista.engine.scene.gates import depth_error_of, mask_error_of
 from spacevista.engine.scene.extents import frame_sample, view_extents
 from spacevista.engine.scene.carve import LabelThumb, carve, label_thumb
 from spacevista.engine.scene.tracks import frame_centres, inconsistent_frames, merge_duplicates, merge_fragments
-from spacevista.geometry.scale.consistency import DepthSamples, align_fields, field
+from spacevista.geometry.scale.consistency import DepthSamples, field
+from spacevista.geometry.scale.joint_alignment import solve_fields
 from spacevista.geometry.room import room_extent, support_height
 from spacevista.geometry.lifting import (BEHIND_MARGIN, EDGE_BAND_PX, MIN_MASK_PX, VoxelAccumulator,
                                          depth_consistent, drop_between_sides, edge_filtered_depth,
@@ -347,8 +348,11 @@ def survey(scene: Scene, align: np.ndarray, config: LiftConfig, scales: bool, tr
     grids = {}
     if len(samples) >= 2:
         # a correction beyond three times the depth's stated error is noise, not the model's error
-        limit = 3.0 * max(depth_error_of(scene.metadata), ALIGN_ABOVE)
-        grids = {i: np.clip(g, -limit, limit) for i, g in zip(frames, align_fields(samples, grid=ALIGN_GRID))}
+        error = max(depth_error_of(scene.metadata), ALIGN_ABOVE)
+        limit = 3.0 * error
+        # the prior: the realistic model's per-frame scale sigma is the error, its warp half of it
+        fields = solve_fields(samples, grid=ALIGN_GRID, scale_sigma=error, warp_sigma=error / 2)
+        grids = {i: np.clip(g, -limit, limit) for i, g in zip(frames, fields)}
     return grids, (inconsistent_frames(centres) if tracks else {})
 
 

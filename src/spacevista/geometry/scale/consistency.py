@@ -3,12 +3,11 @@
 A metric depth model errs by a scale that changes from frame to frame. With the cameras known, each
 frame's scale can be read off the frames before it: lifted with the right scale, its pixels land
 where the earlier frames saw the same surfaces. :func:`relative_scale` finds that scale on sparse
-depth samples by a robust (median) search in log scale; :func:`align_scales` chains it over a video
-and removes the common factor under the assumption that the per-frame errors average out over
-the video (their mean is the one scale a video cannot reveal when its cameras barely move).
-:func:`align_fields` does the same per image region, for the smooth warp a depth model adds on top
-of its scale: each frame gets a coarse grid of factors, interpolated over the image
-(:func:`field`).
+depth samples by a robust (median) search in log scale; :func:`align_scales` chains
+it over a video and removes the common factor under the assumption that the per-frame errors average
+out over the video (their mean is the one scale a video cannot reveal when its cameras barely move).
+Chaining drifts over long videos; :mod:`~spacevista.geometry.scale.joint_alignment` solves all frames
+at once, per image region, for the smooth warp a depth model adds on top of its scale.
 """
 
 from __future__ import annotations
@@ -145,51 +144,3 @@ def field(grid: np.ndarray, height: int, width: int) -> np.ndarray:
         m[np.arange(n), np.minimum(lo + 1, g - 1)] += frac
         return m
     return weights(height) @ grid @ weights(width).T
-
-
-def _region_logs(f: DepthSamples, refs: list[DepthSamples], grid: int, min_pairs: int,
-                 fallback: float) -> np.ndarray:
-    """Log factors per region of ``f`` against ``refs``: the frame's own scale where a region tells
-    too little."""
-    base = relative_scale(f, refs)
-    logs = np.full((grid, grid), np.log(base) if base else fallback)
-    h, w = f.depth.shape
-    rows = np.minimum(np.arange(h) * grid // h, grid - 1)
-    cols = np.minimum(np.arange(w) * grid // w, grid - 1)
-    for i in range(grid):
-        for j in range(grid):
-            region = (rows[:, None] == i) & (cols[None, :] == j)
-            s = relative_scale(f, refs, min_pairs=min_pairs, region=region)
-            if s is not None:
-                logs[i, j] = np.log(s)
-    return logs
-
-
-def _corrected(f: DepthSamples, logs: np.ndarray) -> DepthSamples:
-    return DepthSamples(f.depth * np.exp(field(logs, *f.depth.shape)).astype(np.float32), f.K, f.pose, f.step)
-
-
-def align_fields(frames: list[DepthSamples], grid: int = 3, window: int = 4, min_pairs: int = 15,
-                 spread_refs: int = 10) -> np.ndarray:
-    """Per-frame log-depth corrections on a ``grid`` x ``grid`` of image regions (n, g, g).
-
-    A first pass aligns each frame to the corrected frames just before it (offsets 1, 2, 4, ...,
-    ``window`` of them), which fixes what changes quickly; errors that drift slowly look alike in
-    neighbouring frames, so a second pass aligns each frame again to ``spread_refs`` frames spread
-    over the whole video. Every region's mean over the video is then removed. Regions too few
-    samples tell keep the frame's scale."""
-    out = np.zeros((len(frames), grid, grid))
-    fixed: list[DepthSamples] = []
-    for k, f in enumerate(frames):
-        refs = [fixed[k - o] for o in (1, 2, 4, 8, 16, 32)[:window] if k - o >= 0]
-        out[k] = _region_logs(f, refs, grid, min_pairs, out[k - 1].mean() if k else 0.0) if refs else 0.0
-        fixed.append(_corrected(f, out[k]))
-    if len(frames) > 2:
-        picks = np.unique(np.linspace(0, len(frames) - 1, min(spread_refs, len(frames))).astype(np.int64))
-        second = np.zeros_like(out)
-        for k, f in enumerate(frames):
-            refs = [fixed[int(i)] for i in picks if int(i) != k]
-            delta = _region_logs(_corrected(f, out[k]), refs, grid, min_pairs, 0.0)
-            second[k] = out[k] + delta
-        out = second
-    return out - out.mean(axis=0, keepdims=True)
