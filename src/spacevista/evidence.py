@@ -83,6 +83,9 @@ class Evidence:
     #: parking lot or a field seen from a drone, whose lifted height is the ground's depth noise; its
     #: height may then be near 0
     thin: bool = False
+    #: the horizontal direction (unit x, y) away from the cameras, in which the unseen back of an
+    #: object seen from one side may reach (``reach``); None: any direction (never seen whole) or none
+    hidden_side: tuple[float, float] | None = None
 
     @property
     def whole(self) -> bool:
@@ -127,14 +130,28 @@ def measure_bounds(obj: GraphObject, measure: str, with_error: bool = True) -> t
     return f(lo), f(hi)
 
 
-def gap_slack(obj: GraphObject) -> tuple[float, float]:
-    """How much nearer and how much farther (metres) a surface of ``obj`` may truly lie than its
-    measured points say, for a gap to another object: nearer by what its unseen parts could add
-    (in any direction: the norm of the added extents) and its position error; farther by its
-    position error and the depth noise along its rays (noise scatters points outward, so the closest
-    measured point sits nearer than the surface)."""
+def gap_slack(obj: GraphObject, other: GraphObject) -> tuple[float, float]:
+    """How much nearer and how much farther (metres) a surface of ``obj`` may truly lie from
+    ``other`` than its measured points say: nearer by its position error and by what its unseen
+    parts could add towards ``other`` (the back of an object seen from one side reaches away from
+    the cameras, ``Evidence.hidden_side``; a hidden top or bottom up or down; an object never seen
+    whole in any direction); farther by its position error and the depth noise along its rays (noise
+    scatters points outward, so the closest measured point sits nearer than the surface)."""
     ev = evidence_of(obj)
-    hidden = float(np.linalg.norm(np.asarray(obj.box.size) * (np.asarray(ev.reach) - 1.0)))
+    extra = np.asarray(obj.box.size, dtype=np.float64) * (np.asarray(ev.reach, dtype=np.float64) - 1.0)
+    sideways, up = float(np.hypot(extra[0], extra[1])), float(extra[2])
+    hidden = 0.0
+    if sideways > 0 or up > 0:
+        # the direction from obj's centre to the nearest point of other's bounds
+        lo, hi = other.bounds
+        to = np.clip(obj.box.center, lo, hi) - obj.box.center
+        n = float(np.linalg.norm(to))
+        if n == 0.0:
+            hidden = sideways + up
+        else:
+            to = to / n
+            side = 1.0 if ev.hidden_side is None else max(0.0, float(np.dot(ev.hidden_side, to[:2])))
+            hidden = sideways * side + up * abs(float(to[2]))
     return ev.position_error + hidden, ev.position_error + float(max(ev.axis_noise))
 
 
@@ -278,6 +295,7 @@ def object_evidence(obj: GraphObject, cameras: dict[int, CameraPose], bottom: bo
             dist = float(np.linalg.norm(d))
             if dist > 0 and float(d @ n) / dist >= cos_max:
                 seen.add(name)
+    hidden_side = None
     if not clean_az:
         reach_xy = (ONE_SIDED_REACH, ONE_SIDED_REACH)
     elif steep or _arc(np.array(clean_az)) >= FULL_ARC_DEG:
@@ -291,6 +309,7 @@ def object_evidence(obj: GraphObject, cameras: dict[int, CameraPose], bottom: bo
         if wall is not None and depth > 0:
             most = min(most, max(1.0, 1.0 + (wall - depth / 2) / depth))
         reach_xy = tuple(1.0 + (most - 1.0) * a for a in along)
+        hidden_side = (round(float(-np.cos(mean)), 6), round(float(-np.sin(mean)), 6))
     if clean_az and top_views < min(TOP_VIEWS, len(clean_az)):
         # its top hidden behind something nearer in every view that shows it whole
         reach_z = ONE_SIDED_REACH
@@ -328,7 +347,8 @@ def object_evidence(obj: GraphObject, cameras: dict[int, CameraPose], bottom: bo
     return Evidence(error=round(float(error), 4), position_error=round(float(position_error), 6),
                     axis_noise=axis_noise, views=len(frames), clean_views=len(clean_az), faces=sorted(seen),
                     extents=tuple(r <= 1.0 + 1e-9 for r in reach), azimuth_deg=round(_arc(np.array(azimuths)), 2),
-                    valid_depth=round(valid / weight, 4) if weight else 0.0, bottom=bottom, reach=reach)
+                    valid_depth=round(valid / weight, 4) if weight else 0.0, bottom=bottom, reach=reach,
+                    hidden_side=hidden_side)
 
 
 def support_below(obj: GraphObject, objects: list[GraphObject], floor_z: float | None) -> float | None:

@@ -85,3 +85,24 @@ def test_cli_exits_non_zero_and_writes_the_report(tmp_path):
     assert res.exit_code == 1 and "size" in res.output
     data = json.loads((tmp_path / "report.json").read_text())
     assert data["qa_count"] == 60 and data["audit"]["failures"][0]["task"] == "size"
+
+
+def _yes_no(n: int, no_if) -> list[QARecord]:
+    recs = []
+    for i in range(n):
+        opts = ["yes", "no"] if i % 2 else ["no", "yes"]  # letters carry no tell
+        recs.append(_rec(i, "exists", "Is there a lamp near the sofa?", opts, opts.index("no" if no_if(i) else "yes"),
+                         kind="near"))
+    return recs
+
+
+def test_a_lucky_split_among_many_baselines_is_not_a_tell_but_a_strong_one_is():
+    """24 of 36 two-option items right (p = 0.03) is what one of several guesses at a task reaches
+    by chance often enough: the significance level is shared among the baselines tried. 30 of 36 is
+    a tell whatever the number of baselines."""
+    lucky = run_audit(_yes_no(36, lambda i: i % 3 != 0))
+    row = lucky["tasks"]["exists"]
+    assert row["baselines"]["template"]["gain"] > 15 and row["baselines"]["template"]["p"] < 0.05
+    assert lucky["passed"]
+    strong = run_audit(_yes_no(36, lambda i: i % 6 != 0))
+    assert not strong["passed"] and strong["failures"][0]["task"] == "exists"

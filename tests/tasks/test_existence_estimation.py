@@ -91,8 +91,9 @@ def _with_evidence(g, fields=None):
 
 
 def test_a_no_that_a_hidden_back_could_turn_to_yes_is_refused(task):
-    """A chair seen from one side may reach twice as far as its box: nothing within the radius
-    of the table is then not known, though every measured surface is exact."""
+    """A chair seen from one side may reach back twice as far as its box: where its back faces the
+    table, nothing within the radius of the table is not known, though every measured surface is
+    exact; where it faces away, the answer stands."""
     g = comparison_room()
     chairs = [o for o in g.objects if o.category == "chair"]
     gap = min(g.gap(o.id, 2) for o in chairs)
@@ -101,7 +102,18 @@ def test_a_no_that_a_hidden_back_could_turn_to_yes_is_refused(task):
     assert task.answer(q, g).value == "no"
     _with_evidence(g)
     assert task.unseen_spread(q, g) == 0.0
-    _with_evidence(g, {o.id: {"reach": (2.0, 2.0, 1.0)} for o in chairs})
+    _with_evidence(g, {o.id: {"reach": (2.0, 2.0, 1.0)} for o in chairs})  # never seen whole: any side
+    assert task.unseen_spread(q, g) == float("inf")
+
+    def towards_table(o):
+        d = g.object(2).box.center[:2] - o.box.center[:2]
+        return tuple(d / np.linalg.norm(d))
+
+    # seen from the table's side, the hidden back reaches away from it: the "no" stands
+    _with_evidence(g, {o.id: {"reach": (2.0, 2.0, 1.0), "hidden_side": tuple(-v for v in towards_table(o))}
+                       for o in chairs})
+    assert task.unseen_spread(q, g) == 0.0
+    _with_evidence(g, {o.id: {"reach": (2.0, 2.0, 1.0), "hidden_side": towards_table(o)} for o in chairs})
     assert task.unseen_spread(q, g) == float("inf")
 
 

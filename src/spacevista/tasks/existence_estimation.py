@@ -144,7 +144,6 @@ class ExistenceEstimation(Task):
         them farther) could carry an object that passes the test across the radius."""
         b = graph.object(q.objects[-1])
         radius = q.params["radius"]
-        near_b, far_b = gap_slack(b)
         if q.kind == "size_near":
             a = graph.object(q.objects[0])
             what = COMPARATORS[q.params["cmp"]][0]
@@ -153,11 +152,11 @@ class ExistenceEstimation(Task):
                 if o.id in (a.id, b.id):
                     continue
                 olo, ohi = measure_bounds(o, what)
-                near = near_b + gap_slack(o)[0]
+                near = gap_slack(b, o)[0] + gap_slack(o, b)[0]
                 if not (olo > ahi or ohi < alo) and gap_within(graph, o, b, radius * DIST_RATIO + near):
                     return float("inf")
         for o in self._matching(q, graph)[0]:
-            near_o, far_o = gap_slack(o)
+            (near_b, far_b), (near_o, far_o) = gap_slack(b, o), gap_slack(o, b)
             near, far = near_b + near_o, far_b + far_o
             if (near > 0 or far > 0) and gap_within(graph, o, b, radius + near) \
                     and not gap_within(graph, o, b, radius - far):

@@ -10,7 +10,9 @@ A dataset passes when, on every task with at least ``min_items`` multiple-choice
 beats chance by more than ``threshold`` (accuracy points) significantly: a cross-fitted guess on a
 few dozen items swings by several points with no tell at all (one standard deviation is 7 points at
 46 two-option items), so a gain counts only when a one-sided binomial test puts it beyond chance at
-``alpha`` (0.05).
+``alpha`` (0.05), divided by the number of baselines tried on the task (Bonferroni): seven guesses
+at one task each get their own chance of a lucky split (uncorrected, up to 1 - 0.95^7 = 30% of
+builds would fail a task with no tell; 24 of 36 yes/no items right has p = 0.03).
 """
 
 from __future__ import annotations
@@ -304,12 +306,14 @@ def audit_items(items: list[Item]) -> dict[str, TaskAudit]:
 def run_audit(records: Iterable[QARecord], threshold: float = 5.0, min_items: int = 30,
               alpha: float = 0.05) -> dict[str, Any]:
     """The audit as a JSON-able report: per task, every baseline's accuracy, chance and gain, and
-    which tasks fail (a baseline more than ``threshold`` points above chance, with ``min_items``)."""
+    which tasks fail (a baseline more than ``threshold`` points above chance, with ``min_items``, at
+    ``alpha`` over the number of baselines tried on the task)."""
     tasks = audit_items(items_of(records))
     rows, failures = {}, []
     for name, ta in tasks.items():
         judged = ta.n >= min_items
-        beaten = [(s.gain, b) for b, s in ta.scores.items() if s.gain > threshold and s.p_value < alpha]
+        tried = max(sum(1 for s in ta.scores.values() if s.n), 1)
+        beaten = [(s.gain, b) for b, s in ta.scores.items() if s.gain > threshold and s.p_value < alpha / tried]
         failed = judged and bool(beaten)
         if failed:
             gain, worst = max(beaten)
