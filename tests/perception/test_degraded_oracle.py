@@ -80,8 +80,9 @@ def test_config_and_scene_errors(scene):
 
 
 def test_demo_degraded_records_provenance(tmp_path):
-    common = dict(scenes_per_scale=1, frames=4, width=96, height=72, workers=1, scales=("tabletop",),
-                  tasks=("object_size", "absolute_distance", "object_counting"))
+    # large enough that 10% depth noise still leaves items (at 96x72 and 4 frames it leaves none)
+    common = dict(scenes_per_scale=1, frames=6, width=160, height=120, workers=1, scales=("tabletop",),
+                  tasks=("object_size", "absolute_distance", "object_counting", "depth_estimation"))
     oracle = run_demo(tmp_path / "o", DemoConfig(**common))
     zero = run_demo(tmp_path / "z", DemoConfig(**common, perception="degraded"))
     # the degraded path with no error reproduces the oracle exactly

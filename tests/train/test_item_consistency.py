@@ -62,7 +62,7 @@ def test_every_sft_item_naming_a_mark_lists_a_frame_with_it_drawn(dataset):
             mark = np.asarray(Image.open(dataset / f))
             assert mark.shape == raw.shape and not np.array_equal(mark, raw)
         checked += 1
-    assert checked > 10
+    assert checked >= 10
 
 
 def test_fewer_frames_keep_references_and_renumber_them():
