@@ -346,9 +346,16 @@ def test_review_command_serves(dataset: Path) -> None:
         with pytest.raises(urllib.error.HTTPError) as err:
             urllib.request.urlopen(base + "api/items", timeout=10)
         assert err.value.code == 401
+        err.value.close()
     finally:
         proc.send_signal(signal.SIGINT)
-        out, _ = proc.communicate(timeout=10)
+        try:
+            # generous: on a loaded machine the interpreter's exit alone can take seconds
+            out, _ = proc.communicate(timeout=30)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            out, _ = proc.communicate()
+            pytest.fail(f"the server did not stop within 30 s of SIGINT; its output:\n{out}")
     assert proc.returncode == 0 and "stopped" in out
 
 
