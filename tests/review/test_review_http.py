@@ -330,7 +330,10 @@ def test_review_command_serves(dataset: Path) -> None:
     proc = subprocess.Popen(
         [sys.executable, "-c", "from spacevista.cli.review import review; review()", str(dataset),
          "--port", "0", "--sample", "4", "--annotator", "ann", "--token", "t0k"],
-        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env)
+        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env,
+        # a runner started in the background (``cmd &``) passes SIGINT on ignored, and Python then
+        # installs no KeyboardInterrupt: start the server as a terminal would
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     try:
         url = ""
         for _ in range(5):
