@@ -30,7 +30,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
 
 from spacevista.engine.build.demo import scene_seed  # noqa: E402
 from spacevista.engine.scene.questions import rng_for  # noqa: E402
-from spacevista.geometry.scale.consistency import DepthSamples, field, relative_scale  # noqa: E402
+from spacevista.geometry.scale.consistency import DepthSamples, field, region_masks, relative_scale  # noqa: E402
 from spacevista.geometry.scale.joint_alignment import solve_fields  # noqa: E402
 from spacevista.perception.realistic import RealisticConfig, realistic_scene  # noqa: E402
 from spacevista.synth.generate import generate_scene  # noqa: E402
@@ -49,14 +49,10 @@ def thumb(depth: np.ndarray) -> np.ndarray:
 def _regions(f: DepthSamples, refs: list[DepthSamples], fallback: float) -> np.ndarray:
     base = relative_scale(f, refs)
     logs = np.full((GRID, GRID), np.log(base) if base else fallback)
-    h, w = f.depth.shape
-    rows = np.minimum(np.arange(h) * GRID // h, GRID - 1)
-    cols = np.minimum(np.arange(w) * GRID // w, GRID - 1)
-    for i in range(GRID):
-        for j in range(GRID):
-            s = relative_scale(f, refs, min_pairs=15, region=(rows[:, None] == i) & (cols[None, :] == j))
-            if s is not None:
-                logs[i, j] = np.log(s)
+    for i, j, region in region_masks(f.depth.shape, GRID):
+        s = relative_scale(f, refs, min_pairs=15, region=region)
+        if s is not None:
+            logs[i, j] = np.log(s)
     return logs
 
 

@@ -7,23 +7,7 @@ import numpy as np
 
 from spacevista.geometry.scale.consistency import DepthSamples, align_scales, relative_scale
 from spacevista.geometry.poses import look_at
-
-K = np.array([[200.0, 0, 160], [0, 200.0, 120], [0, 0, 1]])
-
-
-def _depth_of_box_room(pose: np.ndarray, step: int = 8) -> np.ndarray:
-    """Sampled z-depth of the inside of an axis-aligned room [-4, 4] x [-3, 3] x [0, 3] from ``pose``."""
-    h, w = 240 // step, 320 // step
-    r, c = np.mgrid[0:h, 0:w]
-    u, v = c * step + step // 2 + 0.5, r * step + step // 2 + 0.5
-    rays = np.stack([(u - 160) / 200.0, (v - 120) / 200.0, np.ones_like(u, dtype=float)], -1).reshape(-1, 3)
-    d = rays @ pose[:3, :3].T
-    o = pose[:3, 3]
-    lo, hi = np.array([-4.0, -3.0, 0.0]), np.array([4.0, 3.0, 3.0])
-    with np.errstate(divide="ignore", invalid="ignore"):
-        t = np.where(d > 0, (hi - o) / d, (lo - o) / d)
-    t = np.nanmin(np.where(t > 0, t, np.inf), axis=1)  # first wall hit along each ray (z = 1 units)
-    return t.reshape(h, w)
+from room_depth import K, depth_of_box_room
 
 
 def _frames(n: int, scales: np.ndarray) -> list[DepthSamples]:
@@ -31,7 +15,7 @@ def _frames(n: int, scales: np.ndarray) -> list[DepthSamples]:
     for k in range(n):
         eye = np.array([-1.0 + 0.05 * k, -0.5, 1.5])
         pose = look_at(eye, eye + np.array([1.0, 0.6, -0.2]))
-        out.append(DepthSamples((_depth_of_box_room(pose) * scales[k]).astype(np.float32), K, pose, 8))
+        out.append(DepthSamples((depth_of_box_room(pose) * scales[k]).astype(np.float32), K, pose, 8))
     return out
 
 

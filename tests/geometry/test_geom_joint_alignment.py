@@ -8,23 +8,14 @@ import numpy as np
 from spacevista.geometry.scale.consistency import DepthSamples, field
 from spacevista.geometry.scale.joint_alignment import pair_logs, solve_fields
 from spacevista.geometry.poses import look_at
+from room_depth import K, depth_of_box_room
 
-K = np.array([[200.0, 0, 160], [0, 200.0, 120], [0, 0, 1]])
 STEP = 8
 
 
 def _room_depth(pose: np.ndarray) -> np.ndarray:
     """Sampled z-depth of the inside of a room [-6, 6] x [-3, 3] x [0, 3] seen from ``pose``."""
-    h, w = 240 // STEP, 320 // STEP
-    r, c = np.mgrid[0:h, 0:w]
-    u, v = c * STEP + STEP // 2 + 0.5, r * STEP + STEP // 2 + 0.5
-    rays = np.stack([(u - 160) / 200.0, (v - 120) / 200.0, np.ones_like(u, dtype=float)], -1).reshape(-1, 3)
-    d = rays @ pose[:3, :3].T
-    o = pose[:3, 3]
-    lo, hi = np.array([-6.0, -3.0, 0.0]), np.array([6.0, 3.0, 3.0])
-    with np.errstate(divide="ignore", invalid="ignore"):
-        t = np.where(d > 0, (hi - o) / d, (lo - o) / d)
-    return np.nanmin(np.where(t > 0, t, np.inf), axis=1).reshape(h, w)
+    return depth_of_box_room(pose, STEP, lo=(-6.0, -3.0, 0.0), hi=(6.0, 3.0, 3.0))
 
 
 def _walk(n: int) -> list[np.ndarray]:

@@ -90,16 +90,23 @@ def _with_evidence(g, fields=None):
         o.attributes["evidence"] = Evidence(**{**base, **(fields or {}).get(o.id, {})})
 
 
+def _chairs_near_table(task, factor):
+    """The comparison room, its chairs and "is there a chair within ``factor`` times the nearest
+    chair's gap of the table?" (measured "yes" above 1, "no" below)."""
+    g = comparison_room()
+    chairs = [o for o in g.objects if o.category == "chair"]
+    gap = min(g.gap(o.id, 2) for o in chairs)
+    q = Question("existence_estimation", "mc", "category_near", objects=[2],
+                 params={"category": "chair", "radius": gap * factor})
+    assert task.answer(q, g).value == ("yes" if factor > 1 else "no")
+    return g, chairs, gap, q
+
+
 def test_a_no_that_a_hidden_back_could_turn_to_yes_is_refused(task):
     """A chair seen from one side may reach back twice as far as its box: where its back faces the
     table, nothing within the radius of the table is not known, though every measured surface is
     exact; where it faces away, the answer stands."""
-    g = comparison_room()
-    chairs = [o for o in g.objects if o.category == "chair"]
-    gap = min(g.gap(o.id, 2) for o in chairs)
-    radius = gap * 0.9  # the measured answer is "no"
-    q = Question("existence_estimation", "mc", "category_near", objects=[2], params={"category": "chair", "radius": radius})
-    assert task.answer(q, g).value == "no"
+    g, chairs, _, q = _chairs_near_table(task, 0.9)
     _with_evidence(g)
     assert task.unseen_spread(q, g) == 0.0
     _with_evidence(g, {o.id: {"reach": (2.0, 2.0, 1.0)} for o in chairs})  # never seen whole: any side
@@ -120,12 +127,7 @@ def test_a_no_that_a_hidden_back_could_turn_to_yes_is_refused(task):
 def test_a_yes_that_depth_noise_made_is_refused(task):
     """Noise scatters each object's points outward, so the closest measured points sit nearer than
     the surfaces: a "yes" just inside the radius may be a "no"."""
-    g = comparison_room()
-    chairs = [o for o in g.objects if o.category == "chair"]
-    gap = min(g.gap(o.id, 2) for o in chairs)
-    radius = gap * 1.1  # the measured answer is "yes"
-    q = Question("existence_estimation", "mc", "category_near", objects=[2], params={"category": "chair", "radius": radius})
-    assert task.answer(q, g).value == "yes"
+    g, _, gap, q = _chairs_near_table(task, 1.1)
     _with_evidence(g, {o.id: {"axis_noise": (gap * 0.01, gap * 0.01, 0.0)} for o in g.objects})
     assert task.unseen_spread(q, g) == 0.0
     _with_evidence(g, {o.id: {"axis_noise": (gap * 0.2, gap * 0.2, 0.0)} for o in g.objects})

@@ -144,3 +144,12 @@ def field(grid: np.ndarray, height: int, width: int) -> np.ndarray:
         m[np.arange(n), np.minimum(lo + 1, g - 1)] += frac
         return m
     return weights(height) @ grid @ weights(width).T
+
+
+def region_masks(shape: tuple[int, int], grid: int) -> list[tuple[int, int, np.ndarray]]:
+    """``(row, col, mask)`` of each cell of a ``grid`` x ``grid`` split of a sample array of
+    ``shape``, row by row."""
+    h, w = shape
+    rows = np.minimum(np.arange(h) * grid // h, grid - 1)
+    cols = np.minimum(np.arange(w) * grid // w, grid - 1)
+    return [(i, j, (rows[:, None] == i) & (cols[None, :] == j)) for i in range(grid) for j in range(grid)]

@@ -18,10 +18,10 @@ again (occlusions, moving content).
 from __future__ import annotations
 
 import numpy as np
-from scipy.sparse import coo_matrix
+from scipy.sparse import coo_matrix, diags
 from scipy.sparse.linalg import spsolve
 
-from spacevista.geometry.scale.consistency import DepthSamples, relative_scale
+from spacevista.geometry.scale.consistency import DepthSamples, region_masks, relative_scale
 
 #: backward offsets (frames) each frame is measured against
 OFFSETS = (1, 2, 4, 8, 16, 32)
@@ -53,14 +53,10 @@ def pair_logs(frame: DepthSamples, ref: DepthSamples, grid: int, min_pairs: int
     whole = relative_scale(frame, [ref])
     if whole is None:
         return None, regions
-    h, w = frame.depth.shape
-    rows = np.minimum(np.arange(h) * grid // h, grid - 1)
-    cols = np.minimum(np.arange(w) * grid // w, grid - 1)
-    for i in range(grid):
-        for j in range(grid):
-            s = relative_scale(frame, [ref], min_pairs=min_pairs, region=(rows[:, None] == i) & (cols[None, :] == j))
-            if s is not None:
-                regions[i, j] = np.log(s)
+    for i, j, region in region_masks(frame.depth.shape, grid):
+        s = relative_scale(frame, [ref], min_pairs=min_pairs, region=region)
+        if s is not None:
+            regions[i, j] = np.log(s)
     return float(np.log(whole)), regions
 
 
@@ -114,14 +110,16 @@ def solve_fields(frames: list[DepthSamples], grid: int = 3, scale_sigma: float =
             equation([(n + k * g2 + r, 1.0)], 0.0, max(warp_sigma, 1e-4))
     A = coo_matrix((vals, (rows, cols)), shape=(len(rhs), n * (1 + g2))).tocsr()
     b, sigma = np.asarray(rhs), np.asarray(sig)
-    weight = 1.0 / sigma ** 2
-    for _ in range(1 + REWEIGHTS * bool(n_meas)):
-        W = coo_matrix((weight, (np.arange(len(b)), np.arange(len(b))))).tocsr()
-        x = spsolve((A.T @ W @ A).tocsc(), A.T @ (weight * b))
+
+    def solve(weight: np.ndarray) -> np.ndarray:
+        return spsolve((A.T @ diags(weight) @ A).tocsc(), A.T @ (weight * b))
+
+    x = solve(1.0 / sigma ** 2)
+    for _ in range(REWEIGHTS if n_meas else 0):
         z = np.abs(A @ x - b) / sigma
-        # Huber-like: a measurement far from the solution counts as one at the outlier line
-        weight = np.where(z > OUTLIER_SIGMAS, OUTLIER_SIGMAS / np.maximum(z, 1e-12), 1.0) / sigma ** 2
-        weight[n_meas:] = 1.0 / sigma[n_meas:] ** 2
+        # Huber-like: a measurement far from the solution counts as one at the outlier line; priors keep theirs
+        z[n_meas:] = 0.0
+        x = solve(np.where(z > OUTLIER_SIGMAS, OUTLIER_SIGMAS / np.maximum(z, 1e-12), 1.0) / sigma ** 2)
     out = x[:n, None] + x[n:].reshape(n, g2)
     out = out.reshape(n, grid, grid)
     return out - out.mean(axis=0, keepdims=True)
