@@ -24,7 +24,7 @@ USED_WITHOUT_IMPORT = {
 #: dev distributions that are pytest plugins, loaded by entry point
 PLUGINS = {"pytest-timeout"}
 #: local helper modules of the test suite
-LOCAL = {"tests", "chatserver", "evalfixtures", "officialfixtures", "model_helpers", "relation_scenes", "review_browser",
+LOCAL = {"tests", "chatserver", "evalfixtures", "officialfixtures", "model_helpers", "relation_scenes", "room_depth", "review_browser",
          "review_fixtures", "train_helpers", "conftest"}
 
 
