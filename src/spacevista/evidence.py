@@ -86,6 +86,10 @@ class Evidence:
     #: the horizontal direction (unit x, y) away from the cameras, in which the unseen back of an
     #: object seen from one side may reach (``reach``); None: any direction (never seen whole) or none
     hidden_side: tuple[float, float] | None = None
+    #: relative difference between its extents measured frame by frame and the box fitted to its
+    #: fused points, beyond what depth noise adds to the fused box, largest over the measured axes
+    #: (:func:`extent_disagreement`; part of ``error``, 0 when only one measure was taken)
+    disagreement: float = 0.0
 
     @property
     def whole(self) -> bool:
@@ -257,13 +261,33 @@ def room_behind(box: Box3D, direction: float, background: np.ndarray | None) -> 
     return float(along[near].min()) if near.any() else None
 
 
+def extent_disagreement(size: np.ndarray, fitted: np.ndarray, axis_noise: np.ndarray,
+                        measured: np.ndarray) -> float:
+    """How far two measures of an object's extents disagree, relative to ``size``, largest over the
+    ``measured`` axes: ``size`` measured frame by frame (``engine/scene/extents.py``), ``fitted`` the
+    box of the points of every frame fused.
+
+    Each measure fails its own way: a single frame sees only part of a curved surface (a sphere seen
+    at a slant, a mug whose handle hides behind its body) and the median of such frames falls short;
+    the fused points grow by every frame's depth noise along the rays (``axis_noise``, which is
+    therefore forgiven where the fused box is the larger) and by whatever bled past the filters.
+    Where they differ, one of them is off by the difference, and nothing tells which."""
+    size, fitted = np.asarray(size, dtype=np.float64), np.asarray(fitted, dtype=np.float64)
+    excess = np.where(fitted >= size, np.maximum(fitted - size - np.asarray(axis_noise), 0.0), size - fitted)
+    rel = excess / np.maximum(size, 1e-9)
+    measured = np.asarray(measured, dtype=bool)
+    return float(rel[measured].max()) if measured.any() else 0.0
+
+
 def object_evidence(obj: GraphObject, cameras: dict[int, CameraPose], bottom: bool = True,
                     drop: float | None = None, background: np.ndarray | None = None,
                     mask_px: float = 0.0, depth_error: float = 0.0) -> Evidence:
     """The evidence of ``obj`` from its views and the cameras that took them; ``bottom`` from
     :func:`bottom_measured`; ``drop`` the height between its bottom and the surface below, which an
     object with a hidden bottom may reach down to; ``background`` the scene's background points, whose
-    walls bound how far an object seen from one side may reach back."""
+    walls bound how far an object seen from one side may reach back. An object whose extents were
+    measured frame by frame carries the box fitted to its fused points in
+    ``attributes["fitted_size"]``; the two measures' disagreement adds to its error."""
     frames = [f for f in obj.views if f in cameras]
     if not frames:
         return Evidence(reach=(ONE_SIDED_REACH,) * 3)
@@ -344,7 +368,14 @@ def object_evidence(obj: GraphObject, cameras: dict[int, CameraPose], bottom: bo
         clean_px = [max(obj.views[f].bbox[2] - obj.views[f].bbox[0], obj.views[f].bbox[3] - obj.views[f].bbox[1])
                     for f in frames if obj.views[f].clean(MAX_OCCLUDED)]
         error += 2.0 * mask_px / max(max(clean_px, default=1), 1)
-    return Evidence(error=round(float(error), 4), position_error=round(float(position_error), 6),
+    disagreement = 0.0
+    fitted = obj.attributes.get("fitted_size")
+    if fitted is not None and (depth_error > 0 or mask_px > 0):
+        disagreement = extent_disagreement(box.size, fitted, np.array(axis_noise),
+                                           np.array(reach) <= 1.0 + 1e-9)
+        error += disagreement
+    return Evidence(error=round(float(error), 4), disagreement=round(disagreement, 4),
+                    position_error=round(float(position_error), 6),
                     axis_noise=axis_noise, views=len(frames), clean_views=len(clean_az), faces=sorted(seen),
                     extents=tuple(r <= 1.0 + 1e-9 for r in reach), azimuth_deg=round(_arc(np.array(azimuths)), 2),
                     valid_depth=round(valid / weight, 4) if weight else 0.0, bottom=bottom, reach=reach,

@@ -230,7 +230,11 @@ def lift_scene(scene: Scene, config: LiftConfig = LiftConfig()) -> SceneGraph:
         if cloud is not None:
             carved = {f: s[cloud.query(s, k=1, distance_upper_bound=CLUSTER_LINK * voxel)[0] < np.inf]
                       for f, s in carved.items() if len(s)}
+        fitted = o.box.size.copy()
         o.box.size = view_extents(o.box, carved, o.views, frame_cameras)
+        # the box fitted to the fused points, kept for the evidence: where the two measures of an
+        # extent disagree, one of them is off by that much (evidence.extent_disagreement)
+        o.attributes["fitted_size"] = fitted
 
     merged = clouds.result()
     objects = []
@@ -256,6 +260,7 @@ def lift_scene(scene: Scene, config: LiftConfig = LiftConfig()) -> SceneGraph:
         for o in objects:
             if o.id in fragments.values() or o.id in duplicates.values():
                 o.box = Box3D(*upright_box(o.points, trim=config.box_trim))
+                o.attributes.pop("fitted_size", None)  # a fragment's own; remeasured below or not at all
             if o.id in duplicates.values() and o.id in samples:
                 for gone in (k for k, v in duplicates.items() if v == o.id):
                     samples[o.id].update(samples.get(gone, {}))
@@ -269,10 +274,13 @@ def lift_scene(scene: Scene, config: LiftConfig = LiftConfig()) -> SceneGraph:
                 # it reached the support: its box runs from the support to the top of its points
                 o.box = Box3D(*upright_box(o.points, trim=config.box_trim))
                 top = o.box.top
+                o.attributes.pop("fitted_size", None)
                 if o.id in samples:
                     remeasure(o)
                 o.box.size[2] = top - floor_z
                 o.box.center[2] = (top + floor_z) / 2
+                if "fitted_size" in o.attributes:
+                    o.attributes["fitted_size"][2] = o.box.size[2]  # both measures run to the support
     if config.ground_snap > 0:
         snap_to_support(objects, floor_z, config.ground_snap)
     meta: dict[str, Any] = {"up_method": scene.up_method, "dropped_frames": dropped}
