@@ -158,6 +158,13 @@ def alignment_figures(ws: Workspace) -> dict[str, str]:
     return {"depth-alignment": f"{_table(out)}\n\n({took / 60:.0f} min wall, {machine()}.)"}
 
 
+def calibration_figures(ws: Workspace) -> dict[str, str]:
+    """The table ``benchmarks/evidence_calibration.py`` prints (how often the evidence's measurement
+    error covers the lifted extents' true error, handheld captures, realistic 5%)."""
+    out, took = run(["benchmarks/evidence_calibration.py"])
+    return {"evidence-calibration": f"{_table(out)}\n\n({took / 60:.0f} min wall, {machine()}.)"}
+
+
 def _table(out: str) -> str:
     return "\n".join(ln for ln in out.splitlines() if ln.startswith("|"))
 
@@ -169,6 +176,7 @@ FIGURES: dict[str, tuple[Callable[[Workspace], dict[str, str]], tuple[str, ...],
     "robustness": (robustness_figures, ("robustness",), False),
     "throughput": (throughput_figures, ("capture-throughput",), False),
     "alignment": (alignment_figures, ("depth-alignment",), False),
+    "calibration": (calibration_figures, ("evidence-calibration",), False),
 }
 
 
@@ -229,7 +237,8 @@ def main() -> None:
         name, path = args.from_output
         text = Path(path).read_text(encoding="utf-8")
         command = {"robustness": "benchmarks/robustness.py", "capture-throughput": "benchmarks/capture_throughput.py",
-                   "depth-alignment": "benchmarks/depth_alignment.py"}
+                   "depth-alignment": "benchmarks/depth_alignment.py",
+                   "evidence-calibration": "benchmarks/evidence_calibration.py"}
         placed = write({name: f"{_table(text)}\n\n(printed by `.venv/bin/python {command.get(name, name)}`; {machine()}.)"},
                        pages())
         print(f"{name} -> {placed[name]} place(s)")

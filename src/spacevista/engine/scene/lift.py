@@ -24,6 +24,7 @@ from spacevista.geometry.lifting import (BEHIND_MARGIN, EDGE_BAND_PX, MIN_MASK_P
                                          depth_consistent, drop_between_sides, edge_filtered_depth,
                                          lift_frame_with_views, main_clusters, remove_outliers)
 from spacevista.geometry.planes import gravity_align
+from spacevista.geometry.surface import SMOOTH_K, smooth_surface
 from spacevista.graph import Box3D, CameraPose, GraphObject, SceneGraph, View
 from spacevista.scene import Scene
 
@@ -57,6 +58,9 @@ class LiftConfig:
     #: flying pixels; geometry.lifting.edge_filtered_depth): True, False, or None for "when depth or
     #: masks were estimated"
     edge_filter: bool | None = None
+    #: with noisy depth (a stated depth error) and the edge filters on, each object's points are
+    #: replaced by the mean of this many nearest neighbours (geometry.surface); 0 keeps them raw
+    smooth_k: int = SMOOTH_K
 
     @property
     def max_voxels(self) -> int:
@@ -159,6 +163,7 @@ def lift_scene(scene: Scene, config: LiftConfig = LiftConfig()) -> SceneGraph:
     marginal: set[int] = set()
     aligns, tracked = _aligns(scene, config), _checks_tracks(scene)
     filters_edges = config.edge_filter if config.edge_filter is not None else (aligns or tracked)
+    noisy = depth_error_of(scene.metadata) > 0
     scales, wrong = survey(scene, align, config, aligns, tracked) if (aligns or tracked) else ({}, {})
     wrong_in: dict[int, list[int]] = {}
     for oid, frames in wrong.items():
@@ -247,8 +252,11 @@ def lift_scene(scene: Scene, config: LiftConfig = LiftConfig()) -> SceneGraph:
             pts = pts[main_clusters(pts, CLUSTER_LINK * voxel)]
         if len(pts) < 10 or oid not in views:
             continue
-        obj = GraphObject(oid, cats.get(oid, "object"), Box3D(*upright_box(pts, trim=config.box_trim)), pts,
-                          views[oid])
+        # noisy depth: the surface with its per-pixel noise averaged (geometry/surface.py)
+        smooth = filters_edges and noisy and config.smooth_k > 1
+        surface = smooth_surface(pts, config.smooth_k) if smooth else pts
+        obj = GraphObject(oid, cats.get(oid, "object"), Box3D(*upright_box(surface, trim=config.box_trim)),
+                          surface, views[oid])
         if filters_edges and oid in samples:  # estimated depth and masks
             remeasure(obj, cKDTree(pts))
         objects.append(obj)
