@@ -120,11 +120,12 @@ def generate_qa(est: SceneGraph, exact: SceneGraph | None, seed: int, task_names
         except Unanswerable as e:
             result.skipped.append({"task": task.name, "reason": str(e)})
             continue
+        # a task left with no question still says why its candidates fell away
+        result.dropped.update({f"{task.name}:{k}": v for k, v in getattr(task, "dropped", {}).items()})
         if not questions:
             result.skipped.append({"task": task.name, "reason": "no unambiguous question in this scene"})
             _count_refusals(result, task)
             continue
-        result.dropped.update({f"{task.name}:{k}": v for k, v in getattr(task, "dropped", {}).items()})
         _ask(task, questions, est, exact, annotated, frame_order, path_of, clip_frames, seed, provenance, rng,
              seen, result)
         _count_refusals(result, task)
