@@ -195,8 +195,10 @@ class DepthThumb:
 FREE_MARGIN = 0.05
 
 
-def seen_free(points: np.ndarray, thumbs: list[DepthThumb]) -> np.ndarray:
-    """For each world point: did some frame look past it (its depth there lies beyond the point)?"""
+def seen_free(points: np.ndarray, thumbs: list[DepthThumb], radius: int = 0) -> np.ndarray:
+    """For each world point: did some frame look past it (its depth there lies beyond the point)?
+    With ``radius``, every sample within that many samples of the point's must lie beyond it: a
+    part a few pixels thin (a stem) next to where the point projects still fills the space."""
     free = np.zeros(len(points), dtype=bool)
     for th in thumbs:
         uv, z = project(points, th.K, th.pose)
@@ -204,17 +206,29 @@ def seen_free(points: np.ndarray, thumbs: list[DepthThumb]) -> np.ndarray:
         with np.errstate(invalid="ignore"):
             r = np.floor(uv[:, 1] / th.step).astype(np.int64, copy=False) if len(uv) else np.zeros(0, np.int64)
             c = np.floor(uv[:, 0] / th.step).astype(np.int64, copy=False) if len(uv) else np.zeros(0, np.int64)
-        ok = (z > 0) & (r >= 0) & (r < h) & (c >= 0) & (c < w) & np.isfinite(uv).all(axis=1)
-        d = np.zeros(len(points))
-        d[ok] = th.depth[r[ok], c[ok]]
+        ok = (z > 0) & (r >= radius) & (r < h - radius) & (c >= radius) & (c < w - radius) & np.isfinite(uv).all(axis=1)
+        d = np.full(len(points), np.inf)
+        for dr in range(-radius, radius + 1):
+            for dc in range(-radius, radius + 1):
+                d[ok] = np.minimum(d[ok], th.depth[r[ok] + dr, c[ok] + dc])
+        d[~ok] = 0.0
         free |= ok & (d > z * (1 + FREE_MARGIN))
     return free
 
 
+#: with full-resolution depth, the samples around a point that must all lie beyond it (pixels): the
+#: point stands under the centre of a box fitted to estimated masks, whose outlines may sit a few
+#: pixels off (``gates.MASK_ERROR_PX``), and a thin part need not stand under its object's centre
+FINE_RADIUS = 4
+
+
 def bottom_measured(box: Box3D, support_z: float | None, thumbs: list[DepthThumb] | None,
-                    contact: float) -> bool:
+                    contact: float, fine: bool = False) -> bool:
     """Whether the box's bottom is where the object ends: it rests on the surface below (within
-    ``contact`` metres), or most of the space between it and that surface was seen empty."""
+    ``contact`` metres), or most of the space between it and that surface was seen empty. With
+    ``fine`` (``thumbs`` at full resolution), a point is empty only when no depth within
+    :data:`FINE_RADIUS` pixels reaches it: the thin part an object rests on (a stem in a vase)
+    is lost to the outline filters, but not to the depth map."""
     if support_z is None or thumbs is None:
         return True
     gap = box.bottom - support_z
@@ -224,7 +238,7 @@ def bottom_measured(box: Box3D, support_z: float | None, thumbs: list[DepthThumb
     offsets = [(0.0, 0.0)] + [(sx * box.size[0] * 0.25, sy * box.size[1] * 0.25) for sx in (-1, 1) for sy in (-1, 1)]
     pts = [[box.center[0] + c * dx - s * dy, box.center[1] + s * dx + c * dy, box.bottom - f * gap]
            for dx, dy in offsets for f in (0.25, 0.5, 0.75)]
-    free = seen_free(np.array(pts), thumbs)
+    free = seen_free(np.array(pts), thumbs, FINE_RADIUS if fine else 0)
     # the column under the centre must be empty too: a trunk or a stem there is part of the object
     return bool(free.mean() >= 0.6 and free[:3].all())
 
@@ -442,10 +456,12 @@ THIN_MARGIN = 1.5
 
 
 def attach_evidence(graph: SceneGraph, thumbs: list[DepthThumb] | None = None, contact: float = 0.0,
-                    background: np.ndarray | None = None, mask_px: float = 0.0, depth_error: float = 0.0) -> None:
+                    background: np.ndarray | None = None, mask_px: float = 0.0, depth_error: float = 0.0,
+                    fine: list[DepthThumb] | None = None) -> None:
     """Store every object's evidence in ``attributes["evidence"]`` (an :class:`Evidence`). With
     ``thumbs`` (the frames' sampled depth) an object floating above the surface below it by more
-    than ``contact`` metres has a measured bottom only if the space under it was seen empty. With
+    than ``contact`` metres has a measured bottom only if the space under it was seen empty; with
+    ``fine`` (the frames' depth at full resolution) that space is tested there instead. With
     ``depth_error`` (estimated depth) and ``background``, an object whose points spread vertically no
     more than the ground around it does (:func:`ground_thickness`, with ``THIN_MARGIN``) is ``thin``."""
     cams = {c.frame: c for c in graph.cameras}
@@ -453,7 +469,8 @@ def attach_evidence(graph: SceneGraph, thumbs: list[DepthThumb] | None = None, c
         bottom, drop = True, None
         if thumbs is not None:
             support = support_below(o, graph.objects, graph.floor_z)
-            bottom = (bottom_measured(o.box, support, thumbs, max(contact, 0.05 * o.box.height))
+            bottom = (bottom_measured(o.box, support, fine or thumbs, max(contact, 0.05 * o.box.height),
+                                      fine=bool(fine))
                       and not bottom_inside(o, graph.objects))
             drop = None if support is None else max(0.0, o.box.bottom - support)
         ev = object_evidence(o, cams, bottom, drop, background, mask_px, depth_error)

@@ -307,8 +307,11 @@ def lift_scene(scene: Scene, config: LiftConfig = LiftConfig()) -> SceneGraph:
                        floor_z=floor_z, room=room, source=scene.source, exact=False, metadata=meta)
     # what alignment leaves of a depth model's error: its smooth warp, about half of it
     residual = depth_error_of(scene.metadata) * (0.5 if scales else 1.0)
+    # estimated depth: the space under an object is tested on full-resolution depth, where a thin
+    # part the outline filters took from its points (a stem) still shows
+    fine = [DepthThumb(t.K, t.pose, t.depth, t.step) for t in label_thumbs.values()] if filters_edges else None
     attach_evidence(graph, thumbs, contact=2 * voxel, background=bg, mask_px=mask_error_of(scene.metadata),
-                    depth_error=residual)
+                    depth_error=residual, fine=fine)
     return graph
 
 
