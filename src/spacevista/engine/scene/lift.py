@@ -24,7 +24,7 @@ from spacevista.geometry.lifting import (BEHIND_MARGIN, EDGE_BAND_PX, MIN_MASK_P
                                          depth_consistent, drop_between_sides, edge_filtered_depth,
                                          lift_frame_with_views, main_clusters, remove_outliers)
 from spacevista.geometry.planes import gravity_align
-from spacevista.geometry.surface import SMOOTH_K, smooth_surface
+from spacevista.geometry.surface import SMOOTH_K, align_frames, smooth_surface
 from spacevista.graph import Box3D, CameraPose, GraphObject, SceneGraph, View
 from spacevista.scene import Scene
 
@@ -61,6 +61,10 @@ class LiftConfig:
     #: with noisy depth (a stated depth error) and the edge filters on, each object's points are
     #: replaced by the mean of this many nearest neighbours (geometry.surface); 0 keeps them raw
     smooth_k: int = SMOOTH_K
+    #: with noisy depth (as smooth_k), each frame's samples of an object are rescaled about the
+    #: camera to meet the object's fused surface and its points are rebuilt from them
+    #: (geometry.surface.align_frames); False keeps the fused points
+    align_frames: bool = True
 
     @property
     def max_voxels(self) -> int:
@@ -252,8 +256,12 @@ def lift_scene(scene: Scene, config: LiftConfig = LiftConfig()) -> SceneGraph:
             pts = pts[main_clusters(pts, CLUSTER_LINK * voxel)]
         if len(pts) < 10 or oid not in views:
             continue
-        # noisy depth: the surface with its per-pixel noise averaged (geometry/surface.py)
         smooth = filters_edges and noisy and config.smooth_k > 1
+        if smooth and config.align_frames and oid in samples:
+            pts = aligned_points(pts, oid, samples[oid], frame_cameras,
+                                 [label_thumbs[f] for f in sorted(views[oid]) if f in label_thumbs],
+                                 CLUSTER_LINK * voxel)
+        # noisy depth: the surface with its per-pixel noise averaged (geometry/surface.py)
         surface = smooth_surface(pts, config.smooth_k) if smooth else pts
         obj = GraphObject(oid, cats.get(oid, "object"), Box3D(*upright_box(surface, trim=config.box_trim)),
                           surface, views[oid])
@@ -321,6 +329,30 @@ THUMB_STEP = 8
 
 #: depth less accurate than this (relative) is aligned across frames
 ALIGN_ABOVE = 0.02
+
+
+#: frames an object needs for its points to be rebuilt from the frames' own samples
+ALIGN_MIN_FRAMES = 3
+
+
+def aligned_points(pts: np.ndarray, oid: int, samples: dict[int, np.ndarray], cameras: dict[int, CameraPose],
+                   own: list[LabelThumb], link: float) -> np.ndarray:
+    """An object's cleaned points ``pts`` rebuilt from its frames' samples, carved by its other
+    views and kept near ``pts`` as in ``remeasure``, each frame rescaled to the fused surface
+    (``geometry.surface.align_frames``); ``pts`` as they are when fewer than
+    :data:`ALIGN_MIN_FRAMES` frames keep 20 points."""
+    near = cKDTree(pts)
+    frames = {}
+    for f, s in samples.items():
+        if f not in cameras or len(s) < 20:
+            continue
+        s = s[carve(s, oid, own)]
+        s = s[near.query(s, k=1, distance_upper_bound=link)[0] < np.inf]
+        if len(s) >= 20:
+            frames[f] = (s, cameras[f].position)
+    if len(frames) < ALIGN_MIN_FRAMES:
+        return pts
+    return align_frames(frames, pts)
 
 
 def _aligns(scene: Scene, config: LiftConfig) -> bool:
