@@ -62,14 +62,16 @@ def align_frames(frames: dict[int, tuple[np.ndarray, np.ndarray]], reference: np
     the nearest surface point (the fused points averaged over ``k`` neighbours, with their normal:
     point to plane, so that the averaging's pull inwards at the surface's rims moves no frame),
     divided by the point's distance, and rebuilds the surface from the rescaled frames. A cloud of
-    at most ``k`` points is too small to span the copies and is returned as it is; so is one no
-    frame measures. Returns the rescaled points of all frames together."""
+    at most ``k`` points is too small to span the copies and is returned as it is; a frame with no
+    point facing the surface keeps its scale. Returns the rescaled points of all frames together."""
     reference = np.asarray(reference, dtype=np.float64)
     out = np.concatenate([np.asarray(p, dtype=np.float64) for p, _ in frames.values()]) if frames else reference
     if len(reference) <= k or len(out) <= k:
         return reference
     surface, normals = surface_with_normals(reference, k)
-    for _ in range(rounds):
+    for round_ in range(rounds):
+        if round_:
+            surface, normals = surface_with_normals(out, k)
         tree = cKDTree(surface)
         moved = []
         for pts, centre in frames.values():
@@ -85,5 +87,4 @@ def align_frames(frames: dict[int, tuple[np.ndarray, np.ndarray]], reference: np
                 factor += float(np.median(gap[ok] / cos[ok] / np.maximum(dist[ok], 1e-12)))
             moved.append(centre + ray * factor)
         out = np.concatenate(moved)
-        surface, normals = surface_with_normals(out, k)
     return out
