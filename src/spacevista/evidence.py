@@ -489,19 +489,3 @@ def evidence_of(obj: GraphObject) -> Evidence:
     n = len(obj.views)
     return Evidence(views=n, clean_views=n, faces=["+x", "-x", "+y", "-y", "top"], extents=(True, True, True),
                     azimuth_deg=360.0, valid_depth=1.0, reach=(1.0, 1.0, 1.0))
-
-
-def wall_coverage(points: np.ndarray, floor_z: float, bins: int = 36) -> float:
-    """Fraction of horizontal directions, seen from the centre of the background points, in which a
-    wall (background points between 0.3 m above the floor and below the ceiling quantile) was seen."""
-    rel = points[:, 2] - floor_z
-    if len(points) < 100:
-        return 0.0
-    top = float(np.quantile(rel, 0.995))
-    wall = points[(rel > 0.3) & (rel < top - 0.1)]
-    if len(wall) < 20:
-        return 0.0
-    centre = np.median(points[:, :2], axis=0)
-    ang = np.arctan2(wall[:, 1] - centre[1], wall[:, 0] - centre[0])
-    hit = np.unique(np.floor((ang + np.pi) / (2 * np.pi) * bins).astype(int) % bins)
-    return float(len(hit)) / bins

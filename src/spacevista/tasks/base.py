@@ -85,7 +85,8 @@ class Task:
     #: or masks move: on estimated perception asked only when ``plan_holds_under_error`` says the
     #: plan keeps clear of every box moved by its position error
     needs_exact_obstacles: ClassVar[bool] = False
-    #: share of the room's walls (directions around it) that must have been seen; 0: no room needed
+    #: share of the room's floor outline that a seen wall must close (``room["wall_coverage"]``);
+    #: 0: no room needed
     room_coverage: ClassVar[float] = 0.0
     #: numeric multiple choice: neighbouring options differ at least by this ratio (raise it where
     #: the answer is less certain, so that no distractor is within the answer's error) and their

@@ -10,7 +10,7 @@ import numpy as np
 from scipy.spatial import cKDTree
 
 from spacevista.errors import SceneError
-from spacevista.evidence import DepthThumb, attach_evidence, support_below, wall_coverage
+from spacevista.evidence import DepthThumb, attach_evidence, support_below
 from spacevista.geometry.boxes import upright_box
 from spacevista.geometry.cameras import backproject
 from spacevista.engine.scene.gates import depth_error_of, mask_error_of
@@ -422,10 +422,16 @@ def _median_depth(depth: np.ndarray) -> float:
     return float(np.median(d)) if d.size else float("nan")
 
 
+#: an object whose bottom is within this height (m) of the floor stands on it: the floor under it
+#: belongs to the room, though no frame sees it
+ON_FLOOR = 0.1
+
+
 def estimate_support(scene: Scene, objects: list[GraphObject], background: np.ndarray,
                      max_cells: int = 4_000_000) -> tuple[float | None, dict | None]:
     """Support plane height under the objects (floor, ground or table top) and, indoors, the room's
-    floor area and ceiling height, both from background points only (no ground truth)."""
+    floor area, ceiling height and wall coverage, from background points and the footprints of the
+    objects standing on the floor (no ground truth)."""
     if len(background) < 100:
         return None, None
     typical = TYPICAL_SIZE[scene.scale.value]
@@ -435,8 +441,9 @@ def estimate_support(scene: Scene, objects: list[GraphObject], background: np.nd
     room = None
     if scene.scale.value == "indoor" and floor_z is not None:
         try:
-            room = {**room_extent(background, floor_z, max_cells=max_cells), "floor_z": floor_z,
-                    "wall_coverage": wall_coverage(background, floor_z)}
+            standing = [o.box.footprint() for o in objects if o.box.bottom - floor_z <= ON_FLOOR]
+            room = {**room_extent(background, floor_z, max_cells=max_cells, footprints=standing),
+                    "floor_z": floor_z}
         except ValueError:
             room = None
     return floor_z, room
