@@ -25,6 +25,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 import numpy as np
+from scipy.spatial import cKDTree
 
 from spacevista.geometry.cameras import project
 from spacevista.geometry.room import support_height
@@ -157,6 +158,45 @@ def gap_slack(obj: GraphObject, other: GraphObject) -> tuple[float, float]:
             side = 1.0 if ev.hidden_side is None else max(0.0, float(np.dot(ev.hidden_side, to[:2])))
             hidden = sideways * side + up * abs(float(to[2]))
     return ev.position_error + hidden, ev.position_error + float(max(ev.axis_noise))
+
+
+#: samples per side of the grid laid on each side face of a box that no clean view showed
+HIDDEN_GRID = 8
+
+
+def hidden_surface(box: Box3D, faces: list[str], thumbs: list[DepthThumb]) -> np.ndarray:
+    """Points (k, 3) on the side faces of ``box`` that no clean view showed (not in ``faces``) where
+    no frame looked past either (:func:`seen_free`): the object's unseen surface may reach out to
+    them. The box spans its measured extents, but a face never in view is not among its points: a
+    building seen from the other sides has its near wall somewhere between its box and the points
+    seen, while under a tree's crown, which side views look through, the face's space is free."""
+    c, s = np.cos(box.yaw), np.sin(box.yaw)
+    ex, ey = np.array([c, s, 0.0]), np.array([-s, c, 0.0])
+    t = (np.arange(HIDDEN_GRID) + 0.5) / HIDDEN_GRID - 0.5
+    out = []
+    for name, normal, along, half, width in (("+x", ex, ey, box.size[0] / 2, box.size[1]),
+                                             ("-x", -ex, ey, box.size[0] / 2, box.size[1]),
+                                             ("+y", ey, ex, box.size[1] / 2, box.size[0]),
+                                             ("-y", -ey, ex, box.size[1] / 2, box.size[0])):
+        if name in faces:
+            continue
+        u, v = np.meshgrid(t * width, t * box.size[2], indexing="ij")
+        # just inside the face, so that the face's own surface, where it is there, hides the sample
+        pts = (box.center + normal * 0.99 * half + u.reshape(-1, 1) * along
+               + v.reshape(-1, 1) * np.array([0.0, 0.0, 1.0]))
+        out.append(pts[~seen_free(pts, thumbs)])
+    return np.concatenate(out) if out else np.zeros((0, 3))
+
+
+def unseen_facing_gap(obj: GraphObject, other: GraphObject) -> float | None:
+    """The gap between ``other``'s points and ``obj``'s hidden surface (``attributes
+    ["hidden_surface"]``, :func:`hidden_surface`), the nearest its unseen faces may come; None when
+    it has none."""
+    hidden = obj.attributes.get("hidden_surface")
+    if hidden is None or len(hidden) == 0 or len(other.points) == 0:
+        return None
+    d, _ = cKDTree(hidden).query(np.asarray(other.points, dtype=np.float64))
+    return float(d.min())
 
 
 def centre_shift(obj: GraphObject) -> float:
@@ -474,6 +514,8 @@ def attach_evidence(graph: SceneGraph, thumbs: list[DepthThumb] | None = None, c
                       and not bottom_inside(o, graph.objects))
             drop = None if support is None else max(0.0, o.box.bottom - support)
         ev = object_evidence(o, cams, bottom, drop, background, mask_px, depth_error)
+        if thumbs is not None:
+            o.attributes["hidden_surface"] = hidden_surface(o.box, ev.faces, thumbs)
         if depth_error > 0 and background is not None and len(background) and len(o.points) >= 10:
             thickness = ground_thickness(o.box, background)
             lo, hi = np.quantile(o.points[:, 2], THIN_QUANTILES)

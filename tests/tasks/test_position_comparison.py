@@ -60,3 +60,19 @@ def test_generated_records_score_one():
 
 def test_templates_are_many():
     assert all(n >= 20 for n in template_counts("position_comparison").values())
+
+
+def test_two_flat_markings_are_not_told_apart_in_height():
+    """A field and the track round it, each lifted from its top face: their centres differ in height
+    by a few centimetres of depth noise, which says nothing of which lies higher."""
+    from spacevista.graph import Box3D, GraphObject
+    from spacevista.tasks.position_comparison import clear, offsets
+
+    g = comparison_room()
+    field = GraphObject(90, "field", Box3D([0.0, 20.0, 0.05], [60.0, 35.0, 0.0]),
+                        np.array([[x, 20.0 + y, 0.05] for x in (-30, 30) for y in (-17, 17)]))
+    track = GraphObject(91, "track", Box3D([0.0, 20.0, 0.025], [80.0, 55.0, 0.05]),
+                        np.array([[x, 20.0 + y, z] for x in (-40, 40) for y in (-27, 27) for z in (0.0, 0.05)]))
+    off = offsets(g, field, track, g.cameras[0].frame)["ud"]
+    assert abs(off[0]) > 0.5 * (field.box.height + track.box.height) / 2  # clear against thicknesses
+    assert not clear(off, AXES["ud"][1])  # not against the markings' vertical scale

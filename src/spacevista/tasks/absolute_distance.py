@@ -6,7 +6,7 @@ from typing import Iterator
 
 import numpy as np
 
-from spacevista.evidence import evidence_of
+from spacevista.evidence import evidence_of, unseen_facing_gap
 from spacevista.graph import SceneGraph
 from spacevista.tasks.base import TASKS, Facts, Question, Task, Unanswerable
 from spacevista.tasks.common import askable, gap_within, pairs, pick, sample
@@ -43,14 +43,21 @@ class AbsoluteDistance(Task):
             yield Question(self.name, form, "closest", objects=[a.id, b.id])
 
     def unseen_spread(self, q: Question, graph: SceneGraph) -> float:
-        """How far the gap could move because the two surfaces' measured positions may be off
-        (estimated depth and masks), relative to the gap; 0 for exact input."""
+        """How far the gap could move, relative to it: shorter where a side of either box that faces
+        the other object was never seen (``evidence.unseen_facing_gap``: the surface there may reach
+        out to the box), and either way by the two surfaces' position errors (estimated depth and
+        masks; 0 for exact input)."""
         a, b = (graph.object(o) for o in q.objects)
+        gap = graph.gap(a.id, b.id)
+        nearest = [x for x in (unseen_facing_gap(a, b), unseen_facing_gap(b, a)) if x is not None]
+        hidden = 0.0
+        if nearest:
+            low = min(nearest)
+            hidden = gap / low - 1.0 if low > 0 else float("inf")
         off = evidence_of(a).position_error + evidence_of(b).position_error
         if off == 0.0:
-            return 0.0
-        gap = graph.gap(a.id, b.id)
-        return off / gap if gap > 0 else float("inf")
+            return max(hidden, 0.0)
+        return max(hidden, off / gap if gap > 0 else float("inf"))
 
     def answer(self, q: Question, graph: SceneGraph) -> Facts:
         a, b = q.objects

@@ -134,6 +134,9 @@ class ManipulationPlanning(VerifiedOptions, PlacingTask):
 
     original_type = "MANIPULATION_PLANNING"
     needs_exact_obstacles = True
+    #: the moves are sized on both boxes (lift over A's height, put down beside B's face): neither
+    #: may be cut or hidden in every view
+    evidence = {"*": ""}
     forms = ("mc", "text")
     per_scene = 3
 

@@ -7,6 +7,7 @@ from typing import Iterator
 
 import numpy as np
 
+from spacevista.geometry.relations import vertical_scale
 from spacevista.graph import GraphObject, SceneGraph
 from spacevista.tasks.balance import Blocks
 from spacevista.tasks.base import TASKS, ChoiceTask, Facts, Question, Unanswerable
@@ -22,14 +23,18 @@ TEXT = {"left": "to the left of it", "right": "to the right of it", "above": "hi
 
 
 def offsets(graph: SceneGraph, a: GraphObject, b: GraphObject, frame: int) -> dict[str, tuple[float, float]]:
-    """Per axis: (offset of A from B, mean extent of the two objects along that axis). Left/right
-    and near/far are in the camera axes of ``frame``; up/down along world +z."""
+    """Per axis: (offset of A from B, mean extent of the two objects along that axis: for up/down
+    their vertical scales, ``relations.vertical_scale``). Left/right and near/far are in the camera
+    axes of ``frame``; up/down along world +z."""
     pose = graph.camera(frame).pose
     R, t = pose[:3, :3], pose[:3, 3]
     ca, cb = R.T @ (a.centroid - t), R.T @ (b.centroid - t)
     ext_h = 0.5 * (a.box.width + b.box.width)
     return {"lr": (float(ca[0] - cb[0]), ext_h),
-            "ud": (float(a.centroid[2] - b.centroid[2]), 0.5 * (a.box.height + b.box.height)),
+            # a flat marking's box height is its thickness, which says nothing of how far apart in
+            # height two of them are told (a field and the track round it): the vertical scale is
+            # at least 5% of the longest side, as for contact relations
+            "ud": (float(a.centroid[2] - b.centroid[2]), 0.5 * (vertical_scale(a.box) + vertical_scale(b.box))),
             "nf": (float(ca[2] - cb[2]), 0.5 * (a.box.longest + b.box.longest))}
 
 
