@@ -165,6 +165,13 @@ def calibration_figures(ws: Workspace) -> dict[str, str]:
     return {"evidence-calibration": f"{_table(out)}\n\n({took / 60:.0f} min wall, {machine()}.)"}
 
 
+def room_figures(ws: Workspace) -> dict[str, str]:
+    """The table ``benchmarks/room_coverage.py`` prints (wall coverage against floor-area error of
+    the demo seeds' indoor rooms, clip and handheld, oracle and realistic 5%)."""
+    out, took = run(["benchmarks/room_coverage.py"])
+    return {"room-coverage": f"{_table(out)}\n\n({took / 60:.0f} min wall, {machine()}.)"}
+
+
 def _table(out: str) -> str:
     return "\n".join(ln for ln in out.splitlines() if ln.startswith("|"))
 
@@ -177,6 +184,7 @@ FIGURES: dict[str, tuple[Callable[[Workspace], dict[str, str]], tuple[str, ...],
     "throughput": (throughput_figures, ("capture-throughput",), False),
     "alignment": (alignment_figures, ("depth-alignment",), False),
     "calibration": (calibration_figures, ("evidence-calibration",), False),
+    "room": (room_figures, ("room-coverage",), False),
 }
 
 
@@ -238,7 +246,8 @@ def main() -> None:
         text = Path(path).read_text(encoding="utf-8")
         command = {"robustness": "benchmarks/robustness.py", "capture-throughput": "benchmarks/capture_throughput.py",
                    "depth-alignment": "benchmarks/depth_alignment.py",
-                   "evidence-calibration": "benchmarks/evidence_calibration.py"}
+                   "evidence-calibration": "benchmarks/evidence_calibration.py",
+                   "room-coverage": "benchmarks/room_coverage.py"}
         placed = write({name: f"{_table(text)}\n\n(printed by `.venv/bin/python {command.get(name, name)}`; {machine()}.)"},
                        pages())
         print(f"{name} -> {placed[name]} place(s)")
