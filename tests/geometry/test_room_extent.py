@@ -88,3 +88,26 @@ def test_a_footprint_past_the_points_widens_the_grid():
     room = room_extent(points, floor_z=0.0, footprints=[outside])
     # the grid reaches the far footprint (no index error) and the footprint counts as floor
     assert room["floor_area"] > room_extent(points, floor_z=0.0)["floor_area"]
+
+
+def test_room_size_on_estimated_depth_is_refused_beyond_its_error():
+    """An area carries twice the depth's scale error, a volume three times: at 5% neither holds to
+    5%; at 2% the area does and the volume does not."""
+    from spacevista.engine.scene.gates import IMPRECISE, evidence_refusal
+    from spacevista.graph import SceneGraph
+    from spacevista.scene import Scale
+    from spacevista.tasks.base import Question
+    from spacevista.tasks.room_size import RoomSize
+
+    room = {**room_extent(_room(), floor_z=0.0), "floor_z": 0.0}
+    task = RoomSize()
+
+    def refusal(kind: str, depth_error: float):
+        g = SceneGraph("s", Scale.INDOOR, True, [], [], np.array([0.0, 0.0, 1.0]), floor_z=0.0, room=room,
+                       metadata={"depth_error": depth_error})
+        return evidence_refusal(task, Question("room_size", "mc", kind), g)
+
+    assert refusal("area", 0.0) is None and refusal("volume", 0.0) is None
+    assert refusal("area", 0.02) is None
+    assert refusal("volume", 0.02) == IMPRECISE
+    assert refusal("area", 0.05) == IMPRECISE
