@@ -58,9 +58,9 @@ def room_extent(points: np.ndarray, floor_z: float, cell: float = 0.05,
     a wall hides the floor under it and the wall behind it, yet both belong to the room), with
     enclosed holes (under furniture, unseen patches) filled; the height is a high quantile of point
     heights above the floor, robust to stray points. ``wall_coverage`` is the share of the
-    footprint's outline that has a wall (a grid column with points at ``WALL_STEPS`` heights or more,
-    see ``WALL_BAND``) within ``WALL_REACH``: where the floor seen simply ends, the room goes on beyond what the capture showed
-    and its area is not measured. The grid may hold at most ``max_cells`` cells: a wider room raises
+    footprint's outline that has a wall (a grid column with points at ``WALL_STEPS`` heights or
+    more, see ``WALL_BAND``) within ``WALL_REACH``: where the floor seen simply ends, the room goes
+    on beyond what the capture showed and its area is not measured. The grid may hold at most ``max_cells`` cells: a wider room raises
     ``ValueError`` naming its size, never an allocation the machine cannot hold.
     """
     if len(points) < 100:

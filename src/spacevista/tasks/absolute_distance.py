@@ -49,14 +49,11 @@ class AbsoluteDistance(Task):
         masks; 0 for exact input)."""
         a, b = (graph.object(o) for o in q.objects)
         gap = graph.gap(a.id, b.id)
-        nearest = [x for x in (unseen_facing_gap(a, b), unseen_facing_gap(b, a)) if x is not None]
-        hidden = 0.0
-        if nearest:
-            low = min(nearest)
-            hidden = gap / low - 1.0 if low > 0 else float("inf")
+        low = min((x for x in (unseen_facing_gap(a, b), unseen_facing_gap(b, a)) if x is not None), default=gap)
+        hidden = 0.0 if low >= gap else (gap / low - 1.0 if low > 0 else float("inf"))
         off = evidence_of(a).position_error + evidence_of(b).position_error
         if off == 0.0:
-            return max(hidden, 0.0)
+            return hidden
         return max(hidden, off / gap if gap > 0 else float("inf"))
 
     def answer(self, q: Question, graph: SceneGraph) -> Facts:
