@@ -29,6 +29,7 @@ from scipy.spatial import cKDTree
 
 from spacevista.geometry.cameras import project
 from spacevista.geometry.room import support_height
+from spacevista.geometry.relations import base_fits_inside, rests_on_surface
 from spacevista.graph import Box3D, CameraPose, GraphObject, SceneGraph
 
 #: a face counts as seen when the direction to the camera is within this angle of its normal
@@ -135,13 +136,15 @@ def measure_bounds(obj: GraphObject, measure: str, with_error: bool = True) -> t
     return f(lo), f(hi)
 
 
-def gap_slack(obj: GraphObject, other: GraphObject) -> tuple[float, float]:
+def gap_slack(obj: GraphObject, other: GraphObject, gap: float | None = None) -> tuple[float, float]:
     """How much nearer and how much farther (metres) a surface of ``obj`` may truly lie from
     ``other`` than its measured points say: nearer by its position error and by what its unseen
     parts could add towards ``other`` (the back of an object seen from one side reaches away from
     the cameras, ``Evidence.hidden_side``; a hidden top or bottom up or down; an object never seen
-    whole in any direction); farther by its position error and the depth noise along its rays (noise
-    scatters points outward, so the closest measured point sits nearer than the surface)."""
+    whole in any direction; with ``gap``, the measured gap between the two, a side face no view
+    showed, out to :func:`unseen_facing_gap`); farther by its position error and the depth noise
+    along its rays (noise scatters points outward, so the closest measured point sits nearer than
+    the surface)."""
     ev = evidence_of(obj)
     extra = np.asarray(obj.box.size, dtype=np.float64) * (np.asarray(ev.reach, dtype=np.float64) - 1.0)
     sideways, up = float(np.hypot(extra[0], extra[1])), float(extra[2])
@@ -157,6 +160,10 @@ def gap_slack(obj: GraphObject, other: GraphObject) -> tuple[float, float]:
             to = to / n
             side = 1.0 if ev.hidden_side is None else max(0.0, float(np.dot(ev.hidden_side, to[:2])))
             hidden = sideways * side + up * abs(float(to[2]))
+    if gap is not None:
+        facing = unseen_facing_gap(obj, other)
+        if facing is not None:
+            hidden = max(hidden, gap - facing)
     return ev.position_error + hidden, ev.position_error + float(max(ev.axis_noise))
 
 
@@ -285,12 +292,15 @@ def bottom_measured(box: Box3D, support_z: float | None, thumbs: list[DepthThumb
 
 def bottom_inside(obj: GraphObject, objects: list[GraphObject]) -> bool:
     """Whether ``obj``'s bottom lies inside another object's box (a stem in a vase): what continues
-    below it there is hidden by that object."""
+    below it there is hidden by that object. An object whose base stands on the other's surface
+    (``relations.rests_on_surface``), or is wider than the other's footprint, ends there."""
     b = obj.box
     for other in objects:
         ob = other.box
         if other.id == obj.id or not (ob.bottom + 1e-9 < b.bottom < ob.top - 0.02 * ob.height):
             continue
+        if rests_on_surface(b, obj.points, ob, other.points) or not base_fits_inside(b, obj.points, ob):
+            continue  # a mug on a book, a book on a narrower book, sunk into it by depth noise
         c, s = np.cos(-ob.yaw), np.sin(-ob.yaw)
         d = b.center[:2] - ob.center[:2]
         local = np.array([c * d[0] - s * d[1], s * d[0] + c * d[1]])

@@ -3,7 +3,7 @@ it; a gap measured to the object's points alone is then refused when that surfac
 
 import numpy as np
 
-from spacevista.evidence import DepthThumb, hidden_surface, unseen_facing_gap
+from spacevista.evidence import DepthThumb, gap_slack, hidden_surface, unseen_facing_gap
 from spacevista.graph import Box3D, GraphObject, SceneGraph
 from spacevista.scene import Scale
 from spacevista.tasks.absolute_distance import AbsoluteDistance
@@ -58,3 +58,15 @@ def test_without_hidden_faces_the_gap_stands():
     assert unseen_facing_gap(g.object(1), g.object(2)) is None
     q = Question("absolute_distance", "numerical", "closest", objects=[1, 2])
     assert AbsoluteDistance().unseen_spread(q, g) == 0.0
+
+
+def test_gap_slack_brings_an_unseen_face_nearer():
+    # existence reads gap_slack: the cabinet's unseen +x face may stand 0.4 m from the chair
+    hidden = hidden_surface(BOX, ["-y", "top"], [thumb(1.0)])
+    g = _graph(hidden)
+    a, b = g.object(1), g.object(2)
+    gap = g.gap(1, 2)
+    near, far = gap_slack(a, b, gap)
+    assert near == gap - unseen_facing_gap(a, b) > 0.1
+    assert gap_slack(a, b) == (0.0, 0.0)  # without the measured gap, only the errors count
+    assert gap_slack(_graph(None).object(1), b, gap) == (0.0, 0.0)

@@ -182,6 +182,57 @@ def angular_coverage(xy: np.ndarray, center: np.ndarray, bins: int = COVERAGE_BI
 
 
 
+#: share of an object's height, from its lowest points, whose points form the base it stands on
+BASE_BAND = 0.15
+#: how high up the other object (share of its height) a base must stand to rest on its top
+RESTS_ABOVE = 0.6
+#: share of the directions around a base in which the surface under it must be seen
+RESTS_COVERAGE = 0.5
+
+
+def base(a: BoxLike, pa: np.ndarray) -> tuple[np.ndarray, np.ndarray, float] | None:
+    """The base ``a`` stands on, from its points: the centre (x, y) and half sizes of the
+    world-axis footprint of its lowest ``BASE_BAND`` of height, and the height of its lowest points;
+    None when too few points. The box's bottom may lie below the lowest points (extents measured
+    frame by frame), and quantiles keep flying pixels at the outline out."""
+    if len(pa) < 3:
+        return None
+    z = float(np.quantile(pa[:, 2], 0.02))
+    low = pa[pa[:, 2] <= z + BASE_BAND * float(a.size[2])]
+    if len(low) < 3:
+        return None
+    lo, hi = np.quantile(low[:, :2], 0.05, axis=0), np.quantile(low[:, :2], 0.95, axis=0)
+    return (lo + hi) / 2, (hi - lo) / 2, z
+
+
+def base_fits_inside(a: BoxLike, pa: np.ndarray, b: BoxLike) -> bool:
+    """Whether ``a``'s base is narrower than ``b``'s footprint, as what stands inside ``b`` must be;
+    a book on a narrower book is not in it (True when the base is unknown)."""
+    found = base(a, pa)
+    return found is None or float(2 * np.max(found[1])) < float(np.min(np.asarray(b.size, float)[:2]))
+
+
+def rests_on_surface(a: BoxLike, pa: np.ndarray, b: BoxLike, pb: np.ndarray) -> bool:
+    """Whether ``a`` stands on a surface of ``b`` high up on it (a mug on a book, a nut on a coin)
+    rather than in an opening of it (a pen in a mug, a flower in a vase), when estimated boxes of
+    the two overlap. Depth noise sinks a mug resting on a book as far into the book as a stem
+    reaches into a vase, so the boxes cannot tell; what can is the surface right around the
+    object's base (:func:`base`): a resting object has ``b``'s points there, at its base's
+    height, in at least ``RESTS_COVERAGE`` of the directions, while a container's rim stands away
+    from what it holds, around an opening with nothing at that height."""
+    h_b = max(float(b.size[2]), 1e-9)
+    found = base(a, pa)
+    if found is None or not len(pb):
+        return False
+    centre, half, z = found
+    if (z - bottom(b)) / h_b < RESTS_ABOVE:
+        return False
+    ring = half + 0.25 * float(2 * np.max(half))
+    d = np.abs(pb[:, :2] - centre)
+    tol = max(0.15 * float(a.size[2]), 0.02 * h_b)
+    near = pb[np.all(d <= ring, axis=1) & np.any(d > half, axis=1) & (np.abs(pb[:, 2] - z) <= tol)]
+    return angular_coverage(near[:, :2], centre) >= RESTS_COVERAGE
+
 
 # ------------------------------------------------------------------------------ predicates
 

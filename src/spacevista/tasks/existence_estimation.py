@@ -152,11 +152,13 @@ class ExistenceEstimation(Task):
                 if o.id in (a.id, b.id):
                     continue
                 olo, ohi = measure_bounds(o, what)
-                near = gap_slack(b, o)[0] + gap_slack(o, b)[0]
+                gap = graph.gap(b.id, o.id)
+                near = gap_slack(b, o, gap)[0] + gap_slack(o, b, gap)[0]
                 if not (olo > ahi or ohi < alo) and gap_within(graph, o, b, radius * DIST_RATIO + near):
                     return float("inf")
         for o in self._matching(q, graph)[0]:
-            (near_b, far_b), (near_o, far_o) = gap_slack(b, o), gap_slack(o, b)
+            gap = graph.gap(b.id, o.id)
+            (near_b, far_b), (near_o, far_o) = gap_slack(b, o, gap), gap_slack(o, b, gap)
             near, far = near_b + near_o, far_b + far_o
             if (near > 0 or far > 0) and gap_within(graph, o, b, radius + near) \
                     and not gap_within(graph, o, b, radius - far):

@@ -28,6 +28,7 @@ from typing import Iterator
 
 import numpy as np
 
+from spacevista.geometry import relations as rel
 from spacevista.graph import GraphObject, SceneGraph
 from spacevista.scene import Scale
 from spacevista.tasks.base import Question, Task, Unanswerable
@@ -169,10 +170,18 @@ def occupied(graph: SceneGraph, R: np.ndarray, a_id: int, dest: np.ndarray, half
     return [o.id for o, hit in zip(others, inside) if hit]
 
 
+def resting(a: GraphObject, b: GraphObject) -> bool:
+    """Whether ``a`` stands on a surface of ``b`` (``relations.rests_on_surface``)."""
+    return rel.rests_on_surface(a.box, a.points, b.box, b.points)
+
+
 def nested(graph: SceneGraph, ids: list[int]) -> bool:
     """Whether any of ``ids`` stands inside another seen object's footprint or holds one (a flower in
     a vase, a pen in a mug): the inner object's estimated box is cut by the container, and moving
-    the container carries the inner one, so questions about such objects are not asked."""
+    the container carries the inner one, so questions about such objects are not asked. An object
+    whose base rests on a surface of the other (a mug on a book, which estimated boxes sink into
+    the book) or that the other rests on, and one whose base is wider than the other's footprint
+    (a book under a book), are not nested."""
     objs = seen(graph)
     for i in ids:
         o = graph.object(i)
@@ -185,7 +194,9 @@ def nested(graph: SceneGraph, ids: list[int]) -> bool:
                 local = np.array([cy * c[0] + sy * c[1], -sy * c[0] + cy * c[1]])
                 inside = np.all(np.abs(local) < outer.box.size[:2] / 2)
                 overlap_z = min(inner.box.top, outer.box.top) - max(inner.box.bottom, outer.box.bottom)
-                if inside and overlap_z > 0 and inner.box.width < outer.box.width:
+                if inside and overlap_z > 0 and inner.box.width < outer.box.width \
+                        and rel.base_fits_inside(inner.box, inner.points, outer.box) \
+                        and not resting(inner, outer) and not resting(outer, inner):
                     return True
     return False
 
