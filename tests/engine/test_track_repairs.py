@@ -57,3 +57,29 @@ def test_points_a_mask_bled_onto_the_floor_leave_the_object_and_flat_things_keep
     assert objects[0].points[:, 2].min() > 0.06 and len(objects[0].points) > 0.9 * 3000 * (0.67 / 0.73)
     assert np.ptp(objects[0].points[:, 0]) < 1.71 and samples[1][0][:, 2].min() > 0.06
     assert len(objects[1].points) == 800  # mostly in the band: a flat object keeps its points
+
+
+def test_an_instance_a_switch_showed_and_lifting_lost_is_found_and_gates_its_questions():
+    from spacevista.engine.scene.gates import LOST_INSTANCE
+    from spacevista.engine.scene.tracks import inconsistent_frames, stray_positions, unplaced
+
+    # id 10 followed apple A (at x = 0) for 30 frames, then a second apple B (x = 0.3) for 6
+    centres = {10: [(f, np.array([0.0, 0.0, 0.0]), 0.03, 100) for f in range(30)]
+               + [(f, np.array([0.3, 0.0, 0.0]), 0.03, 100) for f in range(30, 36)],
+               5: [(f, np.array([0.0, 0.0, 0.0]), 0.03, 100) for f in range(40)]}
+    left_out = inconsistent_frames(centres)
+    assert left_out == {10: set(range(30, 36))}
+    strays = stray_positions(centres, left_out)
+    assert np.allclose(strays[10][0], [0.3, 0.0, 0.0])
+    apple_a = _obj(5, "apple", [0.0, 0.0, 0.0], range(40))
+    lost = unplaced(strays, {10: "apple", 5: "apple"}, [apple_a])
+    assert [(u["category"], u["center"]) for u in lost] == [("apple", [0.3, 0.0, 0.0])]
+    # where an apple was lifted at the stray position, nothing is lost
+    assert unplaced(strays, {10: "apple"}, [apple_a, _obj(11, "apple", [0.3, 0.0, 0.0], range(30, 36))]) == []
+    graph = SceneGraph("s", Scale("tabletop"), True, [apple_a], [], np.array([0.0, 0.0, 1.0]),
+                       metadata={"unplaced_instances": lost})
+    task = TASKS.get("object_counting")()
+    assert evidence_refusal(task, Question("object_counting", "numerical", "count", params={"category": "apple"}),
+                            graph) == LOST_INSTANCE
+    assert evidence_refusal(task, Question("object_counting", "numerical", "count", params={"category": "pear"}),
+                            graph) is None

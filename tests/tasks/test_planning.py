@@ -160,6 +160,19 @@ def test_obstacle_between_is_hit(table):
     assert 3 in task.answer(q, table).value
 
 
+def test_an_object_lifting_lost_on_the_way_refuses_the_question(table):
+    # the apple slides left towards the box: a second apple a tracker showed at x = 0.45 is
+    # in the way, one at y = 0.5 is not; below the apple's band it may still reach the table
+    q = Question("obstacles_location", "mc", "obstacles", objects=[1, 2], frames=[0], params={"relation": "right"})
+    task = TASKS.get("obstacles_location")()
+    assert task.unseen_spread(q, table) == 0.0
+    table.metadata["unplaced_instances"] = [{"id": 9, "category": "pear", "center": [0.2, 0.5, 0.04], "radius": 0.03}]
+    assert task.unseen_spread(q, table) == 0.0
+    table.metadata["unplaced_instances"].append({"id": 8, "category": "pear", "center": [0.45, 0.0, 0.1],
+                                                 "radius": 0.03})
+    assert task.unseen_spread(q, table) == float("inf")
+
+
 def test_place_on_top_gives_top_centre_plus_half_height(table):
     q = Question("destination_location", "numerical", "distance", objects=[1, 2], frames=[0],
                  params={"relation": "top"})

@@ -42,6 +42,11 @@ class AbsoluteDistance(Task):
             form = form or drawn  # every question in the form of the first: whole rank cycles
             yield Question(self.name, form, "closest", objects=[a.id, b.id])
 
+    spread_has_error = True
+
+    def chooses_number(self, q: Question) -> bool:
+        return True
+
     def unseen_spread(self, q: Question, graph: SceneGraph) -> float:
         """How far the gap could move, relative to it: shorter where a side of either box that faces
         the other object was never seen (``evidence.unseen_facing_gap``: the surface there may reach

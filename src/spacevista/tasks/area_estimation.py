@@ -35,6 +35,9 @@ class AreaEstimation(Task):
             form = form or drawn  # every question in the form of the first: whole rank cycles
             yield Question(self.name, form, "footprint", objects=[o.id])
 
+    def chooses_number(self, q: Question) -> bool:
+        return True
+
     def unseen_spread(self, q: Question, graph: SceneGraph) -> float:
         return spread(measure_bounds(graph.object(q.objects[0]), "footprint", with_error=False))
 

@@ -81,6 +81,9 @@ class Task:
     evidence: ClassVar[dict[str, str]] = {}
     #: the answer is an extent of the objects it names, so their measurement error bounds it
     measures_extent: ClassVar[bool] = False
+    #: ``unseen_spread`` already holds the named surfaces' position errors (estimated depth and
+    #: masks), which bound the depth error's share of the answer
+    spread_has_error: ClassVar[bool] = False
     #: the answer is a plan around every object's box (routes, manipulation), which estimated depth
     #: or masks move: on estimated perception asked only when ``plan_holds_under_error`` says the
     #: plan keeps clear of every box moved by its position error
@@ -134,6 +137,12 @@ class Task:
     def quantity_of(self, q: Question) -> str:
         """Quantity of this question's numerical value (tasks asking area or volume override it)."""
         return self.quantity
+
+    def chooses_number(self, q: Question) -> bool:
+        """Whether the multiple-choice form of ``q`` is a choice among numbers
+        (``numeric_choices``), which the gates let hold under a wider error than a number
+        written out (``engine.scene.gates.choice_refusal``)."""
+        return False
 
     def label_options(self, q: Question) -> bool:
         """True when mc values are labels (e.g. object ids) even though they are ints, so options are

@@ -72,6 +72,11 @@ class DestinationLocation(PlacingTask):
                     continue
             yield q
 
+    spread_has_error = True
+
+    def chooses_number(self, q: Question) -> bool:
+        return q.kind != "direction"
+
     def unseen_spread(self, q: Question, graph: SceneGraph) -> float:
         """How far the move could change because A's and B's measured boxes may be off (estimated
         depth and masks; 0 for exact input): their surfaces' position errors plus what their

@@ -68,6 +68,11 @@ class ObjectLocation(Task):
                 yield Question(self.name, "numerical", "offset", objects=[a.id, b.id], frames=[frame],
                                params={"side": side})
 
+    spread_has_error = True
+
+    def chooses_number(self, q: Question) -> bool:
+        return q.kind != "direction"
+
     def unseen_spread(self, q: Question, graph: SceneGraph) -> float:
         """Offsets and directions run between centres, which an object seen from one side may have
         further back: relative to the offset (numerical), or inf when the shift could cross a

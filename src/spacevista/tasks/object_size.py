@@ -36,6 +36,9 @@ class ObjectSize(Task):
             form = form or drawn  # every question in the form of the first: whole rank cycles
             yield Question(self.name, form, kind, objects=[obj.id])
 
+    def chooses_number(self, q: Question) -> bool:
+        return True
+
     def unseen_spread(self, q: Question, graph: SceneGraph) -> float:
         return spread(measure_bounds(graph.object(q.objects[0]), q.kind, with_error=False))
 

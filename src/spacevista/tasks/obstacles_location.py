@@ -131,6 +131,29 @@ class ObstaclesLocation(PlacingTask):
             clear_asked += not hit
             yield q
 
+    def unseen_spread(self, q: Question, graph: SceneGraph) -> float:
+        """inf when an object the graph lost (``graph.metadata["unplaced_instances"]``: a tracker's
+        switch showed it, lifting kept no object of its category there) may stand in the way:
+        within its radius of A's swept box, between the support and its top in A's height band."""
+        lost = graph.metadata.get("unplaced_instances") or []
+        if not lost:
+            return 0.0
+        R = ground_frame(graph, q.frames[0])
+        la, lb = local_box(graph.object(q.objects[0]), R), local_box(graph.object(q.objects[1]), R)
+        dest = destination(la, lb, q.params["relation"], CLEARANCE[graph.scale])
+        band_lo, band_hi = _bottom(graph, la), la.hi[2]
+        for u in lost:
+            c, r = np.asarray(u["center"], dtype=np.float64) @ R.T, float(u["radius"])
+            # seen in a few frames, perhaps from above: it may reach down to the support
+            low = c[2] - r if graph.floor_z is None else min(c[2] - r, graph.floor_z)
+            if c[2] + r < band_lo or low > band_hi:
+                continue
+            space = BoxSpace.from_boxes([-np.inf, -np.inf], [np.inf, np.inf], [c[:2]], [np.full(2, 2 * r)],
+                                        np.zeros(1), la.half[:2])
+            if space.hits(la.center[:2], dest[:2])[0]:
+                return float("inf")
+        return 0.0
+
     def answer(self, q: Question, graph: SceneGraph) -> Facts:
         hit, _, facts = sweep(graph, q)
         listing = ", ".join(graph.object(h).category for h in hit) if hit else "nothing"

@@ -61,6 +61,11 @@ class RotationEstimation(Task):
                 if MIN_ANGLE <= angle <= 170:
                     yield Question(self.name, form, "object", objects=[o.id], frames=[i, j])
 
+    spread_has_error = True
+
+    def chooses_number(self, q: Question) -> bool:
+        return True
+
     def unseen_spread(self, q: Question, graph: SceneGraph) -> float:
         """An object's apparent turn is measured about its centre: the angle may move by the angle the
         centre's possible shift subtends from each camera, relative to the turn itself."""

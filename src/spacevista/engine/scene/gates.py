@@ -27,6 +27,7 @@ ROOM_PARTLY_SEEN = "room_walls_partly_seen"
 IMPRECISE = "measurement_error_above_5pct"
 OBSTACLES_ESTIMATED = "plan_needs_exact_obstacles"
 MARGINAL_INSTANCE = "instance_too_small_to_tell"
+LOST_INSTANCE = "instance_lost_by_tracker"
 #: the largest relative measurement error (half-width) of an object an extent question may name
 MAX_MEASUREMENT_ERROR = 0.05
 DISTRACTOR_INSIDE = "distractor_within_uncertainty"
@@ -110,28 +111,74 @@ def scale_refusal(task: Task, unit: str, graph: SceneGraph) -> str | None:
     return None
 
 
-def answer_interval(task: Task, q: Question, graph: SceneGraph, value: float) -> tuple[float, float]:
+def answer_interval(task: Task, q: Question, graph: SceneGraph, value: float,
+                    spread_: float | None = None) -> tuple[float, float]:
     """Where the true value of a numerical answer may lie: the relative error of lengths
-    (:func:`relative_error`: depth error and a recovered scale's uncertainty) on both sides, grown by
-    the quantity's power, and what unseen parts could add above."""
-    err = relative_error(graph)
+    (:func:`relative_error`: depth error and a recovered scale's uncertainty; for an extent, the
+    named objects' stated measurement error where larger) on both sides, grown by the quantity's
+    power, and what unseen parts could add above (``spread_``: the task's ``unseen_spread``,
+    computed when not given). A task whose spread already holds its surfaces' position errors
+    (``Task.spread_has_error``) has the spread on both sides and, of the length error, only a
+    recovered scale's uncertainty besides."""
+    if spread_ is None:
+        spread_ = task.unseen_spread(q, graph) if all(graph.has(o) for o in q.objects) else 0.0
+    unseen = max(0.0, spread_)
+    # the position errors come from the depth and the masks; a recovered scale's uncertainty is apart
+    err = float(graph.metadata.get("scale_sigma") or 0.0) if task.spread_has_error else relative_error(graph)
+    if task.measures_extent:
+        err = max([err] + [evidence_of(graph.object(o)).error for o in q.objects if graph.has(o)])
     power = POWER.get(task.quantity_of(q), 0)
-    unseen = max(0.0, task.unseen_spread(q, graph)) if all(graph.has(o) for o in q.objects) else 0.0
-    return value * (1 - err) ** power, value * (1 + err) ** power * (1 + unseen)
+    below = 1.0 / (1.0 + unseen) if task.spread_has_error else 1.0
+    return value * (1 - min(err, 0.99)) ** power * below, value * (1 + err) ** power * (1 + unseen)
 
 
 def distractor_refusal(options: list[str], answer: str, interval: tuple[float, float]) -> str | None:
-    """A numerical option other than the answer inside the answer's interval could be right."""
+    """Another numerical option could be right: a true value somewhere in the answer's interval
+    would lie nearer to it, in log ratio, than to the answer (the exact option is the nearest so
+    measured), i.e. the interval reaches their geometric midpoint."""
     lo, hi = interval
-    for k, text in enumerate(options):
-        if chr(ord("A") + k) == answer:
-            continue
+    values = []
+    for text in options:
         try:
-            v = float(text.split()[0])
+            values.append(float(text.split()[0]))
         except (ValueError, IndexError):
             return None  # not numerical options
-        if lo <= v <= hi:
+    k = ord(answer) - ord("A")
+    if not 0 <= k < len(values) or values[k] <= 0:
+        return None
+    for j, v in enumerate(values):
+        if j != k and v > 0 and lo <= math.sqrt(v * values[k]) <= hi:
             return DISTRACTOR_INSIDE
+    return None
+
+
+#: relative rounding of the numbers options are written with (three significant figures)
+OPTION_ROUNDING = 0.005
+
+
+def option_allowance(task: Task) -> float:
+    """How far (log ratio) the true value of a numerical multiple-choice answer may lie from the
+    estimate and still be nearest to the answer's option: options stand at least ``task.min_ratio``
+    apart once written, so half that, less the rounding of the written answer."""
+    return 0.5 * math.log(task.min_ratio) - math.log1p(OPTION_ROUNDING)
+
+
+def choice_refusal(task: Task, q: Question, graph: SceneGraph, spread_: float) -> str | None:
+    """The gate of a choice among numbers, in place of the 5% limits: a measurement error or an
+    unseen part that could move the answer is no reason to refuse it as long as every value in the
+    answer's interval (:func:`answer_interval`) stays nearest to the answer's option
+    (:func:`option_allowance`); refused as imprecise when the measurement error alone reaches
+    further, else as depending on unseen parts."""
+    allowance = option_allowance(task)
+
+    def reach(spread: float) -> float:
+        lo, hi = answer_interval(task, q, graph, 1.0, spread)
+        return max(math.log(hi), -math.log(lo)) if lo > 0 else math.inf
+
+    if reach(0.0) > allowance:
+        return IMPRECISE
+    if reach(spread_) > allowance:
+        return UNSEEN_PART
     return None
 
 
@@ -142,18 +189,28 @@ def evidence_refusal(task: Task, q: Question, graph: SceneGraph) -> str | None:
         for oid in dict.fromkeys(q.objects):
             if graph.has(oid) and not evidence_of(graph.object(oid)).whole:
                 return CUT_OR_HIDDEN
-    if all(graph.has(o) for o in q.objects) and task.unseen_spread(q, graph) > MAX_UNSEEN_SPREAD:
+    spread_ = task.unseen_spread(q, graph) if all(graph.has(o) for o in q.objects) else 0.0
+    choice = q.form == "mc" and task.chooses_number(q) and task.room_coverage == 0 and math.isfinite(spread_)
+    if choice:
+        # a choice among options at least min_ratio apart holds under a wider error than 5%
+        reason = choice_refusal(task, q, graph, spread_)
+        if reason is not None:
+            return reason
+    elif spread_ > MAX_UNSEEN_SPREAD:
         return UNSEEN_PART
     if task.needs_exact_obstacles and (graph.metadata.get("mask_error_px") or graph.metadata.get("depth_error", 0.0)) \
             and not task.plan_holds_under_error(q, graph):
         return OBSTACLES_ESTIMATED
-    if task.measures_extent and any(evidence_of(graph.object(o)).error > MAX_MEASUREMENT_ERROR
-                                    for o in q.objects if graph.has(o)):
+    if task.measures_extent and not choice and any(evidence_of(graph.object(o)).error > MAX_MEASUREMENT_ERROR
+                                                   for o in q.objects if graph.has(o)):
         return IMPRECISE
     category = q.params.get("category")
     if category is not None and category in (graph.metadata.get("marginal_objects") or {}).values():
         # an instance seen only at the size limit: the truth may or may not count it
         return MARGINAL_INSTANCE
+    if category is not None and any(u["category"] == category for u in graph.metadata.get("unplaced_instances") or []):
+        # a tracker's switch showed an instance that lifting lost: the graph holds one too few
+        return LOST_INSTANCE
     if task.room_coverage > 0:
         coverage = (graph.room or {}).get("wall_coverage")
         if coverage is not None and coverage < task.room_coverage:

@@ -16,7 +16,8 @@ from spacevista.geometry.cameras import backproject
 from spacevista.engine.scene.gates import depth_error_of, mask_error_of
 from spacevista.engine.scene.extents import frame_sample, view_extents
 from spacevista.engine.scene.carve import LabelThumb, carve, label_thumb
-from spacevista.engine.scene.tracks import frame_centres, inconsistent_frames, merge_duplicates, merge_fragments
+from spacevista.engine.scene.tracks import (frame_centres, inconsistent_frames, merge_duplicates, merge_fragments,
+                                            stray_positions, unplaced)
 from spacevista.geometry.scale.consistency import DepthSamples, field
 from spacevista.geometry.scale.joint_alignment import solve_fields
 from spacevista.geometry.room import room_extent, support_height
@@ -168,7 +169,7 @@ def lift_scene(scene: Scene, config: LiftConfig = LiftConfig()) -> SceneGraph:
     aligns, tracked = _aligns(scene, config), _checks_tracks(scene)
     filters_edges = config.edge_filter if config.edge_filter is not None else (aligns or tracked)
     noisy = depth_error_of(scene.metadata) > 0
-    scales, wrong = survey(scene, align, config, aligns, tracked) if (aligns or tracked) else ({}, {})
+    scales, wrong, strays = survey(scene, align, config, aligns, tracked) if (aligns or tracked) else ({}, {}, {})
     wrong_in: dict[int, list[int]] = {}
     for oid, frames in wrong.items():
         for f in frames:
@@ -306,6 +307,7 @@ def lift_scene(scene: Scene, config: LiftConfig = LiftConfig()) -> SceneGraph:
         meta["tracks"] = {"frames_left_out": {str(k): sorted(v) for k, v in sorted(wrong.items())},
                           "fragments_merged": {str(k): v for k, v in sorted(fragments.items())},
                           "duplicates_merged": {str(k): v for k, v in sorted(duplicates.items())}}
+        meta["unplaced_instances"] = unplaced(strays, cats, objects)
     if scales:
         logs = np.stack(list(scales.values()))
         meta["depth_alignment"] = {"frames": len(scales), "grid": ALIGN_GRID,
@@ -375,10 +377,11 @@ ALIGN_GRID = 3
 
 
 def survey(scene: Scene, align: np.ndarray, config: LiftConfig, scales: bool, tracks: bool
-           ) -> tuple[dict[int, np.ndarray], dict[int, set[int]]]:
+           ) -> tuple[dict[int, np.ndarray], dict[int, set[int]], dict[int, tuple[np.ndarray, float]]]:
     """One pass over the frames before lifting: per-frame log-depth corrections on a coarse grid of
     image regions that make the video's depth consistent (frame index -> (g, g); when ``scales``),
-    and per instance id the frames a tracker got wrong (id -> frames to leave out; when ``tracks``)."""
+    per instance id the frames a tracker got wrong (id -> frames to leave out; when ``tracks``),
+    and where those frames put it (``tracks.stray_positions``)."""
     frames, samples, medians = [], [], []
     centres: dict[int, list] = {}
     for frame in scene.frames:
@@ -404,7 +407,10 @@ def survey(scene: Scene, align: np.ndarray, config: LiftConfig, scales: bool, tr
         # the prior: the realistic model's per-frame scale sigma is the error, its warp half of it
         fields = solve_fields(samples, grid=ALIGN_GRID, scale_sigma=error, warp_sigma=error / 2)
         grids = {i: np.clip(g, -limit, limit) for i, g in zip(frames, fields)}
-    return grids, (inconsistent_frames(centres) if tracks else {})
+    if not tracks:
+        return grids, {}, {}
+    left_out = inconsistent_frames(centres)
+    return grids, left_out, stray_positions(centres, left_out)
 
 
 def _thumbnail(depth: np.ndarray, step: int) -> np.ndarray:

@@ -69,6 +69,52 @@ def inconsistent_frames(centres: dict[int, list[tuple[int, np.ndarray, float, in
     return out
 
 
+#: an id's frames left out must number at least this many to stand for an object of their own
+#: (around a switch the tracker may show an id on the wrong object for a frame or two)
+STRAY_FRAMES = 3
+
+
+def stray_positions(centres: dict[int, list[tuple[int, np.ndarray, float, int]]],
+                    left_out: dict[int, set[int]]) -> dict[int, tuple[np.ndarray, float]]:
+    """Per id, where its frames left out (:func:`inconsistent_frames`) put it: (the point-weighted
+    median of their centres, the median of their radii), for ids with at least
+    :data:`STRAY_FRAMES` such frames. After a switch those frames followed another object of the
+    category, which lifting may have lost (merged into a duplicate, or left without an id)."""
+    out: dict[int, tuple[np.ndarray, float]] = {}
+    for oid, bad in left_out.items():
+        samples = [s for s in centres.get(oid, []) if s[0] in bad]
+        if len(samples) < STRAY_FRAMES:
+            continue
+        c = np.stack([s[1] for s in samples])
+        w = np.array([s[3] for s in samples], dtype=float)
+        out[oid] = (_weighted_median(c, w), float(np.median([s[2] for s in samples])))
+    return out
+
+
+def unplaced(strays: dict[int, tuple[np.ndarray, float]], categories: dict[int, str],
+             objects: list[GraphObject]) -> list[dict]:
+    """Objects a tracker's switch shows and the graph lacks: each stray position of a labelled id
+    (:func:`stray_positions`) with no lifted object of its category within
+    :data:`CENTRE_TOLERANCE` radii of it, as ``{"id", "category", "center", "radius"}`` (metres,
+    world frame). Questions whose answer hangs on every object of a category, or on every object
+    along a way, cannot be answered where one of them was lost."""
+    out = []
+    for oid, (c, r) in sorted(strays.items()):
+        category = categories.get(oid, "object")
+        if category == "object":
+            continue
+        near = False
+        for o in objects:
+            if o.category != category or not len(o.points):
+                continue
+            reach = CENTRE_TOLERANCE * max(r, float(np.linalg.norm(o.box.size)) / 2)
+            near |= bool(np.linalg.norm(np.median(o.points, axis=0) - c) <= reach)
+        if not near:
+            out.append({"id": int(oid), "category": category, "center": [round(float(v), 6) for v in c],
+                        "radius": round(r, 6)})
+    return out
+
+
 def _weighted_median(points: np.ndarray, weights: np.ndarray) -> np.ndarray:
     """Per-axis weighted median."""
     out = np.empty(points.shape[1])
