@@ -25,7 +25,6 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 import numpy as np
-from scipy.spatial import cKDTree
 
 from spacevista.geometry.cameras import project
 from spacevista.geometry.room import support_height
@@ -202,7 +201,8 @@ def unseen_facing_gap(obj: GraphObject, other: GraphObject) -> float | None:
     hidden = obj.attributes.get("hidden_surface")
     if hidden is None or len(hidden) == 0 or len(other.points) == 0:
         return None
-    d, _ = cKDTree(hidden).query(np.asarray(other.points, dtype=np.float64))
+    # the other object's tree is built once per graph; the hidden samples are a few hundred
+    d, _ = other.tree.query(np.asarray(hidden, dtype=np.float64))
     return float(d.min())
 
 

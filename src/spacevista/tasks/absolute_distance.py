@@ -27,6 +27,7 @@ class AbsoluteDistance(Task):
     """Closest distance between the surfaces of two objects (0 when touching)."""
 
     original_type = "OBJECT_DISTANCE"
+    spread_has_error = True
     from_annotation = True
     evidence = {"*": ""}
 
@@ -41,8 +42,6 @@ class AbsoluteDistance(Task):
             drawn = pick(self.forms, rng)
             form = form or drawn  # every question in the form of the first: whole rank cycles
             yield Question(self.name, form, "closest", objects=[a.id, b.id])
-
-    spread_has_error = True
 
     def chooses_number(self, q: Question) -> bool:
         return True

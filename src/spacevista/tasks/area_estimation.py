@@ -23,6 +23,9 @@ class AreaEstimation(Task):
     from_annotation = True
     evidence = {"*": ""}
     measures_extent = True
+    # not a choice held to its options' spacing (Task.chooses_number): the area is the hull of the
+    # points, whose error the box extents' stated error does not bound; a road's area on 5% depth
+    # (handheld, seed 3) was half the truth, far outside that interval
     scales = (Scale.DRONE,)
     quantity = "area"
     min_ratio = 1.4
@@ -34,10 +37,6 @@ class AreaEstimation(Task):
             drawn = pick(self.forms, rng)
             form = form or drawn  # every question in the form of the first: whole rank cycles
             yield Question(self.name, form, "footprint", objects=[o.id])
-
-    # not a choice held to its options' spacing (Task.chooses_number): the area is the hull of the
-    # points, whose error the box extents' stated error does not bound; a road's area on 5% depth
-    # (handheld, seed 3) was half the truth, far outside that interval
 
     def unseen_spread(self, q: Question, graph: SceneGraph) -> float:
         return spread(measure_bounds(graph.object(q.objects[0]), "footprint", with_error=False))

@@ -46,6 +46,7 @@ class DestinationLocation(PlacingTask):
     """Target point of "place A left/right/in front of/behind/on top of B"."""
 
     original_type = "DESTINATION_LOCATION"
+    spread_has_error = True
 
     def candidates(self, graph: SceneGraph, rng: np.random.Generator) -> Iterator[Question]:
         for a, b, frame in object_pairs(graph, rng, 3 * self.per_scene, self.dropped):
@@ -71,8 +72,6 @@ class DestinationLocation(PlacingTask):
                     self.dropped["direction near a sector border"] += 1
                     continue
             yield q
-
-    spread_has_error = True
 
     def chooses_number(self, q: Question) -> bool:
         return q.kind != "direction"

@@ -39,6 +39,7 @@ class ObjectLocation(Task):
     """Position of object A relative to object B in the ground frame of a stated frame."""
 
     original_type = "OBJECT_LOCATION"
+    spread_has_error = True
     scales = TABLETOP_SCALES
     forms = ("mc", "numerical")
 
@@ -67,8 +68,6 @@ class ObjectLocation(Task):
                 side = ("right" if off > 0 else "left") if axis == 0 else ("behind" if off > 0 else "front")
                 yield Question(self.name, "numerical", "offset", objects=[a.id, b.id], frames=[frame],
                                params={"side": side})
-
-    spread_has_error = True
 
     def chooses_number(self, q: Question) -> bool:
         return q.kind != "direction"

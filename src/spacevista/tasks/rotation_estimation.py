@@ -32,6 +32,7 @@ class RotationEstimation(Task):
     """Camera rotation angle between two frames, or the object's apparent turn about its vertical axis."""
 
     original_type = "OBJECT_ROTATION"
+    spread_has_error = True
     quantity = "angle"
     metric = False
     needs = ()
@@ -60,8 +61,6 @@ class RotationEstimation(Task):
                 angle = object_turn(graph, o.id, i, j)
                 if MIN_ANGLE <= angle <= 170:
                     yield Question(self.name, form, "object", objects=[o.id], frames=[i, j])
-
-    spread_has_error = True
 
     def chooses_number(self, q: Question) -> bool:
         return True
