@@ -23,6 +23,7 @@ nearer):
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Callable
 
 import numpy as np
 
@@ -76,6 +77,12 @@ class Evidence:
     #: how far (metres) its measured surfaces may sit from the true ones: the residual depth error at
     #: the depth it was seen from, plus the mask error in pixels at that depth (0 for exact input)
     position_error: float = 0.0
+    #: the mask error's share of ``position_error`` (metres): what an outline a few pixels off moves
+    #: its surfaces by on its own, while the depth error is shared with what is seen beside it
+    outline_error: float = 0.0
+    #: the relative depth error left after alignment (``position_error`` less ``outline_error``, per
+    #: metre of depth); a gap seen within one view is off by this share of its length
+    depth_residual: float = 0.0
     #: per box axis, how much (metres) depth errors along the rays that measured it may have added
     #: to the extent: a box spans the scatter of its points, so noise only ever widens it, most on
     #: an axis seen end-on (a coin's or a parking lot's height, seen from above, is mostly noise)
@@ -426,7 +433,8 @@ def object_evidence(obj: GraphObject, cameras: dict[int, CameraPose], bottom: bo
             along = np.median(np.abs(rays @ axes.T), axis=0)
             axis_noise = tuple(round(float(2.0 * depth_error * depth * a), 6) for a in along)
     focal = float(np.median([cameras[f].camera.fx for f in frames]))
-    position_error = depth_error * depth + (2.0 * mask_px * depth / focal if focal > 0 else 0.0)
+    outline_error = 2.0 * mask_px * depth / focal if focal > 0 else 0.0
+    position_error = depth_error * depth + outline_error
     error = depth_error
     if mask_px > 0:
         clean_px = [max(obj.views[f].bbox[2] - obj.views[f].bbox[0], obj.views[f].bbox[3] - obj.views[f].bbox[1])
@@ -439,28 +447,43 @@ def object_evidence(obj: GraphObject, cameras: dict[int, CameraPose], bottom: bo
                                            np.array(reach) <= 1.0 + 1e-9)
         error += disagreement
     return Evidence(error=round(float(error), 4), disagreement=round(disagreement, 4),
-                    position_error=round(float(position_error), 6),
+                    position_error=round(float(position_error), 6), outline_error=round(float(outline_error), 6),
+                    depth_residual=float(depth_error),
                     axis_noise=axis_noise, views=len(frames), clean_views=len(clean_az), faces=sorted(seen),
                     extents=tuple(r <= 1.0 + 1e-9 for r in reach), azimuth_deg=round(_arc(np.array(azimuths)), 2),
                     valid_depth=round(valid / weight, 4) if weight else 0.0, bottom=bottom, reach=reach,
                     hidden_side=hidden_side)
 
 
-def support_below(obj: GraphObject, objects: list[GraphObject], floor_z: float | None) -> float | None:
+def support_below(obj: GraphObject, objects: list[GraphObject], floor_z: float | None,
+                  sink: Callable[[GraphObject], float] | None = None) -> float | None:
     """Height of the highest surface under ``obj``'s footprint centre: the floor or the top of
-    another object's box (None when neither lies below)."""
+    another object's box (None when neither lies below). With ``sink`` (metres, per other object),
+    a box whose top rises above ``obj``'s bottom by at most that much is the surface it rests on,
+    at ``obj``'s bottom: depth noise widens both boxes, and a mug resting on a book comes out
+    sunk into it by a centimetre. The caller gives 0 for a box ``obj`` does not rest on
+    (``relations.rests_on_surface``): a pen's visible part ends at its mug's rim as well."""
     b = obj.box
     below = [floor_z] if floor_z is not None and floor_z <= b.bottom + 1e-9 else []
     for other in objects:
         ob = other.box
-        if other.id == obj.id or ob.top > b.bottom + 1e-9:
+        if other.id == obj.id:
+            continue
+        sunk = ob.top > b.bottom + 1e-9
+        if sunk and (sink is None or ob.top > b.bottom + sink(other)):
             continue
         c, s = np.cos(-ob.yaw), np.sin(-ob.yaw)
         d = b.center[:2] - ob.center[:2]
         local = np.array([c * d[0] - s * d[1], s * d[0] + c * d[1]])
         if np.all(np.abs(local) <= ob.size[:2] / 2):
-            below.append(ob.top)
+            below.append(min(ob.top, b.bottom))
     return max(below) if below else None
+
+
+def box_noise_sink(a: Evidence, b: Evidence) -> float:
+    """How far (metres) depth noise may sink one box into the box it rests on: the bottom face of
+    the upper and the top face of the lower each pushed outward by up to half their axis's noise."""
+    return 0.5 * (a.axis_noise[2] + b.axis_noise[2])
 
 
 def ground_thickness(box: Box3D, background: np.ndarray) -> float | None:
@@ -515,13 +538,24 @@ def attach_evidence(graph: SceneGraph, thumbs: list[DepthThumb] | None = None, c
     ``depth_error`` (estimated depth) and ``background``, an object whose points spread vertically no
     more than the ground around it does (:func:`ground_thickness`, with ``THIN_MARGIN``) is ``thin``."""
     cams = {c.frame: c for c in graph.cameras}
+    noisy = {}
+    if thumbs is not None and depth_error > 0:
+        # each box's depth noise, from evidence taken before its bottom is known
+        noisy = {o.id: object_evidence(o, cams, True, None, background, mask_px, depth_error) for o in graph.objects}
     for o in graph.objects:
         bottom, drop = True, None
         if thumbs is not None:
-            support = support_below(o, graph.objects, graph.floor_z)
-            bottom = (bottom_measured(o.box, support, fine or thumbs, max(contact, 0.05 * o.box.height),
-                                      fine=bool(fine))
-                      and not bottom_inside(o, graph.objects))
+            inside = bottom_inside(o, graph.objects)
+            sink = None
+            if noisy and not inside:
+                def sink(other: GraphObject, o: GraphObject = o) -> float:
+                    # only onto a surface: a pen's visible part may end at its mug's rim
+                    if not rests_on_surface(o.box, o.points, other.box, other.points):
+                        return 0.0
+                    return box_noise_sink(noisy[o.id], noisy[other.id])
+            support = support_below(o, graph.objects, graph.floor_z, sink)
+            bottom = not inside and bottom_measured(o.box, support, fine or thumbs,
+                                                    max(contact, 0.05 * o.box.height), fine=bool(fine))
             drop = None if support is None else max(0.0, o.box.bottom - support)
         ev = object_evidence(o, cams, bottom, drop, background, mask_px, depth_error)
         if thumbs is not None:

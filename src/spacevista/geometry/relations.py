@@ -236,6 +236,12 @@ def rests_on_surface(a: BoxLike, pa: np.ndarray, b: BoxLike, pb: np.ndarray) -> 
 
 # ------------------------------------------------------------------------------ predicates
 
+def support_tolerance(a: BoxLike, b: BoxLike) -> float:
+    """How far (metres) ``a``'s bottom may stand from ``b``'s surface and still rest on it: 15% of
+    a's height, at least 2% of b's (a thin object on a tall one)."""
+    return max(0.15 * float(a.size[2]), 0.02 * float(b.size[2]), 1e-6)
+
+
 def support(a: BoxLike, pa: np.ndarray, b: BoxLike, pb: np.ndarray) -> Verdict:
     """``a`` rests on the top of ``b``: most of a's footprint lies over b, b has surface at a's
     bottom height around a (looked for in a ring around a's footprint, since the surface right under
@@ -245,7 +251,7 @@ def support(a: BoxLike, pa: np.ndarray, b: BoxLike, pb: np.ndarray) -> Verdict:
     over = footprint_overlap(a, b) / area_a if area_a > 0 else 0.0
     t_over = _lin(over, 0.5, 0.9)
     a_bot = bottom(a)
-    tol = max(0.15 * float(a.size[2]), 0.02 * float(b.size[2]), 1e-6)
+    tol = support_tolerance(a, b)
     ring = 0.25 * float(np.max(a.size[:2]))
     near = pb[in_footprint(a, pb, grow=ring)] if len(pb) else pb
     below = near[near[:, 2] <= a_bot + tol] if len(near) else near

@@ -240,15 +240,29 @@ class SpatialRelation(ChoiceTask):
         whose outlines move each surface on its own, so is every pair relation (resting on,
         stacked, surrounding, plugged in), while a sensor's depth error, shared by neighbours seen
         in the same frames, leaves the others to their margins."""
-        if not all(evidence_of(graph.object(o)).bottom for o in q.objects):
+        label = rel.classify_pair(pair_margins(graph, *(graph.object(o) for o in q.objects[:2]))) \
+            if q.kind == "pair" else None
+        # what a rests on reaching further down changes nothing of its resting on it
+        bottoms = q.objects[:1] if label in ("support", "stacking") else q.objects
+        if not all(evidence_of(graph.object(o)).bottom for o in bottoms):
             return float("inf")
         if q.kind == "pair":
             # touching is read from the gap between surfaces; surfaces measured off by e each
             # (estimated depth and masks) may close or open a gap near the contact tolerance
             a, b = (graph.object(o) for o in q.objects[:2])
             off = evidence_of(a).position_error + evidence_of(b).position_error
-            if off > 0 and (graph.metadata.get("mask_error_px")
-                            or rel.classify_pair(pair_margins(graph, a, b)) in ("adhesion", "none")):
+            if off > 0 and label in ("support", "stacking"):
+                # resting on is read from the height of a's base over b's surface beside it, against
+                # the support tolerance (the footprints' overlap tells it from touching side by
+                # side). The two meet in the same pixels of every view that shows the contact, where
+                # a frame's depth error moves both alike; what can close a height truly there is
+                # a's outline grown onto b's surface by the mask error
+                ea = evidence_of(a)
+                height = float(rel.support(a.box, a.points, b.box, b.points).details.get("gap", np.inf))
+                closing = ea.outline_error + ea.depth_residual * abs(height)
+                if max(height, 0.0) + closing >= rel.support_tolerance(a.box, b.box):
+                    return float("inf")
+            elif off > 0 and (graph.metadata.get("mask_error_px") or label in ("adhesion", "none")):
                 tol = 0.05 * min(float(np.max(a.box.size)), float(np.max(b.box.size)))
                 gap = graph.gap(a.id, b.id)
                 if gap + off >= tol and gap - off <= 2 * tol:  # neither surely touching nor surely apart

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import zlib
 from collections import Counter
 from dataclasses import dataclass, field
@@ -18,7 +20,7 @@ from spacevista.records import QARecord
 from spacevista.scene import Scale
 from spacevista.tasks.base import TASKS, Facts, Question, Task, Unanswerable
 from spacevista.tasks.compose import compose
-from spacevista.tasks.wording import to_unit
+from spacevista.tasks.wording import templates, to_unit
 
 #: where a record's answer came from (``record.metadata["truth_source"]`` on scenes with annotations)
 TRUTH_SOURCES = ("annotation", "lifted")
@@ -150,6 +152,14 @@ def _ask(task: Task, questions: list, est: SceneGraph, exact: SceneGraph | None,
     score it, keep it unless a duplicate of one already kept."""
     for n, q in enumerate(questions):
         refusal = evidence_refusal(task, q, est)
+        asked_as_choice = False
+        if refusal and q.form == "numerical" and "mc" in task.forms:
+            # a number the evidence cannot give to 5% may still pick one of options spaced wider
+            # apart (gates.choice_refusal): asked as that choice rather than not at all
+            choice = dataclasses.replace(q, form="mc")
+            if task.chooses_number(choice) and (templates(task.name).get("mc") or {}).get(q.kind) \
+                    and evidence_refusal(task, choice, est) is None:
+                q, refusal, asked_as_choice = choice, None, True
         if refusal:
             task.refuse(refusal)
             continue
@@ -203,6 +213,8 @@ def _ask(task: Task, questions: list, est: SceneGraph, exact: SceneGraph | None,
             score = 0.0 if not composed.exact_answer else score_answer(
                 composed.answer, composed.exact_answer, composed.answer_type, unit=composed.unit,
                 options=composed.options).score
+        if asked_as_choice:
+            composed.metadata["asked_as_choice"] = True
         key = (normalise(composed.question), composed.answer)
         if key in seen:
             result.dropped["duplicate"] += 1
