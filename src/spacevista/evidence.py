@@ -14,7 +14,10 @@ nearer):
   is hidden by another tree's crown has most of its outline free, since a hidden part has no outline
   of its own; its height is then not measured, and it may reach up to twice the box); the bottom is
   measured when the object rests on the surface below it or the space between them was seen empty;
-  otherwise the object may reach down to that surface.
+  otherwise the object may reach down to that surface. Seen only from below, a top may also rise
+  beyond the highest point seen, as far as the grazing ray climbs over the object's depth along
+  the view (:func:`above_top_hidden`; a tree's crown from the street: 6.07 m lifted on exact depth,
+  6.44 m true), less from farther away, nothing from above.
 
 ``Evidence.reach`` holds, per box axis, the factor by which the true extent may exceed the box
 (1: measured).
@@ -56,7 +59,8 @@ class Evidence:
     ``views``: frames it passes the visibility rule in; ``clean_views``: of those, frames that show
     it whole (:meth:`~spacevista.graph.View.clean`); ``faces``: box faces seen in a clean view
     (``+x``, ``-x``, ``+y``, ``-y`` in the box's own axes, ``top``); ``extents``: whether its size
-    along box x, y and z was measured; ``azimuth_deg``: the arc of horizontal directions it was seen
+    along box x, y and z was measured as far as the views showed it (a top seen from below only may
+    still rise beyond it: ``reach``); ``azimuth_deg``: the arc of horizontal directions it was seen
     from; ``valid_depth``: pixel-weighted fraction of its pixels with depth.
     """
 
@@ -350,6 +354,27 @@ def extent_disagreement(size: np.ndarray, fitted: np.ndarray, axis_noise: np.nda
     return float(rel[measured].max()) if measured.any() else 0.0
 
 
+def above_top_hidden(box: Box3D, eye: np.ndarray) -> float:
+    """How much higher (metres) than ``box`` an object may reach unseen from a camera at ``eye``
+    below its top: looking up, the highest point seen is where a ray grazes the object, and a
+    rounded top (a tree's crown, a lamp's shade) rises beyond it, hidden behind the near side, as
+    far as that ray climbs over the object's depth along the view; 0 from above its top."""
+    rise = float(box.top - eye[2])
+    if rise <= 0:
+        return 0.0
+    to = np.asarray(box.center[:2], dtype=np.float64) - np.asarray(eye[:2], dtype=np.float64)
+    dist = float(np.hypot(to[0], to[1]))
+    if dist == 0.0:
+        return np.inf  # right under it
+    c, s = np.cos(box.yaw), np.sin(box.yaw)
+    u = to / dist
+    depth = abs(u[0] * c + u[1] * s) * float(box.size[0]) + abs(-u[0] * s + u[1] * c) * float(box.size[1])
+    near = dist - depth / 2
+    if near <= 0:
+        return np.inf
+    return depth * rise / near
+
+
 def object_evidence(obj: GraphObject, cameras: dict[int, CameraPose], bottom: bool = True,
                     drop: float | None = None, background: np.ndarray | None = None,
                     mask_px: float = 0.0, depth_error: float = 0.0) -> Evidence:
@@ -371,6 +396,7 @@ def object_evidence(obj: GraphObject, cameras: dict[int, CameraPose], bottom: bo
     cos_max = np.cos(np.radians(FACE_ANGLE_DEG))
     seen: set[str] = set()
     azimuths, clean_az, steep, top_views = [], [], False, 0
+    top_hidden = np.inf  # how much higher than its box the top may be: seen from below only
     weight = valid = 0.0
     for f in frames:
         v = obj.views[f]
@@ -382,7 +408,9 @@ def object_evidence(obj: GraphObject, cameras: dict[int, CameraPose], bottom: bo
         if not v.clean(MAX_OCCLUDED):
             continue
         clean_az.append(azimuths[-1])
-        top_views += v.occluded_top <= MAX_TOP_OCCLUDED
+        if v.occluded_top <= MAX_TOP_OCCLUDED:
+            top_views += 1
+            top_hidden = min(top_hidden, above_top_hidden(box, eye))
         above = eye[2] - box.top
         steep |= above > 0 and np.degrees(np.arctan2(above, np.hypot(to_cam[0], to_cam[1]))) >= TOP_VIEW_DEG
         for name, n in normals.items():
@@ -414,6 +442,10 @@ def object_evidence(obj: GraphObject, cameras: dict[int, CameraPose], bottom: bo
         reach_z = max(1.0, (box.height + drop) / box.height)
     else:
         reach_z = ONE_SIDED_REACH
+    # measured as far as what was seen goes; a top seen only from below may still rise beyond it
+    measured = (reach_xy[0] <= 1.0 + 1e-9, reach_xy[1] <= 1.0 + 1e-9, reach_z <= 1.0 + 1e-9)
+    if reach_z < ONE_SIDED_REACH and np.isfinite(top_hidden) and box.height > 0:
+        reach_z = min(ONE_SIDED_REACH, reach_z + top_hidden / box.height)
     reach = (round(float(reach_xy[0]), 4), round(float(reach_xy[1]), 4), round(float(reach_z), 4))
     seen_from = [obj.views[f].median_depth for f in frames
                  if obj.views[f].clean(MAX_OCCLUDED) and np.isfinite(obj.views[f].median_depth)]
@@ -443,14 +475,13 @@ def object_evidence(obj: GraphObject, cameras: dict[int, CameraPose], bottom: bo
     disagreement = 0.0
     fitted = obj.attributes.get("fitted_size")
     if fitted is not None and (depth_error > 0 or mask_px > 0):
-        disagreement = extent_disagreement(box.size, fitted, np.array(axis_noise),
-                                           np.array(reach) <= 1.0 + 1e-9)
+        disagreement = extent_disagreement(box.size, fitted, np.array(axis_noise), np.array(measured))
         error += disagreement
     return Evidence(error=round(float(error), 4), disagreement=round(disagreement, 4),
                     position_error=round(float(position_error), 6), outline_error=round(float(outline_error), 6),
                     depth_residual=float(depth_error),
                     axis_noise=axis_noise, views=len(frames), clean_views=len(clean_az), faces=sorted(seen),
-                    extents=tuple(r <= 1.0 + 1e-9 for r in reach), azimuth_deg=round(_arc(np.array(azimuths)), 2),
+                    extents=measured, azimuth_deg=round(_arc(np.array(azimuths)), 2),
                     valid_depth=round(valid / weight, 4) if weight else 0.0, bottom=bottom, reach=reach,
                     hidden_side=hidden_side)
 

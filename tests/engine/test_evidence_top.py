@@ -1,10 +1,12 @@
 """An object whose top lies behind something nearer in every view that shows it whole has no
 measured height: its height may reach beyond the box, and a comparison by height that its hidden
-top could turn is refused."""
+top could turn is refused. Seen from below only, a top may rise beyond the highest point seen, as
+far as the grazing ray climbs over the object's depth (a tree's crown seen from the street)."""
 
 import numpy as np
+import pytest
 
-from spacevista.evidence import ONE_SIDED_REACH, measure_bounds, object_evidence
+from spacevista.evidence import ONE_SIDED_REACH, above_top_hidden, measure_bounds, object_evidence
 from spacevista.geometry.poses import look_at
 from spacevista.graph import Box3D, CameraPose, GraphObject, View
 from spacevista.scene import Camera
@@ -41,7 +43,23 @@ def test_three_views_with_the_top_in_sight_measure_it_and_one_does_not():
     for f in (1, 5):
         tree.views[f].occluded_top = 0.05
     ev = object_evidence(tree, cams)
-    assert ev.extents == (True, True, True) and ev.reach[2] == 1.0
+    # measured as far as it was seen; seen from below only, its top may rise beyond by as much as
+    # the ray grazing it climbs over its depth (the view from 180 degrees: 1 m deep, 2.4 m below
+    # the top, 11.5 m from the near face)
+    assert ev.extents == (True, True, True)
+    assert ev.reach[2] == pytest.approx(1.0 + 1.0 * 2.4 / 11.5 / 4.0, abs=1e-4)
+
+
+def test_a_top_seen_from_below_only_may_rise_beyond_the_box():
+    box = Box3D(np.array([0.0, 0.0, 3.0]), np.array([2.5, 2.5, 6.0]), 0.0)  # a crown 2.5 m across
+    below = np.array([-9.6, 0.0, 1.55])
+    assert above_top_hidden(box, below) == pytest.approx(2.5 * (6.0 - 1.55) / (9.6 - 1.25))
+    assert above_top_hidden(box, np.array([-9.6, 0.0, 6.5])) == 0.0  # from above its top
+    assert above_top_hidden(box, np.array([0.5, 0.0, 1.55])) == np.inf  # standing under it
+    tree, cams = _tree(top_hidden=0.0)
+    # a drone view from above the top: nothing can hide above it
+    cams[0] = CameraPose(0, Camera(K, 320, 240), look_at(np.array([12.0, 0.0, 20.0]), tree.box.center))
+    assert object_evidence(tree, cams).reach[2] == 1.0
 
 
 

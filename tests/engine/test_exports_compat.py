@@ -29,7 +29,7 @@ from spacevista.train.data import read_grpo_records
 def dataset(tmp_path_factory) -> Path:
     out = tmp_path_factory.mktemp("set")
     recs = []
-    for scale, seed in (("indoor", 5), ("tabletop", 3), ("outdoor", 6)):
+    for scale, seed in (("indoor", 5), ("tabletop", 3), ("outdoor", 6), ("drone", 2)):
         recs += process_scene(generate_scene(scale, seed=seed, n_frames=5, width=96, height=72), out, seed=0).records
     write_dataset(recs, out)
     return out
