@@ -93,3 +93,26 @@ def test_what_the_mug_rests_on_may_reach_further_down_unseen():
     g.object(2).attributes["evidence"].bottom = False  # the mug's own bottom: it may reach into the book
     assert task.unseen_spread(Question("spatial_relation", "mc", "pair", objects=[2, 1],
                                        params={"label": "support"}), g) == float("inf")
+
+
+def test_a_base_sunk_through_one_object_onto_another_is_not_asked():
+    # two books stacked; the mug rests on the upper one but came out 2 cm low, its base level with
+    # the lower book's top: which book it rests on is not determined
+    lower_box = aa_box((0.0, 0.0, 0.025), (0.24, 0.18, 0.05))
+    lower = box_points((0.0, 0.0, 0.025), (0.24, 0.18, 0.05), n=6000, skip_bottom=True)
+    # the upper book's box reaches 5 mm below the lower one's top: noise widens both
+    upper_box = aa_box((0.0, 0.0, 0.0625), (0.2, 0.14, 0.035))
+    upper = box_points((0.0, 0.0, 0.0625), (0.2, 0.14, 0.035), n=4000, skip_bottom=True, seed=1)
+    z0 = 0.05
+    mug_box = cyl_box((0.03, 0.0), 0.04, z0, z0 + 0.1)
+    mug = cylinder_points((0.03, 0.0), 0.04, z0, z0 + 0.1, n=3000, bottom=False)
+    g = build([(1, "book", lower_box, lower), (2, "book", upper_box, upper), (3, "mug", mug_box, mug)],
+              scale=Scale.TABLETOP)
+    g = _estimated(g, outline=0.002)
+    task = SpatialRelation()
+    q = Question("spatial_relation", "mc", "pair", objects=[3, 1], params={"label": "support"})
+    assert task.unseen_spread(q, g) == float("inf")
+    # without the upper book in the graph, resting on the lower one is asked
+    g2 = _estimated(build([(1, "book", lower_box, lower), (3, "mug", mug_box, mug)], scale=Scale.TABLETOP),
+                    outline=0.002)
+    assert task.unseen_spread(q, g2) == 0.0
