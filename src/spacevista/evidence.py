@@ -82,10 +82,11 @@ class Evidence:
     #: the depth it was seen from, plus the mask error in pixels at that depth (0 for exact input)
     position_error: float = 0.0
     #: the mask error's share of ``position_error`` (metres): what an outline a few pixels off moves
-    #: its surfaces by on its own, while the depth error is shared with what is seen beside it
+    #: its surfaces by on its own; where two surfaces meet in the same pixels (a mug on a book) the
+    #: depth error moves both alike and this is what is left between them
     outline_error: float = 0.0
     #: the relative depth error left after alignment (``position_error`` less ``outline_error``, per
-    #: metre of depth); a gap seen within one view is off by this share of its length
+    #: metre of the depth it was seen from)
     depth_residual: float = 0.0
     #: per box axis, how much (metres) depth errors along the rays that measured it may have added
     #: to the extent: a box spans the scatter of its points, so noise only ever widens it, most on
