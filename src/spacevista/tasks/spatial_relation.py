@@ -256,9 +256,12 @@ class SpatialRelation(ChoiceTask):
         above, or reach inside what it seems to rest on; with estimated input, two objects whose
         gap could be within twice the contact tolerance once their surfaces' error is taken off
         may touch or not. Side by side or apart is read from the gap alone; with estimated masks,
-        whose outlines move each surface on its own, so is every pair relation (resting on,
-        stacked, surrounding, plugged in), while a sensor's depth error, shared by neighbours seen
-        in the same frames, leaves the others to their margins."""
+        whose outlines move each surface on its own, so are surrounding and plugged in, while a
+        sensor's depth error, shared by neighbours seen in the same frames, leaves them to their
+        margins. Resting on (support, stacking) is read from the height of the upper object's base
+        over the surface beside it against the support tolerance, with what its outline error
+        could close, and only where its base lies in no third object's box
+        (:func:`sunk_into_another`); of the two, only the upper object's bottom must be seen."""
         label = rel.classify_pair(pair_margins(graph, *(graph.object(o) for o in q.objects[:2]))) \
             if q.kind == "pair" else None
         # what a rests on reaching further down changes nothing of its resting on it
