@@ -493,7 +493,7 @@ def support_below(obj: GraphObject, objects: list[GraphObject], floor_z: float |
     another object's box (None when neither lies below). With ``sink`` (metres, per other object),
     a box whose top rises above ``obj``'s bottom by at most that much is the surface it rests on,
     at ``obj``'s bottom: depth noise widens both boxes, and a mug resting on a book comes out
-    sunk into it by a centimetre. The caller gives 0 for a box ``obj`` does not rest on
+    sunk into it. The caller gives 0 for a box ``obj`` does not rest on
     (``relations.rests_on_surface``): a pen's visible part ends at its mug's rim as well."""
     b = obj.box
     below = [floor_z] if floor_z is not None and floor_z <= b.bottom + 1e-9 else []

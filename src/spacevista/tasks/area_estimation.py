@@ -64,7 +64,8 @@ class AreaEstimation(Task):
         and a mask cut in two where both pieces lie at one depth (a fragment, or a piece a
         segmenter lost) looks whole: on 5% depth and masks (handheld, seeds 0 to 3) each of the 18
         drone objects seen whole in 6 views or more had its area inside its stated interval, while
-        a road and a tower seen whole in one or two views came out 0.57 and 1.66 times the truth."""
+        a road and a tower seen whole in one or two views came out 0.57 and 1.66 times the truth
+        (``benchmarks/area_views.py``)."""
         o = graph.object(q.objects[0])
         if graph.metadata.get("mask_error_px") and evidence_of(o).clean_views < CLEAN_VIEWS:
             return float("inf")

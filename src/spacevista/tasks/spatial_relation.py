@@ -147,7 +147,7 @@ SUNK_OVERLAP = 0.3
 def sunk_into_another(graph: SceneGraph, a: GraphObject, b: GraphObject) -> bool:
     """Whether ``a``'s base lies inside the box of an object other than ``b`` over a good part of
     its footprint (``SUNK_OVERLAP``): on estimated depth a mug resting on the upper of two books
-    came out 2 cm low, sunk through that book to the lower book's top, and read as resting on the
+    came out low, sunk through that book to the lower book's top, and read as resting on the
     lower one (handheld seed 1, 5% depth). Which one it rests on is then not determined."""
     area = rel.box_footprint_area(a.box)
     for c in graph.objects:
