@@ -570,21 +570,25 @@ def attach_evidence(graph: SceneGraph, thumbs: list[DepthThumb] | None = None, c
     ``depth_error`` (estimated depth) and ``background``, an object whose points spread vertically no
     more than the ground around it does (:func:`ground_thickness`, with ``THIN_MARGIN``) is ``thin``."""
     cams = {c.frame: c for c in graph.cameras}
-    noisy = {}
-    if thumbs is not None and depth_error > 0:
-        # each box's depth noise, from evidence taken before its bottom is known
-        noisy = {o.id: object_evidence(o, cams, True, None, background, mask_px, depth_error) for o in graph.objects}
+    noise: dict[int, Evidence] = {}
+
+    def noise_of(o: GraphObject) -> Evidence:
+        """Its box's depth noise, from evidence taken before its bottom is known (once, when asked)."""
+        if o.id not in noise:
+            noise[o.id] = object_evidence(o, cams, True, None, background, mask_px, depth_error)
+        return noise[o.id]
+
     for o in graph.objects:
         bottom, drop = True, None
         if thumbs is not None:
             inside = bottom_inside(o, graph.objects)
             sink = None
-            if noisy and not inside:
+            if depth_error > 0 and not inside:
                 def sink(other: GraphObject, o: GraphObject = o) -> float:
                     # only onto a surface: a pen's visible part may end at its mug's rim
                     if not rests_on_surface(o.box, o.points, other.box, other.points):
                         return 0.0
-                    return box_noise_sink(noisy[o.id], noisy[other.id])
+                    return box_noise_sink(noise_of(o), noise_of(other))
             support = support_below(o, graph.objects, graph.floor_z, sink)
             bottom = not inside and bottom_measured(o.box, support, fine or thumbs,
                                                     max(contact, 0.05 * o.box.height), fine=bool(fine))

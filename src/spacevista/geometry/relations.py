@@ -229,7 +229,7 @@ def rests_on_surface(a: BoxLike, pa: np.ndarray, b: BoxLike, pb: np.ndarray) -> 
         return False
     ring = half + 0.25 * float(2 * np.max(half))
     d = np.abs(pb[:, :2] - centre)
-    tol = max(0.15 * float(a.size[2]), 0.02 * h_b)
+    tol = support_tolerance(a, b)
     near = pb[np.all(d <= ring, axis=1) & np.any(d > half, axis=1) & (np.abs(pb[:, 2] - z) <= tol)]
     return angular_coverage(near[:, :2], centre) >= RESTS_COVERAGE
 

@@ -47,9 +47,9 @@ class AreaEstimation(Task):
                 form = form or drawn  # every question in the form of the first: whole rank cycles
             q = Question(self.name, form or self.forms[0], "footprint", objects=[o.id])
             reason = self.gate(q) if self.gate is not None else None
-            if reason is not None and q.form != "mc" \
-                    and self.gate(Question(self.name, "mc", q.kind, objects=q.objects)) is None:
-                reason = None  # asked as a choice (engine.scene.questions)
+            choice = self.as_choice(q) if reason is not None else None
+            if choice is not None and self.gate(choice) is None:
+                reason = None  # asked as that choice (engine.scene.questions)
             if reason is not None:
                 self.refuse(reason)
                 continue

@@ -7,6 +7,7 @@ graph, then ``answer`` on the estimated graph (the dataset's answer) and on the 
 
 from __future__ import annotations
 
+import dataclasses
 import importlib
 import itertools
 import pkgutil
@@ -21,7 +22,7 @@ from spacevista.registry import Registry
 from spacevista.scene import Scale
 from spacevista.tasks.layout import Layout
 from spacevista.tasks.spread import ranked_spread
-from spacevista.tasks.wording import shown_factor, unit_for
+from spacevista.tasks.wording import shown_factor, templates, unit_for
 
 ALL_SCALES: tuple[Scale, ...] = tuple(Scale)
 
@@ -143,6 +144,17 @@ class Task:
         (``numeric_choices``), which the gates let hold under a wider error than a number
         written out (``engine.scene.gates.choice_refusal``)."""
         return False
+
+    def as_choice(self, q: Question) -> Question | None:
+        """The multiple-choice form of a numerical ``q``, where this task asks it as a choice among
+        numbers (:meth:`chooses_number`) and has wording for it; None otherwise. A number the
+        evidence cannot give to 5% may still pick one of options spaced wider apart."""
+        if q.form != "numerical" or "mc" not in self.forms:
+            return None
+        choice = dataclasses.replace(q, form="mc")
+        if not self.chooses_number(choice) or not (templates(self.name).get("mc") or {}).get(q.kind):
+            return None
+        return choice
 
     def label_options(self, q: Question) -> bool:
         """True when mc values are labels (e.g. object ids) even though they are ints, so options are

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 import zlib
 from collections import Counter
 from dataclasses import dataclass, field
@@ -19,7 +18,7 @@ from spacevista.records import QARecord
 from spacevista.scene import Scale
 from spacevista.tasks.base import TASKS, Facts, Question, Task, Unanswerable
 from spacevista.tasks.compose import compose
-from spacevista.tasks.wording import templates, to_unit
+from spacevista.tasks.wording import to_unit
 
 #: where a record's answer came from (``record.metadata["truth_source"]`` on scenes with annotations)
 TRUTH_SOURCES = ("annotation", "lifted")
@@ -152,13 +151,10 @@ def _ask(task: Task, questions: list, est: SceneGraph, exact: SceneGraph | None,
     for n, q in enumerate(questions):
         refusal = evidence_refusal(task, q, est)
         asked_as_choice = False
-        if refusal and q.form == "numerical" and "mc" in task.forms:
-            # a number the evidence cannot give to 5% may still pick one of options spaced wider
-            # apart (gates.choice_refusal): asked as that choice rather than not at all
-            choice = dataclasses.replace(q, form="mc")
-            if task.chooses_number(choice) and (templates(task.name).get("mc") or {}).get(q.kind) \
-                    and evidence_refusal(task, choice, est) is None:
-                q, refusal, asked_as_choice = choice, None, True
+        choice = task.as_choice(q) if refusal else None
+        if choice is not None and evidence_refusal(task, choice, est) is None:
+            # held by its options' spacing (gates.choice_refusal): asked as that choice instead
+            q, refusal, asked_as_choice = choice, None, True
         if refusal:
             task.refuse(refusal)
             continue
