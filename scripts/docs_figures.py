@@ -172,6 +172,13 @@ def room_figures(ws: Workspace) -> dict[str, str]:
     return {"room-coverage": f"{_table(out)}\n\n({took / 60:.0f} min wall, {machine()}.)"}
 
 
+def whole_views_figures(ws: Workspace) -> dict[str, str]:
+    """The table ``benchmarks/whole_views.py`` prints (extents against the truth by the views that
+    showed an object whole, handheld captures, realistic 5%)."""
+    out, took = run(["benchmarks/whole_views.py"])
+    return {"whole-views": f"{_table(out)}\n\n({took / 60:.0f} min wall, {machine()}.)"}
+
+
 def _table(out: str) -> str:
     return "\n".join(ln for ln in out.splitlines() if ln.startswith("|"))
 
@@ -185,6 +192,7 @@ FIGURES: dict[str, tuple[Callable[[Workspace], dict[str, str]], tuple[str, ...],
     "alignment": (alignment_figures, ("depth-alignment",), False),
     "calibration": (calibration_figures, ("evidence-calibration",), False),
     "room": (room_figures, ("room-coverage",), False),
+    "whole-views": (whole_views_figures, ("whole-views",), False),
 }
 
 
@@ -247,7 +255,7 @@ def main() -> None:
         command = {"robustness": "benchmarks/robustness.py", "capture-throughput": "benchmarks/capture_throughput.py",
                    "depth-alignment": "benchmarks/depth_alignment.py",
                    "evidence-calibration": "benchmarks/evidence_calibration.py",
-                   "room-coverage": "benchmarks/room_coverage.py"}
+                   "room-coverage": "benchmarks/room_coverage.py", "whole-views": "benchmarks/whole_views.py"}
         placed = write({name: f"{_table(text)}\n\n(printed by `.venv/bin/python {command.get(name, name)}`; {machine()}.)"},
                        pages())
         print(f"{name} -> {placed[name]} place(s)")

@@ -7,10 +7,12 @@ import math
 import numpy as np
 import pytest
 
-from spacevista.engine.scene.gates import (DISTRACTOR_INSIDE, IMPRECISE, UNSEEN_PART, answer_interval,
-                                           distractor_refusal, evidence_refusal, option_allowance)
+import dataclasses
+
+from spacevista.engine.scene.gates import (CLEAN_VIEWS, DISTRACTOR_INSIDE, FEW_WHOLE_VIEWS, IMPRECISE, UNSEEN_PART,
+                                           answer_interval, distractor_refusal, evidence_refusal, option_allowance)
 from spacevista.evidence import Evidence
-from spacevista.graph import Box3D, GraphObject, SceneGraph
+from spacevista.graph import Box3D, GraphObject, SceneGraph, View
 from spacevista.scene import Scale
 from spacevista.tasks.absolute_distance import AbsoluteDistance
 from spacevista.tasks.base import Question
@@ -68,3 +70,43 @@ def test_a_distractor_is_refused_when_the_interval_reaches_its_midpoint_with_the
     assert distractor_refusal(options, "B", (1.16, 1.45)) is None
     assert distractor_refusal(options, "B", (1.16, 1.62)) == DISTRACTOR_INSIDE  # sqrt(1.3 * 2) = 1.61
     assert distractor_refusal(["yes", "no"], "A", (0.0, 10.0)) is None
+
+
+def _with(g: SceneGraph, oid: int, **changes) -> SceneGraph:
+    o = g.object(oid)
+    o.attributes["evidence"] = dataclasses.replace(o.attributes["evidence"], **changes)
+    return g
+
+
+def test_a_thin_objects_height_has_no_lower_end_and_is_not_asked():
+    # a road seen from a drone: its lifted height is the ground's depth noise (5.6 m for 0.1 m)
+    g, task = _with(_graph(0.03), 1, thin=True), ObjectSize()
+    q = Question("object_size", "mc", "height", objects=[1])
+    assert answer_interval(task, q, g, 1.0)[0] == 0.0
+    assert evidence_refusal(task, q, g) == IMPRECISE
+    assert evidence_refusal(task, dataclasses.replace(q, form="numerical"), g) == IMPRECISE
+    # its length is measured along the ground and keeps its interval
+    q_long = Question("object_size", "mc", "longest", objects=[1])
+    g.object(1).box = Box3D([0.0, 0.0, 0.5], [3.0, 0.5, 1.0])
+    assert answer_interval(task, q_long, g, 3.0)[0] == pytest.approx(3.0 * 0.95)  # the 5% depth error
+    assert evidence_refusal(task, q_long, g) is None
+    # a thin object's height is never drawn: its longest side is asked instead
+    for o in g.objects:
+        o.points = np.repeat(o.points, 2, axis=0)  # ten points or more are askable
+        o.views = {f: View(f, 4000, (10, 10, 110, 80), (40, 60), 3.0, 3.1) for f in range(2)}
+    kinds = {q.kind for seed in range(12) for q in task.candidates(g, np.random.default_rng(seed))
+             if q.objects == [1]}
+    plain = {q.kind for seed in range(12) for q in task.candidates(g, np.random.default_rng(seed))
+             if q.objects == [2]}
+    assert kinds == {"longest", "width"} and "height" in plain
+
+
+def test_an_extent_seen_whole_in_too_few_views_is_refused_on_estimated_masks():
+    task = ObjectSize()
+    q = Question("object_size", "mc", "longest", objects=[1])
+    for clean, refused in ((1, True), (CLEAN_VIEWS - 1, True), (CLEAN_VIEWS, False)):
+        g = _with(_graph(0.03), 1, clean_views=clean)
+        g.metadata["mask_error_px"] = 2.0
+        assert (evidence_refusal(task, q, g) == FEW_WHOLE_VIEWS) is refused
+    # exact masks are never fragments: one clean view measures it
+    assert evidence_refusal(task, q, _with(_graph(0.03), 1, clean_views=1)) is None

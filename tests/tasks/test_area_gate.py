@@ -5,11 +5,11 @@ object the gates refuse is replaced by one past the draw, and the refusal is cou
 
 import numpy as np
 
-from spacevista.engine.scene.gates import UNSEEN_PART, evidence_refusal
+from spacevista.engine.scene.gates import CLEAN_VIEWS, FEW_WHOLE_VIEWS, evidence_refusal
 from spacevista.evidence import Evidence
 from spacevista.graph import Box3D, CameraPose, GraphObject, SceneGraph, View
 from spacevista.scene import Camera, Scale
-from spacevista.tasks.area_estimation import CLEAN_VIEWS, AreaEstimation
+from spacevista.tasks.area_estimation import AreaEstimation
 from spacevista.tasks.base import Question
 
 
@@ -41,7 +41,7 @@ def test_an_area_seen_whole_in_too_few_views_is_refused_on_estimated_masks():
     for clean, refused in ((1, True), (CLEAN_VIEWS - 1, True), (CLEAN_VIEWS, False)):
         g = _graph([_lot(1, 0.0, clean)])
         q = Question("area_estimation", "mc", "footprint", objects=[1])
-        assert (evidence_refusal(task, q, g) == UNSEEN_PART) is refused
+        assert (evidence_refusal(task, q, g) == FEW_WHOLE_VIEWS) is refused
     # exact masks are never fragments: one clean view measures it
     g = _graph([_lot(1, 0.0, 1)], estimated=False)
     assert evidence_refusal(task, Question("area_estimation", "mc", "footprint", objects=[1]), g) is None
@@ -63,7 +63,7 @@ def test_a_refused_draw_is_replaced_and_counted():
     asked = task.propose(g, np.random.default_rng(1))  # draws lots 2 and 3, both refused
     assert sorted(q.objects[0] for q in asked) == [4, 5]
     # then lot 1, 4 and 5 in id order: three refusals counted
-    assert task.refused[UNSEEN_PART] == 3
+    assert task.refused[FEW_WHOLE_VIEWS] == 3
     # without gates the draw is all there is
     plain = AreaEstimation()
     plain.per_scene = 2

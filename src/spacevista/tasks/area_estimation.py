@@ -8,15 +8,11 @@ import numpy as np
 
 from spacevista.geometry.ground import ground_hull_area
 from spacevista.geometry.boxes import points_in_box
-from spacevista.evidence import evidence_of, measure_bounds, spread
+from spacevista.evidence import measure_bounds, spread
 from spacevista.graph import SceneGraph
 from spacevista.scene import Scale
 from spacevista.tasks.base import TASKS, Facts, Question, Task, Unanswerable
 from spacevista.tasks.common import askable, pick, sample
-
-
-#: with estimated masks, the views that must show an object whole before its area is asked
-CLEAN_VIEWS = 3
 
 
 @TASKS.register("area_estimation")
@@ -59,17 +55,11 @@ class AreaEstimation(Task):
         return True
 
     def unseen_spread(self, q: Question, graph: SceneGraph) -> float:
-        """What unseen parts could add to the footprint; with estimated masks, unbounded for an
-        object seen whole in fewer than ``CLEAN_VIEWS`` views. The area is the hull of its points,
-        and a mask cut in two where both pieces lie at one depth (a fragment, or a piece a
-        segmenter lost) looks whole: on 5% depth and masks (handheld, seeds 0 to 3) each of the 18
-        drone objects seen whole in 6 views or more had its area inside its stated interval, while
-        a road and a tower seen whole in one or two views came out 0.57 and 1.66 times the truth
-        (``benchmarks/area_views.py``)."""
-        o = graph.object(q.objects[0])
-        if graph.metadata.get("mask_error_px") and evidence_of(o).clean_views < CLEAN_VIEWS:
-            return float("inf")
-        return spread(measure_bounds(o, "footprint", with_error=False))
+        """What unseen parts could add to the footprint. The area is the hull of the object's
+        points; with estimated masks the gates ask it only of an object seen whole in
+        ``gates.CLEAN_VIEWS`` views or more, since one view's mask may be a fragment that looks
+        whole (``benchmarks/whole_views.py``)."""
+        return spread(measure_bounds(graph.object(q.objects[0]), "footprint", with_error=False))
 
     def answer(self, q: Question, graph: SceneGraph) -> Facts:
         if not graph.has(q.objects[0]):

@@ -129,6 +129,13 @@ class Task:
         when a comparison could flip. The engine refuses questions whose spread is too wide."""
         return 0.0
 
+    def measured_floor(self, q: Question, graph: SceneGraph) -> float:
+        """The least share of its measured value the answer may truly have for a reason the
+        relative error does not cover (1.0 by default): a thin object's lifted height is the ground's
+        depth noise (``Evidence.thin``), so its true height may be near nothing. The gates take the
+        lower end of the answer's interval down by it (``engine.scene.gates.answer_interval``)."""
+        return 1.0
+
     def plan_holds_under_error(self, q: Question, graph: SceneGraph) -> bool:
         """Whether the question's plan stays valid with every object's box moved by the position
         error of its surfaces (estimated perception); False by default: a plan a task cannot check

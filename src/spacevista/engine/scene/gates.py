@@ -28,6 +28,12 @@ IMPRECISE = "measurement_error_above_5pct"
 OBSTACLES_ESTIMATED = "plan_needs_exact_obstacles"
 MARGINAL_INSTANCE = "instance_too_small_to_tell"
 LOST_INSTANCE = "instance_lost_by_tracker"
+FEW_WHOLE_VIEWS = "object_seen_whole_in_too_few_views"
+#: with estimated masks, the views that must show an object whole before an extent of it (a size,
+#: an area: ``Task.measures_extent``) is asked: a mask cut in two where both pieces lie at one depth
+#: (a fragment, or a piece a tracker lost) looks whole (``benchmarks/whole_views.py`` prints how
+#: the sides of objects seen whole in fewer views compare with the truth)
+CLEAN_VIEWS = 3
 #: the largest relative measurement error (half-width) of an object an extent question may name
 MAX_MEASUREMENT_ERROR = 0.05
 DISTRACTOR_INSIDE = "distractor_within_uncertainty"
@@ -117,9 +123,10 @@ def answer_interval(task: Task, q: Question, graph: SceneGraph, value: float,
     (:func:`relative_error`: depth error and a recovered scale's uncertainty; for an extent, the
     named objects' stated measurement error where larger) on both sides, grown by the quantity's
     power, and what unseen parts could add above (``spread_``: the task's ``unseen_spread``,
-    computed when not given). A task whose spread already holds its surfaces' position errors
-    (``Task.spread_has_error``) has the spread on both sides and, of the length error, only a
-    recovered scale's uncertainty besides."""
+    computed when not given); the lower end also down to ``Task.measured_floor`` of the value. A
+    task whose spread already holds its surfaces' position errors (``Task.spread_has_error``) has
+    the spread on both sides and, of the length error, only a recovered scale's uncertainty
+    besides."""
     if spread_ is None:
         spread_ = task.unseen_spread(q, graph) if all(graph.has(o) for o in q.objects) else 0.0
     unseen = max(0.0, spread_)
@@ -129,6 +136,8 @@ def answer_interval(task: Task, q: Question, graph: SceneGraph, value: float,
         err = max([err] + [evidence_of(graph.object(o)).error for o in q.objects if graph.has(o)])
     power = POWER.get(task.quantity_of(q), 0)
     below = 1.0 / (1.0 + unseen) if task.spread_has_error else 1.0
+    if all(graph.has(o) for o in q.objects):
+        below *= task.measured_floor(q, graph)
     return value * (1 - min(err, 0.99)) ** power * below, value * (1 + err) ** power * (1 + unseen)
 
 
@@ -189,6 +198,9 @@ def evidence_refusal(task: Task, q: Question, graph: SceneGraph) -> str | None:
         for oid in dict.fromkeys(q.objects):
             if graph.has(oid) and not evidence_of(graph.object(oid)).whole:
                 return CUT_OR_HIDDEN
+        if task.measures_extent and graph.metadata.get("mask_error_px") and any(
+                evidence_of(graph.object(oid)).clean_views < CLEAN_VIEWS for oid in q.objects if graph.has(oid)):
+            return FEW_WHOLE_VIEWS
     spread_ = task.unseen_spread(q, graph) if all(graph.has(o) for o in q.objects) else 0.0
     choice = q.form == "mc" and task.chooses_number(q) and task.room_coverage == 0 and math.isfinite(spread_)
     if choice:
@@ -201,8 +213,9 @@ def evidence_refusal(task: Task, q: Question, graph: SceneGraph) -> str | None:
     if task.needs_exact_obstacles and (graph.metadata.get("mask_error_px") or graph.metadata.get("depth_error", 0.0)) \
             and not task.plan_holds_under_error(q, graph):
         return OBSTACLES_ESTIMATED
-    if task.measures_extent and not choice and any(evidence_of(graph.object(o)).error > MAX_MEASUREMENT_ERROR
-                                                   for o in q.objects if graph.has(o)):
+    if task.measures_extent and not choice and (
+            any(evidence_of(graph.object(o)).error > MAX_MEASUREMENT_ERROR for o in q.objects if graph.has(o))
+            or (all(graph.has(o) for o in q.objects) and task.measured_floor(q, graph) < 1.0 - MAX_MEASUREMENT_ERROR)):
         return IMPRECISE
     category = q.params.get("category")
     if category is not None and category in (graph.metadata.get("marginal_objects") or {}).values():
