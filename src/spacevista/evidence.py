@@ -96,6 +96,10 @@ class Evidence:
     #: parking lot or a field seen from a drone, whose lifted height is the ground's depth noise; its
     #: height may then be near 0
     thin: bool = False
+    #: how far (metres) the ground seen around it (:func:`ground_around`) lies above its box's
+    #: bottom, with estimated depth: a box run down to the scene's one support plane, which depth
+    #: errors may put off under a given spot (metres on a drone capture), may be that much too tall
+    base_offset: float = 0.0
     #: the horizontal direction (unit x, y) away from the cameras, in which the unseen back of an
     #: object seen from one side may reach (``reach``); None: any direction (never seen whole) or none
     hidden_side: tuple[float, float] | None = None
@@ -116,12 +120,14 @@ class Evidence:
     def bounds(self, size: np.ndarray, with_error: bool = True,
                with_noise: bool | None = None) -> tuple[np.ndarray, np.ndarray]:
         """(lowest, highest) possible extents (3,) of an object whose box has ``size``: what unseen
-        parts could add above, and (``with_error``) its measurement error both ways; the lowest also
-        less what depth noise along the rays may have added (``axis_noise``; ``with_noise``, by
-        default as ``with_error``)."""
+        parts could add above, and (``with_error``) its measurement error both ways and, on the
+        lowest height, ``base_offset``; the lowest also less what depth noise along the rays may
+        have added (``axis_noise``; ``with_noise``, by default as ``with_error``)."""
         size = np.asarray(size, dtype=np.float64)
         e = self.error if with_error else 0.0
         lo = size * (1.0 - e)
+        if with_error:
+            lo[2] = max(lo[2] - self.base_offset, 0.0)
         noise = with_error if with_noise is None else with_noise
         if noise:
             lo = np.maximum(lo - np.asarray(self.axis_noise), 0.0)
@@ -518,14 +524,12 @@ def box_noise_sink(a: Evidence, b: Evidence) -> float:
     return 0.5 * (a.axis_noise[2] + b.axis_noise[2])
 
 
-def ground_thickness(box: Box3D, background: np.ndarray) -> float | None:
-    """How thick (metres) the ground around ``box`` came out of lifting: the background points in
-    a ring around its footprint, as wide as half its longer side; the ground is their densest height
-    (``geometry.room.support_height`` between their 1st and 99th percentile;
-    walls beside an object spread over their whole height, the floor piles up at one),
-    and its thickness twice the distance from there down to the 20th percentile of the points below
-    it (above it stand walls and other unlabelled things; below it only depth errors put points).
-    None when fewer than 50 points lie there, or fewer than 25 below the ground."""
+def ground_around(box: Box3D, background: np.ndarray) -> tuple[float, np.ndarray] | None:
+    """The ground around ``box`` as lifting left it: the height of the background points in a ring
+    around its footprint, as wide as half its longer side, where they are densest
+    (``geometry.room.support_height`` between their 1st and 99th percentile; walls beside an object
+    spread over their whole height, the floor piles up at one), and the ring's heights. None when
+    fewer than 50 points lie there."""
     c, s = np.cos(-box.yaw), np.sin(-box.yaw)
     d = background[:, :2] - box.center[:2]
     local = np.abs(np.column_stack([c * d[:, 0] - s * d[:, 1], s * d[:, 0] + c * d[:, 1]]))
@@ -536,11 +540,24 @@ def ground_thickness(box: Box3D, background: np.ndarray) -> float | None:
     z = background[ring, 2]
     lo, hi = np.quantile(z, [0.01, 0.99])
     if hi <= lo:
-        return 0.0
+        return float(lo), z
     core = z[(z >= lo) & (z <= hi)]
     ground = support_height(core, hi, (hi - lo) / GROUND_BINS)
-    if ground is None:
+    return None if ground is None else (float(ground), z)
+
+
+def ground_thickness(box: Box3D, background: np.ndarray) -> float | None:
+    """How thick (metres) the ground around ``box`` came out of lifting (:func:`ground_around`):
+    twice the distance from the ground down to the 20th percentile of the ring's points below it
+    (above it stand walls and other unlabelled things; below it only depth errors put points).
+    None when the ground is unknown or fewer than 25 points lie below it."""
+    around = ground_around(box, background)
+    if around is None:
         return None
+    ground, z = around
+    lo, hi = np.quantile(z, [0.01, 0.99])
+    if hi <= lo:
+        return 0.0
     below = z[z < ground]
     if len(below) < 25:
         return None
@@ -600,6 +617,9 @@ def attach_evidence(graph: SceneGraph, thumbs: list[DepthThumb] | None = None, c
             thickness = ground_thickness(o.box, background)
             lo, hi = np.quantile(o.points[:, 2], THIN_QUANTILES)
             ev.thin = thickness is not None and bool(hi - lo <= THIN_MARGIN * thickness)
+            around = ground_around(o.box, background)
+            if around is not None:
+                ev.base_offset = round(max(0.0, around[0] - o.box.bottom), 6)
         o.attributes["evidence"] = ev
 
 

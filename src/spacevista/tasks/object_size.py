@@ -44,15 +44,20 @@ class ObjectSize(Task):
         return spread(measure_bounds(graph.object(q.objects[0]), q.kind, with_error=False))
 
     def measured_floor(self, q: Question, graph: SceneGraph) -> float:
-        """A thin object's measure without its height, over its measure: its lifted height is the
-        ground's depth noise (on a drone capture at 5% depth, roads 0.1 m tall came out 5 to 8 m)."""
+        """The measure with the height lowered by what the ground left open, over the measure: a
+        thin object's height is the ground's depth noise (on a drone capture at 5% depth, roads
+        0.1 m tall came out 5 to 8 m), and a box run down below the ground seen around it
+        (``Evidence.base_offset``) may be that much too tall."""
         o = graph.object(q.objects[0])
-        if not evidence_of(o).thin:
+        ev = evidence_of(o)
+        if not ev.thin and ev.base_offset <= 0:
             return 1.0
         size = np.asarray(o.box.size, dtype=np.float64)
+        low = size.copy()
+        low[2] = 0.0 if ev.thin else max(size[2] - ev.base_offset, 0.0)
         f = {"longest": lambda s: float(s.max()), "height": lambda s: float(s[2]),
              "width": lambda s: float(max(s[0], s[1]))}[q.kind]
-        return f(size * np.array([1.0, 1.0, 0.0])) / f(size) if f(size) > 0 else 0.0
+        return f(low) / f(size) if f(size) > 0 else 0.0
 
     def answer(self, q: Question, graph: SceneGraph) -> Facts:
         if not graph.has(q.objects[0]):
