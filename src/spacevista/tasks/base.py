@@ -132,8 +132,10 @@ class Task:
     def measured_floor(self, q: Question, graph: SceneGraph) -> float:
         """The least share of its measured value the answer may truly have for a reason the
         relative error does not cover (1.0 by default): a thin object's lifted height is the ground's
-        depth noise (``Evidence.thin``), so its true height may be near nothing. The gates take the
-        lower end of the answer's interval down by it (``engine.scene.gates.answer_interval``)."""
+        depth noise (``Evidence.thin``), so its true height may be near nothing, and a box run down
+        below the ground seen around it may be too tall by that much (``Evidence.base_offset``).
+        The gates take the lower end of the answer's interval down by it
+        (``engine.scene.gates.answer_interval``)."""
         return 1.0
 
     def plan_holds_under_error(self, q: Question, graph: SceneGraph) -> bool:
