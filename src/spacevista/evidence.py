@@ -143,13 +143,17 @@ def extent_bounds(obj: GraphObject, with_error: bool = True,
     return evidence_of(obj).bounds(obj.box.size, with_error, with_noise)
 
 
+#: box measures by name, from the box's extents (3,)
+MEASURES = {"longest": lambda s: float(np.max(s)), "height": lambda s: float(s[2]),
+            "width": lambda s: float(max(s[0], s[1])), "volume": lambda s: float(np.prod(s)),
+            "footprint": lambda s: float(s[0] * s[1])}
+
+
 def measure_bounds(obj: GraphObject, measure: str, with_error: bool = True) -> tuple[float, float]:
-    """(lowest, highest) possible value of a box measure: "longest", "height", "width" (longest
-    horizontal side), "volume" or "footprint" (horizontal area)."""
+    """(lowest, highest) possible value of a box measure (:data:`MEASURES`): "longest", "height",
+    "width" (longest horizontal side), "volume" or "footprint" (horizontal area)."""
     lo, hi = extent_bounds(obj, with_error)
-    f = {"longest": lambda s: float(s.max()), "height": lambda s: float(s[2]),
-         "width": lambda s: float(max(s[0], s[1])), "volume": lambda s: float(np.prod(s)),
-         "footprint": lambda s: float(s[0] * s[1])}[measure]
+    f = MEASURES[measure]
     return f(lo), f(hi)
 
 
@@ -546,12 +550,11 @@ def ground_around(box: Box3D, background: np.ndarray) -> tuple[float, np.ndarray
     return None if ground is None else (float(ground), z)
 
 
-def ground_thickness(box: Box3D, background: np.ndarray) -> float | None:
-    """How thick (metres) the ground around ``box`` came out of lifting (:func:`ground_around`):
-    twice the distance from the ground down to the 20th percentile of the ring's points below it
-    (above it stand walls and other unlabelled things; below it only depth errors put points).
-    None when the ground is unknown or fewer than 25 points lie below it."""
-    around = ground_around(box, background)
+def ground_thickness(around: tuple[float, np.ndarray] | None) -> float | None:
+    """How thick (metres) the ground around a box came out of lifting, from what
+    :func:`ground_around` returned: twice the distance from the ground down to the 20th percentile
+    of the ring's points below it (above it stand walls and other unlabelled things; below it only
+    depth errors put points). None when the ground is unknown or fewer than 25 points lie below it."""
     if around is None:
         return None
     ground, z = around
@@ -614,10 +617,10 @@ def attach_evidence(graph: SceneGraph, thumbs: list[DepthThumb] | None = None, c
         if thumbs is not None:
             o.attributes["hidden_surface"] = hidden_surface(o.box, ev.faces, thumbs)
         if depth_error > 0 and background is not None and len(background) and len(o.points) >= 10:
-            thickness = ground_thickness(o.box, background)
+            around = ground_around(o.box, background)
+            thickness = ground_thickness(around)
             lo, hi = np.quantile(o.points[:, 2], THIN_QUANTILES)
             ev.thin = thickness is not None and bool(hi - lo <= THIN_MARGIN * thickness)
-            around = ground_around(o.box, background)
             if around is not None:
                 ev.base_offset = round(max(0.0, around[0] - o.box.bottom), 6)
         o.attributes["evidence"] = ev

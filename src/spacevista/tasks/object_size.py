@@ -6,7 +6,7 @@ from typing import Iterator
 
 import numpy as np
 
-from spacevista.evidence import evidence_of, measure_bounds, spread
+from spacevista.evidence import MEASURES, evidence_of, measure_bounds, spread
 from spacevista.geometry.relations import is_flat
 from spacevista.graph import SceneGraph
 from spacevista.tasks.base import TASKS, Facts, Question, Task, Unanswerable
@@ -55,8 +55,7 @@ class ObjectSize(Task):
         size = np.asarray(o.box.size, dtype=np.float64)
         low = size.copy()
         low[2] = 0.0 if ev.thin else max(size[2] - ev.base_offset, 0.0)
-        f = {"longest": lambda s: float(s.max()), "height": lambda s: float(s[2]),
-             "width": lambda s: float(max(s[0], s[1]))}[q.kind]
+        f = MEASURES[q.kind]
         return f(low) / f(size) if f(size) > 0 else 0.0
 
     def answer(self, q: Question, graph: SceneGraph) -> Facts:
